@@ -1,0 +1,2 @@
+/** exposer-cli: grows in its own issue. */
+package io.ipnslink.exposer;

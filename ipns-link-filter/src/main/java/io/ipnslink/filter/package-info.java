@@ -1,0 +1,2 @@
+/** ipns-link-filter: grows in its own issue. */
+package io.ipnslink.filter;

@@ -1,0 +1,2 @@
+/** ipns-link-war: grows in its own issue. */
+package io.ipnslink.war;

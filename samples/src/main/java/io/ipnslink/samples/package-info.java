@@ -1,0 +1,2 @@
+/** samples: grows in its own issue. */
+package io.ipnslink.samples;
