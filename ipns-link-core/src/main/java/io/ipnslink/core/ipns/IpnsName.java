@@ -68,8 +68,8 @@ public final class IpnsName {
         if (s.isEmpty()) {
             throw new IpnsNameException("not an IPNS name: \"" + text + "\" is empty");
         }
-        if (s.indexOf('/') >= 0) {
-            throw new IpnsNameException("not an IPNS name: \"" + text + "\" contains a path");
+        if (s.charAt(0) == '/') {
+            throw new IpnsNameException("not an IPNS name: \"" + text + "\" is a path (expected {name} or /ipns/{name})");
         }
         if (s.indexOf('.') >= 0) {
             throw new IpnsNameException("not an IPNS name: \"" + text + "\" looks like a DNSLink domain, not a key");
@@ -95,6 +95,9 @@ public final class IpnsName {
             }
             return new IpnsName(peerIdFrom(text, cid.multihash(), "CID"), form);
         } catch (MultiformatException | KeyFormatException e) {
+            if (s.indexOf('/') >= 0) {
+                throw new IpnsNameException("not an IPNS name: \"" + text + "\" contains a path", e);
+            }
             throw new IpnsNameException("not an IPNS name: \"" + text + "\": " + e.getMessage(), e);
         }
     }

@@ -1,7 +1,6 @@
 package io.ipnslink.core.ipns;
 
 import io.ipnslink.core.cbor.CborValue;
-import io.ipnslink.core.crypto.KeyFormatException;
 import io.ipnslink.core.crypto.PubKey;
 import io.ipnslink.core.ipns.IpnsRecord.DataFields;
 import io.ipnslink.core.ipns.IpnsRecordException.Reason;
@@ -76,7 +75,7 @@ public final class IpnsValidator {
             PubKey key;
             try {
                 key = PubKey.unmarshal(entry.getPubKey().toByteArray());
-            } catch (KeyFormatException e) {
+            } catch (RuntimeException e) {
                 throw new IpnsRecordException(Reason.INVALID_PUBLIC_KEY,
                         "public key in the record cannot be read: " + e.getMessage(), e);
             }
@@ -90,7 +89,7 @@ public final class IpnsValidator {
         Optional<PubKey> inlined;
         try {
             inlined = name.peerId().extractPublicKey();
-        } catch (KeyFormatException e) {
+        } catch (RuntimeException e) {
             throw new IpnsRecordException(Reason.INVALID_PUBLIC_KEY,
                     "the public key inlined in the name cannot be read: " + e.getMessage(), e);
         }
