@@ -126,6 +126,30 @@ class IpnsNameTest {
     }
 
     @Test
+    void randomTextIsRefusedWithIpnsNameExceptionOnly() {
+        java.util.Random rnd = new java.util.Random(5);
+        String alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0Il/._-+=~kKbBzfFmMuU";
+        for (int i = 0; i < 5000; i++) {
+            StringBuilder sb = new StringBuilder();
+            int len = rnd.nextInt(70);
+            for (int j = 0; j < len; j++) {
+                sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            }
+            String text = sb.toString();
+            try {
+                IpnsName n = IpnsName.parse(text);
+                assertEquals(n, IpnsName.parse(n.toString()), text);
+            } catch (IpnsNameException expected) {
+                assertTrue(expected.getMessage().startsWith("not an IPNS name: "), expected.getMessage());
+            }
+        }
+        for (int cut = 0; cut < ED_B36.length(); cut++) {
+            String prefix = ED_B36.substring(0, cut);
+            assertThrows(IpnsNameException.class, () -> IpnsName.parse(prefix), prefix);
+        }
+    }
+
+    @Test
     void differentKeysAreDifferentNames() {
         assertNotEquals(IpnsName.parse(ED_B36), IpnsName.parse(RSA_B36));
     }

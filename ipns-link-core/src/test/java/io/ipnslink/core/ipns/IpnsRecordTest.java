@@ -3,6 +3,7 @@ package io.ipnslink.core.ipns;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -342,6 +343,43 @@ class IpnsRecordTest {
         assertEquals(VALUE, parsed.value());
         assertTrue(parsed.isExpired(NOW.plus(Duration.ofDays(3))));
         assertFalse(parsed.isExpired(NOW));
+    }
+
+    @Test
+    void everyProperPrefixOfARecordIsRefusedAndTheWholeIsValid() {
+        for (IpnsRecord r : List.of(builder().extraData("_x", CborValue.text("y")).build(),
+                builder().v1Compatible(false).build())) {
+            byte[] whole = r.raw();
+            for (int n = 0; n < whole.length; n++) {
+                byte[] prefix = java.util.Arrays.copyOf(whole, n);
+                assertThrows(IpnsRecordException.class, () -> IpnsValidator.validate(NAME, prefix, NOW), "prefix " + n);
+            }
+            assertEquals(VALUE, IpnsValidator.validate(NAME, whole, NOW).value());
+        }
+    }
+
+    @Test
+    void garbageAndMutatedRecordsFailWithIpnsRecordExceptionOnly() {
+        java.util.Random rnd = new java.util.Random(3);
+        // V2-only: every byte is protobuf structure, signatureV2 or signed data (signatureV1 is never checked).
+        byte[] valid = builder().v1Compatible(false).build().raw();
+        for (int i = 0; i < 3000; i++) {
+            byte[] junk;
+            if (i % 2 == 0) {
+                junk = new byte[rnd.nextInt(400)];
+                rnd.nextBytes(junk);
+            } else {
+                junk = valid.clone();
+                junk[rnd.nextInt(junk.length)] ^= (byte) (1 + rnd.nextInt(255));
+            }
+            byte[] input = junk;
+            assertThrows(IpnsRecordException.class, () -> IpnsValidator.validate(NAME, input, NOW), "input " + i);
+            try {
+                IpnsRecord.parse(input);
+            } catch (IpnsRecordException expected) {
+                assertNotNull(expected.reason());
+            }
+        }
     }
 
     // ---- helpers ----
