@@ -28,6 +28,11 @@ import java.util.function.Supplier;
  * {@link P2pException.ConnectionClosed} when the channel closes first. The channel is closed on
  * every failure.
  *
+ * <p>Install the negotiation before the remote's bytes can be read (the responder speaks first):
+ * in a {@code ChannelInitializer} (also on a client channel whose connect is still pending: it
+ * starts on {@code channelActive}), in the connect future's listener, or in a muxed stream's
+ * initializer. Calls from other threads are moved onto the channel's event loop.
+ *
  * <p>Wire format and limits: {@link MultistreamCodec}.
  */
 public final class MultistreamSelect {
@@ -122,7 +127,7 @@ public final class MultistreamSelect {
 
     private static void installNow(Channel ch, Promise<String> promise, NegotiationHandler handler,
                                    String afterHandler) {
-        if (!ch.isActive()) {
+        if (!ch.isOpen()) {
             promise.tryFailure(new P2pException.ConnectionClosed("channel " + ch + " is closed; cannot negotiate"));
             return;
         }

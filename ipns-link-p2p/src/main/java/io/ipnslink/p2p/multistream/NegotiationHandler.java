@@ -34,6 +34,7 @@ abstract class NegotiationHandler extends ChannelInboundHandlerAdapter {
     private ByteBuf cumulation;
     private ScheduledFuture<?> deadline;
     private String selected;
+    private boolean started;
     private boolean finished;
 
     NegotiationHandler(Promise<String> promise, Duration timeout, String baseName) {
@@ -61,14 +62,27 @@ abstract class NegotiationHandler extends ChannelInboundHandlerAdapter {
         deadline = ctx.executor().schedule(() -> fail(ctx, new P2pException.Timeout(
                 "multistream-select " + role() + " did not finish within " + timeout.toMillis() + " ms")),
                 nanos, TimeUnit.NANOSECONDS);
-        if (!ctx.channel().isActive() && ctx.channel().isRegistered()) {
-            fail(ctx, new P2pException.ConnectionClosed("channel closed before multistream-select started"));
+        if (ctx.channel().isActive()) {
+            begin(ctx);
+        }
+        // else: installed while the connect is pending; channelActive begins.
+    }
+
+    private void begin(ChannelHandlerContext ctx) {
+        if (started || finished) {
             return;
         }
+        started = true;
         start(ctx);
         if (!ctx.channel().config().isAutoRead()) {
             ctx.read();
         }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.fireChannelActive();
+        begin(ctx);
     }
 
     @Override
@@ -141,7 +155,8 @@ abstract class NegotiationHandler extends ChannelInboundHandlerAdapter {
             finished = true;
             cancelDeadline();
             releaseCumulation();
-            promise.tryFailure(new P2pException("multistream-select " + role() + " handler removed before it finished"));
+            promise.tryFailure(new P2pException.ConnectionClosed("multistream-select " + role()
+                    + " handler removed before it finished (channel closed or deregistered)"));
         }
     }
 
