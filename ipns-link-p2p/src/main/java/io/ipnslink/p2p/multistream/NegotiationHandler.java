@@ -112,6 +112,9 @@ abstract class NegotiationHandler extends ChannelInboundHandlerAdapter {
             }
         } catch (P2pException e) {
             fail(ctx, e);
+        } catch (RuntimeException e) {
+            // a failing predicate/supplier or listener: fail this negotiation, not the event loop
+            fail(ctx, new P2pException("multistream-select " + role() + " failed: " + e, e));
         }
     }
 

@@ -407,4 +407,18 @@ class MultistreamSelectTest {
         assertNull(ch.readOutbound());
         ch.finishAndReleaseAll();
     }
+
+    @Test
+    void failingSupportedPredicateFailsTheNegotiationAndCloses() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        Future<String> f = MultistreamSelect.respond(ch, p -> {
+            throw new IllegalStateException("registry broken");
+        }, List::of, TIMEOUT);
+        ch.writeInbound(Unpooled.wrappedBuffer(msg(MultistreamSelect.PROTOCOL_ID, NOISE)));
+        Throwable e = cause(f);
+        assertInstanceOf(P2pException.class, e);
+        assertTrue(e.getMessage().contains("registry broken"), e.getMessage());
+        assertFalse(ch.isActive());
+        ch.finishAndReleaseAll();
+    }
 }
