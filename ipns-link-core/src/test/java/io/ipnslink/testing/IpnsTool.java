@@ -33,9 +33,12 @@ public final class IpnsTool implements AutoCloseable {
         this.script = script;
     }
 
+    /** Watchdog of the tool process: long enough for a whole test class (it also exits when stdin closes). */
+    public static final Duration TOOL_LIFETIME = Duration.ofMinutes(10);
+
     /** Starts {@code node ipns-tool.mjs}. */
     public static IpnsTool start() {
-        return new IpnsTool(NodeScript.start("ipns-tool.mjs"));
+        return new IpnsTool(NodeScript.start("ipns-tool.mjs", "--timeout", Long.toString(TOOL_LIFETIME.toSeconds())));
     }
 
     /**
