@@ -54,6 +54,11 @@ public final class NoiseSecurityHandler extends ChannelDuplexHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(NoiseSecurityHandler.class);
     private static final int LENGTH_PREFIX = 2;
+    /**
+     * Message 1 ({@code -> e}) is exactly the initiator's ephemeral key: libp2p forbids a payload in
+     * it (it is sent in clear), and go, js and rust send none.
+     */
+    static final int FIRST_MESSAGE_LENGTH = X25519KeyPair.KEY_LENGTH;
     private static final byte[] EMPTY = new byte[0];
 
     private enum State { NEW, HANDSHAKING, DONE, FAILED }
@@ -179,6 +184,11 @@ public final class NoiseSecurityHandler extends ChannelDuplexHandler {
         try {
             while (state == State.HANDSHAKING && cumulation.readableBytes() >= LENGTH_PREFIX) {
                 int length = cumulation.getUnsignedShort(cumulation.readerIndex());
+                if (handshake.messageIndex() == 0 && length != FIRST_MESSAGE_LENGTH) {
+                    // Checked on the header, so a bogus length is refused before anything is buffered.
+                    throw new P2pException.ProtocolViolation("first Noise handshake message must be "
+                            + FIRST_MESSAGE_LENGTH + " bytes (an ephemeral key, no payload), announced " + length);
+                }
                 if (cumulation.readableBytes() < LENGTH_PREFIX + length) {
                     break; // at most one partial frame (<= 65537 bytes) is held
                 }
