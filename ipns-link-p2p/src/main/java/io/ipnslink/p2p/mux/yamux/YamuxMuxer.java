@@ -192,6 +192,16 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         return streams.size();
     }
 
+    /** Flow-control state of every stream, one per line, for diagnostics (event loop only). */
+    String debugState() {
+        StringBuilder sb = new StringBuilder("yamux " + ctx.channel() + " writable=" + ctx.channel().isWritable()
+                + " parentWritable=" + parentWritable + " unacked=" + unackedOutbound + "\n");
+        for (YamuxStreamChannel s : streams.values()) {
+            sb.append("  ").append(s.debugState()).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** Inbound bytes held in all streams because their application has not read them yet. */
     public long bufferedInboundBytes() {
         return bufferedInbound;
@@ -374,7 +384,8 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             writeControl(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
             return null;
         }
-        YamuxStreamChannel child = new YamuxStreamChannel(this, ctx.channel(), id, false, config.initialWindow());
+        YamuxStreamChannel child = new YamuxStreamChannel(this, ctx.channel(), id, false, config.initialWindow(),
+                parentWritable);
         streams.put(id, child);
         inboundStreams++;
         activeStreams++;
@@ -480,7 +491,8 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         }
         int id = (int) nextStreamId;
         nextStreamId += 2;
-        YamuxStreamChannel child = new YamuxStreamChannel(this, ctx.channel(), id, true, config.initialWindow());
+        YamuxStreamChannel child = new YamuxStreamChannel(this, ctx.channel(), id, true, config.initialWindow(),
+                parentWritable);
         streams.put(id, child);
         unackedOutbound++;
         activeStreams++;

@@ -78,7 +78,8 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     private boolean readCompletePending;
     private ScheduledFuture<?> ackTimeout;
 
-    YamuxStreamChannel(YamuxMuxer muxer, Channel parent, int id, boolean outbound, int initialWindow) {
+    YamuxStreamChannel(YamuxMuxer muxer, Channel parent, int id, boolean outbound, int initialWindow,
+                       boolean parentWritable) {
         super(parent);
         this.muxer = muxer;
         this.id = id;
@@ -89,7 +90,7 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
         this.lastWindowUpdateNanos = System.nanoTime();
         this.config = new StreamConfig(this);
         config.setAllocator(parent.config().getAllocator());
-        if (!parent.isWritable()) {
+        if (!parentWritable) {
             unsafe().outboundBuffer().setUserDefinedWritability(PARENT_WRITABILITY_INDEX, false);
         }
     }
@@ -479,6 +480,16 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
             pipeline().fireChannelReadComplete();
             deliver();
         }
+    }
+
+    /** A one-line dump of the flow-control state, for diagnostics (event loop only). */
+    String debugState() {
+        ChannelOutboundBuffer buf = unsafe().outboundBuffer();
+        return this + " open=" + open + " acked=" + acked + " reset=" + reset + " localFin=" + localFinSent
+                + " remoteFin=" + remoteFinReceived + " sendWindow=" + sendWindow + " recvWindow=" + recvWindowSize
+                + " recvCredit=" + recvCredit + " uncredited=" + consumedNotCredited + " buffered=" + bufferedBytes
+                + " readRequested=" + readRequested + " autoRead=" + config.isAutoRead()
+                + " pendingOut=" + (buf == null ? -1 : buf.totalPendingWriteBytes()) + " writable=" + isWritable();
     }
 
     // ---------------------------------------------------------------- internals

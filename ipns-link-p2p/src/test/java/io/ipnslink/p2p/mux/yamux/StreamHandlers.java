@@ -36,8 +36,10 @@ final class StreamHandlers {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ctx.write(msg);
             if (!ctx.channel().isWritable()) {
-                ctx.flush();
-                ctx.channel().config().setAutoRead(false);
+                ctx.flush(); // may send it all and make the channel writable again
+                if (!ctx.channel().isWritable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
             }
         }
 
