@@ -2,7 +2,10 @@ package io.ipnslink.p2p.mux.yamux;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCounted;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Two EmbeddedChannels, a dialer and a listener muxer, linked by {@link #pump()}, which moves every
@@ -13,6 +16,8 @@ final class EmbeddedPair implements AutoCloseable {
     final EmbeddedChannel listener;
     final YamuxMuxer dialerMuxer;
     final YamuxMuxer listenerMuxer;
+    /** Every frame buffer that crossed the link: all must be released when the pair is closed. */
+    private final List<ReferenceCounted> shuttled = new ArrayList<>();
 
     EmbeddedPair(YamuxConfig config, ChannelHandler dialerInbound, ChannelHandler listenerInbound) {
         this(config, config, dialerInbound, listenerInbound);
@@ -38,11 +43,12 @@ final class EmbeddedPair implements AutoCloseable {
         } while (progress);
     }
 
-    private static boolean shuttle(EmbeddedChannel from, EmbeddedChannel to) {
+    private boolean shuttle(EmbeddedChannel from, EmbeddedChannel to) {
         boolean any = false;
         Object msg;
         while ((msg = from.readOutbound()) != null) {
             any = true;
+            shuttled.add((ReferenceCounted) msg);
             if (to.isOpen()) {
                 to.writeInbound(msg);
             } else {
@@ -59,5 +65,9 @@ final class EmbeddedPair implements AutoCloseable {
         pump();
         dialer.finishAndReleaseAll();
         listener.finishAndReleaseAll();
+        long leaked = shuttled.stream().filter(b -> b.refCnt() != 0).count();
+        if (leaked > 0) {
+            throw new AssertionError(leaked + " of " + shuttled.size() + " frame buffers were not released");
+        }
     }
 }

@@ -38,10 +38,20 @@ class YamuxHostilePeerTest {
         return listener(YamuxConfig.defaults());
     }
 
+    private final List<ByteBuf> inputs = new java.util.ArrayList<>();
+
+    private void feed(ByteBuf frame) {
+        inputs.add(frame);
+        ch.writeInbound(frame);
+    }
+
     @AfterEach
     void tearDown() {
         if (ch != null) {
             ch.finishAndReleaseAll();
+        }
+        for (ByteBuf b : inputs) {
+            assertEquals(0, b.refCnt(), "every inbound buffer released");
         }
     }
 
@@ -56,9 +66,9 @@ class YamuxHostilePeerTest {
     @Test
     void dataBeyondTheReceiveWindowClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
         assertTrue(ch.isOpen());
-        ch.writeInbound(Frames.frame(TYPE_DATA, 0, 1, YamuxConfig.SPEC_INITIAL_WINDOW + 1));
+        feed(Frames.frame(TYPE_DATA, 0, 1, YamuxConfig.SPEC_INITIAL_WINDOW + 1));
         assertClosedWithProtocolError(ch);
         StreamHandlers.Recorder r = streams.last();
         assertFalse(r.channel().isOpen(), "the stream closed with the connection");
@@ -69,8 +79,8 @@ class YamuxHostilePeerTest {
     @Test
     void dataFillingTheWholeWindowIsAccepted() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
-        ch.writeInbound(Frames.data(0, 1, new byte[YamuxConfig.SPEC_INITIAL_WINDOW]));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
+        feed(Frames.data(0, 1, new byte[YamuxConfig.SPEC_INITIAL_WINDOW]));
         assertTrue(ch.isOpen());
         assertEquals(YamuxConfig.SPEC_INITIAL_WINDOW, streams.last().count);
     }
@@ -78,9 +88,9 @@ class YamuxHostilePeerTest {
     @Test
     void tooManyInboundStreamsAreReset() {
         EmbeddedChannel ch = listener(YamuxConfig.builder().maxInboundStreams(2).build());
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
-        ch.writeInbound(Frames.data(FLAG_SYN, 5, new byte[] {1, 2, 3}));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
+        feed(Frames.data(FLAG_SYN, 5, new byte[] {1, 2, 3}));
         assertTrue(ch.isOpen());
         List<YamuxHeader> out = Frames.drainHeaders(ch);
         assertEquals(List.of(
@@ -89,8 +99,8 @@ class YamuxHostilePeerTest {
                 new YamuxHeader(TYPE_WINDOW_UPDATE, FLAG_RST, 5, 0)), out);
         assertEquals(2, streams.recorders.size());
 
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_RST, 1, 0));
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 7, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_RST, 1, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 7, 0));
         assertEquals(List.of(new YamuxHeader(TYPE_WINDOW_UPDATE, FLAG_ACK, 7, 0)), Frames.drainHeaders(ch),
                 "a slot freed by the reset stream is usable again");
     }
@@ -98,10 +108,10 @@ class YamuxHostilePeerTest {
     @Test
     void largerInitialWindowIsAnnouncedInTheAck() {
         EmbeddedChannel ch = listener(YamuxConfig.builder().initialWindow(1024 * 1024).build());
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
         assertEquals(List.of(new YamuxHeader(TYPE_WINDOW_UPDATE, FLAG_ACK, 1, 1024 * 1024 - YamuxConfig.SPEC_INITIAL_WINDOW)),
                 Frames.drainHeaders(ch));
-        ch.writeInbound(Frames.data(0, 1, new byte[1024 * 1024]));
+        feed(Frames.data(0, 1, new byte[1024 * 1024]));
         assertTrue(ch.isOpen(), "the peer may use the announced window");
     }
 
@@ -111,67 +121,67 @@ class YamuxHostilePeerTest {
         byte[] junk = new byte[64];
         new Random(1).nextBytes(junk);
         junk[0] = 0x55;
-        ch.writeInbound(Unpooled.wrappedBuffer(junk));
+        feed(Unpooled.wrappedBuffer(junk));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void unknownFrameTypeClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+        feed(Unpooled.wrappedBuffer(new byte[] {0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void synWithOurOwnParityClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 2, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 2, 0));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void synReusingAnIdClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
         assertTrue(ch.isOpen());
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void synWithALowerIdThanBeforeClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 5, 0));
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 5, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 3, 0));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void dataFrameAboveTheLengthLimitClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_DATA, 0, 99, 0x7FFF_FFFF));
+        feed(Frames.frame(TYPE_DATA, 0, 99, 0x7FFF_FFFF));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void windowUpdateOverflowingTheSendWindowClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
-        ch.writeInbound(Frames.frame(TYPE_WINDOW_UPDATE, 0, 1, 0xFFFF_FFFF));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0));
+        feed(Frames.frame(TYPE_WINDOW_UPDATE, 0, 1, 0xFFFF_FFFF));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void streamFrameOnSessionIdClosesTheConnection() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.data(0, 0, new byte[] {1}));
+        feed(Frames.data(0, 0, new byte[] {1}));
         assertClosedWithProtocolError(ch);
     }
 
     @Test
     void pingIsAnsweredWithTheSameOpaqueValue() {
         EmbeddedChannel ch = listener();
-        ch.writeInbound(Frames.frame(TYPE_PING, FLAG_SYN, 0, 0x12345678));
+        feed(Frames.frame(TYPE_PING, FLAG_SYN, 0, 0x12345678));
         assertEquals(List.of(new YamuxHeader(TYPE_PING, FLAG_ACK, 0, 0x12345678)), Frames.drainHeaders(ch));
     }
 
@@ -179,7 +189,7 @@ class YamuxHostilePeerTest {
     void framesForUnknownStreamsAreDiscardedWithoutBuffering() {
         EmbeddedChannel ch = listener();
         ByteBuf data = Frames.data(0, 41, new byte[1000]);
-        ch.writeInbound(data);
+        feed(data);
         assertTrue(ch.isOpen());
         assertEquals(0, YamuxMuxer.of(ch).bufferedInboundBytes());
         assertTrue(Frames.drainHeaders(ch).isEmpty());
