@@ -130,9 +130,12 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
             installMuxer(session);
             return;
         }
+        // Negotiated inside the secure channel: the handler goes right after the Noise codec.
+        String after = channel.pipeline().context(NOISE_NAME) != null ? NOISE_NAME : null;
         Future<String> mux = initiator
-                ? MultistreamSelect.initiate(channel, List.of(yamux), settings.timeouts().negotiation())
-                : MultistreamSelect.respond(channel, yamux::equals, () -> List.of(yamux), settings.timeouts().negotiation());
+                ? MultistreamSelect.initiate(channel, List.of(yamux), settings.timeouts().negotiation(), after)
+                : MultistreamSelect.respond(channel, yamux::equals, () -> List.of(yamux),
+                        settings.timeouts().negotiation(), after);
         mux.addListener(f -> {
             if (f.isSuccess()) {
                 installMuxer(session);

@@ -50,8 +50,8 @@ public final class PingResponder extends ChannelInboundHandlerAdapter {
                 int n = Math.min(in.readableBytes(), Ping.PAYLOAD_SIZE - partial.readableBytes());
                 partial.writeBytes(in, n);
                 if (partial.readableBytes() == Ping.PAYLOAD_SIZE) {
-                    ctx.write(partial.retainedDuplicate());
-                    partial.clear();
+                    ctx.write(partial);
+                    partial = ctx.alloc().buffer(Ping.PAYLOAD_SIZE, Ping.PAYLOAD_SIZE);
                 }
             }
         } finally {
