@@ -60,6 +60,8 @@ public final class DefaultHost implements Host {
     private ExecutorService resolver;
     private ChannelGroup serverChannels;
     private volatile List<Multiaddr> listenAddresses = List.of();
+    /** listenAddresses with wildcard binds expanded to the interface addresses (sent in identify). */
+    private volatile List<Multiaddr> advertisedAddresses = List.of();
     private volatile byte[] signedPeerRecord;
     private volatile boolean started;
     private volatile boolean closed;
@@ -132,12 +134,42 @@ public final class DefaultHost implements Host {
                 throw e;
             }
             listenAddresses = List.copyOf(bound);
-            signedPeerRecord = new PeerRecord(peerId, System.currentTimeMillis() * 1000, listenAddresses)
+            advertisedAddresses = expandWildcards(listenAddresses);
+            signedPeerRecord = new PeerRecord(peerId, System.currentTimeMillis() * 1000, advertisedAddresses)
                     .seal(identity).encode();
             started = true;
             log.info("host {} started ({}), listening on {}", peerId, loops.epoll() ? "epoll" : "nio", listenAddresses);
             return this;
         }
+    }
+
+    /** {@code /ip4/0.0.0.0/tcp/N} becomes one address per local IPv4 address (same for {@code ::}). */
+    static List<Multiaddr> expandWildcards(List<Multiaddr> bound) {
+        List<Multiaddr> out = new ArrayList<>();
+        for (Multiaddr m : bound) {
+            InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+            if (!sa.getAddress().isAnyLocalAddress()) {
+                out.add(m);
+                continue;
+            }
+            boolean v6 = sa.getAddress() instanceof java.net.Inet6Address;
+            try {
+                for (java.net.NetworkInterface ni : java.util.Collections.list(
+                        java.net.NetworkInterface.getNetworkInterfaces())) {
+                    if (!ni.isUp()) {
+                        continue;
+                    }
+                    for (java.net.InetAddress ia : java.util.Collections.list(ni.getInetAddresses())) {
+                        if ((ia instanceof java.net.Inet6Address) == v6 && !ia.isLinkLocalAddress()) {
+                            out.add(Multiaddr.tcp(new InetSocketAddress(ia, sa.getPort())));
+                        }
+                    }
+                }
+            } catch (java.net.SocketException e) {
+                log.debug("cannot list network interfaces: {}", e.toString());
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(out));
     }
 
     private void acceptInbound(Channel ch) {
@@ -258,7 +290,7 @@ public final class DefaultHost implements Host {
                 .setAgentVersion(agentVersion)
                 .setPublicKey(ByteString.copyFrom(identity.publicKey().marshal()))
                 .addAllProtocols(registry.ids());
-        for (Multiaddr a : listenAddresses) {
+        for (Multiaddr a : advertisedAddresses) {
             b.addListenAddrs(ByteString.copyFrom(a.bytes()));
         }
         byte[] record = signedPeerRecord;
