@@ -8,7 +8,8 @@ import io.ipnslink.p2p.multistream.MultistreamSelect;
 import io.ipnslink.p2p.mux.yamux.YamuxConfig;
 import io.ipnslink.p2p.mux.yamux.YamuxMuxer;
 import io.ipnslink.p2p.security.noise.NoiseSecurityHandler;
-import io.ipnslink.p2p.security.noise.NoiseSecurityHandler.SecureSession;
+import io.ipnslink.p2p.security.noise.NoiseTransportCodec;
+import io.ipnslink.p2p.security.noise.SecureSession;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -35,7 +36,6 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionSetupHandler.class);
 
     static final String NAME = "p2p-connection";
-    static final String NOISE_NAME = "noise";
     static final String YAMUX_NAME = "yamux";
 
     /** What the handler needs from its host. */
@@ -106,7 +106,7 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
         }
         NoiseSecurityHandler noise = new NoiseSecurityHandler(settings.identity(), initiator,
                 List.of(YamuxMuxer.PROTOCOL_ID), expectedPeer, settings.timeouts().upgrade());
-        channel.pipeline().addBefore(NAME, NOISE_NAME, noise);
+        channel.pipeline().addBefore(NAME, NoiseSecurityHandler.HANDLER_NAME, noise);
         noise.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 onSecured(noise.handshakeFuture().getNow());
@@ -131,7 +131,7 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // Negotiated inside the secure channel: the handler goes right after the Noise codec.
-        String after = channel.pipeline().context(NOISE_NAME) != null ? NOISE_NAME : null;
+        String after = NoiseTransportCodec.HANDLER_NAME;
         Future<String> mux = initiator
                 ? MultistreamSelect.initiate(channel, List.of(yamux), settings.timeouts().negotiation(), after)
                 : MultistreamSelect.respond(channel, yamux::equals, () -> List.of(yamux),

@@ -12,6 +12,7 @@ import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.p2p.P2pException;
 import io.ipnslink.p2p.PeerRecord;
+import io.ipnslink.p2p.SignedEnvelope;
 import io.ipnslink.p2p.protocol.identify.pb.IdentifyProtos;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -35,8 +36,8 @@ class IdentifyMessagesTest {
                 .addProtocols("/ipfs/id/1.0.0")
                 .addProtocols("/ipfs/ping/1.0.0")
                 .setObservedAddr(ByteString.copyFrom(Multiaddr.parse("/ip4/10.0.0.1/tcp/5555").bytes()))
-                .setSignedPeerRecord(ByteString.copyFrom(
-                        new PeerRecord(key.peerId(), 7, List.of(addr)).seal(signer).encode()))
+                .setSignedPeerRecord(ByteString.copyFrom(SignedEnvelope.seal(signer, PeerRecord.DOMAIN,
+                        PeerRecord.payloadType(), new PeerRecord(key.peerId(), 7, List.of(addr)).encode()).encode()))
                 .build();
     }
 
