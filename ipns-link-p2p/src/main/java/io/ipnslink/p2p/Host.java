@@ -1,0 +1,198 @@
+package io.ipnslink.p2p;
+
+import io.ipnslink.core.crypto.PeerId;
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.p2p.internal.DefaultHost;
+import io.ipnslink.p2p.mux.yamux.YamuxConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A libp2p host: one identity, TCP listeners, a table of connections (one per remote peer) and the
+ * protocols it answers. Transport stack: TCP, multistream-select, Noise, yamux; identify and ping
+ * are always served.
+ *
+ * <pre>{@code
+ * Host host = Host.builder()
+ *         .identity(key)
+ *         .listen(Multiaddr.parse("/ip4/0.0.0.0/tcp/4001"))
+ *         .protocol(ProtocolBinding.of("/x/site/http", stream -> stream.channel().pipeline()
+ *                 .addLast(new HttpServerCodec(), new MyHandler())))
+ *         .build()
+ *         .start();
+ * Stream s = host.newStream(peer, addrs, "/x/site/http").get();
+ * }</pre>
+ *
+ * <p>Thread-safe. The host owns its Netty event loop group and closes it in {@link #close()}.
+ */
+public interface Host extends AutoCloseable {
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** This host's peer id. */
+    PeerId peerId();
+
+    /** Binds the listen addresses; returns this host. @throws P2pException when a bind fails */
+    Host start() throws P2pException;
+
+    /** The bound addresses (real ports after {@link #start()}), without {@code /p2p}. */
+    List<Multiaddr> listenAddresses();
+
+    /**
+     * The connection to {@code peer}: an open one if there is one, else a new dial of
+     * {@code addresses} (staggered, first to finish wins). Concurrent calls share one dial.
+     * Fails with {@link P2pException.BadPeer} when the remote is someone else,
+     * {@link P2pException.DialFailed} when no address works.
+     */
+    CompletableFuture<Connection> connect(PeerId peer, List<Multiaddr> addresses);
+
+    /** {@link #connect} then {@link Connection#newStream(String...)}. */
+    CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, String... protocolIds);
+
+    /** {@link #connect} then {@link Connection#newStream(List, ProtocolHandler)}. */
+    CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, List<String> protocolIds,
+            ProtocolHandler initializer);
+
+    /** The open connection to {@code peer}, if any. */
+    Optional<Connection> connection(PeerId peer);
+
+    /** All open connections (inbound and outbound). */
+    List<Connection> connections();
+
+    /** Adds (or replaces) a protocol; connected peers learn it through identify push. */
+    void addProtocol(ProtocolBinding binding);
+
+    /** Removes a protocol id; connected peers learn it through identify push. */
+    void removeProtocol(String protocolId);
+
+    /** Protocol ids served, in registration order (identify and ping included). */
+    List<String> protocols();
+
+    /** Closes listeners and connections and stops the event loops, waiting at most {@link Timeouts#close()}. */
+    @Override
+    void close();
+
+    /**
+     * Time limits. {@code connect}: TCP connect per address; {@code upgrade}: from TCP up to a
+     * ready yamux session (multistream, Noise, muxer); {@code negotiation}: multistream-select on a
+     * new stream; {@code identify}: one identify exchange; {@code dialStagger}: delay before trying
+     * the next address of a peer; {@code close}: graceful shutdown of the host.
+     */
+    record Timeouts(Duration connect, Duration upgrade, Duration negotiation, Duration identify,
+            Duration dialStagger, Duration close) {
+        public Timeouts {
+            positive(connect, "connect");
+            positive(upgrade, "upgrade");
+            positive(negotiation, "negotiation");
+            positive(identify, "identify");
+            Objects.requireNonNull(dialStagger, "dialStagger");
+            if (dialStagger.isNegative()) {
+                throw new IllegalArgumentException("dialStagger must not be negative");
+            }
+            positive(close, "close");
+        }
+
+        /** connect 10 s, upgrade 15 s, negotiation 10 s, identify 10 s, stagger 250 ms, close 5 s. */
+        public static Timeouts defaults() {
+            return new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofSeconds(10),
+                    Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(5));
+        }
+
+        private static void positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException("timeout " + name + " must be positive: " + d);
+            }
+        }
+    }
+
+    /** Builder; {@link #identity(PrivKey)} is required, everything else has a default. */
+    final class Builder {
+        /** Default agent version sent in identify. */
+        public static final String DEFAULT_AGENT_VERSION = "ipns-link/" + version();
+
+        private PrivKey identity;
+        private final List<Multiaddr> listen = new ArrayList<>();
+        private final List<ProtocolBinding> protocols = new ArrayList<>();
+        private String agentVersion = DEFAULT_AGENT_VERSION;
+        private Timeouts timeouts = Timeouts.defaults();
+        private int eventLoopThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private YamuxConfig yamuxConfig = YamuxConfig.defaults();
+
+        private Builder() {}
+
+        public Builder identity(PrivKey identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            return this;
+        }
+
+        /** Adds listen addresses ({@code /ip4|ip6/../tcp/N}, port 0 for any). None = dial only. */
+        public Builder listen(Multiaddr... addresses) {
+            listen.addAll(Arrays.asList(addresses));
+            return this;
+        }
+
+        public Builder listen(List<Multiaddr> addresses) {
+            listen.addAll(addresses);
+            return this;
+        }
+
+        public Builder protocol(ProtocolBinding binding) {
+            protocols.add(Objects.requireNonNull(binding, "binding"));
+            return this;
+        }
+
+        public Builder agentVersion(String agentVersion) {
+            if (agentVersion == null || agentVersion.isBlank()) {
+                throw new IllegalArgumentException("agentVersion must not be blank");
+            }
+            this.agentVersion = agentVersion;
+            return this;
+        }
+
+        public Builder timeouts(Timeouts timeouts) {
+            this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+            return this;
+        }
+
+        public Builder eventLoopThreads(int threads) {
+            if (threads < 1 || threads > 256) {
+                throw new IllegalArgumentException("eventLoopThreads must be 1..256: " + threads);
+            }
+            this.eventLoopThreads = threads;
+            return this;
+        }
+
+        public Builder yamuxConfig(YamuxConfig config) {
+            this.yamuxConfig = Objects.requireNonNull(config, "yamuxConfig");
+            return this;
+        }
+
+        /** A host that is not started yet (no thread, no socket until {@link Host#start()}). */
+        public Host build() {
+            if (identity == null) {
+                throw new IllegalStateException("Host.builder(): identity(PrivKey) is required");
+            }
+            for (Multiaddr a : listen) {
+                if (a.toTcpSocketAddress().isEmpty() || a.toTcpSocketAddress().get().isUnresolved()) {
+                    throw new IllegalArgumentException("cannot listen on " + a + ": need /ip4|ip6/<addr>/tcp/<port>");
+                }
+            }
+            return new DefaultHost(identity, List.copyOf(listen), List.copyOf(protocols), agentVersion, timeouts,
+                    eventLoopThreads, yamuxConfig);
+        }
+
+        private static String version() {
+            String v = Host.class.getPackage() == null ? null : Host.class.getPackage().getImplementationVersion();
+            return v == null ? "0.1.0" : v;
+        }
+    }
+}

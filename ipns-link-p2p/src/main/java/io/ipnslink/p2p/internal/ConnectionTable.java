@@ -1,0 +1,99 @@
+package io.ipnslink.p2p.internal;
+
+import io.ipnslink.core.crypto.PeerId;
+import io.ipnslink.p2p.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Open connections by remote peer (one preferred per peer, the first registered) and dials in
+ * progress, so that concurrent requests for one peer share one dial. Closed connections leave the
+ * table by themselves.
+ */
+final class ConnectionTable {
+    private final Map<PeerId, ConnectionImpl> preferred = new ConcurrentHashMap<>();
+    private final Set<ConnectionImpl> all = ConcurrentHashMap.newKeySet();
+    private final Map<PeerId, CompletableFuture<Connection>> dials = new ConcurrentHashMap<>();
+
+    /** Adds an upgraded connection; false when the table is closed (the caller closes it). */
+    void add(ConnectionImpl c) {
+        all.add(c);
+        preferred.putIfAbsent(c.remotePeer(), c);
+        c.channel().closeFuture().addListener(f -> remove(c));
+    }
+
+    private void remove(ConnectionImpl c) {
+        all.remove(c);
+        if (preferred.remove(c.remotePeer(), c)) {
+            for (ConnectionImpl other : all) {
+                if (other.remotePeer().equals(c.remotePeer()) && other.isOpen()) {
+                    preferred.putIfAbsent(other.remotePeer(), other);
+                    break;
+                }
+            }
+        }
+    }
+
+    Optional<ConnectionImpl> get(PeerId peer) {
+        ConnectionImpl c = preferred.get(peer);
+        return c != null && c.isOpen() ? Optional.of(c) : Optional.empty();
+    }
+
+    List<Connection> all() {
+        List<Connection> out = new ArrayList<>();
+        for (ConnectionImpl c : all) {
+            if (c.isOpen()) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    List<ConnectionImpl> snapshot() {
+        return new ArrayList<>(all);
+    }
+
+    /**
+     * The open connection to {@code peer}, else the dial in progress, else a new one from
+     * {@code dial} (which registers its result before completing).
+     */
+    CompletableFuture<Connection> connect(PeerId peer, Function<PeerId, CompletableFuture<ConnectionImpl>> dial) {
+        Optional<ConnectionImpl> open = get(peer);
+        if (open.isPresent()) {
+            return CompletableFuture.completedFuture(open.get());
+        }
+        CompletableFuture<Connection> mine = new CompletableFuture<>();
+        CompletableFuture<Connection> existing = dials.putIfAbsent(peer, mine);
+        if (existing != null) {
+            return existing.copy();
+        }
+        // Re-check: a connection may have been registered between get() and putIfAbsent().
+        open = get(peer);
+        if (open.isPresent()) {
+            dials.remove(peer, mine);
+            mine.complete(open.get());
+            return mine.copy();
+        }
+        CompletableFuture<ConnectionImpl> dialing;
+        try {
+            dialing = dial.apply(peer);
+        } catch (RuntimeException e) {
+            dialing = CompletableFuture.failedFuture(e);
+        }
+        dialing.whenComplete((c, e) -> {
+            dials.remove(peer, mine);
+            if (e != null) {
+                mine.completeExceptionally(Errors.unwrap(e));
+            } else {
+                mine.complete(c);
+            }
+        });
+        return mine.copy();
+    }
+}

@@ -1,0 +1,365 @@
+package io.ipnslink.p2p.internal;
+
+import com.google.protobuf.ByteString;
+import io.ipnslink.core.crypto.PeerId;
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.p2p.Connection;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.p2p.P2pException;
+import io.ipnslink.p2p.PeerRecord;
+import io.ipnslink.p2p.ProtocolBinding;
+import io.ipnslink.p2p.ProtocolHandler;
+import io.ipnslink.p2p.Stream;
+import io.ipnslink.p2p.mux.yamux.YamuxConfig;
+import io.ipnslink.p2p.protocol.identify.Identify;
+import io.ipnslink.p2p.protocol.identify.pb.IdentifyProtos;
+import io.ipnslink.p2p.protocol.ping.Ping;
+import io.ipnslink.p2p.transport.tcp.EventLoops;
+import io.ipnslink.p2p.transport.tcp.TcpTransport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link Host} implementation: TCP transport, upgrade pipeline, connection table, identify, ping. */
+public final class DefaultHost implements Host {
+    private static final Logger log = LoggerFactory.getLogger(DefaultHost.class);
+
+    private final PrivKey identity;
+    private final PeerId peerId;
+    private final List<Multiaddr> configuredListen;
+    private final String agentVersion;
+    private final Timeouts timeouts;
+    private final int eventLoopThreads;
+    private final YamuxConfig yamuxConfig;
+    private final ProtocolRegistry registry = new ProtocolRegistry();
+    private final ConnectionTable table = new ConnectionTable();
+    private final AtomicLong connectionIds = new AtomicLong();
+    private final Object lifecycle = new Object();
+
+    private EventLoops loops;
+    private TcpTransport transport;
+    private Dialer dialer;
+    private ExecutorService resolver;
+    private ChannelGroup serverChannels;
+    private volatile List<Multiaddr> listenAddresses = List.of();
+    /** listenAddresses with wildcard binds expanded to the interface addresses (sent in identify). */
+    private volatile List<Multiaddr> advertisedAddresses = List.of();
+    private volatile byte[] signedPeerRecord;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig) {
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.peerId = identity.peerId();
+        this.configuredListen = List.copyOf(listen);
+        this.agentVersion = agentVersion;
+        this.timeouts = timeouts;
+        this.eventLoopThreads = eventLoopThreads;
+        this.yamuxConfig = yamuxConfig;
+        registry.add(new ProtocolBinding(List.of(Identify.PROTOCOL_ID),
+                Identify.responder(this::identifyMessageFor, timeouts.identify())));
+        registry.add(new ProtocolBinding(List.of(Identify.PUSH_PROTOCOL_ID),
+                Identify.pushReceiver((stream, msg) -> ((ConnectionImpl) stream.connection()).onIdentifyPush(msg),
+                        timeouts.identify())));
+        registry.add(Ping.responderBinding());
+        for (ProtocolBinding b : protocols) {
+            registry.add(b);
+        }
+        registry.onChange(this::pushIdentifyToAll);
+    }
+
+    @Override
+    public PeerId peerId() {
+        return peerId;
+    }
+
+    @Override
+    public Host start() throws P2pException {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new P2pException("host is closed");
+            }
+            if (started) {
+                return this;
+            }
+            loops = EventLoops.create(eventLoopThreads, "p2p-" + peerId.toBase58().substring(Math.max(0,
+                    peerId.toBase58().length() - 6)), true);
+            transport = new TcpTransport(loops, timeouts.connect());
+            resolver = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "p2p-dns");
+                t.setDaemon(true);
+                return t;
+            });
+            dialer = new Dialer(this::startAttempt, loops.group().next(), resolver, timeouts.dialStagger());
+            serverChannels = new DefaultChannelGroup("p2p-listeners", GlobalEventExecutor.INSTANCE);
+            List<Multiaddr> bound = new ArrayList<>();
+            try {
+                for (Multiaddr m : configuredListen) {
+                    InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+                    ChannelFuture f = transport.listen(sa, new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            acceptInbound(ch);
+                        }
+                    });
+                    if (!f.awaitUninterruptibly(timeouts.connect().toMillis()) || !f.isSuccess()) {
+                        throw new P2pException("cannot listen on " + m + ": "
+                                + (f.cause() == null ? "timed out" : f.cause().getMessage()), f.cause());
+                    }
+                    serverChannels.add(f.channel());
+                    bound.add(Multiaddr.tcp((InetSocketAddress) f.channel().localAddress()));
+                }
+            } catch (P2pException | RuntimeException e) {
+                shutdownResources(Duration.ofSeconds(1));
+                closed = true;
+                throw e;
+            }
+            listenAddresses = List.copyOf(bound);
+            advertisedAddresses = expandWildcards(listenAddresses);
+            signedPeerRecord = new PeerRecord(peerId, System.currentTimeMillis() * 1000, advertisedAddresses)
+                    .seal(identity).encode();
+            started = true;
+            log.info("host {} started ({}), listening on {}", peerId, loops.epoll() ? "epoll" : "nio", listenAddresses);
+            return this;
+        }
+    }
+
+    /** {@code /ip4/0.0.0.0/tcp/N} becomes one address per local IPv4 address (same for {@code ::}). */
+    static List<Multiaddr> expandWildcards(List<Multiaddr> bound) {
+        List<Multiaddr> out = new ArrayList<>();
+        for (Multiaddr m : bound) {
+            InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+            if (!sa.getAddress().isAnyLocalAddress()) {
+                out.add(m);
+                continue;
+            }
+            boolean v6 = sa.getAddress() instanceof java.net.Inet6Address;
+            try {
+                for (java.net.NetworkInterface ni : java.util.Collections.list(
+                        java.net.NetworkInterface.getNetworkInterfaces())) {
+                    if (!ni.isUp()) {
+                        continue;
+                    }
+                    for (java.net.InetAddress ia : java.util.Collections.list(ni.getInetAddresses())) {
+                        if ((ia instanceof java.net.Inet6Address) == v6 && !ia.isLinkLocalAddress()) {
+                            out.add(Multiaddr.tcp(new InetSocketAddress(ia, sa.getPort())));
+                        }
+                    }
+                }
+            } catch (java.net.SocketException e) {
+                log.debug("cannot list network interfaces: {}", e.toString());
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(out));
+    }
+
+    private void acceptInbound(Channel ch) {
+        if (closed) {
+            ch.close();
+            return;
+        }
+        ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), false, null);
+        ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
+        setup.result().thenAccept(this::register);
+    }
+
+    private Dialer.Attempt startAttempt(InetSocketAddress target, PeerId expected) {
+        ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), true, expected);
+        ChannelFuture connect = transport.dial(target, new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
+            }
+        });
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                setup.result().completeExceptionally(Errors.toP2p(f.cause(), "TCP connect to " + target));
+            }
+        });
+        return new Dialer.Attempt(connect, setup.result());
+    }
+
+    private ConnectionSetupHandler.Settings settings() {
+        return new ConnectionSetupHandler.Settings(identity, timeouts, yamuxConfig, registry);
+    }
+
+    private String nextId() {
+        return "c-" + connectionIds.incrementAndGet();
+    }
+
+    private void register(ConnectionImpl c) {
+        if (closed) {
+            c.channel().close();
+            return;
+        }
+        table.add(c);
+        c.startIdentify(timeouts.identify());
+    }
+
+    private void requireStarted() {
+        if (!started || closed) {
+            throw new IllegalStateException(closed ? "host is closed" : "host is not started: call start() first");
+        }
+    }
+
+    @Override
+    public List<Multiaddr> listenAddresses() {
+        return listenAddresses;
+    }
+
+    @Override
+    public CompletableFuture<Connection> connect(PeerId peer, List<Multiaddr> addresses) {
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(addresses, "addresses");
+        requireStarted();
+        if (peer.equals(peerId)) {
+            return CompletableFuture.failedFuture(new P2pException.BadPeer("cannot dial self (" + peer + ")"));
+        }
+        List<Multiaddr> addrs = List.copyOf(addresses);
+        return table.connect(peer, p -> dialer.dial(p, addrs, this::register));
+    }
+
+    @Override
+    public CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, String... protocolIds) {
+        return newStream(peer, addresses, Arrays.asList(protocolIds), null);
+    }
+
+    @Override
+    public CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, List<String> protocolIds,
+            ProtocolHandler initializer) {
+        List<String> ids = List.copyOf(protocolIds);
+        return connect(peer, addresses).thenCompose(c -> c.newStream(ids, initializer));
+    }
+
+    @Override
+    public Optional<Connection> connection(PeerId peer) {
+        return table.get(peer).map(c -> c);
+    }
+
+    @Override
+    public List<Connection> connections() {
+        return table.all();
+    }
+
+    @Override
+    public void addProtocol(ProtocolBinding binding) {
+        registry.add(binding);
+    }
+
+    @Override
+    public void removeProtocol(String protocolId) {
+        registry.remove(protocolId);
+    }
+
+    @Override
+    public List<String> protocols() {
+        return registry.ids();
+    }
+
+    /** The identify message this host sends on {@code stream} (observedAddr = the stream's remote). */
+    private IdentifyProtos.Identify identifyMessageFor(Stream stream) {
+        IdentifyProtos.Identify.Builder b = baseIdentifyMessage();
+        if (stream != null) {
+            b.setObservedAddr(ByteString.copyFrom(stream.connection().remoteAddress().bytes()));
+        }
+        return b.build();
+    }
+
+    private IdentifyProtos.Identify.Builder baseIdentifyMessage() {
+        IdentifyProtos.Identify.Builder b = IdentifyProtos.Identify.newBuilder()
+                .setProtocolVersion(Identify.PROTOCOL_VERSION)
+                .setAgentVersion(agentVersion)
+                .setPublicKey(ByteString.copyFrom(identity.publicKey().marshal()))
+                .addAllProtocols(registry.ids());
+        for (Multiaddr a : advertisedAddresses) {
+            b.addListenAddrs(ByteString.copyFrom(a.bytes()));
+        }
+        byte[] record = signedPeerRecord;
+        if (record != null) {
+            b.setSignedPeerRecord(ByteString.copyFrom(record));
+        }
+        return b;
+    }
+
+    private void pushIdentifyToAll() {
+        if (!started || closed) {
+            return;
+        }
+        IdentifyProtos.Identify msg = baseIdentifyMessage().build();
+        for (ConnectionImpl c : table.snapshot()) {
+            if (c.isOpen()) {
+                Identify.push(c, msg).whenComplete((v, e) -> {
+                    if (e != null) {
+                        log.debug("{}: identify push failed: {}", c.id(), Errors.unwrap(e).toString());
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!started) {
+                return;
+            }
+            log.info("host {} closing", peerId);
+            shutdownResources(timeouts.close());
+        }
+    }
+
+    private void shutdownResources(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        if (serverChannels != null) {
+            serverChannels.close().awaitUninterruptibly(remainingMs(deadline));
+        }
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (ConnectionImpl c : table.snapshot()) {
+            closing.add(c.close());
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+                    .get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.debug("connections did not all close within {}: {}", grace, e.toString());
+        }
+        if (resolver != null) {
+            resolver.shutdownNow();
+        }
+        if (loops != null) {
+            loops.shutdown(Duration.ofMillis(Math.max(100, remainingMs(deadline))));
+        }
+    }
+
+    private static long remainingMs(long deadlineNanos) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    @Override
+    public String toString() {
+        return "Host{" + peerId + " " + listenAddresses + "}";
+    }
+}

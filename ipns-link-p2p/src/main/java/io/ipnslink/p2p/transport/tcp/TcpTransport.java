@@ -1,0 +1,111 @@
+package io.ipnslink.p2p.transport.tcp;
+
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.core.multiformats.Multiaddr.Protocol;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.resolver.NoopAddressResolverGroup;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * TCP for libp2p: listen and dial {@code /ip4|ip6/../tcp/..}, and {@code /dns|dns4|dns6/../tcp/..}
+ * by resolving first. Sockets get TCP_NODELAY; dials have a connect timeout. What runs over the
+ * socket is the caller's {@link ChannelHandler}.
+ */
+public final class TcpTransport {
+    /** Listen backlog. */
+    public static final int BACKLOG = 1024;
+
+    private final EventLoops loops;
+    private final Duration connectTimeout;
+
+    public TcpTransport(EventLoops loops, Duration connectTimeout) {
+        this.loops = loops;
+        this.connectTimeout = connectTimeout;
+    }
+
+    /** True for addresses this transport can dial (possibly after DNS resolution). */
+    public static boolean canDial(Multiaddr addr) {
+        Multiaddr a = addr.decapsulate(Protocol.P2P);
+        List<Multiaddr.Component> cs = a.components();
+        return cs.size() == 2 && cs.get(1).protocol() == Protocol.TCP && a.toTcpSocketAddress().isPresent();
+    }
+
+    /**
+     * The socket addresses to try for {@code addr}: one for an IP address, every A/AAAA answer for a
+     * DNS name (dns4: IPv4 only, dns6: IPv6 only). Resolution runs on {@code resolverExecutor}.
+     */
+    public static CompletableFuture<List<InetSocketAddress>> resolve(Multiaddr addr, Executor resolverExecutor) {
+        Optional<InetSocketAddress> sa = canDial(addr) ? addr.decapsulate(Protocol.P2P).toTcpSocketAddress()
+                : Optional.empty();
+        if (sa.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("not a TCP address: " + addr));
+        }
+        InetSocketAddress s = sa.get();
+        if (!s.isUnresolved()) {
+            return CompletableFuture.completedFuture(List.of(s));
+        }
+        boolean only4 = addr.has(Protocol.DNS4);
+        boolean only6 = addr.has(Protocol.DNS6);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                List<InetSocketAddress> out = new ArrayList<>();
+                for (InetAddress ia : InetAddress.getAllByName(s.getHostString())) {
+                    if ((only4 && !(ia instanceof Inet4Address)) || (only6 && !(ia instanceof Inet6Address))) {
+                        continue;
+                    }
+                    out.add(new InetSocketAddress(ia, s.getPort()));
+                }
+                if (out.isEmpty()) {
+                    throw new IllegalArgumentException("no " + (only4 ? "IPv4 " : only6 ? "IPv6 " : "")
+                            + "address for " + s.getHostString());
+                }
+                return out;
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("cannot resolve " + s.getHostString() + ": " + e.getMessage(), e);
+            }
+        }, resolverExecutor);
+    }
+
+    /** Binds {@code address}; each accepted socket gets {@code childHandler}. */
+    public ChannelFuture listen(InetSocketAddress address, ChannelHandler childHandler) {
+        return new ServerBootstrap()
+                .group(loops.group())
+                .channel(loops.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(childHandler)
+                .bind(address);
+    }
+
+    /** Connects to a resolved {@code address}; the socket gets {@code handler}. */
+    public ChannelFuture dial(InetSocketAddress address, ChannelHandler handler) {
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("resolve " + address + " first");
+        }
+        return new Bootstrap()
+                .group(loops.group())
+                .channel(loops.socketChannelClass())
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(handler)
+                .connect(address);
+    }
+}
