@@ -93,6 +93,34 @@ class IpnsJsInteropTest {
         assertJsAccepts(r, true);
     }
 
+    /**
+     * RSA and secp256k1. Not ECDSA: js @libp2p/crypto 5 writes and expects raw r||s (P1363) ECDSA
+     * signatures where the libp2p spec and Go use ASN.1 DER, so ECDSA records do not cross over.
+     */
+    @Test
+    void recordsSignedWithRsaAndSecp256k1KeysAreValidForJs() {
+        for (PrivKey key : IpnsRecordTest.otherKeyTypes()) {
+            if (key.type() == io.ipnslink.core.crypto.KeyType.ECDSA) {
+                continue;
+            }
+            IpnsRecord r = IpnsRecord.builder(key).value(VALUE).lifetime(Duration.ofHours(1)).sequence(2).build();
+            IpnsName name = IpnsName.of(key.peerId());
+            IpnsTool.Verified v = js.verify(name.toString(), r.raw());
+            assertTrue(v.valid(), key.type() + ": js refused the record: " + v.error());
+            assertEquals(VALUE, v.value());
+        }
+    }
+
+    @Test
+    void rsaRecordCreatedByJsIsValidHere() {
+        IpnsTool.Created c = js.create(IpnsTool.CreateRequest.of(IpnsRecordTest.RSA_KEY.marshal(), VALUE, 9));
+        IpnsName name = IpnsName.parse(c.name());
+        assertEquals(IpnsName.of(IpnsRecordTest.RSA_KEY.peerId()), name);
+        IpnsRecord r = IpnsValidator.validate(name, c.record(), Instant.now());
+        assertEquals(9, r.sequence());
+        assertTrue(r.embeddedPublicKeyBytes().isPresent());
+    }
+
     @Test
     void recordsCreatedByJsAreValidHere() {
         for (boolean v1 : new boolean[] {true, false}) {

@@ -34,6 +34,7 @@ class IpnsRecordTest {
     static final PrivKey OTHER_KEY = PrivKey.unmarshal(HexFormat.of().parseHex(
             "08011240" + "00".repeat(32) + "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"));
     static final IpnsName NAME = IpnsName.of(KEY.peerId());
+    static final PrivKey RSA_KEY = io.ipnslink.core.crypto.RsaPrivKey.generate(2048);
     static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     static final String VALUE = "/ipfs/bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am";
@@ -97,6 +98,29 @@ class IpnsRecordTest {
         IpnsRecord r = builder().alwaysEmbedPublicKey(true).build();
         assertArrayEquals(KEY.publicKey().marshal(), r.embeddedPublicKeyBytes().orElseThrow());
         IpnsValidator.validate(NAME, r.raw(), NOW);
+    }
+
+    @Test
+    void everyKeyTypeSignsRecordsThatVerifyAndBigKeysAreEmbedded() {
+        for (PrivKey key : otherKeyTypes()) {
+            IpnsName name = IpnsName.of(key.peerId());
+            IpnsRecord r = IpnsRecord.builder(key).value(VALUE).clock(CLOCK).build();
+            boolean inlined = key.peerId().multihash().code() == io.ipnslink.core.multiformats.Multihash.IDENTITY;
+            assertEquals(!inlined, r.embeddedPublicKeyBytes().isPresent(), key.type() + " embedded key");
+            assertEquals(VALUE, IpnsValidator.validate(name, r.raw(), NOW).value(), key.type().toString());
+            assertEquals(VALUE, IpnsValidator.validate(IpnsName.parse(name.toBase58()), r.raw(), NOW).value());
+            if (!inlined) {
+                byte[] stripped = edit(r, IpnsEntry.Builder::clearPubKey);
+                assertEquals(Reason.PUBLIC_KEY_NOT_FOUND, reasonOf(name, stripped, NOW), key.type().toString());
+            }
+        }
+    }
+
+    /** RSA-2048 (embedded), ECDSA P-256 (embedded), secp256k1 (inlined, peer-ids spec vector). */
+    static List<PrivKey> otherKeyTypes() {
+        return List.of(RSA_KEY, io.ipnslink.core.crypto.EcdsaPrivKey.generateP256(),
+                PrivKey.unmarshal(HexFormat.of().parseHex(
+                        "0802122053DADF1D5A164D6B4ACDB15E24AA4C5B1D3461BDBD42ABEDB0A4404D56CED8FB")));
     }
 
     @Test
@@ -385,7 +409,11 @@ class IpnsRecordTest {
     // ---- helpers ----
 
     static Reason reasonOf(byte[] record, Instant now) {
-        return assertThrows(IpnsRecordException.class, () -> IpnsValidator.validate(NAME, record, now)).reason();
+        return reasonOf(NAME, record, now);
+    }
+
+    static Reason reasonOf(IpnsName name, byte[] record, Instant now) {
+        return assertThrows(IpnsRecordException.class, () -> IpnsValidator.validate(name, record, now)).reason();
     }
 
     static byte[] edit(IpnsRecord r, UnaryOperator<IpnsEntry.Builder> change) {
