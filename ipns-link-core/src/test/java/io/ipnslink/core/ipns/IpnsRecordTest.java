@@ -34,7 +34,9 @@ class IpnsRecordTest {
     static final PrivKey OTHER_KEY = PrivKey.unmarshal(HexFormat.of().parseHex(
             "08011240" + "00".repeat(32) + "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"));
     static final IpnsName NAME = IpnsName.of(KEY.peerId());
-    static final PrivKey RSA_KEY = io.ipnslink.core.crypto.RsaPrivKey.generate(2048);
+    /** libp2p/specs peer-ids.md key vectors (test resource of the crypto package). */
+    static final java.util.Properties KEY_VECTORS = keyVectors();
+    static final PrivKey RSA_KEY = vectorKey("rsa");
     static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     static final String VALUE = "/ipfs/bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am";
@@ -116,11 +118,26 @@ class IpnsRecordTest {
         }
     }
 
-    /** RSA-2048 (embedded), ECDSA P-256 (embedded), secp256k1 (inlined, peer-ids spec vector). */
+    /** Spec vectors: RSA-4096 and ECDSA P-256 (embedded in records), secp256k1 (inlined in the name). */
     static List<PrivKey> otherKeyTypes() {
-        return List.of(RSA_KEY, io.ipnslink.core.crypto.EcdsaPrivKey.generateP256(),
-                PrivKey.unmarshal(HexFormat.of().parseHex(
-                        "0802122053DADF1D5A164D6B4ACDB15E24AA4C5B1D3461BDBD42ABEDB0A4404D56CED8FB")));
+        return List.of(RSA_KEY, vectorKey("ecdsa"), vectorKey("secp256k1"));
+    }
+
+    static PrivKey vectorKey(String type) {
+        String hex = KEY_VECTORS.getProperty(type + ".private");
+        assertNotNull(hex, "no " + type + ".private in /keys/peer-id-vectors.properties");
+        return PrivKey.unmarshal(HexFormat.of().parseHex(hex));
+    }
+
+    private static java.util.Properties keyVectors() {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = IpnsRecordTest.class.getResourceAsStream("/keys/peer-id-vectors.properties")) {
+            assertNotNull(in, "test resource /keys/peer-id-vectors.properties is missing");
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return p;
     }
 
     @Test
