@@ -339,6 +339,11 @@ public final class RoutingV1Client implements AutoCloseable {
         return URI.create(base + RoutingV1.IPNS_PATH + name);
     }
 
+    /** Idle pooled connections (tests: keep-alive works). */
+    int idleConnections() {
+        return connections.getTotalStats().getAvailable();
+    }
+
     @Override
     public void close() {
         workers.shutdownNow();

@@ -204,6 +204,13 @@ class RoutingV1ClientTest {
             assertTrue(client.getIpns(routing, alice.name()).isPresent());
             assertEquals(Optional.empty(), client.getIpns(badUri("/status404"), alice.name()));
         }
+        assertEquals(2, client.idleConnections()); // one per server, kept alive
+    }
+
+    @Test
+    void connectionWithAnUnreadBodyIsDroppedNotPooled() throws Exception {
+        assertThrows(RoutingException.class, () -> client.getIpns(badUri("/endless"), alice.name()));
+        assertEquals(0, client.idleConnections());
     }
 
     // ------------------------------------------------------- resolve
