@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET|HEAD /ipns/{name}}: 200 with the raw record, {@code Etag}, {@code Cache-Control},
  *       {@code Expires}, {@code Last-Modified}, {@code Vary: Accept}; 304 on a matching
- *       {@code If-None-Match}; 404 text/plain when there is no unexpired record (the spec's MUST);
+ *       {@code If-None-Match}; 200 text/plain "no record" when there is no unexpired record
+ *       (IPIP-0513; the older spec text said 404);
  *       406 when {@code Accept} excludes the record type.
  *   <li>{@code PUT /ipns/{name}}: 200 when stored and also when a record at least as good is already
  *       held (the body says which); 400 invalid name or record; 406 wrong Content-Type (the
@@ -157,9 +158,12 @@ public class RoutingV1Servlet extends HttpServlet {
         Optional<StoredRecord> found = store.get(name);
         Instant now = clock.instant();
         if (found.isEmpty() || !found.get().record().validity().isAfter(now)) {
+            // IPIP-0513: "no record" is 200 with a content type other than the record's (clients
+            // must also read 404 that way, but servers should not send it any more).
             resp.setHeader("Cache-Control", "public, max-age=" + NOT_FOUND_MAX_AGE.toSeconds());
             resp.setHeader("Vary", "Accept");
-            error(resp, 404, "no record for " + name);
+            resp.setHeader("Last-Modified", httpDate(now));
+            error(resp, 200, "no record for " + name);
             return;
         }
         StoredRecord stored = found.get();

@@ -172,9 +172,9 @@ class RoutingV1ServletTest {
     }
 
     @Test
-    void unknownNameIs404PlainTextWithShortCaching() throws Exception {
+    void unknownNameIs200PlainTextNoRecordWithShortCaching() throws Exception {
         HttpResponse<byte[]> resp = send(get(alice.name()));
-        assertEquals(404, resp.statusCode());
+        assertEquals(200, resp.statusCode());
         assertTrue(text(resp).startsWith("no record for " + alice.name()), text(resp));
         assertEquals("public, max-age=15", header(resp, "Cache-Control"));
         assertPlainError(resp);
@@ -185,7 +185,10 @@ class RoutingV1ServletTest {
         store.put(alice.name(), alice.record(1, clock.instant().plusSeconds(30)));
         assertEquals(200, send(get(alice.name())).statusCode());
         clock.advance(Duration.ofSeconds(30));
-        assertEquals(404, send(get(alice.name())).statusCode());
+        HttpResponse<byte[]> resp = send(get(alice.name()));
+        assertEquals(200, resp.statusCode());
+        assertTrue(header(resp, "Content-Type").startsWith("text/plain"));
+        assertTrue(text(resp).startsWith("no record"), text(resp));
     }
 
     @Test
