@@ -1,8 +1,8 @@
 package io.ipnslink.routing;
 
+import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -11,36 +11,35 @@ import java.time.Instant;
  * record builder's API).
  */
 public final class TestRecords {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private TestRecords() {
     }
 
-    /** A fresh key and its IPNS name. */
+    /** A fresh Ed25519 key and its IPNS name. */
     public static Identity newIdentity() {
-        StringBuilder sb = new StringBuilder("k51qzi5uqu5d");
-        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-        for (int i = 0; i < 50; i++) {
-            sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
-        }
-        return new Identity(IpnsName.parse(sb.toString()));
+        return new Identity(PrivKey.generateEd25519());
     }
 
     /** A key that can sign records for its name. */
     public static final class Identity {
+        private final PrivKey key;
         private final IpnsName name;
 
-        private Identity(IpnsName name) {
-            this.name = name;
+        private Identity(PrivKey key) {
+            this.key = key;
+            this.name = IpnsName.of(key.peerId());
         }
 
         public IpnsName name() {
             return name;
         }
 
+        public PrivKey key() {
+            return key;
+        }
+
         /** A valid signed record (V1+V2) pointing at {@code value}. */
         public IpnsRecord record(long sequence, Instant validity, Duration ttl, String value) {
-            return IpnsRecord.stubCreate(name.toString(), sequence, validity, ttl, value);
+            return IpnsRecord.builder(key).value(value).sequence(sequence).validity(validity).ttl(ttl).build();
         }
 
         public IpnsRecord record(long sequence, Instant validity) {

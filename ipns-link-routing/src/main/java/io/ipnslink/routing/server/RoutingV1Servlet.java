@@ -280,14 +280,16 @@ public class RoutingV1Servlet extends HttpServlet {
         if (text.isEmpty() || text.length() > MAX_NAME_CHARS || text.indexOf('/') >= 0) {
             throw new BadRequest(400, "expected /routing/v1/ipns/{name} with a CIDv1 name");
         }
-        if (text.startsWith("Q") || text.startsWith("1")) {
-            throw new BadRequest(400, "base58 peer ids are not accepted: use the CIDv1 form (k51... or bafz...)");
-        }
+        IpnsName name;
         try {
-            return IpnsName.parse(text);
+            name = IpnsName.parse(text);
         } catch (RuntimeException e) {
-            throw new BadRequest(400, "not an IPNS name: " + e.getMessage());
+            throw new BadRequest(400, e.getMessage());
         }
+        if (name.form() == IpnsName.Form.BASE58) {
+            throw new BadRequest(400, "base58 peer ids are not accepted: use the CIDv1 form " + name);
+        }
+        return name;
     }
 
     /** A strong validator derived from the record bytes: the first 128 bits of their SHA-256. */
