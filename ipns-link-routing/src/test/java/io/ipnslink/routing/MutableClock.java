@@ -19,6 +19,10 @@ public final class MutableClock extends Clock {
         return new MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond()));
     }
 
+    public void set(Instant t) {
+        now = t;
+    }
+
     public void advance(Duration d) {
         now = now.plus(d);
     }
