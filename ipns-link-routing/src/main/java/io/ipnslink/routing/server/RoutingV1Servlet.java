@@ -110,6 +110,7 @@ public class RoutingV1Servlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String id = "rt" + requestIds.incrementAndGet();
         resp.setHeader("Access-Control-Allow-Origin", "*");
+        resp.setHeader("Access-Control-Allow-Methods", ALLOWED_METHODS);
         resp.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
         String method = req.getMethod();
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
@@ -143,7 +144,6 @@ public class RoutingV1Servlet extends HttpServlet {
 
     private void preflight(HttpServletResponse resp) {
         resp.setStatus(204);
-        resp.setHeader("Access-Control-Allow-Methods", ALLOWED_METHODS);
         resp.setHeader("Access-Control-Allow-Headers", ALLOWED_HEADERS);
         resp.setHeader("Access-Control-Max-Age", Long.toString(PREFLIGHT_MAX_AGE.toSeconds()));
         resp.setHeader("Allow", ALLOWED_METHODS);
@@ -254,7 +254,7 @@ public class RoutingV1Servlet extends HttpServlet {
                 : "not stored: a record at least as good is already held\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static byte[] readBody(HttpServletRequest req) throws IOException {
+    private static byte[] readBody(HttpServletRequest req) {
         long declared = req.getContentLengthLong();
         if (declared > RoutingV1.MAX_RECORD_BYTES) {
             throw new BadRequest(413, "record larger than " + RoutingV1.MAX_RECORD_BYTES + " bytes");
@@ -269,6 +269,8 @@ public class RoutingV1Servlet extends HttpServlet {
                 }
                 out.write(buf, 0, n);
             }
+        } catch (IOException e) {
+            throw new BadRequest(400, "could not read the request body: " + e.getClass().getSimpleName());
         }
         if (out.size() == 0) {
             throw new BadRequest(400, "empty body: expected an IPNS record");
