@@ -41,6 +41,11 @@ final class PutRateLimiter {
         return bucket.take(nowMs);
     }
 
+    /** Client addresses currently tracked (tests). */
+    int trackedClients() {
+        return buckets.size();
+    }
+
     private final class Bucket {
         private double tokens = burst;
         private long lastMs;
