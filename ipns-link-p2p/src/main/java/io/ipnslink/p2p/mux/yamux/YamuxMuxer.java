@@ -16,6 +16,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.collection.IntObjectHashMap;
@@ -103,6 +104,10 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         this.initiator = initiator;
         this.config = Objects.requireNonNull(config, "config");
         this.inboundStreamInitializer = Objects.requireNonNull(inboundStreamInitializer, "inboundStreamInitializer");
+        if (inboundStreamInitializer instanceof ChannelHandlerAdapter a && !a.isSharable()) {
+            throw new IllegalArgumentException("the inbound stream initializer is added to every inbound stream, so it must be "
+                    + "@ChannelHandler.Sharable: " + inboundStreamInitializer.getClass().getName());
+        }
         this.nextStreamId = initiator ? 1 : 2;
     }
 
@@ -255,6 +260,8 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             }
         } catch (P2pException e) {
             protocolError(e);
+        } catch (RuntimeException e) {
+            internalError(e);
         } finally {
             buf.release();
         }
@@ -435,6 +442,21 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         if (!goAwaySent) {
             goAwaySent = true;
             ctx.write(new YamuxHeader(TYPE_GO_AWAY, 0, 0, YamuxHeader.GO_AWAY_PROTOCOL_ERROR).encode(ctx.alloc()));
+        }
+        ctx.flush();
+        ctx.close();
+    }
+
+    private void internalError(RuntimeException e) {
+        if (closing || closed) {
+            return;
+        }
+        closing = true;
+        closeReason = "yamux connection closed after an internal error: " + e;
+        log.warn("[{}] yamux internal error, closing the connection", ctx.channel().id(), e);
+        if (!goAwaySent) {
+            goAwaySent = true;
+            ctx.write(new YamuxHeader(TYPE_GO_AWAY, 0, 0, YamuxHeader.GO_AWAY_INTERNAL_ERROR).encode(ctx.alloc()));
         }
         ctx.flush();
         ctx.close();
@@ -655,6 +677,11 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
 
     long rttNanos() {
         return rttNanos;
+    }
+
+    /** Replaces the measured round-trip time, so tests can make window auto-tuning deterministic. */
+    void rttForTesting(Duration rtt) {
+        rttNanos = rtt.toNanos();
     }
 
     void logDebug(String format, Object arg) {

@@ -194,4 +194,11 @@ class YamuxHostilePeerTest {
         assertEquals(0, YamuxMuxer.of(ch).bufferedInboundBytes());
         assertTrue(Frames.drainHeaders(ch).isEmpty());
     }
+
+    @Test
+    void nonSharableInboundInitializerIsRejectedUpFront() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new YamuxMuxer(false, YamuxConfig.defaults(), new StreamHandlers.Recorder()));
+        assertTrue(e.getMessage().contains("Sharable"), e.getMessage());
+    }
 }
