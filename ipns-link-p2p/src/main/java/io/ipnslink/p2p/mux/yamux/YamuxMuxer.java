@@ -28,6 +28,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
@@ -56,6 +57,8 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     static final long MAX_STREAM_ID = 0xFFFF_FFFFL;
     /** A window grows when half of it was consumed in less than this many round trips. */
     static final int WINDOW_GROWTH_RTT_FACTOR = 4;
+    /** Streams closed by us but not yet by the remote that are remembered; beyond this the oldest is reset. */
+    static final int MAX_CLOSED_AWAITING_FIN = 1024;
     /** Pings of ours awaiting an answer at once; more fail at once. */
     static final int MAX_OUTSTANDING_PINGS = 64;
 
@@ -66,7 +69,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private final ChannelHandler inboundStreamInitializer;
 
     // Touched on the event loop only, except the volatile ones.
-    private ChannelHandlerContext ctx;
+    private volatile ChannelHandlerContext ctx;
     private YamuxFrameDecoder decoder;
     private final IntObjectHashMap<YamuxStreamChannel> streams = new IntObjectHashMap<>();
     private long nextStreamId;
@@ -74,6 +77,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private int inboundStreams;
     private int unackedOutbound;
     private final ArrayDeque<PendingOpen> pendingOpens = new ArrayDeque<>();
+    private final LinkedHashSet<YamuxStreamChannel> awaitingFin = new LinkedHashSet<>();
     private final IntObjectHashMap<PendingPing> pings = new IntObjectHashMap<>();
     private int nextPingId;
     private volatile long rttNanos;
@@ -622,6 +626,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         pings.clear();
         List<YamuxStreamChannel> all = new ArrayList<>(streams.values());
         streams.clear();
+        awaitingFin.clear();
         for (YamuxStreamChannel s : all) {
             s.onConnectionClosed(reason);
         }
@@ -733,8 +738,17 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         activeStreams--;
         if (s.isReset() || s.remoteFinReceived() || closed) {
             forget(s);
+            return;
         }
-        // else: keep it until the remote's FIN or RST, discarding (and crediting) what still arrives
+        // Keep it until the remote's FIN or RST, discarding (and crediting) what still arrives; a remote
+        // that never finishes its streams must not make this set grow without bound.
+        awaitingFin.add(s);
+        if (awaitingFin.size() > MAX_CLOSED_AWAITING_FIN) {
+            YamuxStreamChannel oldest = awaitingFin.iterator().next();
+            log.debug("[{}] yamux: {} closed streams await the remote's FIN, resetting the oldest, {}",
+                    ctx.channel().id(), awaitingFin.size(), oldest);
+            oldest.reset();
+        }
     }
 
     void forget(YamuxStreamChannel s) {
@@ -742,6 +756,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             return;
         }
         streams.remove(s.streamId());
+        awaitingFin.remove(s);
         if (!s.isOutbound()) {
             inboundStreams--;
         } else if (!s.acked) {

@@ -159,4 +159,26 @@ class YamuxTimersAndWindowsTest {
             assertEquals(256 * 1024, growth, "growth over all streams equals the budget, no more");
         }
     }
+
+    @Test
+    void closedStreamsAwaitingTheRemotesFinAreBoundedByResettingTheOldest() {
+        EmbeddedChannel ch = dialerAlone(quiet().build());
+        try {
+            YamuxMuxer m = YamuxMuxer.of(ch);
+            int n = YamuxMuxer.MAX_CLOSED_AWAITING_FIN + 1;
+            for (int i = 0; i < n; i++) {
+                Channel s = m.openStream(new Recorder()).getNow();
+                ch.writeInbound(Frames.frame(YamuxHeader.TYPE_WINDOW_UPDATE, YamuxHeader.FLAG_ACK,
+                        ((YamuxStreamChannel) s).streamId(), 0));
+                s.close();
+            }
+            assertEquals(0, m.activeStreams());
+            assertEquals(YamuxMuxer.MAX_CLOSED_AWAITING_FIN, m.streamCount());
+            List<YamuxHeader> rst = Frames.drainHeaders(ch).stream().filter(h -> h.has(YamuxHeader.FLAG_RST)).toList();
+            assertEquals(List.of(new YamuxHeader(YamuxHeader.TYPE_WINDOW_UPDATE, YamuxHeader.FLAG_RST, 1, 0)), rst,
+                    "the oldest closed stream was reset");
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
 }
