@@ -85,7 +85,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private volatile int activeStreams;
     private volatile long bufferedInbound;
     private boolean started;
-    private boolean goAwayReceived;
+    private volatile boolean goAwayReceived;
     private boolean goAwaySent;
     private boolean closing;
     private boolean closed;
@@ -189,6 +189,11 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             });
         });
         return promise;
+    }
+
+    /** True once the remote sent go-away: no new streams can be opened on this connection. */
+    public boolean goAwayReceived() {
+        return goAwayReceived;
     }
 
     /** Streams whose child channel is open. */
