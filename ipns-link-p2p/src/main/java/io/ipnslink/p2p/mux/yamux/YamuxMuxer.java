@@ -59,6 +59,12 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     static final int WINDOW_GROWTH_RTT_FACTOR = 4;
     /** Streams closed by us but not yet by the remote that are remembered; beyond this the oldest is reset. */
     static final int MAX_CLOSED_AWAITING_FIN = 1024;
+    /**
+     * Control frames (ACK, RST, window update) we may queue while the connection is not writable. Each
+     * answers something the remote sent; a remote that keeps sending but never reads would otherwise
+     * make us buffer without bound, so beyond this the connection is closed.
+     */
+    static final int MAX_CONTROL_FRAMES_WHILE_UNWRITABLE = 4096;
     /** Pings of ours awaiting an answer at once; more fail at once. */
     static final int MAX_OUTSTANDING_PINGS = 64;
 
@@ -94,6 +100,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private boolean flushPending;
     private boolean parentWritable = true;
     private boolean resumeScheduled;
+    private int controlFramesWhileUnwritable;
     private final List<YamuxStreamChannel> readCompletePending = new ArrayList<>();
     /** The stream the data frame being decoded belongs to, or null to discard its payload. */
     private YamuxStreamChannel currentDataStream;
@@ -644,6 +651,9 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             return;
         }
         boolean writable = ctx.channel().isWritable();
+        if (writable) {
+            controlFramesWhileUnwritable = 0;
+        }
         List<YamuxStreamChannel> all = new ArrayList<>(streams.values());
         if (writable != parentWritable) {
             parentWritable = writable;
@@ -713,6 +723,14 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     }
 
     void writeControl(int type, int flags, int streamId, int length) {
+        if (closing || closed) {
+            return;
+        }
+        if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > MAX_CONTROL_FRAMES_WHILE_UNWRITABLE) {
+            protocolError(new P2pException.ProtocolViolation("yamux: the remote keeps sending but does not read: "
+                    + MAX_CONTROL_FRAMES_WHILE_UNWRITABLE + " control frames queued on an unwritable connection"));
+            return;
+        }
         ctx.write(new YamuxHeader(type, flags, streamId, length).encode(ctx.alloc()));
         flushPending = true;
     }
