@@ -77,18 +77,25 @@ public final class EcdsaPrivKey extends AbstractPrivKey {
 
     /** From SEC1 ECPrivateKey DER with a named-curve parameter (the libp2p {@code Data} field). */
     public static EcdsaPrivKey fromSec1(byte[] der) {
-        org.bouncycastle.asn1.sec.ECPrivateKey k;
+        Curve curve;
+        BigInteger d;
+        byte[] storedPublic;
         try {
-            k = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(ASN1Primitive.fromByteArray(der));
-        } catch (IOException | IllegalArgumentException | ClassCastException e) {
-            throw new KeyFormatException("not a SEC1 EC private key: " + e.getMessage(), e);
+            org.bouncycastle.asn1.sec.ECPrivateKey k =
+                    org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(ASN1Primitive.fromByteArray(der));
+            if (!(k.getParametersObject() instanceof ASN1ObjectIdentifier oid)) {
+                throw new KeyFormatException("SEC1 EC private key has no named curve");
+            }
+            curve = curveOf(oid.getId());
+            d = k.getKey();
+            org.bouncycastle.asn1.ASN1BitString stored = k.getPublicKey();
+            storedPublic = stored == null ? null : stored.getOctets();
+        } catch (KeyFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new KeyFormatException("not a SEC1 EC private key: malformed DER", e);
         }
-        if (!(k.getParametersObject() instanceof ASN1ObjectIdentifier oid)) {
-            throw new KeyFormatException("SEC1 EC private key has no named curve");
-        }
-        Curve curve = curveOf(oid.getId());
-        org.bouncycastle.asn1.ASN1BitString stored = k.getPublicKey();
-        return build(curve, k.getKey(), stored == null ? null : stored.getOctets(), der);
+        return build(curve, d, storedPublic, der);
     }
 
     /** From PKCS#8 DER (as in a PEM "PRIVATE KEY"). */
@@ -96,7 +103,7 @@ public final class EcdsaPrivKey extends AbstractPrivKey {
         ECPrivateKey k;
         try {
             k = (ECPrivateKey) KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
-        } catch (GeneralSecurityException | ClassCastException | IllegalArgumentException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyFormatException("not an EC PKCS#8 private key: " + e.getMessage(), e);
         }
         return build(curveOf(k.getParams()), k.getS(), null, null);

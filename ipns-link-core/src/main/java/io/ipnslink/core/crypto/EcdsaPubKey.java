@@ -23,7 +23,7 @@ public final class EcdsaPubKey extends AbstractPubKey {
         ECPublicKey k;
         try {
             k = (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
-        } catch (GeneralSecurityException | ClassCastException | IllegalArgumentException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyFormatException("not an EC PKIX public key: " + e.getMessage(), e);
         }
         EcdsaPrivKey.curveOf(k.getParams());

@@ -81,10 +81,9 @@ public final class Ed25519PrivKey extends AbstractPrivKey {
                 throw new KeyFormatException("unexpected Ed25519 PKCS#8 encoding of " + enc.length + " bytes");
             }
             return fromSeed(Arrays.copyOfRange(enc, PKCS8_PREFIX.length, enc.length));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            if (e instanceof KeyFormatException kfe) {
-                throw kfe;
-            }
+        } catch (KeyFormatException e) {
+            throw e;
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyFormatException("not an Ed25519 PKCS#8 private key: " + e.getMessage(), e);
         }
     }

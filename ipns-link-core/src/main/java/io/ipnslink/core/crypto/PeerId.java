@@ -102,6 +102,14 @@ public final class PeerId {
             throw new KeyFormatException("not a peer id '" + text + "': CID codec 0x" + Long.toHexString(cid.codec())
                     + " is not libp2p-key (0x72)");
         }
+        return fromCid(cid);
+    }
+
+    /** From a CIDv1 with codec libp2p-key (or dag-pb, as gateways accept). */
+    public static PeerId fromCid(Cid cid) {
+        if (cid.version() != 1 || (cid.codec() != Cid.LIBP2P_KEY && cid.codec() != Cid.DAG_PB)) {
+            throw new KeyFormatException("not a peer id: CID " + cid + " is not a CIDv1 with codec libp2p-key (0x72)");
+        }
         return fromMultihash(cid.multihash());
     }
 

@@ -48,8 +48,8 @@ public final class RsaPrivKey extends AbstractPrivKey {
         try {
             ASN1Primitive prim = ASN1Primitive.fromByteArray(der);
             k = RSAPrivateKey.getInstance(prim);
-        } catch (IOException | IllegalArgumentException | ClassCastException e) {
-            throw new KeyFormatException("not a PKCS#1 RSA private key: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new KeyFormatException("not a PKCS#1 RSA private key: malformed DER", e);
         }
         try {
             KeyFactory f = KeyFactory.getInstance("RSA");
@@ -58,7 +58,9 @@ public final class RsaPrivKey extends AbstractPrivKey {
                     k.getExponent1(), k.getExponent2(), k.getCoefficient()));
             RSAPublicKey pub = (RSAPublicKey) f.generatePublic(new RSAPublicKeySpec(k.getModulus(), k.getPublicExponent()));
             return new RsaPrivKey(der, priv, RsaPubKey.fromJdk(pub));
-        } catch (GeneralSecurityException e) {
+        } catch (KeyFormatException e) {
+            throw e;
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyFormatException("invalid RSA private key: " + e.getMessage(), e);
         }
     }
@@ -68,11 +70,10 @@ public final class RsaPrivKey extends AbstractPrivKey {
         try {
             PrivateKeyInfo info = PrivateKeyInfo.getInstance(der);
             return fromPkcs1(info.parsePrivateKey().toASN1Primitive().getEncoded("DER"));
-        } catch (IOException | IllegalArgumentException e) {
-            if (e instanceof KeyFormatException kfe) {
-                throw kfe;
-            }
-            throw new KeyFormatException("not an RSA PKCS#8 private key: " + e.getMessage(), e);
+        } catch (KeyFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new KeyFormatException("not an RSA PKCS#8 private key: malformed DER", e);
         }
     }
 

@@ -28,7 +28,7 @@ public final class RsaPubKey extends AbstractPubKey {
         RSAPublicKey k;
         try {
             k = (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
-        } catch (GeneralSecurityException | ClassCastException | IllegalArgumentException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyFormatException("not an RSA PKIX public key: " + e.getMessage(), e);
         }
         checkBits(k.getModulus().bitLength());

@@ -42,7 +42,7 @@ public final class Secp256k1PubKey extends AbstractPubKey {
         ECPoint p;
         try {
             p = CURVE.getCurve().decodePoint(encoded).normalize();
-        } catch (IllegalArgumentException | ArithmeticException e) {
+        } catch (RuntimeException e) {
             throw new KeyFormatException("invalid secp256k1 point: " + e.getMessage(), e);
         }
         if (p.isInfinity() || !p.isValid()) {

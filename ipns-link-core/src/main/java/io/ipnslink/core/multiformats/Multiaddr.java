@@ -262,6 +262,11 @@ public final class Multiaddr {
         return new Multiaddr(list);
     }
 
+    /** {@code /p2p/<peer id>} for a peer-id multihash. */
+    public static Multiaddr p2p(Multihash peerId) {
+        return new Multiaddr(List.of(new Component(Protocol.P2P, peerId.bytes())));
+    }
+
     public List<Component> components() {
         return components;
     }

@@ -1,6 +1,5 @@
 package io.ipnslink.core.multiformats;
 
-import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -354,9 +353,5 @@ public final class Multibase {
                 ? String.format("U+%04X", (int) c)
                 : "'" + c + "'";
         return new MultiformatException("invalid " + base + " character " + shown + " at index " + index);
-    }
-
-    static byte[] copy(byte[] b) {
-        return Arrays.copyOf(b, b.length);
     }
 }

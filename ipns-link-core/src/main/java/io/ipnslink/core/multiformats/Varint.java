@@ -81,6 +81,29 @@ public final class Varint {
         throw new MultiformatException("varint longer than " + MAX_BYTES + " bytes");
     }
 
+    /** Returned by {@link #readIfComplete} when the buffer ends inside a varint. */
+    public static final long NEED_MORE = -1;
+
+    /**
+     * For stream decoders: reads one varint when the buffer holds all of it, else returns
+     * {@link #NEED_MORE} with the position unchanged (so the caller waits for more bytes).
+     *
+     * @throws MultiformatException when the bytes present already make an invalid varint (longer
+     *     than 9 bytes or not minimal); the position is then unchanged
+     */
+    public static long readIfComplete(ByteBuffer buf) {
+        int limit = Math.min(buf.remaining(), MAX_BYTES);
+        for (int i = 0; i < limit; i++) {
+            if ((buf.get(buf.position() + i) & 0x80) == 0) {
+                return read(buf);
+            }
+        }
+        if (limit == MAX_BYTES) {
+            return read(buf); // nine continuation bytes: throws "longer than 9 bytes"
+        }
+        return NEED_MORE;
+    }
+
     /**
      * Reads a varint that must fit in an int no larger than {@code max}; for lengths and codes.
      *

@@ -65,6 +65,37 @@ class KeyDecodingTest {
         }
     }
 
+    @Test
+    void garbageDerNeverThrowsAnythingButKeyFormatException() {
+        Random r = new Random(29);
+        byte[][] seeds = {
+            Arrays.copyOfRange(Vectors.hex("rsa.private"), 5, 400),
+            Arrays.copyOfRange(Vectors.hex("ecdsa.private"), 4, 125),
+            Arrays.copyOfRange(Vectors.hex("ecdsa.public"), 4, 95),
+            Ed25519PrivKey.fromSeed(new byte[32]).toPkcs8(),
+        };
+        for (int i = 0; i < 4000; i++) {
+            byte[] g = seeds[i % seeds.length].clone();
+            for (int j = 0; j < 1 + r.nextInt(4); j++) {
+                g[r.nextInt(g.length)] = (byte) r.nextInt(256);
+            }
+            if (r.nextBoolean()) {
+                g = Arrays.copyOf(g, r.nextInt(g.length + 1));
+            }
+            byte[] input = g;
+            for (Runnable parse : new Runnable[] {
+                () -> RsaPrivKey.fromPkcs1(input), () -> RsaPrivKey.fromPkcs8(input), () -> RsaPubKey.fromPkix(input),
+                () -> EcdsaPrivKey.fromSec1(input), () -> EcdsaPrivKey.fromPkcs8(input), () -> EcdsaPubKey.fromPkix(input),
+                () -> Ed25519PrivKey.fromPkcs8(input)}) {
+                try {
+                    parse.run();
+                } catch (KeyFormatException expected) {
+                    assertTrue(expected.getMessage().length() > 5);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "0804120100                       | unknown key type 4",

@@ -74,6 +74,13 @@ class KeyVectorsTest {
     }
 
     @Test
+    void secp256k1VectorHasTheIndependentlyPublishedPeerId() {
+        // a public libp2p deployment config pairs this private key with this peer id (16Uiu2... = identity, secp256k1)
+        assertEquals("16Uiu2HAmLhLvBoYaoZfaMUKuibM6ac163GwKY74c5kiSLg5KvLpY",
+                PrivKey.unmarshal(Vectors.hex("secp256k1.private")).peerId().toBase58());
+    }
+
+    @Test
     void ed25519SignaturesMatchBouncyCastleAndRfc8032() {
         // RFC 8032 section 7.1, TEST 1
         byte[] seed = HexFormat.of().parseHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");

@@ -56,6 +56,9 @@ class PeerIdTest {
         PeerId id = PeerId.parse(ED_B58);
         String dagPb = Cid.v1(Cid.DAG_PB, id.multihash()).toString();
         assertEquals(id, PeerId.parse(dagPb));
+        assertEquals(id, PeerId.fromCid(Cid.parse(dagPb)));
+        assertEquals(id, PeerId.fromCid(id.toCid()));
+        assertThrows(KeyFormatException.class, () -> PeerId.fromCid(Cid.v1(Cid.RAW, id.multihash())));
     }
 
     @ParameterizedTest

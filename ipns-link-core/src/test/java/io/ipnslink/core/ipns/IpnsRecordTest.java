@@ -34,6 +34,9 @@ class IpnsRecordTest {
     static final PrivKey OTHER_KEY = PrivKey.unmarshal(HexFormat.of().parseHex(
             "08011240" + "00".repeat(32) + "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"));
     static final IpnsName NAME = IpnsName.of(KEY.peerId());
+    /** libp2p/specs peer-ids.md key vectors (test resource of the crypto package). */
+    static final java.util.Properties KEY_VECTORS = keyVectors();
+    static final PrivKey RSA_KEY = vectorKey("rsa");
     static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     static final String VALUE = "/ipfs/bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am";
@@ -97,6 +100,44 @@ class IpnsRecordTest {
         IpnsRecord r = builder().alwaysEmbedPublicKey(true).build();
         assertArrayEquals(KEY.publicKey().marshal(), r.embeddedPublicKeyBytes().orElseThrow());
         IpnsValidator.validate(NAME, r.raw(), NOW);
+    }
+
+    @Test
+    void everyKeyTypeSignsRecordsThatVerifyAndBigKeysAreEmbedded() {
+        for (PrivKey key : otherKeyTypes()) {
+            IpnsName name = IpnsName.of(key.peerId());
+            IpnsRecord r = IpnsRecord.builder(key).value(VALUE).clock(CLOCK).build();
+            boolean inlined = key.peerId().multihash().code() == io.ipnslink.core.multiformats.Multihash.IDENTITY;
+            assertEquals(!inlined, r.embeddedPublicKeyBytes().isPresent(), key.type() + " embedded key");
+            assertEquals(VALUE, IpnsValidator.validate(name, r.raw(), NOW).value(), key.type().toString());
+            assertEquals(VALUE, IpnsValidator.validate(IpnsName.parse(name.toBase58()), r.raw(), NOW).value());
+            if (!inlined) {
+                byte[] stripped = edit(r, IpnsEntry.Builder::clearPubKey);
+                assertEquals(Reason.PUBLIC_KEY_NOT_FOUND, reasonOf(name, stripped, NOW), key.type().toString());
+            }
+        }
+    }
+
+    /** Spec vectors: RSA-4096 and ECDSA P-256 (embedded in records), secp256k1 (inlined in the name). */
+    static List<PrivKey> otherKeyTypes() {
+        return List.of(RSA_KEY, vectorKey("ecdsa"), vectorKey("secp256k1"));
+    }
+
+    static PrivKey vectorKey(String type) {
+        String hex = KEY_VECTORS.getProperty(type + ".private");
+        assertNotNull(hex, "no " + type + ".private in /keys/peer-id-vectors.properties");
+        return PrivKey.unmarshal(HexFormat.of().parseHex(hex));
+    }
+
+    private static java.util.Properties keyVectors() {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = IpnsRecordTest.class.getResourceAsStream("/keys/peer-id-vectors.properties")) {
+            assertNotNull(in, "test resource /keys/peer-id-vectors.properties is missing");
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return p;
     }
 
     @Test
@@ -385,7 +426,11 @@ class IpnsRecordTest {
     // ---- helpers ----
 
     static Reason reasonOf(byte[] record, Instant now) {
-        return assertThrows(IpnsRecordException.class, () -> IpnsValidator.validate(NAME, record, now)).reason();
+        return reasonOf(NAME, record, now);
+    }
+
+    static Reason reasonOf(IpnsName name, byte[] record, Instant now) {
+        return assertThrows(IpnsRecordException.class, () -> IpnsValidator.validate(name, record, now)).reason();
     }
 
     static byte[] edit(IpnsRecord r, UnaryOperator<IpnsEntry.Builder> change) {

@@ -53,6 +53,7 @@ class MultiaddrTest {
         assertEquals("0401020304060fa1" + "a503" + "26" + PEER_HEX, Hex.hex(a.bytes()));
         assertEquals(Optional.of(PEER), a.valueOf(Multiaddr.Protocol.P2P));
         assertEquals(Multihash.fromBase58(PEER), a.peerIdMultihash().orElseThrow());
+        assertEquals(a, Multiaddr.parse("/ip4/1.2.3.4/tcp/4001").encapsulate(Multiaddr.p2p(Multihash.fromBase58(PEER))));
         Multiaddr rsa = Multiaddr.parse("/p2p/" + RSA_PEER);
         assertEquals("/p2p/" + RSA_PEER, rsa.toString());
     }

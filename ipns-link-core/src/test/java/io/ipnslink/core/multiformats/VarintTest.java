@@ -72,6 +72,36 @@ class VarintTest {
     }
 
     @Test
+    void streamReadAtEverySplitNeedsMoreUntilCompleteThenReadsOnce() {
+        byte[] stream = Hex.bytes("ac02 00 ffffffffffffffff7f 01");
+        long[] expected = {300, 0, Long.MAX_VALUE, 1};
+        for (int split = 0; split <= stream.length; split++) {
+            ByteBuffer buf = ByteBuffer.allocate(stream.length);
+            buf.put(stream, 0, split).flip();
+            java.util.List<Long> got = new java.util.ArrayList<>();
+            long v;
+            while ((v = Varint.readIfComplete(buf)) != Varint.NEED_MORE) {
+                got.add(v);
+            }
+            buf.compact().put(stream, split, stream.length - split).flip();
+            while ((v = Varint.readIfComplete(buf)) != Varint.NEED_MORE) {
+                got.add(v);
+            }
+            assertEquals(java.util.List.of(expected[0], expected[1], expected[2], expected[3]), got, "split " + split);
+        }
+    }
+
+    @Test
+    void streamReadFailsAsSoonAsTheBytesAreInvalid() {
+        assertThrows(MultiformatException.class, () -> Varint.readIfComplete(ByteBuffer.wrap(Hex.bytes("8000"))));
+        ByteBuffer nine = ByteBuffer.wrap(Hex.bytes("ffffffffffffffffff"));
+        MultiformatException e = assertThrows(MultiformatException.class, () -> Varint.readIfComplete(nine));
+        assertTrue(e.getMessage().contains("longer than 9"), e.getMessage());
+        assertEquals(0, nine.position());
+        assertEquals(Varint.NEED_MORE, Varint.readIfComplete(ByteBuffer.wrap(Hex.bytes("ffffffffffffffff"))));
+    }
+
+    @Test
     void roundTripsRandomValuesOfEveryLength() {
         Random r = new Random(42);
         for (int bits = 0; bits <= 63; bits++) {
