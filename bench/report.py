@@ -195,7 +195,7 @@ def main():
     print()
     print(plain(theader, tlines))
     for t, why in missing.items():
-        print(f"{t}: our chain not available yet (missing {why})")
+        print(f"{t}: no figures for our chain: {why}")
 
     if args.doc:
         md = [f"Run of {date}: `{args.command}` ({'quick' if args.quick == '1' else 'full'}: "
@@ -205,8 +205,8 @@ def main():
         for j in jdks:
             md.append(f"- JDK {j['label']}: {j['version']} (`{j['home']}`)")
         if missing:
-            md.append("- **Baselines only**: our chain was not available in this run "
-                      f"(missing: {'; '.join(sorted(set(missing.values())))}); its columns say `missing`.")
+            md.append("- **Baselines only**: no figures for our chain in this run "
+                      f"({'; '.join(sorted(set(missing.values())))}); its columns say `missing`.")
         md += ["", "Ratios in parentheses: the value divided by nginx's value in the same run.", "",
                markdown(header, lines), "Targets of issue 7 for our chain:", "", markdown(theader, tlines)]
         section = BEGIN + "\n" + "\n".join(md) + END + "\n"

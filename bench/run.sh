@@ -42,7 +42,7 @@ done
 
 # ---- Parameters -------------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
-  CONNS=(1 64); WRK_SECONDS=3; WARMUP_SECONDS=1; DL_FILE=256m; TTFB_SAMPLES=3
+  CONNS=(1 64); WRK_SECONDS=2; WARMUP_SECONDS=1; DL_FILE=256m; TTFB_SAMPLES=3
   CHACHA_SECONDS=1
 else
   CONNS=(1 16 64 256); WRK_SECONDS=10; WARMUP_SECONDS=3; DL_FILE=1g; TTFB_SAMPLES=10
@@ -137,13 +137,19 @@ child_of() {
   echo "no child process under $1" >&2; return 1
 }
 
-# wait_json NAME FIELD: waits (bounded) for the first JSON line of NAME.out, prints its FIELD.
+# wait_json NAME FIELD [PID]: waits (bounded) for the first JSON line of NAME.out, prints its
+# FIELD; gives up early when PID (default: the last process started) has exited.
 wait_json() {
-  local name=$1 field=$2 i
+  local name=$1 field=$2 pid=${3:-$LAST_PID} i
   for i in $(seq 1 $((START_TIMEOUT * 10))); do
-    if [ -s "$WORK/$name.out" ]; then
+    if [ -s "$WORK/$name.out" ] && head -1 "$WORK/$name.out" | jq -e . >/dev/null 2>&1; then
       head -1 "$WORK/$name.out" | jq -r "$field"
       return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited before it was ready; its stderr:" >&2
+      tail -20 "$WORK/$name.err" >&2
+      return 1
     fi
     sleep 0.1
   done
@@ -264,29 +270,28 @@ JS_PIDS="$(child_of "$JS_GATEWAY_WRAPPER") $(child_of "$JS_EXPOSER_WRAPPER")"
 
 # ---- Our chain (HOOK) -------------------------------------------------------------------------
 # Our chain: gateway (io.ipnslink.filter.IpnsLinkFilter in embedded Tomcat, connector maxThreads
-# 50) -> libp2p -> exposer (io.ipnslink.exposer.tunnel.TunnelService) -> the same origin.
-# The launcher bench/our-chain/OurChain.java (a single-file Java program run with the modules'
-# classpath) must, given `--origin URL --threads 50 --cold-names K`:
-#   start the exposer host + TunnelService with one site per name (K+1 names: one warm, K never
-#   requested), publish their records to an in-process record store the gateway resolves from,
-#   start Tomcat on 127.0.0.1:0 with the filter, then print ONE JSON line
+# 50) -> libp2p -> exposer (io.ipnslink.exposer.tunnel.TunnelService) -> the same origin, all in
+# one JVM started by the launcher bench/our-chain/OurChain.java (a single-file Java program run
+# with the modules' classpath; see its Javadoc and docs/benchmarks.md). It prints ONE JSON line
 #   {"event":"listening","port":P,"warm":"/ipns/<name>","cold":["/ipns/<name>",...]}
-#   and run until SIGTERM. Both halves run in that one JVM (pid = the java process).
-# Until the pieces land on main, start_our_chain fails with a clear message and the table says
-# "missing" for our chain: no number is ever made up.
+# and runs until SIGTERM. Until TunnelService and IpnsLinkFilter are on main, start_our_chain
+# fails with "our chain not available yet" and the table says "missing" for our chain: no number
+# is ever made up.
 OUR_CHAIN_LAUNCHER=bench/our-chain/OurChain.java
 
 our_chain_missing() {
   local missing=()
-  [ -f exposer-cli/src/main/java/io/ipnslink/exposer/tunnel/TunnelService.java ] \
-    || missing+=("exposer TunnelService (exposer-cli, READY-TUNNEL)")
-  [ -f ipns-link-filter/src/main/java/io/ipnslink/filter/IpnsLinkFilter.java ] \
-    || missing+=("gateway filter io.ipnslink.filter.IpnsLinkFilter (ipns-link-filter)")
+  if [ -z "${OUR_CHAIN_CP:-}" ]; then
+    [ -f exposer-cli/src/main/java/io/ipnslink/exposer/tunnel/TunnelService.java ] \
+      || missing+=("exposer TunnelService (exposer-cli, READY-TUNNEL)")
+    [ -f ipns-link-filter/src/main/java/io/ipnslink/filter/IpnsLinkFilter.java ] \
+      || missing+=("gateway filter io.ipnslink.filter.IpnsLinkFilter (ipns-link-filter)")
+  fi
   [ -f "$OUR_CHAIN_LAUNCHER" ] || missing+=("launcher $OUR_CHAIN_LAUNCHER")
   [ ${#missing[@]} = 0 ] || { printf '%s; ' "${missing[@]}" | sed 's/; $//'; }
 }
 
-OUR_CP=""
+OUR_CP="${OUR_CHAIN_CP:-}"   # OUR_CHAIN_CP: a prebuilt classpath (e.g. of another checkout); skips the build
 # start_our_chain JDK_HOME LABEL: on success sets OUR_PORT, OUR_PID, OUR_WRAPPER, OUR_WARM, OUR_COLD.
 start_our_chain() {
   local jdk=$1 label=$2 missing
@@ -298,12 +303,17 @@ start_our_chain() {
   if [ -z "$OUR_CP" ]; then
     log "building the modules for our chain (mvnw -o test-compile, reactor)"
     local cpfile=$WORK/our-chain.classpath
-    ./mvnw -q -o -pl ipns-link-filter,exposer-cli -am test-compile dependency:build-classpath \
+    # The reactor writes the file once per module; the filter (which has exposer-cli and
+    # tomcat-embed-core in its test scope) comes last. Full plugin coordinates: offline, the
+    # "dependency:" prefix does not resolve.
+    timeout 900 ./mvnw -q ${MVN_OFFLINE--o} -pl ipns-link-filter -am test-compile \
+      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
       -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >"$WORK/mvn.log" 2>&1 \
       || { echo "our chain: build failed, see $WORK/mvn.log" >&2; tail -20 "$WORK/mvn.log" >&2; return 1; }
-    OUR_CP="exposer-cli/target/classes:ipns-link-filter/target/classes:ipns-link-routing/target/classes:ipns-link-p2p/target/classes:ipns-link-core/target/classes:$(cat "$cpfile")"
+    OUR_CP="ipns-link-filter/target/classes:$(cat "$cpfile")"
   fi
-  start "our-$label" "$jdk/bin/java" -Xms256m -Xmx1g -cp "$OUR_CP" "$OUR_CHAIN_LAUNCHER" \
+  start "our-$label" "$jdk/bin/java" -Xms256m -Xmx1g -Dlogback.configurationFile=bench/our-chain/logback.xml \
+    -cp "$OUR_CP" "$OUR_CHAIN_LAUNCHER" \
     --origin "$ORIGIN" --threads 50 --cold-names "$TTFB_SAMPLES"
   local wrapper=$LAST_PID
   OUR_WRAPPER=$wrapper
@@ -455,7 +465,14 @@ for jdk in "${JDKS[@]}"; do
     IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_PID measure_target "ours-$label" "http://127.0.0.1:$OUR_PORT$OUR_WARM" "$cold" "$OUR_PID"
     stop_wrapper "$OUR_WRAPPER"
   else
-    result "ours-$label" "missing" "$(our_chain_missing)"
+    why=$(our_chain_missing)
+    if [ -z "$why" ]; then
+      why="its start failed (see our-$label.err in the kept work directory)"
+      KEEP=1
+    else
+      why="not available yet, missing: $why"
+    fi
+    result "ours-$label" "missing" "$why"
   fi
 done
 ELAPSED=$(( $(date +%s) - START_EPOCH ))
