@@ -87,11 +87,13 @@ chmod 755 "$WORK"
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 PIDS=()   # every background process started (timeout(1) wrappers: killing one kills its child)
+FG_PID="" # the measurement command running now (see fg_run)
 
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   local p
+  if [ -n "$FG_PID" ]; then pkill -TERM -P "$FG_PID" 2>/dev/null || true; kill -TERM "$FG_PID" 2>/dev/null || true; fi
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     local alive=0
@@ -123,6 +125,17 @@ start() {
   timeout --kill-after=5 "$LIFETIME" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
+}
+
+# fg_run OUTFILE CMD...: runs one measurement command (stdout to OUTFILE, stderr to fg.err) and
+# waits for it. In the background + wait, so that a signal to the script interrupts at once (bash
+# defers traps while a foreground command runs); the exit trap then kills it.
+fg_run() {
+  local out=$1; shift
+  "$@" >"$out" 2>>"$WORK/fg.err" &
+  FG_PID=$!
+  wait "$FG_PID" || true
+  FG_PID=""
 }
 
 # child_of WRAPPER_PID: the pid of the command a timeout(1) wrapper runs.
@@ -306,10 +319,10 @@ start_our_chain() {
     # The reactor writes the file once per module; the filter (which has exposer-cli and
     # tomcat-embed-core in its test scope) comes last. Full plugin coordinates: offline, the
     # "dependency:" prefix does not resolve.
-    timeout 900 ./mvnw -q ${MVN_OFFLINE--o} -pl ipns-link-filter -am test-compile \
+    fg_run "$WORK/mvn.log" timeout 900 ./mvnw -q ${MVN_OFFLINE--o} -pl ipns-link-filter -am test-compile \
       org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-      -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >"$WORK/mvn.log" 2>&1 \
-      || { echo "our chain: build failed, see $WORK/mvn.log" >&2; tail -20 "$WORK/mvn.log" >&2; return 1; }
+      -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test
+    [ -s "$cpfile" ] || { echo "our chain: build failed, see $WORK/mvn.log and fg.err" >&2; tail -20 "$WORK/mvn.log" "$WORK/fg.err" >&2; return 1; }
     OUR_CP="ipns-link-filter/target/classes:$(cat "$cpfile")"
   fi
   start "our-$label" "$jdk/bin/java" -Xms256m -Xmx1g -Dlogback.configurationFile=bench/our-chain/logback.xml \
@@ -330,12 +343,13 @@ stop_wrapper() { kill -TERM "$1" 2>/dev/null || true; local i; for i in $(seq 1 
 # wrk_series TARGET BASE_URL: requests/s, p50, p99 for 1 KiB and 1 MiB at each connection count.
 wrk_series() {
   local target=$1 base=$2 size c threads out line
-  wrk -t2 -c16 -d${WARMUP_SECONDS}s --timeout $WRK_TIMEOUT "$base/1k" >/dev/null 2>&1 || true
+  fg_run /dev/null timeout $((WARMUP_SECONDS + 30)) wrk -t2 -c16 -d${WARMUP_SECONDS}s --timeout $WRK_TIMEOUT "$base/1k"
   for size in 1k 1m; do
     for c in "${CONNS[@]}"; do
       threads=$(( c < 2 ? 1 : 2 ))
-      out=$(timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s --timeout $WRK_TIMEOUT \
-              -s bench/wrk-report.lua "$base/$size" 2>&1) || true
+      fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
+        --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$base/$size"
+      out=$(cat "$WORK/wrk.out")
       line=$(grep '^BENCH ' <<<"$out" || true)
       if [ -z "$line" ]; then
         log "  wrk $target $size c=$c failed: $(tail -2 <<<"$out" | tr '\n' ' ')"
@@ -358,7 +372,9 @@ wrk_series() {
 download() {
   local target=$1 url=$2 out code size speed best="" try
   for try in $(seq 1 $DL_TRIES); do
-    out=$(curl -s -o /dev/null --max-time $DL_MAX_SECONDS -w '%{http_code} %{size_download} %{speed_download}' "$url" || true)
+    fg_run "$WORK/curl.out" curl -s -o /dev/null --max-time $DL_MAX_SECONDS \
+      -w '%{http_code} %{size_download} %{speed_download}' "$url"
+    out=$(cat "$WORK/curl.out")
     read -r code size speed <<<"$out"
     if [ "$code" != 200 ]; then log "  $target download failed: $out"; continue; fi
     speed=$(awk -v s="$speed" 'BEGIN { printf "%.0f", s / 1e6 }')
@@ -389,8 +405,9 @@ ttfb() {
 # longpoll TARGET URL
 longpoll() {
   local target=$1 url=$2 out
-  out=$(timeout $((LONGPOLL_TIMEOUT_MS / 1000 + 20)) node bench/longpoll.mjs --url "$url" --n $LONGPOLL_N \
-          --timeout-ms $LONGPOLL_TIMEOUT_MS 2>>"$WORK/longpoll.err" || true)
+  fg_run "$WORK/longpoll.out" timeout $((LONGPOLL_TIMEOUT_MS / 1000 + 20)) node bench/longpoll.mjs \
+    --url "$url" --n $LONGPOLL_N --timeout-ms $LONGPOLL_TIMEOUT_MS
+  out=$(cat "$WORK/longpoll.out")
   if [ -z "$out" ]; then log "  $target long-poll: no result"; return 0; fi
   result "$target" "lp_ok" "$(jq -r .ok <<<"$out")"
   result "$target" "lp_p99_ms" "$(jq -r '.p99_ms // "n/a"' <<<"$out")"
@@ -436,9 +453,10 @@ measure_target() { # TARGET BASE_URL COLD_URLS(space separated) PIDS(space separ
   download "$target" "$base/$DL_FILE"
   # shellcheck disable=SC2086
   ttfb "$target" $cold
-  longpoll "$target" "$base/poll?ms=$LONGPOLL_DELAY_MS"
+  # idle before the long-polls: requests a chain could not serve in time must not skew its memory
   # shellcheck disable=SC2086
   idle "$target" "$base/1k" $pids
+  longpoll "$target" "$base/poll?ms=$LONGPOLL_DELAY_MS"
 }
 
 cold_urls() { # BASE: TTFB_SAMPLES distinct paths
@@ -458,7 +476,8 @@ for jdk in "${JDKS[@]}"; do
   JDK_LABELS+=("$label")
   printf '%s\t%s\t%s\n' "$label" "$jdk" "$version" >> "$WORK/jdks.tsv"
   log "JDK $label ($version): ChaCha20-Poly1305 reference"
-  chacha=$(timeout 120 "$jdk/bin/java" bench/ChaChaSpeed.java "$CHACHA_SECONDS" 2>>"$WORK/chacha.err" | awk -F= '/^CHACHA/ { print $2 }' || true)
+  fg_run "$WORK/chacha.out" timeout 120 "$jdk/bin/java" bench/ChaChaSpeed.java "$CHACHA_SECONDS"
+  chacha=$(awk -F= '/^CHACHA/ { print $2 }' "$WORK/chacha.out")
   [ -n "$chacha" ] && result "ours-$label" "chacha_mbps" "$chacha"
   if start_our_chain "$jdk" "$label"; then
     cold=""; for u in "${OUR_COLD[@]}"; do cold+="http://127.0.0.1:$OUR_PORT$u/1k "; done
