@@ -8,6 +8,9 @@
 #               Default: the default JDK 17 and Temurin 25.
 #   --no-doc    print the table only, do not rewrite the results section of docs/benchmarks.md
 #   --keep      keep the work directory (configs, logs, raw results) instead of deleting it
+#   Environment: BENCH_CONNS="16 256", BENCH_SECONDS=N, BENCH_DOWNLOAD=1g|256m override the
+#   connection counts, seconds per wrk point and download size; OUR_CHAIN_CP=<classpath> runs our
+#   chain from a prebuilt classpath (no build); MVN_OFFLINE= lets Maven go online.
 #
 # Starts on 127.0.0.1, random free ports: the origin (nginx serving 1 KiB / 1 MiB / 256 MiB /
 # 1 GiB files, plus bench/origin-slow.mjs behind it for /poll), nginx as a reverse proxy in front
@@ -23,7 +26,7 @@ QUICK=0
 WRITE_DOC=1
 KEEP=0
 JDKS=()
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -48,6 +51,14 @@ else
   CONNS=(1 16 64 256); WRK_SECONDS=10; WARMUP_SECONDS=3; DL_FILE=1g; TTFB_SAMPLES=10
   CHACHA_SECONDS=3
 fi
+# Overrides (e.g. to look at one point): BENCH_CONNS="16 256" BENCH_SECONDS=5 BENCH_DOWNLOAD=1g|256m
+[ -n "${BENCH_CONNS:-}" ] && read -r -a CONNS <<<"$BENCH_CONNS"
+WRK_SECONDS=${BENCH_SECONDS:-$WRK_SECONDS}
+DL_FILE=${BENCH_DOWNLOAD:-$DL_FILE}
+case "$DL_FILE" in 1g|256m) ;; *) echo "BENCH_DOWNLOAD must be 1g or 256m" >&2; exit 2 ;; esac
+for c in "${CONNS[@]}" "$WRK_SECONDS"; do
+  [[ "$c" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_CONNS / BENCH_SECONDS must be positive integers: $c" >&2; exit 2; }
+done
 LONGPOLL_N=2000          # concurrent long-polls
 LONGPOLL_DELAY_MS=5000   # the origin answers after this
 LONGPOLL_TIMEOUT_MS=30000

@@ -13,6 +13,8 @@ import { createLibp2p } from 'libp2p'
  * benchmark's 256 connections and 2,000 long-polls, so both peers raise them.
  */
 export const BENCH_STREAM_LIMIT = 8192
+/** Inbound connections accepted per second from one host (js-libp2p's default is 5). */
+export const BENCH_INBOUND_CONNECTIONS_PER_SECOND = 1000
 /** Listen backlog of the node:http servers (2,000 long-polls arrive at once). */
 export const LISTEN_BACKLOG = 4096
 
@@ -29,6 +31,9 @@ export async function createBenchNode ({ listen, server }) {
     streamMuxers: [yamux({ maxInboundStreams: BENCH_STREAM_LIMIT, maxOutboundStreams: BENCH_STREAM_LIMIT })],
     peerDiscovery: [],
     connectionMonitor: { enabled: false },
+    // The cold-first-byte figure redials the exposer once per sample; the default (5 inbound
+    // connections per second per remote host) would refuse the 6th sample.
+    connectionManager: { inboundConnectionThreshold: BENCH_INBOUND_CONNECTIONS_PER_SECOND },
     services: { http: libp2pHttp(server != null ? { server } : {}) }
   })
   // Re-register the http service's own stream handler with the raised per-protocol limits.
