@@ -34,6 +34,11 @@ public final class PayloadExchange extends ChannelInboundHandlerAdapter {
         this.source = new PseudoRandom(seed);
     }
 
+    @Override
+    public String toString() {
+        return "PayloadExchange{written=" + written + ", received=" + received + ", writeDone=" + writeDone + "}";
+    }
+
     public CompletableFuture<Result> result() {
         return result;
     }
