@@ -59,6 +59,13 @@ final class ConnectionTable {
         return new ArrayList<>(all);
     }
 
+    /** Fails every dial in progress (the host is closing). */
+    void failDials(Throwable cause) {
+        for (CompletableFuture<Connection> f : dials.values()) {
+            f.completeExceptionally(cause);
+        }
+    }
+
     /**
      * The open connection to {@code peer}, else the dial in progress, else a new one from
      * {@code dial} (which registers its result before completing).

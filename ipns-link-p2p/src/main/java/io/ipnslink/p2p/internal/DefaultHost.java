@@ -336,6 +336,7 @@ public final class DefaultHost implements Host {
         if (serverChannels != null) {
             serverChannels.close().awaitUninterruptibly(remainingMs(deadline));
         }
+        table.failDials(new P2pException.ConnectionClosed("host " + peerId + " is closing"));
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (ConnectionImpl c : table.snapshot()) {
             closing.add(c.close());
