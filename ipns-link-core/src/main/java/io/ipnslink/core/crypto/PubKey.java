@@ -23,6 +23,18 @@ public interface PubKey {
 
     /** Decodes a libp2p {@code PublicKey} protobuf. @throws KeyFormatException on bad input */
     static PubKey unmarshal(byte[] protobuf) {
-        throw new UnsupportedOperationException("TODO");
+        KeyProtobuf.Decoded d = KeyProtobuf.decodePublic(protobuf);
+        return fromRaw(d.type(), d.data());
+    }
+
+    /** A key from its type and protobuf {@code Data} bytes. @throws KeyFormatException on bad input */
+    static PubKey fromRaw(KeyType type, byte[] data) {
+        switch (type) {
+            case ED25519: return Ed25519PubKey.fromRaw(data);
+            case RSA: return RsaPubKey.fromPkix(data);
+            case SECP256K1: return Secp256k1PubKey.fromBytes(data);
+            case ECDSA: return EcdsaPubKey.fromPkix(data);
+            default: throw new KeyFormatException("unsupported key type " + type);
+        }
     }
 }
