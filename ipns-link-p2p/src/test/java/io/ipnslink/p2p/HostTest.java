@@ -376,6 +376,22 @@ class HostTest {
     }
 
     @Test
+    void closingTheHostFailsADialInProgressPromptly() throws Exception {
+        Host a = host();
+        ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeables.add(silent);
+        CompletableFuture<Connection> dial = a.connect(PrivKey.generateEd25519().peerId(),
+                List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/" + silent.getLocalPort())));
+        Thread.sleep(100);
+        assertFalse(dial.isDone(), "the silent peer holds the upgrade");
+        long t0 = System.nanoTime();
+        a.close();
+        Throwable t = failureOf(dial);
+        assertInstanceOf(P2pException.ConnectionClosed.class, t, String.valueOf(t));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 3000);
+    }
+
+    @Test
     void allAddressesDeadFailsWithDialFailed() throws Exception {
         Host a = host();
         int refusedPort;

@@ -40,6 +40,10 @@ final class ConnectionTable {
         }
     }
 
+    int size() {
+        return all.size();
+    }
+
     Optional<ConnectionImpl> get(PeerId peer) {
         ConnectionImpl c = preferred.get(peer);
         return c != null && c.isOpen() ? Optional.of(c) : Optional.empty();

@@ -51,7 +51,13 @@ public final class DefaultHost implements Host {
     private final YamuxConfig yamuxConfig;
     private final ProtocolRegistry registry = new ProtocolRegistry();
     private final ConnectionTable table = new ConnectionTable();
+    /** Most inbound connections in the upgrade phase at once; more are closed right away. */
+    public static final int MAX_PENDING_INBOUND = 256;
+    /** Most open connections; inbound ones beyond are closed right away. */
+    public static final int MAX_CONNECTIONS = 4096;
+
     private final AtomicLong connectionIds = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger pendingInbound = new java.util.concurrent.atomic.AtomicInteger();
     private final Object lifecycle = new Object();
 
     private EventLoops loops;
@@ -177,9 +183,16 @@ public final class DefaultHost implements Host {
             ch.close();
             return;
         }
+        if (pendingInbound.get() >= MAX_PENDING_INBOUND || table.size() >= MAX_CONNECTIONS) {
+            log.debug("refusing inbound connection from {}: {} upgrading, {} open", ch.remoteAddress(),
+                    pendingInbound.get(), table.size());
+            ch.close();
+            return;
+        }
+        pendingInbound.incrementAndGet();
         ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), false, null);
         ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
-        setup.result().thenAccept(this::register);
+        setup.result().whenComplete((c, e) -> pendingInbound.decrementAndGet()).thenAccept(this::register);
     }
 
     private Dialer.Attempt startAttempt(InetSocketAddress target, PeerId expected) {
