@@ -24,7 +24,7 @@ final class ConnectionTable {
     /** Adds an upgraded connection; false when the table is closed (the caller closes it). */
     void add(ConnectionImpl c) {
         all.add(c);
-        preferred.putIfAbsent(c.remotePeer(), c);
+        preferred.compute(c.remotePeer(), (peer, old) -> old == null || !old.isOpen() ? c : old);
         c.channel().closeFuture().addListener(f -> remove(c));
     }
 

@@ -60,7 +60,7 @@ public final class DefaultHost implements Host {
     private final java.util.concurrent.atomic.AtomicInteger pendingInbound = new java.util.concurrent.atomic.AtomicInteger();
     private final Object lifecycle = new Object();
 
-    private EventLoops loops;
+    private volatile EventLoops loops;
     private TcpTransport transport;
     private Dialer dialer;
     private ExecutorService resolver;
@@ -331,6 +331,13 @@ public final class DefaultHost implements Host {
 
     @Override
     public void close() {
+        if (loops != null && inOwnEventLoop()) {
+            // Waiting for our own event loops from one of them would deadlock: close from another thread.
+            Thread t = new Thread(this::close, "p2p-close");
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
         synchronized (lifecycle) {
             if (closed) {
                 return;
@@ -342,6 +349,15 @@ public final class DefaultHost implements Host {
             log.info("host {} closing", peerId);
             shutdownResources(timeouts.close());
         }
+    }
+
+    private boolean inOwnEventLoop() {
+        for (io.netty.util.concurrent.EventExecutor e : loops.group()) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void shutdownResources(Duration grace) {
