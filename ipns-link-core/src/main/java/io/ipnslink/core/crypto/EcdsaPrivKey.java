@@ -7,7 +7,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
@@ -167,14 +166,7 @@ public final class EcdsaPrivKey extends AbstractPrivKey {
 
     @Override
     public byte[] sign(byte[] data) {
-        try {
-            Signature s = Signature.getInstance("SHA256withECDSA");
-            s.initSign(jdkKey);
-            s.update(data);
-            return s.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ECDSA signing failed", e);
-        }
+        return JdkSignatures.sign("SHA256withECDSA", jdkKey, data);
     }
 
     @Override

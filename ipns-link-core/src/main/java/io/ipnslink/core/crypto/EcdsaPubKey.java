@@ -2,7 +2,6 @@ package io.ipnslink.core.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 
@@ -40,16 +39,6 @@ public final class EcdsaPubKey extends AbstractPubKey {
 
     @Override
     public boolean verify(byte[] data, byte[] signature) {
-        if (data == null || signature == null) {
-            return false;
-        }
-        try {
-            Signature s = Signature.getInstance("SHA256withECDSA");
-            s.initVerify(jdkKey);
-            s.update(data);
-            return s.verify(signature);
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
+        return JdkSignatures.verify("SHA256withECDSA", jdkKey, data, signature);
     }
 }

@@ -5,7 +5,6 @@ import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
@@ -107,14 +106,7 @@ public final class Ed25519PrivKey extends AbstractPrivKey {
 
     @Override
     public byte[] sign(byte[] data) {
-        try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initSign(jdkKey);
-            s.update(data);
-            return s.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 signing failed", e);
-        }
+        return JdkSignatures.sign("Ed25519", jdkKey, data);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.ipnslink.core.crypto;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 
 /** Ed25519 public key: {@code Data} is the raw 32-byte key (RFC 8032). Verification with the JDK. */
@@ -45,16 +44,9 @@ public final class Ed25519PubKey extends AbstractPubKey {
 
     @Override
     public boolean verify(byte[] data, byte[] signature) {
-        if (data == null || signature == null || signature.length != SIGNATURE_BYTES) {
+        if (signature == null || signature.length != SIGNATURE_BYTES) {
             return false;
         }
-        try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initVerify(jdkKey);
-            s.update(data);
-            return s.verify(signature);
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false; // invalid point or signature encoding
-        }
+        return JdkSignatures.verify("Ed25519", jdkKey, data, signature);
     }
 }

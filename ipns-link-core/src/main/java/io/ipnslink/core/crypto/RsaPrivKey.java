@@ -5,7 +5,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.RSAPrivateCrtKeySpec;
@@ -89,14 +88,7 @@ public final class RsaPrivKey extends AbstractPrivKey {
 
     @Override
     public byte[] sign(byte[] data) {
-        try {
-            Signature s = Signature.getInstance("SHA256withRSA");
-            s.initSign(jdkKey);
-            s.update(data);
-            return s.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("RSA signing failed", e);
-        }
+        return JdkSignatures.sign("SHA256withRSA", jdkKey, data);
     }
 
     @Override

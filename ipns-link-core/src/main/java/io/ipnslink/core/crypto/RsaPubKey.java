@@ -2,7 +2,6 @@ package io.ipnslink.core.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 
@@ -60,16 +59,6 @@ public final class RsaPubKey extends AbstractPubKey {
 
     @Override
     public boolean verify(byte[] data, byte[] signature) {
-        if (data == null || signature == null) {
-            return false;
-        }
-        try {
-            Signature s = Signature.getInstance("SHA256withRSA");
-            s.initVerify(jdkKey);
-            s.update(data);
-            return s.verify(signature);
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return false;
-        }
+        return JdkSignatures.verify("SHA256withRSA", jdkKey, data, signature);
     }
 }

@@ -31,6 +31,11 @@ import java.util.Objects;
  *   <tr><td>measureRttOnStart</td><td>true</td><td>send one ping when the session starts, so
  *       window auto-tuning knows the round-trip time</td></tr>
  * </table>
+ *
+ * <p>Window auto-tuning (as go-yamux): credit goes back to the remote once half of a stream's window
+ * was delivered to its application; if that half was consumed in less than 4 round-trip times (RTT
+ * from the latest ping), the window doubles, up to maxWindow and within connectionWindowGrowthBudget.
+ * A slow reader's window therefore never grows.
  */
 public record YamuxConfig(
         int initialWindow,

@@ -16,6 +16,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.collection.IntObjectHashMap;
@@ -27,6 +28,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
@@ -55,6 +57,14 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     static final long MAX_STREAM_ID = 0xFFFF_FFFFL;
     /** A window grows when half of it was consumed in less than this many round trips. */
     static final int WINDOW_GROWTH_RTT_FACTOR = 4;
+    /** Streams closed by us but not yet by the remote that are remembered; beyond this the oldest is reset. */
+    static final int MAX_CLOSED_AWAITING_FIN = 1024;
+    /**
+     * Control frames (ACK, RST, window update) we may queue while the connection is not writable. Each
+     * answers something the remote sent; a remote that keeps sending but never reads would otherwise
+     * make us buffer without bound, so beyond this the connection is closed.
+     */
+    static final int MAX_CONTROL_FRAMES_WHILE_UNWRITABLE = 4096;
     /** Pings of ours awaiting an answer at once; more fail at once. */
     static final int MAX_OUTSTANDING_PINGS = 64;
 
@@ -65,7 +75,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private final ChannelHandler inboundStreamInitializer;
 
     // Touched on the event loop only, except the volatile ones.
-    private ChannelHandlerContext ctx;
+    private volatile ChannelHandlerContext ctx;
     private YamuxFrameDecoder decoder;
     private final IntObjectHashMap<YamuxStreamChannel> streams = new IntObjectHashMap<>();
     private long nextStreamId;
@@ -73,6 +83,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private int inboundStreams;
     private int unackedOutbound;
     private final ArrayDeque<PendingOpen> pendingOpens = new ArrayDeque<>();
+    private final LinkedHashSet<YamuxStreamChannel> awaitingFin = new LinkedHashSet<>();
     private final IntObjectHashMap<PendingPing> pings = new IntObjectHashMap<>();
     private int nextPingId;
     private volatile long rttNanos;
@@ -80,7 +91,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private volatile int activeStreams;
     private volatile long bufferedInbound;
     private boolean started;
-    private boolean goAwayReceived;
+    private volatile boolean goAwayReceived;
     private boolean goAwaySent;
     private boolean closing;
     private boolean closed;
@@ -89,6 +100,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private boolean flushPending;
     private boolean parentWritable = true;
     private boolean resumeScheduled;
+    private int controlFramesWhileUnwritable;
     private final List<YamuxStreamChannel> readCompletePending = new ArrayList<>();
     /** The stream the data frame being decoded belongs to, or null to discard its payload. */
     private YamuxStreamChannel currentDataStream;
@@ -103,6 +115,10 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         this.initiator = initiator;
         this.config = Objects.requireNonNull(config, "config");
         this.inboundStreamInitializer = Objects.requireNonNull(inboundStreamInitializer, "inboundStreamInitializer");
+        if (inboundStreamInitializer instanceof ChannelHandlerAdapter a && !a.isSharable()) {
+            throw new IllegalArgumentException("the inbound stream initializer is added to every inbound stream, so it must be "
+                    + "@ChannelHandler.Sharable: " + inboundStreamInitializer.getClass().getName());
+        }
         this.nextStreamId = initiator ? 1 : 2;
     }
 
@@ -182,6 +198,11 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         return promise;
     }
 
+    /** True once the remote sent go-away: no new streams can be opened on this connection. */
+    public boolean goAwayReceived() {
+        return goAwayReceived;
+    }
+
     /** Streams whose child channel is open. */
     public int activeStreams() {
         return activeStreams;
@@ -255,6 +276,8 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             }
         } catch (P2pException e) {
             protocolError(e);
+        } catch (RuntimeException e) {
+            internalError(e);
         } finally {
             buf.release();
         }
@@ -440,6 +463,21 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         ctx.close();
     }
 
+    private void internalError(RuntimeException e) {
+        if (closing || closed) {
+            return;
+        }
+        closing = true;
+        closeReason = "yamux connection closed after an internal error: " + e;
+        log.warn("[{}] yamux internal error, closing the connection", ctx.channel().id(), e);
+        if (!goAwaySent) {
+            goAwaySent = true;
+            ctx.write(new YamuxHeader(TYPE_GO_AWAY, 0, 0, YamuxHeader.GO_AWAY_INTERNAL_ERROR).encode(ctx.alloc()));
+        }
+        ctx.flush();
+        ctx.close();
+    }
+
     // ---------------------------------------------------------------- operations on the loop
 
     private void openStream0(ChannelHandler initializer, Promise<Channel> promise) {
@@ -600,6 +638,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         pings.clear();
         List<YamuxStreamChannel> all = new ArrayList<>(streams.values());
         streams.clear();
+        awaitingFin.clear();
         for (YamuxStreamChannel s : all) {
             s.onConnectionClosed(reason);
         }
@@ -612,6 +651,9 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             return;
         }
         boolean writable = ctx.channel().isWritable();
+        if (writable) {
+            controlFramesWhileUnwritable = 0;
+        }
         List<YamuxStreamChannel> all = new ArrayList<>(streams.values());
         if (writable != parentWritable) {
             parentWritable = writable;
@@ -657,6 +699,11 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         return rttNanos;
     }
 
+    /** Replaces the measured round-trip time, so tests can make window auto-tuning deterministic. */
+    void rttForTesting(Duration rtt) {
+        rttNanos = rtt.toNanos();
+    }
+
     void logDebug(String format, Object arg) {
         log.debug("[{}] " + format, ctx.channel().id(), arg);
     }
@@ -676,6 +723,14 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     }
 
     void writeControl(int type, int flags, int streamId, int length) {
+        if (closing || closed) {
+            return;
+        }
+        if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > MAX_CONTROL_FRAMES_WHILE_UNWRITABLE) {
+            protocolError(new P2pException.ProtocolViolation("yamux: the remote keeps sending but does not read: "
+                    + MAX_CONTROL_FRAMES_WHILE_UNWRITABLE + " control frames queued on an unwritable connection"));
+            return;
+        }
         ctx.write(new YamuxHeader(type, flags, streamId, length).encode(ctx.alloc()));
         flushPending = true;
     }
@@ -706,8 +761,17 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         activeStreams--;
         if (s.isReset() || s.remoteFinReceived() || closed) {
             forget(s);
+            return;
         }
-        // else: keep it until the remote's FIN or RST, discarding (and crediting) what still arrives
+        // Keep it until the remote's FIN or RST, discarding (and crediting) what still arrives; a remote
+        // that never finishes its streams must not make this set grow without bound.
+        awaitingFin.add(s);
+        if (awaitingFin.size() > MAX_CLOSED_AWAITING_FIN) {
+            YamuxStreamChannel oldest = awaitingFin.iterator().next();
+            log.debug("[{}] yamux: {} closed streams await the remote's FIN, resetting the oldest, {}",
+                    ctx.channel().id(), awaitingFin.size(), oldest);
+            oldest.reset();
+        }
     }
 
     void forget(YamuxStreamChannel s) {
@@ -715,6 +779,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             return;
         }
         streams.remove(s.streamId());
+        awaitingFin.remove(s);
         if (!s.isOutbound()) {
             inboundStreams--;
         } else if (!s.acked) {

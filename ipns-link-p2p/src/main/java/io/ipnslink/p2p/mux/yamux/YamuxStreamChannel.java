@@ -51,20 +51,20 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     private final boolean outbound;
     private final StreamConfig config;
 
-    // All fields below are touched on the event loop only (open is also read by isOpen() elsewhere).
+    // Written on the event loop only; the volatile ones are also read by accessors from any thread.
     private volatile boolean open = true;
     /** For outbound streams: the remote acknowledged (or refused) it. Inbound streams: always true. */
     boolean acked;
     private boolean reset;
-    private boolean outputShutdownRequested;
-    private boolean localFinSent;
+    private volatile boolean outputShutdownRequested;
+    private volatile boolean localFinSent;
     private ChannelPromise finPromise;
     private boolean remoteFinReceived;
-    private boolean inputShutdownFired;
-    private boolean inputShutdownLocal;
+    private volatile boolean inputShutdownFired;
+    private volatile boolean inputShutdownLocal;
 
-    private long sendWindow = YamuxConfig.SPEC_INITIAL_WINDOW;
-    private int recvWindowSize;
+    private volatile long sendWindow = YamuxConfig.SPEC_INITIAL_WINDOW;
+    private volatile int recvWindowSize;
     private long recvCredit = YamuxConfig.SPEC_INITIAL_WINDOW;
     private long consumedNotCredited;
     private long lastWindowUpdateNanos;
@@ -72,7 +72,7 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     long grownBytes;
 
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
-    private long bufferedBytes;
+    private volatile long bufferedBytes;
     private boolean readRequested;
     private boolean delivering;
     private boolean readCompletePending;

@@ -39,7 +39,8 @@ public enum ChaChaPolyProvider {
      * #JDK}. Measured with {@code NoiseThroughputBench} (encrypt + decrypt of 65519-byte frames, one
      * core, shared 2-core machine): JDK 17.0.15 JDK ~160-195 MB/s vs BouncyCastle 1.78.1 ~60-115 MB/s;
      * JDK 25.0.3 JDK ~1500-2000 MB/s (intrinsics) vs BouncyCastle ~60-120 MB/s. The JDK cipher wins
-     * on both, so BouncyCastle is only an explicit choice.
+     * on both, so BouncyCastle is only an explicit choice. With 64-byte messages both cost about
+     * 1.5 us per encrypt + decrypt pair on either JDK.
      */
     public static ChaChaPolyProvider defaultProvider() {
         return DEFAULT;

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * </pre>
  * The caller alternates {@link #writeMessage} and {@link #readMessage} (the initiator writes
  * first); after three messages {@link #split()} gives the transport cipher states. Key generation
- * is injected so tests can use fixed ephemeral keys. Not thread safe.
+ * is injected so tests can use fixed ephemeral keys. After any exception the handshake cannot
+ * continue: abort the connection. Not thread safe.
  */
 public final class HandshakeState {
     /** The Noise protocol name, hashed into the initial state. */

@@ -119,7 +119,12 @@ public final class NoiseSecurityHandler extends ChannelDuplexHandler {
         this.cipher = Objects.requireNonNull(cipher, "cipher");
     }
 
-    /** Completes with the session once the handshake succeeded, or fails with a {@link P2pException}. */
+    /**
+     * Completes with the session once the handshake succeeded, or fails with a {@link P2pException}.
+     * It completes on the channel's event loop, after the transport codec took this handler's
+     * place and before any byte that followed the handshake is passed on, so a listener may install
+     * the next handlers (the muxer) right there.
+     */
     public Future<SecureSession> handshakeFuture() {
         return handshakePromise;
     }

@@ -194,4 +194,23 @@ class YamuxHostilePeerTest {
         assertEquals(0, YamuxMuxer.of(ch).bufferedInboundBytes());
         assertTrue(Frames.drainHeaders(ch).isEmpty());
     }
+
+    @Test
+    void nonSharableInboundInitializerIsRejectedUpFront() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new YamuxMuxer(false, YamuxConfig.defaults(), new StreamHandlers.Recorder()));
+        assertTrue(e.getMessage().contains("Sharable"), e.getMessage());
+    }
+
+    @Test
+    void peerThatFloodsStreamsButNeverReadsIsDisconnected() {
+        EmbeddedChannel ch = listener(YamuxConfig.builder().maxInboundStreams(1).build());
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(7, false); // the remote stopped reading
+        ByteBuf flood = Unpooled.buffer();
+        for (int id = 1; id <= 2 * (YamuxMuxer.MAX_CONTROL_FRAMES_WHILE_UNWRITABLE + 1); id += 2) {
+            new YamuxHeader(TYPE_WINDOW_UPDATE, FLAG_SYN, id, 0).writeTo(flood);
+        }
+        feed(flood);
+        assertFalse(ch.isOpen(), "refusing (RST) every stream would queue without bound");
+    }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Two muxers over a real loopback TCP connection (no encryption). */
+/** TCP-only behaviour over a real loopback connection (no encryption); see also {@link YamuxScenarioTest}. */
 class YamuxSocketTest {
 
     private static final long TIMEOUT_S = 60;
@@ -79,76 +79,6 @@ class YamuxSocketTest {
     }
 
     @Test
-    void streamEchoesAndClosesOverTcp() throws Exception {
-        connect(YamuxConfig.defaults(), new Echo(), new Echo());
-        Recorder r = new Recorder();
-        YamuxStreamChannel s = (YamuxStreamChannel) open(client, r);
-        s.writeAndFlush(Unpooled.copiedBuffer("hello over tcp", UTF_8));
-        s.shutdownOutput();
-        r.inputShutdown.get(TIMEOUT_S, TimeUnit.SECONDS);
-        s.closeFuture().get(TIMEOUT_S, TimeUnit.SECONDS);
-        assertEquals("hello over tcp", r.text());
-        assertTrue(r.errors.isEmpty(), () -> "errors: " + r.errors);
-    }
-
-    @Test
-    void thousandConcurrentStreamsEachEchoTheirOwnData() throws Exception {
-        connect(YamuxConfig.defaults(), new Echo(), new Echo());
-        int n = 1000;
-        List<Sender> senders = new ArrayList<>();
-        List<Channel> channels = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Sender s = new Sender(1024 + i, i, false);
-            senders.add(s);
-            channels.add(YamuxMuxer.of(client).openStream(s).get(TIMEOUT_S, TimeUnit.SECONDS));
-        }
-        YamuxMuxer server = YamuxMuxer.of(serverConn);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        while (server.activeStreams() < n && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(n, server.activeStreams(), "all streams open at the same time on the listener");
-        assertEquals(n, YamuxMuxer.of(client).activeStreams());
-        for (Channel c : channels) {
-            ((YamuxStreamChannel) c).shutdownOutput();
-        }
-        for (int i = 0; i < n; i++) {
-            Sender s = senders.get(i);
-            s.received.inputShutdown.get(TIMEOUT_S, TimeUnit.SECONDS);
-            assertEquals(1024 + i, s.received.count, "stream " + i);
-            assertEquals(s.sentHex(), s.received.hex(), "stream " + i);
-        }
-        for (Channel c : channels) {
-            c.closeFuture().get(TIMEOUT_S, TimeUnit.SECONDS);
-        }
-        assertEquals(0, YamuxMuxer.of(client).activeStreams());
-    }
-
-    @Test
-    void tenMebibytesEachWayOnSeveralStreamsArriveIntact() throws Exception {
-        connect(YamuxConfig.defaults(), new Echo(), new Echo());
-        long size = 10L * 1024 * 1024;
-        List<Sender> senders = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            Sender s = new Sender(size, 1000 + i, true);
-            senders.add(s);
-            open(client, s);
-        }
-        for (Sender s : senders) {
-            try {
-                s.received.inputShutdown.get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                String c = client.eventLoop().submit(() -> YamuxMuxer.of(client).debugState()).get();
-                String sv = serverConn.eventLoop().submit(() -> YamuxMuxer.of(serverConn).debugState()).get();
-                throw new AssertionError("stalled; sent " + s.written + " received " + s.received.count + "\n" + c + sv, e);
-            }
-            assertEquals(size, s.received.count);
-            assertEquals(s.sentHex(), s.received.hex());
-            assertTrue(s.received.errors.isEmpty(), () -> "errors: " + s.received.errors);
-        }
-    }
-
-    @Test
     void slowReaderKeepsTheSenderWithinOneWindow() throws Exception {
         Capture server = new Capture();
         connect(YamuxConfig.builder().maxWindow(YamuxConfig.SPEC_INITIAL_WINDOW).build(), new Echo(), server.init(false));
@@ -178,13 +108,6 @@ class YamuxSocketTest {
         assertTrue(maxBuffered.get() <= maxWindow.get(),
                 "buffered " + maxBuffered.get() + " bytes, more than the window " + maxWindow.get());
         assertTrue(maxBuffered.get() <= YamuxConfig.SPEC_INITIAL_WINDOW);
-    }
-
-    @Test
-    void pingMeasuresRoundTripOverTcp() throws Exception {
-        connect(YamuxConfig.defaults(), new Echo(), new Echo());
-        Duration rtt = YamuxMuxer.of(client).ping().get(TIMEOUT_S, TimeUnit.SECONDS);
-        assertTrue(rtt.toNanos() > 0 && rtt.toSeconds() < TIMEOUT_S, rtt::toString);
     }
 
     @Test
