@@ -343,6 +343,21 @@ class HostTest {
     }
 
     @Test
+    void newStreamRedialsWhenThePooledConnectionWasClosedByTheRemote() throws Exception {
+        Host a = host();
+        Host b = host(EchoHandler.binding());
+        Connection first = await(a.connect(b.peerId(), b.listenAddresses()));
+        eventually("b registers it", () -> b.connection(a.peerId()).isPresent());
+        await(b.connection(a.peerId()).orElseThrow().close());
+        PayloadExchange ex = new PayloadExchange(1000, 9);
+        Stream s = await(a.newStream(b.peerId(), b.listenAddresses(), List.of(EchoHandler.PROTOCOL_ID),
+                st -> st.channel().pipeline().addLast(ex)));
+        assertEquals(PayloadExchange.expectedSha256(1000, 9), await(ex.result()).sha256());
+        assertTrue(s.connection() != first, "a fresh connection");
+        eventually("the closed one left the table", () -> a.connections().size() == 1);
+    }
+
+    @Test
     void multiAddressDialSkipsRefusedAndSilentAddressesAndClosesTheLosers() throws Exception {
         Host a = host();
         Host b = host();

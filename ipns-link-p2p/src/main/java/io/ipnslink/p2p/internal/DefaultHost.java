@@ -260,7 +260,28 @@ public final class DefaultHost implements Host {
     public CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, List<String> protocolIds,
             ProtocolHandler initializer) {
         List<String> ids = List.copyOf(protocolIds);
-        return connect(peer, addresses).thenCompose(c -> c.newStream(ids, initializer));
+        Optional<ConnectionImpl> reused = table.get(peer);
+        CompletableFuture<Stream> first = connect(peer, addresses).thenCompose(c -> c.newStream(ids, initializer));
+        if (reused.isEmpty()) {
+            return first;
+        }
+        // A pooled connection may have been closed (or sent go-away) by the remote meanwhile:
+        // drop it and try once more on a fresh connection.
+        return first.handle((stream, err) -> {
+            if (err == null) {
+                return CompletableFuture.completedFuture(stream);
+            }
+            Throwable cause = Errors.unwrap(err);
+            if (!(cause instanceof P2pException.ConnectionClosed) || closed) {
+                return CompletableFuture.<Stream>failedFuture(cause);
+            }
+            ConnectionImpl stale = reused.get();
+            log.debug("{}: stream to {} failed on the pooled connection ({}); redialing", stale.id(), peer,
+                    cause.getMessage());
+            stale.close();
+            return stale.closeFuture().thenCompose(v -> connect(peer, addresses))
+                    .thenCompose(c -> c.newStream(ids, initializer));
+        }).thenCompose(f -> f);
     }
 
     @Override
