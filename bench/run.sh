@@ -283,10 +283,10 @@ PROXY_PID=$(child_of "$PROXY_WRAPPER")
 
 # ---- js-libp2p chain --------------------------------------------------------------------------
 log "starting the js-libp2p chain (interop/bench-js-gateway.mjs -> libp2p -> interop/bench-js-exposer.mjs)"
-start js-exposer node interop/bench-js-exposer.mjs --origin "$ORIGIN" --timeout "$LIFETIME"
+start js-exposer node --expose-gc interop/bench-js-exposer.mjs --origin "$ORIGIN" --timeout "$LIFETIME"
 JS_EXPOSER_WRAPPER=$LAST_PID
 JS_EXPOSER_ADDR=$(wait_json js-exposer '.addrs[0]')
-start js-gateway node interop/bench-js-gateway.mjs --exposer "$JS_EXPOSER_ADDR" --timeout "$LIFETIME"
+start js-gateway node --expose-gc interop/bench-js-gateway.mjs --exposer "$JS_EXPOSER_ADDR" --timeout "$LIFETIME"
 JS_GATEWAY_WRAPPER=$LAST_PID
 JS_PORT=$(wait_json js-gateway .port)
 wait_http "http://127.0.0.1:$JS_PORT/ipns/bench/1k"
@@ -427,7 +427,13 @@ longpoll() {
 
 # idle TARGET URL PID...: memory per idle keep-alive connection (1,000 of them) held on URL's
 # server: resident set delta of PID... (and their children); for a JVM (IDLE_JVM_PID set) also
-# the heap used after a full GC (jcmd GC.run + GC.heap_info).
+# the heap used after a full GC (jcmd GC.run + GC.heap_info). With IDLE_NODE_GC=1 the PIDs are
+# node processes started with --expose-gc: SIGUSR2 makes them collect garbage before each reading.
+node_gc() {
+  [ "${IDLE_NODE_GC:-0}" = 1 ] || return 0
+  local p; for p in "$@"; do kill -USR2 "$p" 2>/dev/null || true; done
+  sleep 0.5
+}
 jvm_heap_used_kib() {
   "$IDLE_JDK/bin/jcmd" "$1" GC.run >/dev/null 2>&1 || true
   "$IDLE_JDK/bin/jcmd" "$1" GC.heap_info 2>/dev/null | awk '
@@ -437,6 +443,7 @@ idle() {
   local target=$1 url=$2; shift 2
   local before after heap_before=0 heap_after=0 name="idle-$target" i wrapper open
   sleep 1
+  node_gc "$@"
   before=$(rss_kib "$@")
   [ -n "${IDLE_JVM_PID:-}" ] && heap_before=$(jvm_heap_used_kib "$IDLE_JVM_PID")
   start "$name" node bench/idle-conns.mjs --url "$url" --n $IDLE_N --hold-s 120
@@ -445,6 +452,7 @@ idle() {
   if [ ! -s "$WORK/$name.out" ]; then log "  $target idle: connections not established"; stop_wrapper "$wrapper"; return 0; fi
   open=$(jq -r .open "$WORK/$name.out")
   sleep 1
+  node_gc "$@"
   after=$(rss_kib "$@")
   [ -n "${IDLE_JVM_PID:-}" ] && heap_after=$(jvm_heap_used_kib "$IDLE_JVM_PID")
   stop_wrapper "$wrapper"
@@ -478,7 +486,7 @@ START_EPOCH=$(date +%s)
 measure_target origin "$ORIGIN" "$(cold_urls "$ORIGIN")" "$ORIGIN_PID"
 measure_target nginx "http://127.0.0.1:$NGINX_PORT" "$(cold_urls "http://127.0.0.1:$NGINX_PORT")" "$PROXY_PID"
 js_cold=""; for i in $(seq 1 "$TTFB_SAMPLES"); do js_cold+="http://127.0.0.1:$JS_PORT/ipns/never-seen-$i/1k "; done
-HANGUP_URL="http://127.0.0.1:$JS_PORT/_bench/hangup" measure_target js "http://127.0.0.1:$JS_PORT/ipns/bench" "$js_cold" "$JS_PIDS"
+IDLE_NODE_GC=1 HANGUP_URL="http://127.0.0.1:$JS_PORT/_bench/hangup" measure_target js "http://127.0.0.1:$JS_PORT/ipns/bench" "$js_cold" "$JS_PIDS"
 
 JDK_LABELS=()
 for jdk in "${JDKS[@]}"; do
