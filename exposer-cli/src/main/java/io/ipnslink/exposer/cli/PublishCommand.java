@@ -40,7 +40,8 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
         PrivKey key = home.siteKey(site);
         Optional<AdminClient> running = AdminClient.find(home);
         if (running.isPresent() && publishTo.isEmpty()) {
-            JsonNode r = running.get().post((hide ? "/hide/" : "/publish/") + site);
+            JsonNode r = running.get().post((hide ? "/hide/" : "/publish/")
+                    + java.net.URLEncoder.encode(site, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
             if (cmd.json()) {
                 cmd.root().printJson(r);
             } else {
