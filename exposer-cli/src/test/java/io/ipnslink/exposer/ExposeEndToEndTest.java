@@ -111,4 +111,31 @@ class ExposeEndToEndTest {
         }
         assertTrue(Files.exists(home.hostKeyFile()));
     }
+
+    @Test
+    void runningExposerRepublishesWellBeforeEolWithAHigherSequence() throws Exception {
+        Home home = new Home(dir.resolve("home"));
+        PrivKey siteKey = PrivKey.generateEd25519();
+        IpnsName name = IpnsName.of(siteKey.peerId());
+        try (TestRouter router = new TestRouter(dir.resolve("router"));
+                RoutingV1Client routing = new RoutingV1Client()) {
+            Publisher.Settings fast = new Publisher.Settings(Duration.ofSeconds(20), Duration.ofSeconds(1),
+                    Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofSeconds(1), 2, Duration.ofSeconds(5));
+            Publisher publisher = new Publisher(routing, new SequenceStore(home.stateDir()), fast, Clock.systemUTC());
+            Exposer.Options options = new Exposer.Options(List.of(io.ipnslink.core.multiformats.Multiaddr.parse("/ip4/127.0.0.1/tcp/0")),
+                    List.of(), false, List.of(router.uri()), List.of(), Duration.ofSeconds(30));
+            try (Exposer exposer = new Exposer(home, options,
+                    List.of(new Exposer.Site("blog", siteKey, URI.create("http://127.0.0.1:9"), null, null)), publisher,
+                    h -> new FakeTunnel())) {
+                long first = exposer.start().get(0).sequence();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                long seen = first;
+                while (seen == first && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    seen = routing.getIpns(router.uri(), name).orElseThrow().sequence();
+                }
+                assertTrue(Long.compareUnsigned(seen, first) > 0, "republished: " + first + " -> " + seen);
+            }
+        }
+    }
 }
