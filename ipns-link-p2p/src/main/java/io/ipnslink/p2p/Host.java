@@ -76,7 +76,11 @@ public interface Host extends AutoCloseable {
     /** Protocol ids served, in registration order (identify and ping included). */
     List<String> protocols();
 
-    /** Closes listeners and connections and stops the event loops, waiting at most {@link Timeouts#close()}. */
+    /**
+     * Closes listeners and connections and stops the event loops, waiting at most
+     * {@link Timeouts#close()}. Idempotent. Called on one of the host's own event loops, it returns at
+     * once and closes from another thread.
+     */
     @Override
     void close();
 

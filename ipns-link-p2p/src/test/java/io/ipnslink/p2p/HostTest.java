@@ -58,13 +58,19 @@ class HostTest {
         hosts.forEach(Host::close);
     }
 
+    static final Host.Timeouts TIMEOUTS = new Host.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5),
+            Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(250), Duration.ofSeconds(3));
+
     private Host host(ProtocolBinding... bindings) throws P2pException {
+        return host(TIMEOUTS, List.of("/ip4/127.0.0.1/tcp/0"), bindings);
+    }
+
+    private Host host(Host.Timeouts timeouts, List<String> listen, ProtocolBinding... bindings) throws P2pException {
         Host.Builder b = Host.builder()
                 .identity(PrivKey.generateEd25519())
-                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
                 .eventLoopThreads(2)
-                .timeouts(new Host.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5),
-                        Duration.ofSeconds(5), Duration.ofMillis(250), Duration.ofSeconds(3)));
+                .timeouts(timeouts);
+        listen.forEach(l -> b.listen(Multiaddr.parse(l)));
         for (ProtocolBinding pb : bindings) {
             b.protocol(pb);
         }
@@ -109,6 +115,19 @@ class HostTest {
         assertEquals(1, a.connections().size());
         assertNotNull(b.listenAddresses().get(0).toTcpSocketAddress().orElseThrow().getPort());
         assertTrue(b.listenAddresses().get(0).toTcpSocketAddress().orElseThrow().getPort() > 0, "real port");
+    }
+
+    @Test
+    void listensAndDialsOverIpv6AndDnsNames() throws Exception {
+        Host b = host(TIMEOUTS, List.of("/ip6/::1/tcp/0", "/ip4/127.0.0.1/tcp/0"));
+        Multiaddr v6 = b.listenAddresses().get(0);
+        assertTrue(v6.toString().startsWith("/ip6/::1/tcp/"), v6.toString());
+        Connection c6 = await(host().connect(b.peerId(), List.of(v6)));
+        assertEquals(v6, c6.remoteAddress());
+
+        int port4 = b.listenAddresses().get(1).toTcpSocketAddress().orElseThrow().getPort();
+        Connection cDns = await(host().connect(b.peerId(), List.of(Multiaddr.parse("/dns4/localhost/tcp/" + port4))));
+        assertEquals(Multiaddr.parse("/ip4/127.0.0.1/tcp/" + port4), cDns.remoteAddress());
     }
 
     @Test
@@ -161,18 +180,18 @@ class HostTest {
     }
 
     @Test
-    void echoOfTenMebibytesEachWayIsIntactOnFourParallelStreams() throws Exception {
+    void echoOfTenMebibytesEachWayIsIntactOnThreeParallelStreams() throws Exception {
         Host a = host();
         Host b = host(EchoHandler.binding());
         long size = 10L << 20;
         List<CompletableFuture<PayloadExchange.Result>> results = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             PayloadExchange ex = new PayloadExchange(size, 100 + i);
             await(a.newStream(b.peerId(), b.listenAddresses(), List.of(EchoHandler.PROTOCOL_ID),
                     s -> s.channel().pipeline().addLast(ex)));
             results.add(ex.result());
         }
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             PayloadExchange.Result r = results.get(i).get(60, TimeUnit.SECONDS);
             assertEquals(size, r.bytes());
             assertEquals(PayloadExchange.expectedSha256(size, 100 + i), r.sha256());
@@ -324,6 +343,21 @@ class HostTest {
     }
 
     @Test
+    void newStreamRedialsWhenThePooledConnectionWasClosedByTheRemote() throws Exception {
+        Host a = host();
+        Host b = host(EchoHandler.binding());
+        Connection first = await(a.connect(b.peerId(), b.listenAddresses()));
+        eventually("b registers it", () -> b.connection(a.peerId()).isPresent());
+        await(b.connection(a.peerId()).orElseThrow().close());
+        PayloadExchange ex = new PayloadExchange(1000, 9);
+        Stream s = await(a.newStream(b.peerId(), b.listenAddresses(), List.of(EchoHandler.PROTOCOL_ID),
+                st -> st.channel().pipeline().addLast(ex)));
+        assertEquals(PayloadExchange.expectedSha256(1000, 9), await(ex.result()).sha256());
+        assertTrue(s.connection() != first, "a fresh connection");
+        eventually("the closed one left the table", () -> a.connections().size() == 1);
+    }
+
+    @Test
     void multiAddressDialSkipsRefusedAndSilentAddressesAndClosesTheLosers() throws Exception {
         Host a = host();
         Host b = host();
@@ -357,6 +391,22 @@ class HostTest {
     }
 
     @Test
+    void closingTheHostFailsADialInProgressPromptly() throws Exception {
+        Host a = host();
+        ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        closeables.add(silent);
+        CompletableFuture<Connection> dial = a.connect(PrivKey.generateEd25519().peerId(),
+                List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/" + silent.getLocalPort())));
+        Thread.sleep(100);
+        assertFalse(dial.isDone(), "the silent peer holds the upgrade");
+        long t0 = System.nanoTime();
+        a.close();
+        Throwable t = failureOf(dial);
+        assertInstanceOf(P2pException.ConnectionClosed.class, t, String.valueOf(t));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 3000);
+    }
+
+    @Test
     void allAddressesDeadFailsWithDialFailed() throws Exception {
         Host a = host();
         int refusedPort;
@@ -372,24 +422,34 @@ class HostTest {
     @Test
     void garbageFromRawTcpClientIsDroppedWhileOthersAreServed() throws Exception {
         Host a = host();
-        Host b = host(EchoHandler.binding());
+        Host.Timeouts quick = new Host.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofMillis(250), Duration.ofSeconds(1));
+        Host b = host(quick, List.of("/ip4/127.0.0.1/tcp/0"), EchoHandler.binding());
         InetSocketAddress target = b.listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
         byte[] garbage = new byte[4096];
         new Random(7).nextBytes(garbage);
-        for (byte[] junk : List.of(garbage, "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+        List<byte[]> junks = List.of(garbage,
+                // a plausible length prefix, then silence: the negotiation deadline ends it
+                "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                // right multistream, then a broken Noise message
                 new byte[] {0x13, '/', 'm', 'u', 'l', 't', 'i', 's', 't', 'r', 'e', 'a', 'm', '/', '1', '.', '0', '.', '0',
-                    '\n', 0x07, '/', 'n', 'o', 'i', 's', 'e', '\n', 0x00, 0x05, 1, 2, 3, 4, 5})) {
-            try (Socket s = new Socket(target.getAddress(), target.getPort())) {
-                s.setSoTimeout(10_000);
-                OutputStream out = s.getOutputStream();
-                try {
-                    out.write(junk);
-                    out.flush();
-                } catch (IOException ignored) {
-                    // the host may already have closed
-                }
-                assertTrue(readsToEof(s.getInputStream()), "host closes the garbage connection");
+                    '\n', 0x07, '/', 'n', 'o', 'i', 's', 'e', '\n', 0x00, 0x05, 1, 2, 3, 4, 5});
+        List<Socket> sockets = new ArrayList<>();
+        for (byte[] junk : junks) {
+            Socket s = new Socket(target.getAddress(), target.getPort());
+            closeables.add(s);
+            sockets.add(s);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            try {
+                out.write(junk);
+                out.flush();
+            } catch (IOException ignored) {
+                // the host may already have closed
             }
+        }
+        for (Socket s : sockets) {
+            assertTrue(readsToEof(s.getInputStream()), "host closes the garbage connection");
         }
         PayloadExchange ex = new PayloadExchange(100_000, 5);
         await(a.newStream(b.peerId(), b.listenAddresses(), List.of(EchoHandler.PROTOCOL_ID),

@@ -34,6 +34,11 @@ public final class PayloadExchange extends ChannelInboundHandlerAdapter {
         this.source = new PseudoRandom(seed);
     }
 
+    @Override
+    public String toString() {
+        return "PayloadExchange{written=" + written + ", received=" + received + ", writeDone=" + writeDone + "}";
+    }
+
     public CompletableFuture<Result> result() {
         return result;
     }
@@ -75,23 +80,30 @@ public final class PayloadExchange extends ChannelInboundHandlerAdapter {
         if (writeDone) {
             return;
         }
+        io.netty.channel.ChannelFuture last = null;
         while (written < size && ctx.channel().isWritable()) {
             int n = (int) Math.min(CHUNK, size - written);
             ByteBuf buf = ctx.alloc().buffer(n);
             byte[] tmp = new byte[n];
             source.fill(tmp, n);
             buf.writeBytes(tmp);
-            written += n;
-            ctx.write(buf).addListener(f -> {
+            written += n; // before write(): a write can re-enter writeMore() through a writability event
+            last = ctx.write(buf);
+            last.addListener(f -> {
                 if (!f.isSuccess()) {
                     result.completeExceptionally(f.cause());
                 }
             });
         }
         ctx.flush();
-        if (written == size) {
+        if (written == size && !writeDone) {
             writeDone = true;
-            ((DuplexChannel) ctx.channel()).shutdownOutput();
+            // half-close once the last byte is written (shutdownOutput may drop queued writes)
+            if (last == null) {
+                ((DuplexChannel) ctx.channel()).shutdownOutput();
+            } else {
+                last.addListener(f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
+            }
         }
     }
 

@@ -24,7 +24,7 @@ final class ConnectionTable {
     /** Adds an upgraded connection; false when the table is closed (the caller closes it). */
     void add(ConnectionImpl c) {
         all.add(c);
-        preferred.putIfAbsent(c.remotePeer(), c);
+        preferred.compute(c.remotePeer(), (peer, old) -> old == null || !old.isOpen() ? c : old);
         c.channel().closeFuture().addListener(f -> remove(c));
     }
 
@@ -38,6 +38,10 @@ final class ConnectionTable {
                 }
             }
         }
+    }
+
+    int size() {
+        return all.size();
     }
 
     Optional<ConnectionImpl> get(PeerId peer) {
@@ -57,6 +61,13 @@ final class ConnectionTable {
 
     List<ConnectionImpl> snapshot() {
         return new ArrayList<>(all);
+    }
+
+    /** Fails every dial in progress (the host is closing). */
+    void failDials(Throwable cause) {
+        for (CompletableFuture<Connection> f : dials.values()) {
+            f.completeExceptionally(cause);
+        }
     }
 
     /**

@@ -51,10 +51,16 @@ public final class DefaultHost implements Host {
     private final YamuxConfig yamuxConfig;
     private final ProtocolRegistry registry = new ProtocolRegistry();
     private final ConnectionTable table = new ConnectionTable();
+    /** Most inbound connections in the upgrade phase at once; more are closed right away. */
+    public static final int MAX_PENDING_INBOUND = 256;
+    /** Most open connections; inbound ones beyond are closed right away. */
+    public static final int MAX_CONNECTIONS = 4096;
+
     private final AtomicLong connectionIds = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger pendingInbound = new java.util.concurrent.atomic.AtomicInteger();
     private final Object lifecycle = new Object();
 
-    private EventLoops loops;
+    private volatile EventLoops loops;
     private TcpTransport transport;
     private Dialer dialer;
     private ExecutorService resolver;
@@ -177,9 +183,16 @@ public final class DefaultHost implements Host {
             ch.close();
             return;
         }
+        if (pendingInbound.get() >= MAX_PENDING_INBOUND || table.size() >= MAX_CONNECTIONS) {
+            log.debug("refusing inbound connection from {}: {} upgrading, {} open", ch.remoteAddress(),
+                    pendingInbound.get(), table.size());
+            ch.close();
+            return;
+        }
+        pendingInbound.incrementAndGet();
         ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), false, null);
         ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
-        setup.result().thenAccept(this::register);
+        setup.result().whenComplete((c, e) -> pendingInbound.decrementAndGet()).thenAccept(this::register);
     }
 
     private Dialer.Attempt startAttempt(InetSocketAddress target, PeerId expected) {
@@ -247,7 +260,28 @@ public final class DefaultHost implements Host {
     public CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, List<String> protocolIds,
             ProtocolHandler initializer) {
         List<String> ids = List.copyOf(protocolIds);
-        return connect(peer, addresses).thenCompose(c -> c.newStream(ids, initializer));
+        Optional<ConnectionImpl> reused = table.get(peer);
+        CompletableFuture<Stream> first = connect(peer, addresses).thenCompose(c -> c.newStream(ids, initializer));
+        if (reused.isEmpty()) {
+            return first;
+        }
+        // A pooled connection may have been closed (or sent go-away) by the remote meanwhile:
+        // drop it and try once more on a fresh connection.
+        return first.handle((stream, err) -> {
+            if (err == null) {
+                return CompletableFuture.completedFuture(stream);
+            }
+            Throwable cause = Errors.unwrap(err);
+            if (!(cause instanceof P2pException.ConnectionClosed) || closed) {
+                return CompletableFuture.<Stream>failedFuture(cause);
+            }
+            ConnectionImpl stale = reused.get();
+            log.debug("{}: stream to {} failed on the pooled connection ({}); redialing", stale.id(), peer,
+                    cause.getMessage());
+            stale.close();
+            return stale.closeFuture().thenCompose(v -> connect(peer, addresses))
+                    .thenCompose(c -> c.newStream(ids, initializer));
+        }).thenCompose(f -> f);
     }
 
     @Override
@@ -318,6 +352,13 @@ public final class DefaultHost implements Host {
 
     @Override
     public void close() {
+        if (loops != null && inOwnEventLoop()) {
+            // Waiting for our own event loops from one of them would deadlock: close from another thread.
+            Thread t = new Thread(this::close, "p2p-close");
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
         synchronized (lifecycle) {
             if (closed) {
                 return;
@@ -331,11 +372,21 @@ public final class DefaultHost implements Host {
         }
     }
 
+    private boolean inOwnEventLoop() {
+        for (io.netty.util.concurrent.EventExecutor e : loops.group()) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void shutdownResources(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
         if (serverChannels != null) {
             serverChannels.close().awaitUninterruptibly(remainingMs(deadline));
         }
+        table.failDials(new P2pException.ConnectionClosed("host " + peerId + " is closing"));
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (ConnectionImpl c : table.snapshot()) {
             closing.add(c.close());

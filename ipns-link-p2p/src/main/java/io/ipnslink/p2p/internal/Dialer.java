@@ -56,7 +56,9 @@ final class Dialer {
         List<String> rejected = new ArrayList<>();
         List<CompletableFuture<List<InetSocketAddress>>> resolving = new ArrayList<>();
         for (Multiaddr a : addresses) {
-            Optional<String> p2p = a.valueOf(Protocol.P2P);
+            List<Multiaddr.Component> cs = a.components();
+            Optional<String> p2p = !cs.isEmpty() && cs.get(cs.size() - 1).protocol() == Protocol.P2P
+                    ? Optional.of(cs.get(cs.size() - 1).valueText()) : Optional.empty();
             if (p2p.isPresent() && !p2p.get().equals(peer.toBase58())) {
                 rejected.add(a + " (belongs to " + p2p.get() + ")");
             } else if (!TcpTransport.canDial(a)) {

@@ -143,6 +143,7 @@ public final class P2pThroughputBench {
         final CompletableFuture<Long> done = new CompletableFuture<>();
         private final long bytes;
         private long written;
+        private boolean shutdownScheduled;
         private long count = -1;
 
         Blast(long bytes) {
@@ -170,14 +171,17 @@ public final class P2pThroughputBench {
             if (written >= bytes) {
                 return;
             }
+            io.netty.channel.ChannelFuture last = null;
             while (written < bytes && ctx.channel().isWritable()) {
                 int n = (int) Math.min(CHUNK, bytes - written);
-                ctx.write(CHUNK_BUF.retainedSlice(0, n));
-                written += n;
+                written += n; // before write(): a write can re-enter pump() through a writability event
+                last = ctx.write(CHUNK_BUF.retainedSlice(0, n));
             }
             ctx.flush();
-            if (written >= bytes) {
-                ((DuplexChannel) ctx.channel()).shutdownOutput();
+            if (written >= bytes && last != null && !shutdownScheduled) {
+                shutdownScheduled = true;
+                // half-close only after the last byte left: shutdownOutput drops pending writes
+                last.addListener(f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
             }
         }
 

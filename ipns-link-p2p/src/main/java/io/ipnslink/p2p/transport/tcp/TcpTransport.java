@@ -39,7 +39,7 @@ public final class TcpTransport {
 
     /** True for addresses this transport can dial (possibly after DNS resolution). */
     public static boolean canDial(Multiaddr addr) {
-        Multiaddr a = addr.decapsulate(Protocol.P2P);
+        Multiaddr a = withoutPeerSuffix(addr);
         List<Multiaddr.Component> cs = a.components();
         return cs.size() == 2 && cs.get(1).protocol() == Protocol.TCP && a.toTcpSocketAddress().isPresent();
     }
@@ -49,7 +49,7 @@ public final class TcpTransport {
      * DNS name (dns4: IPv4 only, dns6: IPv6 only). Resolution runs on {@code resolverExecutor}.
      */
     public static CompletableFuture<List<InetSocketAddress>> resolve(Multiaddr addr, Executor resolverExecutor) {
-        Optional<InetSocketAddress> sa = canDial(addr) ? addr.decapsulate(Protocol.P2P).toTcpSocketAddress()
+        Optional<InetSocketAddress> sa = canDial(addr) ? withoutPeerSuffix(addr).toTcpSocketAddress()
                 : Optional.empty();
         if (sa.isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("not a TCP address: " + addr));
@@ -78,6 +78,15 @@ public final class TcpTransport {
                 throw new IllegalArgumentException("cannot resolve " + s.getHostString() + ": " + e.getMessage(), e);
             }
         }, resolverExecutor);
+    }
+
+    /** The address without a trailing {@code /p2p/<id>} (only a trailing one: relay addresses keep theirs). */
+    static Multiaddr withoutPeerSuffix(Multiaddr addr) {
+        List<Multiaddr.Component> cs = addr.components();
+        if (!cs.isEmpty() && cs.get(cs.size() - 1).protocol() == Protocol.P2P) {
+            return addr.decapsulate(Protocol.P2P);
+        }
+        return addr;
     }
 
     /** Binds {@code address}; each accepted socket gets {@code childHandler}. */
