@@ -129,6 +129,10 @@ public class IpnsLinkFilter implements Filter {
         Gateway g = gateway();
         PublicRequest pr = PublicRequest.from(req, g.config);
         Route route = g.router.route(pr);
+        if (g.config.mode() == GatewayConfig.Mode.REDIRECT
+                && !(route instanceof Route.Site s && s.name() instanceof NameRef.Key)) {
+            route = new Route.Pass(); // in front of an IPFS gateway: everything but key names is its business
+        }
         String id = "gw" + requestIds.incrementAndGet();
         if (!(route instanceof Route.Pass)) {
             LOG.debug("[{}] {} {}{} -> {}", id, req.getMethod(), pr.host(), pr.path(), route);

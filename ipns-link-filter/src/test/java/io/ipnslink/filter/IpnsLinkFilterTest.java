@@ -385,6 +385,10 @@ class IpnsLinkFilterTest {
         Sites.Site unknown = Sites.Site.generate();
         assertEquals(GatewayServer.APP + "GET /ipns/" + unknown.name() + "/", get("/ipns/" + unknown.name() + "/").body());
         assertEquals(GatewayServer.APP + "GET /routing/v1/ipns/" + k(), get("/routing/v1/ipns/" + k()).body());
+        assertEquals(GatewayServer.APP + "GET /ipns/" + site.name().toBase58() + "/a",
+                get("/ipns/" + site.name().toBase58() + "/a").body(), "the IPFS gateway does its own redirects");
+        assertEquals(GatewayServer.APP + "GET /ipns/docs.example.org/", get("/ipns/docs.example.org/").body());
+        assertEquals(GatewayServer.APP + "GET /ipns/not-a-name/", get("/ipns/not-a-name/").body());
     }
 
     @Test
