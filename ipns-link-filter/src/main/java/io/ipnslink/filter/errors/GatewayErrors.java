@@ -9,7 +9,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -169,9 +168,6 @@ public final class GatewayErrors {
         Throwable f = t;
         while ((f instanceof CompletionException || f instanceof ExecutionException) && f.getCause() != null) {
             f = f.getCause();
-        }
-        if (f instanceof CancellationException) {
-            return f;
         }
         return f;
     }

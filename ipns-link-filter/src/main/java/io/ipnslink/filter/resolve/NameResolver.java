@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -196,17 +195,5 @@ public final class NameResolver implements AutoCloseable {
     @Override
     public void close() {
         workers.shutdownNow();
-    }
-
-    /** The entries cached (tests). */
-    int cacheSize() {
-        return cache.size();
-    }
-
-    /** Test hook: the cached record of {@code name} if fresh. */
-    Optional<ResolvedName> cached(IpnsName name) {
-        Entry e = cache.get(name);
-        return e == null || e.found == null || !clock.instant().isBefore(e.until) ? Optional.empty()
-                : Optional.of(e.found);
     }
 }

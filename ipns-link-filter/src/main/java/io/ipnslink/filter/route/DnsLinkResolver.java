@@ -5,7 +5,6 @@ import io.ipnslink.core.ipns.IpnsNameException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -137,11 +136,6 @@ public final class DnsLinkResolver {
     /** Forgets everything cached (tests, operators). */
     public void clear() {
         cache.clear();
-    }
-
-    /** Exposed for tests: the entries cached. */
-    int size() {
-        return cache.size();
     }
 
 }
