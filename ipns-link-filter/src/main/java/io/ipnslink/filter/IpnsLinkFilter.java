@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -270,7 +271,9 @@ public class IpnsLinkFilter implements Filter {
             return;
         }
         AsyncContext a = async != null ? async : startAsync(req, resp, g);
-        f.whenComplete((resolved, error) -> {
+        // the async context has no container timeout in gateway mode: bound the wait for the name here
+        f.copy().orTimeout(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((resolved, error) -> {
             if (error != null) {
                 fail(id, resp, a, error, context(id, pr, null, site));
                 return;

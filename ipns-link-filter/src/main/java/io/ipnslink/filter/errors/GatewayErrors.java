@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>REQUEST_TOO_LARGE</td><td>413, Connection: close</td></tr>
  *   <tr><td>ADDRESS_NOT_ALLOWED, STREAM_RESET, BAD_RESPONSE</td><td>502</td></tr>
  *   <tr><td>CLIENT_GONE, or any failure after the response was committed</td><td>nothing more</td></tr>
+ *   <tr><td>{@code TimeoutException} (resolution took too long)</td><td>504</td></tr>
  *   <tr><td>anything else</td><td>500 (details only in the log)</td></tr>
  * </table>
  */
@@ -98,6 +100,9 @@ public final class GatewayErrors {
                 case BAD_RESPONSE -> page(502, "Bad response", "The site sent a response that is not valid HTTP.");
                 case CLIENT_GONE -> new Answer.Nothing();
             };
+        }
+        if (f instanceof TimeoutException) {
+            return page(504, "Name resolution timeout", "Looking up the site's record took too long; try again.");
         }
         LOG.warn("[{}] internal error", ctx.requestId(), f);
         return page(500, "Internal error", "The gateway failed on this request (request " + ctx.requestId() + ").");

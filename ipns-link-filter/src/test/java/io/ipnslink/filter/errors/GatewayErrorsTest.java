@@ -46,6 +46,7 @@ class GatewayErrorsTest {
         assertEquals(502, status(new ResolveException(ResolveException.Kind.INVALID_RECORD, null, "bad sig", null)));
         assertEquals(502, status(new ResolveException(ResolveException.Kind.ROUTING_FAILED, null, "down", null)));
         assertEquals(502, status(new SiteException(SiteException.Kind.NO_MANIFEST, null, "none")));
+        assertEquals(504, status(new java.util.concurrent.CompletionException(new java.util.concurrent.TimeoutException())));
         assertEquals(500, status(new IllegalStateException("bug")));
     }
 
