@@ -54,11 +54,21 @@ public final class GatewayServer implements AutoCloseable {
 
     public static GatewayServer start(Path baseDir, IpnsLinkFilter filter, Map<String, String> initParams,
             Map<String, String> contextParams, String contextPath) throws LifecycleException {
+        return start(baseDir, filter, initParams, contextParams, contextPath, 0);
+    }
+
+    /** As above with at most {@code maxThreads} container threads (0: Tomcat's default). */
+    public static GatewayServer start(Path baseDir, IpnsLinkFilter filter, Map<String, String> initParams,
+            Map<String, String> contextParams, String contextPath, int maxThreads) throws LifecycleException {
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(baseDir.resolve("tomcat").toString());
         tomcat.setHostname("127.0.0.1");
         tomcat.setPort(0);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
+        if (maxThreads > 0) {
+            tomcat.getConnector().setProperty("maxThreads", Integer.toString(maxThreads));
+            tomcat.getConnector().setProperty("minSpareThreads", "1");
+        }
         Context ctx = tomcat.addContext(contextPath, null);
         contextParams.forEach(ctx::addParameter);
         Tomcat.addServlet(ctx, "app", new AppServlet()).setAsyncSupported(true);
