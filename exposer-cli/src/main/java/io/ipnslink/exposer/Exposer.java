@@ -1,0 +1,419 @@
+package io.ipnslink.exposer;
+
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.core.ipns.IpnsName;
+import io.ipnslink.core.manifest.Manifest;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.p2p.Connection;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.p2p.P2pException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running exposer: a libp2p host (identity from {@code host.key} in the state directory)
+ * serving each site's stream protocol through a {@link SiteTunnel}, and a {@link Publisher}
+ * keeping each site's manifest record fresh at every router: at start, when the announced
+ * addresses change (checked every {@link Options#addressCheckInterval()}), every
+ * {@link Publisher.Settings#republishInterval()} (well before EOL), and after a failure with
+ * backoff.
+ */
+public final class Exposer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Exposer.class);
+    /** Default listen address: all IPv4 interfaces, TCP 4021 (4001 is Kubo's). */
+    public static final String DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4021";
+    /** How long the origin reachability probe at start may take. */
+    public static final Duration ORIGIN_PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** Longest wait before retrying a failed publish. */
+    public static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(5);
+    /** First wait before retrying a failed publish. */
+    public static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(15);
+
+    /** One site: its key (name in the keystore), origin, Host header and onfail target. */
+    public record Site(String keyName, PrivKey key, URI origin, String hostHeader, String onfail) {
+        public Site {
+            Objects.requireNonNull(keyName, "keyName");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(origin, "origin");
+        }
+
+        public IpnsName name() {
+            return IpnsName.of(key.peerId());
+        }
+    }
+
+    /**
+     * @param listen addresses to bind
+     * @param announce addresses to put in manifests instead of the bound ones (e.g. a public IP)
+     * @param announceLoopback put loopback addresses in manifests
+     * @param publishTo routing v1 endpoints
+     * @param gateways preferred gateway templates for the manifest (empty: the routers' origins)
+     */
+    public record Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
+            List<URI> publishTo, List<String> gateways, Duration addressCheckInterval) {
+        public Options {
+            listen = List.copyOf(listen);
+            announce = List.copyOf(announce);
+            publishTo = List.copyOf(publishTo);
+            gateways = List.copyOf(gateways);
+        }
+
+        /** The manifest's gateways: the configured ones, else each router's origin (capped). */
+        public List<String> effectiveGateways() {
+            List<String> g = new ArrayList<>(gateways);
+            if (g.isEmpty()) {
+                for (URI r : publishTo) {
+                    String base = r.getScheme() + "://" + r.getRawAuthority();
+                    if (!g.contains(base)) {
+                        g.add(base);
+                    }
+                }
+            }
+            return List.copyOf(g.size() > Manifest.MAX_GATEWAYS ? g.subList(0, Manifest.MAX_GATEWAYS) : g);
+        }
+
+        /** Loopback in manifests when asked for, or when a router (hence likely the gateway) is on loopback. */
+        public boolean loopbackInManifest() {
+            if (announceLoopback) {
+                return true;
+            }
+            for (URI r : publishTo) {
+                String h = r.getHost();
+                if (h != null && (h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1"))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private final Home home;
+    private final Options options;
+    private final Publisher publisher;
+    private final Function<Host, SiteTunnel> tunnelFactory;
+    private final Map<IpnsName, SiteState> sites = new LinkedHashMap<>();
+    private final ScheduledExecutorService scheduler =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "exposer-publish");
+                t.setDaemon(true);
+                return t;
+            });
+    private Host host;
+    private SiteTunnel tunnel;
+    private volatile List<Multiaddr> announced = List.of();
+
+    private static final class SiteState {
+        final Site site;
+        volatile boolean hidden;
+        volatile Publisher.Result last;
+        volatile String lastError;
+        ScheduledFuture<?> next;
+        Duration retryDelay = FIRST_RETRY_DELAY;
+
+        SiteState(Site site) {
+            this.site = site;
+        }
+    }
+
+    public Exposer(Home home, Options options, List<Site> sites, Publisher publisher,
+            Function<Host, SiteTunnel> tunnelFactory) {
+        this.home = home;
+        this.options = options;
+        this.publisher = publisher;
+        this.tunnelFactory = tunnelFactory;
+        if (sites.isEmpty()) {
+            throw new ExposerException("no site to expose");
+        }
+        for (Site s : sites) {
+            if (this.sites.put(s.name(), new SiteState(s)) != null) {
+                throw new ExposerException("site " + s.keyName() + " is listed twice");
+            }
+        }
+    }
+
+    /**
+     * Binds, starts the tunnel and publishes every site once (blocking until each router answered
+     * or ran out of attempts), then keeps republishing in the background.
+     *
+     * @throws ExposerException "port taken" and other start failures, in one line
+     */
+    public synchronized List<Publisher.Result> start() {
+        try {
+            host = Host.builder().identity(home.hostKey()).listen(options.listen()).build().start();
+        } catch (P2pException e) {
+            throw new ExposerException(bindMessage(e), e);
+        }
+        try {
+            tunnel = tunnelFactory.apply(host);
+            boolean first = true;
+            for (SiteState s : sites.values()) {
+                tunnel.addSite(s.site.name(), s.site.origin(), s.site.hostHeader(), first);
+                first = false;
+            }
+            announced = computeAddresses();
+            List<Publisher.Result> results = new ArrayList<>();
+            for (SiteState s : sites.values()) {
+                results.add(publishNow(s));
+            }
+            long check = Math.max(1, options.addressCheckInterval().toMillis());
+            scheduler.scheduleWithFixedDelay(this::checkAddresses, check, check, TimeUnit.MILLISECONDS);
+            return results;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private String bindMessage(P2pException e) {
+        String m = String.valueOf(e.getMessage());
+        Throwable c = e;
+        while (c != null) {
+            if (c instanceof java.net.BindException || String.valueOf(c.getMessage()).contains("Address already in use")) {
+                return "port taken: cannot listen on " + options.listen() + " (address already in use; choose another with --listen)";
+            }
+            c = c.getCause();
+        }
+        return "cannot start the libp2p host on " + options.listen() + ": " + m;
+    }
+
+    /** Warns (returns a message) when an origin does not accept TCP connections right now. */
+    public static Optional<String> probeOrigin(URI origin) {
+        int port = origin.getPort() != -1 ? origin.getPort() : "https".equalsIgnoreCase(origin.getScheme()) ? 443 : 80;
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getByName(origin.getHost()), port), (int) ORIGIN_PROBE_TIMEOUT.toMillis());
+            return Optional.empty();
+        } catch (Exception e) {
+            return Optional.of("origin unreachable: " + origin + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); visitors get the onfail target until it is up");
+        }
+    }
+
+    public Host host() {
+        return host;
+    }
+
+    /** Addresses currently in the manifests. */
+    public List<Multiaddr> announcedAddresses() {
+        return announced;
+    }
+
+    private List<Multiaddr> computeAddresses() {
+        return Addresses.forManifest(host.listenAddresses(), options.listen(), options.announce(),
+                options.loopbackInManifest());
+    }
+
+    private void checkAddresses() {
+        try {
+            List<Multiaddr> now = computeAddresses();
+            if (!now.equals(announced)) {
+                LOG.info("announced addresses changed: {} -> {}; republishing", announced, now);
+                announced = now;
+                for (SiteState s : sites.values()) {
+                    schedule(s, Duration.ZERO);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("address check failed: {}", e.toString());
+        }
+    }
+
+    /** The manifest for a site as of now. */
+    public Manifest manifest(IpnsName name) {
+        SiteState s = state(name);
+        Manifest m = new Manifest(host.peerId(), announced, s.site.hostHeader(), s.site.onfail(), false,
+                List.of(), List.of(), options.effectiveGateways());
+        return s.hidden ? m.asOffline() : m;
+    }
+
+    private SiteState state(IpnsName name) {
+        SiteState s = sites.get(name);
+        if (s == null) {
+            throw new ExposerException("unknown site " + name + ": this expose does not serve it");
+        }
+        return s;
+    }
+
+    /** The site served under keystore name {@code keyName}. */
+    public IpnsName siteByKey(String keyName) {
+        for (SiteState s : sites.values()) {
+            if (s.site.keyName().equals(keyName)) {
+                return s.site.name();
+            }
+        }
+        throw new ExposerException("unknown site '" + keyName + "': this expose does not serve it");
+    }
+
+    /** Publishes the site's current manifest now (serving it again if it was hidden). */
+    public Publisher.Result publish(IpnsName name) {
+        SiteState s = state(name);
+        if (s.hidden) {
+            s.hidden = false;
+            tunnel.addSite(name, s.site.origin(), s.site.hostHeader(), false);
+        }
+        return publishNow(s);
+    }
+
+    /** Stops serving the site and publishes an offline manifest (gateways answer with onfail at once). */
+    public Publisher.Result hide(IpnsName name) {
+        SiteState s = state(name);
+        s.hidden = true;
+        tunnel.removeSite(name);
+        return publishNow(s);
+    }
+
+    private Publisher.Result publishNow(SiteState s) {
+        synchronized (s) {
+            if (s.next != null) {
+                s.next.cancel(false);
+            }
+            Publisher.Result r;
+            try {
+                r = publisher.publish(s.site.key(), manifest(s.site.name()), options.publishTo());
+                s.last = r;
+                s.lastError = null;
+            } catch (RuntimeException e) {
+                s.lastError = e.getMessage();
+                LOG.warn("publishing {} failed: {}", s.site.keyName(), e.getMessage());
+                s.next = scheduler.schedule(() -> publishNow(s), s.retryDelay.toMillis(), TimeUnit.MILLISECONDS);
+                throw e;
+            }
+            Duration delay;
+            if (r.allOk()) {
+                s.retryDelay = FIRST_RETRY_DELAY;
+                delay = publisher.settings().republishInterval();
+            } else {
+                delay = s.retryDelay;
+                Duration doubled = s.retryDelay.multipliedBy(2);
+                s.retryDelay = doubled.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : doubled;
+            }
+            if (!scheduler.isShutdown()) {
+                s.next = scheduler.schedule(() -> publishQuietly(s), delay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return r;
+        }
+    }
+
+    private void schedule(SiteState s, Duration delay) {
+        synchronized (s) {
+            if (s.next != null) {
+                s.next.cancel(false);
+            }
+            s.next = scheduler.schedule(() -> publishQuietly(s), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void publishQuietly(SiteState s) {
+        try {
+            publishNow(s);
+        } catch (RuntimeException e) {
+            // logged and rescheduled in publishNow
+        }
+    }
+
+    /** Everything {@code status} shows, as plain maps and lists (JSON-ready). */
+    public Map<String, Object> status() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("peer", host.peerId().toString());
+        out.put("listen", host.listenAddresses().stream().map(Multiaddr::toString).toList());
+        out.put("announced", announced.stream().map(Multiaddr::toString).toList());
+        out.put("routers", options.publishTo().stream().map(URI::toString).toList());
+        List<Map<String, Object>> siteList = new ArrayList<>();
+        Map<String, Object> stats = tunnel.stats();
+        for (SiteState s : sites.values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("site", s.site.keyName());
+            m.put("name", s.site.name().toString());
+            m.put("origin", s.site.origin().toString());
+            m.put("hidden", s.hidden);
+            m.put("gatewayUrls", gatewayUrls(s.site.name()));
+            Publisher.Result r = s.last;
+            if (r != null) {
+                m.put("lastPublish", resultMap(r));
+            }
+            if (s.lastError != null) {
+                m.put("lastError", s.lastError);
+            }
+            Object st = stats.get(s.site.name().toString());
+            if (st != null) {
+                m.put("requests", st);
+            }
+            siteList.add(m);
+        }
+        out.put("sites", siteList);
+        List<Map<String, Object>> conns = new ArrayList<>();
+        for (Connection c : host.connections()) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("id", c.id());
+            cm.put("peer", c.remotePeer().toString());
+            cm.put("remote", String.valueOf(c.remoteAddress()));
+            cm.put("inbound", !c.isInitiator());
+            conns.add(cm);
+        }
+        out.put("connections", conns);
+        return out;
+    }
+
+    /** Gateway URLs for a site (from the manifest's gateways). */
+    public List<String> gatewayUrls(IpnsName name) {
+        return options.effectiveGateways().stream().map(g -> Manifest.gatewayUrl(g, name) + "/").toList();
+    }
+
+    public static Map<String, Object> resultMap(Publisher.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", r.name().toString());
+        m.put("sequence", Long.toUnsignedString(r.sequence()));
+        m.put("validity", r.validity().toString());
+        m.put("offline", r.offline());
+        m.put("at", r.at().toString());
+        List<Map<String, Object>> routers = new ArrayList<>();
+        for (Publisher.RouterResult rr : r.routers()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("router", rr.router().toString());
+            x.put("ok", rr.ok());
+            x.put("message", rr.message());
+            x.put("attempts", rr.attempts());
+            routers.add(x);
+        }
+        m.put("routers", routers);
+        return m;
+    }
+
+    @Override
+    public synchronized void close() {
+        scheduler.shutdownNow();
+        if (tunnel != null) {
+            try {
+                tunnel.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the tunnel: {}", e.toString());
+            }
+        }
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    /** Sites by keystore name (for the admin endpoint). */
+    public Map<String, IpnsName> siteNames() {
+        Map<String, IpnsName> m = new ConcurrentHashMap<>();
+        sites.values().forEach(s -> m.put(s.site.keyName(), s.site.name()));
+        return m;
+    }
+}

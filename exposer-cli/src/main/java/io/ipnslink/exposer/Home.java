@@ -1,0 +1,130 @@
+package io.ipnslink.exposer;
+
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.core.keystore.Keystore;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/**
+ * The state directory ({@code ~/.ipns-link}, or {@code --home}, or {@code IPNS_LINK_HOME}):
+ * <pre>
+ * keystore/          site keys, Kubo's keystore format (key_&lt;base32 name&gt; files)
+ * host.key           the libp2p host identity (libp2p PrivateKey protobuf), made on first use
+ * sites/NAME.json    settings of each exposed site (origin, onfail, routers, last addresses)
+ * state/K51.seq      last published sequence number per site name
+ * expose.json        control file of the running {@code expose} (admin port and token)
+ * </pre>
+ */
+public record Home(Path dir) {
+    /** Environment variable naming the state directory. */
+    public static final String ENV = "IPNS_LINK_HOME";
+    /** Default directory name under the user's home. */
+    public static final String DEFAULT_DIR = ".ipns-link";
+    /** Largest host key file read. */
+    public static final int MAX_HOST_KEY_BYTES = 64 * 1024;
+
+    /** The directory from an option, else the environment, else {@code ~/.ipns-link}. */
+    public static Home resolve(String option, Map<String, String> env) {
+        if (option != null && !option.isBlank()) {
+            return new Home(Path.of(option).toAbsolutePath());
+        }
+        String e = env.get(ENV);
+        if (e != null && !e.isBlank()) {
+            return new Home(Path.of(e).toAbsolutePath());
+        }
+        return new Home(Path.of(System.getProperty("user.home"), DEFAULT_DIR));
+    }
+
+    public Path keystoreDir() {
+        return dir.resolve("keystore");
+    }
+
+    public Path hostKeyFile() {
+        return dir.resolve("host.key");
+    }
+
+    public Path sitesDir() {
+        return dir.resolve("sites");
+    }
+
+    public Path stateDir() {
+        return dir.resolve("state");
+    }
+
+    public Path controlFile() {
+        return dir.resolve("expose.json");
+    }
+
+    /** The keystore, created when missing. */
+    public Keystore keystore() {
+        try {
+            createPrivateDir(dir);
+            createPrivateDir(keystoreDir());
+            return Keystore.open(keystoreDir());
+        } catch (IOException e) {
+            throw new ExposerException("cannot create the keystore in " + keystoreDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The site key {@code name}. @throws ExposerException "unknown site" when there is none */
+    public PrivKey siteKey(String name) {
+        Keystore ks = keystore();
+        Keystore.validateName(name);
+        return ks.find(name).orElseThrow(() -> new ExposerException("unknown site '" + name
+                + "': no key of that name in " + keystoreDir() + " (create it with: ipns-link key gen " + name + ")"));
+    }
+
+    /** The host identity, generated (Ed25519) and saved on first use. */
+    public synchronized PrivKey hostKey() {
+        Path f = hostKeyFile();
+        try {
+            if (Files.exists(f)) {
+                if (Files.size(f) > MAX_HOST_KEY_BYTES) {
+                    throw new ExposerException("host key " + f + " is larger than " + MAX_HOST_KEY_BYTES + " bytes");
+                }
+                return PrivKey.unmarshal(Files.readAllBytes(f));
+            }
+            createPrivateDir(dir);
+            PrivKey key = PrivKey.generateEd25519();
+            writePrivate(f, key.marshal());
+            return key;
+        } catch (IOException e) {
+            throw new ExposerException("cannot read or create the host key " + f + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new ExposerException("host key " + f + " is not a libp2p private key: " + e.getMessage(), e);
+        }
+    }
+
+    static void createPrivateDir(Path d) throws IOException {
+        if (!Files.isDirectory(d)) {
+            Files.createDirectories(d);
+            try {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+        }
+    }
+
+    /** Writes {@code content} to a temp file readable only by the owner, then moves it in place. */
+    public static void writePrivate(Path target, byte[] content) throws IOException {
+        createPrivateDir(target.toAbsolutePath().getParent());
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.write(tmp, content);
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}

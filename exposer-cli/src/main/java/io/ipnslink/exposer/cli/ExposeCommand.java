@@ -1,0 +1,199 @@
+package io.ipnslink.exposer.cli;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.ipnslink.core.manifest.Manifest;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.exposer.AdminServer;
+import io.ipnslink.exposer.Exposer;
+import io.ipnslink.exposer.Home;
+import io.ipnslink.exposer.Publisher;
+import io.ipnslink.exposer.SequenceStore;
+import io.ipnslink.exposer.SiteSettings;
+import io.ipnslink.routing.client.RoutingV1Client;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ipns-link expose SITE ORIGIN_URL ...}: runs in the foreground until interrupted. */
+@Command(name = "expose", mixinStandardHelpOptions = true,
+        description = {"Serve sites over libp2p and publish their manifest records; runs until Ctrl-C.",
+                "Sites come from SITE ORIGIN_URL and/or --config FILE."})
+final class ExposeCommand extends Base implements Runnable {
+    /** Largest config file read. */
+    static final int MAX_CONFIG_BYTES = 256 * 1024;
+    /** Interval of the address-change check. */
+    static final Duration ADDRESS_CHECK = Duration.ofSeconds(30);
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SITE", description = "site key name (see: ipns-link key list)")
+    String site;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ORIGIN_URL", description = "origin, e.g. http://127.0.0.1:3000")
+    String origin;
+    @Option(names = "--onfail", paramLabel = "URL", description = "where gateways send visitors when the site is down (URL, /ipfs/.., /ipns/..)")
+    String onfail;
+    @Option(names = "--host", paramLabel = "HOST", description = "Host header for the origin (default: the origin's host:port)")
+    String hostHeader;
+    @Option(names = "--publish-to", paramLabel = "ROUTER_URL", description = "routing v1 endpoint (repeatable), e.g. http://127.0.0.1:8080")
+    List<String> publishTo = new ArrayList<>();
+    @Option(names = "--listen", paramLabel = "MULTIADDR", description = "listen address (repeatable; default " + Exposer.DEFAULT_LISTEN + ")")
+    List<String> listen = new ArrayList<>();
+    @Option(names = "--announce", paramLabel = "MULTIADDR", description = "address to put in the manifest instead of the listen addresses (repeatable)")
+    List<String> announce = new ArrayList<>();
+    @Option(names = "--announce-loopback", description = "also put loopback addresses in the manifest (automatic when a router is on loopback)")
+    boolean announceLoopback;
+    @Option(names = "--gateway", paramLabel = "URL_TEMPLATE", description = "preferred gateway (repeatable), e.g. https://gw.example or https://{name}.ipns.gw.example; default: the routers' origins")
+    List<String> gateways = new ArrayList<>();
+    @Option(names = "--config", paramLabel = "FILE", description = "JSON config file with more sites (see docs/exposer.md)")
+    Path config;
+    @Option(names = "--lifetime", paramLabel = "DURATION", description = "record lifetime (default 24h)")
+    Duration lifetime;
+    @Option(names = "--ttl", paramLabel = "DURATION", description = "record TTL (default 1m)")
+    Duration ttl;
+
+    /** The config file. Every field optional; command-line values are added to it. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
+            List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record SiteConfig(String site, String origin, String onfail, String host) {}
+
+    @Override
+    public void run() {
+        Home home = home();
+        Config cfg = readConfig();
+        List<SiteConfig> siteConfigs = new ArrayList<>();
+        if (cfg.sites() != null) {
+            siteConfigs.addAll(cfg.sites());
+        }
+        if (site != null) {
+            if (origin == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing ORIGIN_URL after SITE " + site);
+            }
+            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader));
+        }
+        if (siteConfigs.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give SITE ORIGIN_URL or --config FILE");
+        }
+        List<URI> routers = Options.routers(concat(cfg.publishTo(), publishTo));
+        if (routers.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "give at least one --publish-to ROUTER_URL (the routing v1 endpoint of a gateway)");
+        }
+        List<Exposer.Site> sites = new ArrayList<>();
+        for (SiteConfig s : siteConfigs) {
+            if (s.site() == null || s.origin() == null) {
+                throw new CliException("config: every site needs \"site\" and \"origin\"");
+            }
+            URI o = Options.origin(s.origin());
+            String f = s.onfail();
+            if (f != null) {
+                Manifest.online(home.hostKey().peerId(), List.of(), null, f, List.of());
+            }
+            sites.add(new Exposer.Site(s.site(), home.siteKey(s.site()), o, s.host(), f));
+        }
+        List<Multiaddr> listenAddrs = Options.multiaddrs(concat(cfg.listen(), listen), "--listen");
+        if (listenAddrs.isEmpty()) {
+            listenAddrs = List.of(Multiaddr.parse(Exposer.DEFAULT_LISTEN));
+        }
+        Duration life = lifetime != null ? lifetime : cfg.lifetime() != null ? Durations.parse(cfg.lifetime()) : Publisher.Settings.DEFAULT_LIFETIME;
+        Duration t = ttl != null ? ttl : cfg.ttl() != null ? Durations.parse(cfg.ttl()) : Publisher.Settings.DEFAULT_TTL;
+        Exposer.Options options = new Exposer.Options(listenAddrs, Options.multiaddrs(concat(cfg.announce(), announce), "--announce"),
+                announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways), ADDRESS_CHECK);
+        Manifest.online(home.hostKey().peerId(), List.of(), null, null, options.effectiveGateways());
+
+        for (Exposer.Site s : sites) {
+            Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));
+        }
+        try (RoutingV1Client client = new RoutingV1Client()) {
+            Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
+                    Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
+            try (Exposer exposer = new Exposer(home, options, sites, publisher, root().env.tunnelFactory())) {
+                List<Publisher.Result> results = exposer.start();
+                for (Exposer.Site s : sites) {
+                    new SiteSettings(s.keyName(), s.origin().toString(), s.hostHeader(), s.onfail(),
+                            routers.stream().map(URI::toString).toList(), options.gateways(),
+                            exposer.announcedAddresses().stream().map(Multiaddr::toString).toList()).save(home);
+                }
+                try (AdminServer admin = AdminServer.start(exposer, home)) {
+                    report(exposer, sites, results);
+                    root().env.stop().await();
+                    if (!json()) {
+                        out().println("stopping");
+                    }
+                } catch (IOException e) {
+                    throw new CliException("cannot start the admin endpoint: " + e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private void report(Exposer exposer, List<Exposer.Site> sites, List<Publisher.Result> results) {
+        if (json()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("peer", exposer.host().peerId().toString());
+            m.put("listen", exposer.host().listenAddresses().stream().map(Multiaddr::toString).toList());
+            m.put("announced", exposer.announcedAddresses().stream().map(Multiaddr::toString).toList());
+            List<Map<String, Object>> l = new ArrayList<>();
+            for (int i = 0; i < sites.size(); i++) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("site", sites.get(i).keyName());
+                s.put("name", sites.get(i).name().toString());
+                s.put("gatewayUrls", exposer.gatewayUrls(sites.get(i).name()));
+                s.put("publish", Exposer.resultMap(results.get(i)));
+                l.add(s);
+            }
+            m.put("sites", l);
+            root().printJson(m);
+            return;
+        }
+        out().println("peer " + exposer.host().peerId() + " listening on " + exposer.host().listenAddresses());
+        out().println("announcing " + exposer.announcedAddresses());
+        for (int i = 0; i < sites.size(); i++) {
+            Exposer.Site s = sites.get(i);
+            out().println("site " + s.keyName() + " (" + s.name() + ") -> " + s.origin());
+            PublishCommand.printResult(out(), results.get(i));
+            for (String u : exposer.gatewayUrls(s.name())) {
+                out().println("  open: " + u);
+            }
+        }
+        out().println("serving; press Ctrl-C to stop");
+        out().flush();
+    }
+
+    private Config readConfig() {
+        if (config == null) {
+            return new Config(null, null, null, null, null, null, null, null);
+        }
+        try {
+            if (Files.size(config) > MAX_CONFIG_BYTES) {
+                throw new CliException("config file " + config + " is larger than " + MAX_CONFIG_BYTES + " bytes");
+            }
+            return Root.JSON.readValue(Files.readAllBytes(config), Config.class);
+        } catch (IOException e) {
+            throw new CliException("cannot read config file " + config + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>();
+        if (a != null) {
+            out.addAll(a);
+        }
+        if (b != null) {
+            out.addAll(b);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,106 @@
+package io.ipnslink.exposer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.core.manifest.Manifest;
+import io.ipnslink.exposer.AdminClient;
+import io.ipnslink.exposer.Exposer;
+import io.ipnslink.exposer.Home;
+import io.ipnslink.exposer.Publisher;
+import io.ipnslink.exposer.SequenceStore;
+import io.ipnslink.exposer.SiteSettings;
+import io.ipnslink.routing.client.RoutingV1Client;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ipns-link publish SITE}: publish the site's manifest now. */
+@Command(name = "publish", mixinStandardHelpOptions = true,
+        description = {"Publish a site's manifest record now.",
+                "Asks the running expose when there is one; otherwise publishes the last known addresses."})
+final class PublishCommand extends Base implements java.util.concurrent.Callable<Integer> {
+    @Parameters(paramLabel = "SITE")
+    String site;
+    @Option(names = "--publish-to", paramLabel = "ROUTER_URL", description = "routers (default: those of the last expose)")
+    List<String> publishTo = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return run(this, site, publishTo, false);
+    }
+
+    static int run(Base cmd, String site, List<String> publishTo, boolean hide) {
+        Home home = cmd.home();
+        PrivKey key = home.siteKey(site);
+        Optional<AdminClient> running = AdminClient.find(home);
+        if (running.isPresent() && publishTo.isEmpty()) {
+            JsonNode r = running.get().post((hide ? "/hide/" : "/publish/") + site);
+            if (cmd.json()) {
+                cmd.root().printJson(r);
+            } else {
+                printResult(cmd.out(), r);
+            }
+            boolean ok = false;
+            for (JsonNode x : r.path("routers")) {
+                ok |= x.path("ok").asBoolean();
+            }
+            return ok ? Main.OK : Main.FAILURE;
+        }
+        Optional<SiteSettings> saved = SiteSettings.load(home, site);
+        List<URI> routers = Options.routers(publishTo.isEmpty()
+                ? saved.map(SiteSettings::publishTo).orElse(List.of()) : publishTo);
+        if (routers.isEmpty()) {
+            throw new CliException("no router for site '" + site + "': give --publish-to ROUTER_URL");
+        }
+        Manifest m = new Manifest(home.hostKey().peerId(),
+                Options.multiaddrs(saved.map(SiteSettings::addresses).orElse(List.of()), "saved address"),
+                saved.map(SiteSettings::host).orElse(null), saved.map(SiteSettings::onfail).orElse(null), false,
+                List.of(), List.of(), saved.map(SiteSettings::gateways).filter(g -> !g.isEmpty())
+                        .orElseGet(() -> new Exposer.Options(List.of(), List.of(), false, routers, List.of(), java.time.Duration.ZERO)
+                                .effectiveGateways()));
+        if (hide) {
+            m = m.asOffline();
+        } else if (!cmd.json()) {
+            cmd.err().println("note: no expose is running for " + home.dir() + "; publishing the last known addresses");
+        }
+        try (RoutingV1Client client = new RoutingV1Client()) {
+            Publisher p = new Publisher(client, new SequenceStore(home.stateDir()),
+                    Publisher.Settings.defaults().withRetries(3, java.time.Duration.ofMillis(500)), Clock.systemUTC());
+            Publisher.Result r = p.publish(key, m, routers);
+            if (cmd.json()) {
+                cmd.root().printJson(Exposer.resultMap(r));
+            } else {
+                printResult(cmd.out(), r);
+            }
+            if (!r.anyOk()) {
+                cmd.err().println("ipns-link: no router accepted the record of " + site + ": "
+                        + r.routers().get(0).message());
+                return Main.FAILURE;
+            }
+            return Main.OK;
+        }
+    }
+
+    static void printResult(PrintWriter out, Publisher.Result r) {
+        out.println("  published " + r.name() + (r.offline() ? " (offline)" : "") + " sequence "
+                + Long.toUnsignedString(r.sequence()) + ", valid until " + r.validity());
+        for (Publisher.RouterResult rr : r.routers()) {
+            out.println("    " + (rr.ok() ? "ok     " : "FAILED ") + rr.router() + (rr.ok() ? "" : ": " + rr.message()));
+        }
+    }
+
+    static void printResult(PrintWriter out, JsonNode r) {
+        out.println("  published " + r.path("name").asText() + (r.path("offline").asBoolean() ? " (offline)" : "")
+                + " sequence " + r.path("sequence").asText() + ", valid until " + r.path("validity").asText());
+        for (JsonNode rr : r.path("routers")) {
+            boolean ok = rr.path("ok").asBoolean();
+            out.println("    " + (ok ? "ok     " : "FAILED ") + rr.path("router").asText() + (ok ? "" : ": " + rr.path("message").asText()));
+        }
+    }
+}

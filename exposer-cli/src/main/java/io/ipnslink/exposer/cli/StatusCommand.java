@@ -1,0 +1,42 @@
+package io.ipnslink.exposer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ipnslink.exposer.AdminClient;
+import picocli.CommandLine.Command;
+
+/** {@code ipns-link status}: asks the running expose. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show the running expose: sites, addresses, last publish per router, connections, request counters.")
+final class StatusCommand extends Base implements Runnable {
+    @Override
+    public void run() {
+        AdminClient c = AdminClient.find(home()).orElseThrow(() -> new CliException(
+                "no expose is running for " + home().dir() + " (start one with: ipns-link expose SITE ORIGIN_URL --publish-to ROUTER_URL)"));
+        JsonNode s = c.get("/status");
+        if (json()) {
+            root().printJson(s);
+            return;
+        }
+        out().println("peer " + s.path("peer").asText());
+        out().println("listening " + s.path("listen"));
+        out().println("announced " + s.path("announced"));
+        for (JsonNode site : s.path("sites")) {
+            out().println("site " + site.path("site").asText() + " (" + site.path("name").asText() + ") -> "
+                    + site.path("origin").asText() + (site.path("hidden").asBoolean() ? " [hidden]" : ""));
+            if (site.has("lastPublish")) {
+                PublishCommand.printResult(out(), site.path("lastPublish"));
+            }
+            if (site.has("lastError")) {
+                out().println("  last error: " + site.path("lastError").asText());
+            }
+            if (site.has("requests")) {
+                out().println("  requests: " + site.path("requests"));
+            }
+        }
+        out().println("connections: " + s.path("connections").size());
+        for (JsonNode c2 : s.path("connections")) {
+            out().println("  " + c2.path("id").asText() + " " + c2.path("peer").asText() + " " + c2.path("remote").asText()
+                    + (c2.path("inbound").asBoolean() ? " inbound" : " outbound"));
+        }
+    }
+}
