@@ -9,6 +9,7 @@ import io.ipnslink.filter.pages.Page;
 import io.ipnslink.filter.pages.Pages;
 import io.ipnslink.filter.proxy.ProxyException;
 import io.ipnslink.filter.resolve.ResolveException;
+import io.ipnslink.filter.testing.ProxyFailures;
 import io.ipnslink.filter.testing.Sites;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class GatewayErrorsTest {
         "ORIGIN_UNREACHABLE, 504",
     })
     void proxyFailuresMapToOneStatusEach(ProxyException.Kind kind, int status) {
-        assertEquals(status, status(new ProxyException(kind, false, "x")));
+        assertEquals(status, status(ProxyFailures.of(kind, false)));
     }
 
     @Test
@@ -53,14 +54,14 @@ class GatewayErrorsTest {
     @Test
     void committedFailuresAndGoneClientsGetNothingMore() {
         assertInstanceOf(GatewayErrors.Answer.Nothing.class,
-                GatewayErrors.answer(new ProxyException(ProxyException.Kind.STREAM_RESET, true, "x"), ctx(null, "")));
+                GatewayErrors.answer(ProxyFailures.of(ProxyException.Kind.STREAM_RESET, true), ctx(null, "")));
         assertInstanceOf(GatewayErrors.Answer.Nothing.class,
-                GatewayErrors.answer(new ProxyException(ProxyException.Kind.CLIENT_GONE, false, "x"), ctx(null, "")));
+                GatewayErrors.answer(ProxyFailures.of(ProxyException.Kind.CLIENT_GONE, false), ctx(null, "")));
     }
 
     @Test
     void unreachableOriginsAndOfflineSitesGoToOnfail() {
-        ProxyException down = new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false, "dial failed");
+        ProxyException down = ProxyFailures.of(ProxyException.Kind.ORIGIN_UNREACHABLE, false);
         assertEquals(new GatewayErrors.Answer.Redirect(307, "https://status.example/down"),
                 GatewayErrors.answer(new CompletionException(down), ctx("https://status.example/down", "")));
         assertEquals(new GatewayErrors.Answer.Redirect(307, "/app/ipfs/bafkqaaa/"),

@@ -24,7 +24,7 @@ public final class FakeForwarder implements Forwarder {
         targets.add(t);
         ProxyException.Kind k = failWith;
         if (k != null) {
-            return CompletableFuture.failedFuture(new ProxyException(k, false, "fake " + k));
+            return CompletableFuture.failedFuture(ProxyFailures.of(k, false));
         }
         try {
             HttpServletResponse resp = (HttpServletResponse) async.getResponse();
