@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_JAVA="${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java"
 CP_FILE="$PWD/ipns-link-p2p/target/bench.classpath"
-OFFLINE="${MVN_OFFLINE:--o}"
+OFFLINE="${MVN_OFFLINE:-}"   # set MVN_OFFLINE=-o to build offline
 ./mvnw -q $OFFLINE -pl ipns-link-p2p -am test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
   -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test
 CP="ipns-link-p2p/target/test-classes:ipns-link-p2p/target/classes:ipns-link-core/target/classes:$(cat "$CP_FILE")"
