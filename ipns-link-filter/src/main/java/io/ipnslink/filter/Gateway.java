@@ -1,0 +1,183 @@
+package io.ipnslink.filter;
+
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.filter.config.ConfigException;
+import io.ipnslink.filter.config.ConfigKey;
+import io.ipnslink.filter.config.GatewayConfig;
+import io.ipnslink.filter.config.RecordStores;
+import io.ipnslink.filter.proxy.OriginProxy;
+import io.ipnslink.filter.proxy.ProxyConfig;
+import io.ipnslink.filter.resolve.InvalidatingRecordStore;
+import io.ipnslink.filter.resolve.NameResolver;
+import io.ipnslink.filter.route.DnsJavaTxtLookup;
+import io.ipnslink.filter.route.DnsLinkResolver;
+import io.ipnslink.filter.route.RequestRouter;
+import io.ipnslink.filter.route.TxtLookup;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.routing.client.RoutingV1Client;
+import io.ipnslink.routing.server.RoutingV1Servlet;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Enumeration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything one filter instance owns, built in {@code init} and closed in {@code destroy}: the
+ * libp2p host, the record store, the routing client, the resolvers, the forwarder and the routing
+ * endpoint servlet.
+ */
+final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    final GatewayConfig config;
+    final Clock clock;
+    final RequestRouter router;
+    final NameResolver resolver;
+    final DnsLinkResolver dnsLink;
+    final Forwarder forwarder;
+    final RoutingV1Servlet routingServlet;
+    final Host host;
+    private final Deque<AutoCloseable> owned = new ArrayDeque<>();
+
+    private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
+            DnsLinkResolver dnsLink, Forwarder forwarder, RoutingV1Servlet routingServlet, Host host) {
+        this.config = config;
+        this.clock = clock;
+        this.router = router;
+        this.resolver = resolver;
+        this.dnsLink = dnsLink;
+        this.forwarder = forwarder;
+        this.routingServlet = routingServlet;
+        this.host = host;
+    }
+
+    /** Builds and starts everything; on failure closes what was built. */
+    static Gateway start(GatewayConfig config, GatewayOverrides overrides, ServletContext context)
+            throws ServletException {
+        Clock clock = overrides.clock() != null ? overrides.clock() : Clock.systemUTC();
+        Deque<AutoCloseable> built = new ArrayDeque<>();
+        try {
+            RecordStores.Opened store = RecordStores.open(config, clock);
+            built.push(store);
+            RoutingV1Client client = new RoutingV1Client(RoutingV1Client.Settings.defaults()
+                    .withTimeouts(config.resolveTimeout(), config.resolveTimeout(), config.resolveTimeout())
+                    .withClock(clock));
+            built.push(client);
+            NameResolver resolver = new NameResolver(store.store(), client::resolve, config.routingEndpoints(),
+                    config.resolveTimeout(), config.negativeCacheTtl(), config.maxCacheTtl(), config.cacheSize(), clock);
+            built.push(resolver);
+            TxtLookup txt = overrides.txtLookup() != null ? overrides.txtLookup()
+                    : new DnsJavaTxtLookup(config.dnsServers(), config.dnsTimeout());
+            DnsLinkResolver dnsLink = new DnsLinkResolver(txt, clock, config.cacheSize());
+            Host host = null;
+            Forwarder forwarder = null;
+            if (config.mode() == GatewayConfig.Mode.GATEWAY) {
+                PrivKey identity;
+                try {
+                    identity = GatewayIdentity.loadOrCreate(config.dataDir());
+                } catch (IOException | RuntimeException e) {
+                    throw new ConfigException(ConfigKey.DATA_DIR, "configuration key 'data-dir': cannot read or create "
+                            + config.dataDir().resolve(GatewayIdentity.KEY_FILE) + ": " + e.getMessage(), e);
+                }
+                Host.Timeouts d = Host.Timeouts.defaults();
+                host = Host.builder().identity(identity).listen(config.listen())
+                        .timeouts(new Host.Timeouts(config.dialTimeout(), config.dialTimeout(), d.negotiation(),
+                                d.identify(), d.dialStagger(), d.close()))
+                        .build();
+                built.push(host);
+                try {
+                    host.start();
+                } catch (RuntimeException | io.ipnslink.p2p.P2pException e) {
+                    throw new ConfigException(ConfigKey.LISTEN, "configuration key 'listen': cannot listen on "
+                            + config.listen() + ": " + e.getMessage(), e);
+                }
+                forwarder = overrides.forwarder() != null ? overrides.forwarder().apply(host, config)
+                        : originProxy(host, config);
+                built.push(forwarder);
+            }
+            RoutingV1Servlet servlet = null;
+            if (config.routingEndpointEnabled() && config.mode() == GatewayConfig.Mode.GATEWAY) {
+                servlet = new RoutingV1Servlet(new InvalidatingRecordStore(store.store(), resolver),
+                        RoutingV1Servlet.Settings.defaults().withClock(clock));
+                servlet.init(servletConfig(context));
+                built.push(servlet::destroy);
+            }
+            Gateway g = new Gateway(config, clock, new RequestRouter(config), resolver, dnsLink, forwarder, servlet, host);
+            g.owned.addAll(built);
+            LOG.info("IPNS-Link gateway started: {}{}", config.describe(),
+                    host == null ? "" : ", peer " + host.peerId() + " listening on " + host.listenAddresses());
+            return g;
+        } catch (ConfigException e) {
+            closeAll(built);
+            throw new jakarta.servlet.UnavailableException(e.getMessage());
+        } catch (ServletException | RuntimeException e) {
+            closeAll(built);
+            throw e instanceof ServletException se ? se : new ServletException("IPNS-Link gateway failed to start: " + e, e);
+        }
+    }
+
+    /** The default forwarder: the libp2p origin proxy with the configured limits. */
+    private static Forwarder originProxy(Host host, GatewayConfig c) {
+        OriginProxy proxy = new OriginProxy(host, new ProxyConfig(c.dialTimeout(), c.firstByteTimeout(), c.idleTimeout(),
+                c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses()));
+        return new Forwarder() {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> forward(jakarta.servlet.AsyncContext async,
+                    io.ipnslink.filter.proxy.ProxyTarget target) {
+                return proxy.forward(async, target);
+            }
+
+            @Override
+            public void close() {
+                proxy.close();
+            }
+        };
+    }
+
+    private static ServletConfig servletConfig(ServletContext context) {
+        return new ServletConfig() {
+            @Override
+            public String getServletName() {
+                return "ipns-link-routing-v1";
+            }
+
+            @Override
+            public ServletContext getServletContext() {
+                return context;
+            }
+
+            @Override
+            public String getInitParameter(String name) {
+                return null;
+            }
+
+            @Override
+            public Enumeration<String> getInitParameterNames() {
+                return Collections.emptyEnumeration();
+            }
+        };
+    }
+
+    private static void closeAll(Deque<AutoCloseable> items) {
+        while (!items.isEmpty()) {
+            AutoCloseable c = items.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", c, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeAll(owned);
+    }
+}

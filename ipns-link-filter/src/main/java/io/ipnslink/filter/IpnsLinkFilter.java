@@ -1,0 +1,420 @@
+package io.ipnslink.filter;
+
+import io.ipnslink.core.ipns.IpnsName;
+import io.ipnslink.core.ipns.IpnsRecord;
+import io.ipnslink.core.manifest.Manifest;
+import io.ipnslink.filter.config.ConfigSource;
+import io.ipnslink.filter.config.GatewayConfig;
+import io.ipnslink.filter.errors.GatewayErrors;
+import io.ipnslink.filter.errors.SiteException;
+import io.ipnslink.filter.proxy.ProxyTarget;
+import io.ipnslink.filter.resolve.ResolveException;
+import io.ipnslink.filter.resolve.ResolvedName;
+import io.ipnslink.filter.route.NameRef;
+import io.ipnslink.filter.route.PublicRequest;
+import io.ipnslink.filter.route.RequestRouter;
+import io.ipnslink.filter.route.Route;
+import io.ipnslink.routing.RoutingV1;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IPNS-Link gateway as a servlet filter. Map it to {@code /*} with async support, for the
+ * {@code REQUEST} and {@code ASYNC} dispatcher types. Requests that are not for an IPNS name go
+ * down the filter chain untouched, so the filter can live inside an existing web application.
+ *
+ * <p>Per request: {@link RequestRouter} decides (pass, redirect, routing API, raw record, site);
+ * sites are resolved ({@code NameResolver}, DNSLink) and forwarded to their peer over libp2p
+ * ({@link Forwarder}, {@code OriginProxy}), all in async mode: no container thread waits on the
+ * network. Failures become answers in {@link GatewayErrors} only.
+ *
+ * <p>When a decision to pass needs a lookup (a DNSLink host without DNSLink; redirect mode for a
+ * name without manifest), the request is sent on with {@code AsyncContext.dispatch()} and
+ * {@link #PASS_ATTRIBUTE} set; this filter lets such requests through.
+ *
+ * <p>Configuration: {@link io.ipnslink.filter.config.ConfigKey} ({@code docs/configuration.md}).
+ */
+public class IpnsLinkFilter implements Filter {
+    /** Request attribute marking a request this filter decided to pass on after an async lookup. */
+    public static final String PASS_ATTRIBUTE = IpnsLinkFilter.class.getName() + ".pass";
+    /** Longest a request may wait for a name before the container's async timeout. */
+    public static final Duration RESOLVE_PHASE_SLACK = Duration.ofSeconds(5);
+
+    private static final Logger LOG = LoggerFactory.getLogger(IpnsLinkFilter.class);
+
+    private final GatewayOverrides overrides;
+    private final AtomicLong requestIds = new AtomicLong();
+    private volatile Gateway gateway;
+
+    /** The filter as a container creates it: every default. */
+    public IpnsLinkFilter() {
+        this(GatewayOverrides.none());
+    }
+
+    /** With replaced parts (tests, embedding applications). */
+    public IpnsLinkFilter(GatewayOverrides overrides) {
+        this.overrides = overrides == null ? GatewayOverrides.none() : overrides;
+    }
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        ServletContext ctx = filterConfig.getServletContext();
+        Map<String, String> env = overrides.environment() != null ? overrides.environment() : System.getenv();
+        List<ConfigSource> sources = List.of(
+                ConfigSource.initParams(filterConfig::getInitParameter),
+                ConfigSource.contextParams(ctx::getInitParameter),
+                ConfigSource.systemProperties(),
+                ConfigSource.environment(env));
+        Object temp = ctx.getAttribute(ServletContext.TEMPDIR);
+        Path tempDir = temp instanceof File f ? f.toPath() : temp instanceof Path p ? p : null;
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.load(sources, tempDir);
+        } catch (io.ipnslink.filter.config.ConfigException e) {
+            LOG.error("IPNS-Link gateway not started: {}", e.getMessage());
+            throw new jakarta.servlet.UnavailableException(e.getMessage());
+        }
+        gateway = Gateway.start(config, overrides, ctx);
+    }
+
+    /** The configuration in use (after {@link #init}). */
+    public GatewayConfig config() {
+        return gateway().config;
+    }
+
+    /** The gateway's libp2p host (gateway mode, after {@link #init}). */
+    public Optional<io.ipnslink.p2p.Host> host() {
+        return Optional.ofNullable(gateway().host);
+    }
+
+    @Override
+    public void destroy() {
+        Gateway g = gateway;
+        gateway = null;
+        if (g != null) {
+            g.close();
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
+                || request.getAttribute(PASS_ATTRIBUTE) != null
+                || (req.getDispatcherType() != DispatcherType.REQUEST && req.getDispatcherType() != DispatcherType.ASYNC)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        Gateway g = gateway();
+        PublicRequest pr = PublicRequest.from(req, g.config);
+        Route route = g.router.route(pr);
+        if (g.config.mode() == GatewayConfig.Mode.REDIRECT
+                && !(route instanceof Route.Site s && s.name() instanceof NameRef.Key)) {
+            route = new Route.Pass(); // in front of an IPFS gateway: everything but key names is its business
+        }
+        String id = "gw" + requestIds.incrementAndGet();
+        if (!(route instanceof Route.Pass)) {
+            LOG.debug("[{}] {} {}{} -> {}", id, req.getMethod(), pr.host(), pr.path(), route);
+        }
+        if (route instanceof Route.Pass) {
+            chain.doFilter(request, response);
+        } else if (route instanceof Route.Redirect r) {
+            GatewayErrors.write(resp, new GatewayErrors.Answer.Redirect(r.status(), r.location()), context(id, pr, null, null));
+        } else if (route instanceof Route.Invalid inv) {
+            GatewayErrors.write(resp, GatewayErrors.invalidRequest(inv.status(), inv.message()), context(id, pr, null, null));
+        } else if (route instanceof Route.RoutingApi api) {
+            g.routingServlet.service(new RoutingRequest(req, api.pathInfo()), resp);
+        } else if (route instanceof Route.RawRecord raw) {
+            rawRecord(g, id, req, resp, pr, raw.name().name());
+        } else if (route instanceof Route.Site site) {
+            site(g, id, req, resp, chain, pr, site);
+        }
+    }
+
+    private Gateway gateway() {
+        Gateway g = gateway;
+        if (g == null) {
+            throw new IllegalStateException("IpnsLinkFilter is not initialised (or destroyed)");
+        }
+        return g;
+    }
+
+    // ---- raw record
+
+    private void rawRecord(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, PublicRequest pr,
+            IpnsName name) throws IOException {
+        CompletableFuture<ResolvedName> f = g.resolver.resolve(name);
+        if (f.isDone()) {
+            writeRecord(g, id, resp, pr, f);
+            return;
+        }
+        AsyncContext async = startAsync(req, resp, g);
+        f.whenComplete((r, e) -> {
+            try {
+                writeRecord(g, id, resp, pr, f);
+            } catch (IOException | RuntimeException ex) {
+                LOG.debug("[{}] writing the record failed: {}", id, ex.toString());
+            } finally {
+                complete(async);
+            }
+        });
+    }
+
+    private void writeRecord(Gateway g, String id, HttpServletResponse resp, PublicRequest pr,
+            CompletableFuture<ResolvedName> f) throws IOException {
+        ResolvedName r;
+        try {
+            r = f.join();
+        } catch (RuntimeException e) {
+            GatewayErrors.send(resp, e, context(id, pr, null, null));
+            return;
+        }
+        IpnsRecord record = r.record();
+        byte[] raw = record.raw();
+        long remaining = Math.max(0, Duration.between(g.clock.instant(), record.validity()).toSeconds());
+        long maxAge = Math.min(record.ttl().toSeconds(), remaining);
+        resp.setStatus(200);
+        resp.setContentType(RoutingV1.IPNS_RECORD_MEDIA_TYPE);
+        resp.setHeader("Content-Disposition", "attachment; filename=\"" + r.name() + ".ipns-record\"");
+        resp.setHeader("Cache-Control", "public, max-age=" + maxAge);
+        resp.setHeader("Vary", "Accept");
+        resp.setHeader("X-Ipfs-Path", RequestRouter.IPNS_PATH + r.name());
+        resp.setContentLength(raw.length);
+        resp.getOutputStream().write(raw);
+    }
+
+    // ---- sites
+
+    private void site(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
+            PublicRequest pr, Route.Site site) throws IOException, ServletException {
+        if (site.name() instanceof NameRef.DnsLink d) {
+            Optional<Optional<IpnsName>> cached = g.dnsLink.cached(d.domain());
+            if (cached.isPresent()) {
+                if (cached.get().isEmpty()) {
+                    noDnsLink(id, req, resp, chain, pr, site, null);
+                    return;
+                }
+                site(g, id, req, resp, chain, pr, site, cached.get().get(), null);
+                return;
+            }
+            AsyncContext async = startAsync(req, resp, g);
+            g.dnsLink.resolve(d.domain()).whenComplete((name, error) -> {
+                try {
+                    if (name == null || name.isEmpty()) {
+                        noDnsLink(id, req, resp, chain, pr, site, async);
+                    } else {
+                        site(g, id, req, resp, chain, pr, site, name.get(), async);
+                    }
+                } catch (IOException | ServletException | RuntimeException e) {
+                    fail(id, resp, async, e, context(id, pr, null, null));
+                }
+            });
+            return;
+        }
+        site(g, id, req, resp, chain, pr, site, ((NameRef.Key) site.name()).name(), null);
+    }
+
+    private void noDnsLink(String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
+            PublicRequest pr, Route.Site site, AsyncContext async) throws IOException, ServletException {
+        if (site.dnsLinkHost()) {
+            pass(req, resp, chain, async);
+            return;
+        }
+        ResolveException e = new ResolveException(ResolveException.Kind.NO_DNSLINK, null,
+                "no DNSLink record naming an IPNS key at _dnslink." + site.name().text(), null);
+        if (async == null) {
+            GatewayErrors.send(resp, e, context(id, pr, null, null));
+        } else {
+            fail(id, resp, async, e, context(id, pr, null, null));
+        }
+    }
+
+    /** Continues with a key name; {@code async} is null while still on the container thread. */
+    private void site(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
+            PublicRequest pr, Route.Site site, IpnsName name, AsyncContext async) throws IOException, ServletException {
+        CompletableFuture<ResolvedName> f = g.resolver.resolve(name);
+        if (g.config.mode() == GatewayConfig.Mode.REDIRECT) {
+            if (f.isDone() && async == null) {
+                redirectMode(g, req, resp, chain, pr, site, f, null);
+                return;
+            }
+            AsyncContext a = async != null ? async : startAsync(req, resp, g);
+            f.whenComplete((r, e) -> {
+                try {
+                    redirectMode(g, req, resp, chain, pr, site, f, a);
+                } catch (IOException | ServletException | RuntimeException ex) {
+                    fail(id, resp, a, ex, context(id, pr, null, null));
+                }
+            });
+            return;
+        }
+        AsyncContext a = async != null ? async : startAsync(req, resp, g);
+        // the async context has no container timeout in gateway mode: bound the wait for the name here
+        f.copy().orTimeout(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((resolved, error) -> {
+            if (error != null) {
+                fail(id, resp, a, error, context(id, pr, null, site));
+                return;
+            }
+            forward(g, id, resp, a, pr, site, resolved);
+        });
+    }
+
+    private void forward(Gateway g, String id, HttpServletResponse resp, AsyncContext async, PublicRequest pr,
+            Route.Site site, ResolvedName resolved) {
+        IpnsName name = resolved.name();
+        Manifest manifest = resolved.manifest().orElse(null);
+        GatewayErrors.Context ctx = context(id, pr, manifest, site);
+        if (manifest == null) {
+            SiteException e = resolved.manifestError() != null
+                    ? new SiteException(SiteException.Kind.INVALID_MANIFEST, name,
+                            "the record of " + name + " has an invalid IPNS-Link manifest: " + resolved.manifestError())
+                    : new SiteException(SiteException.Kind.NO_MANIFEST, name, "the record of " + name
+                            + " carries no IPNS-Link manifest (it points to " + resolved.record().valuePath() + ")");
+            fail(id, resp, async, e, ctx);
+            return;
+        }
+        if (manifest.offline()) {
+            fail(id, resp, async, new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline"), ctx);
+            return;
+        }
+        ProxyTarget target = new ProxyTarget(name, manifest, site.pathAndQuery(), site.publicBasePath(), pr.scheme(),
+                pr.host(), pr.clientAddress(), id);
+        CompletableFuture<Void> done;
+        try {
+            done = g.forwarder.forward(async, target);
+        } catch (RuntimeException e) {
+            done = CompletableFuture.failedFuture(e);
+        }
+        done.whenComplete((v, error) -> {
+            if (error != null) {
+                fail(id, resp, async, error, ctx);
+            }
+        });
+    }
+
+    private void redirectMode(Gateway g, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
+            PublicRequest pr, Route.Site site, CompletableFuture<ResolvedName> f, AsyncContext async)
+            throws IOException, ServletException {
+        ResolvedName r = f.isCompletedExceptionally() ? null : f.join();
+        if (r == null || r.manifest().isEmpty()) {
+            pass(req, resp, chain, async);
+            return;
+        }
+        String location = redirectLocation(g.config, r.name(), site);
+        GatewayErrors.write(resp, new GatewayErrors.Answer.Redirect(307, location), context("", pr, null, null));
+        complete(async);
+    }
+
+    /** Where redirect mode sends an IPNS-Link name: same path on the IPNS-Link gateway, or its subdomain form. */
+    static String redirectLocation(GatewayConfig config, IpnsName name, Route.Site site) {
+        java.net.URI gw = config.redirectGateway().orElseThrow();
+        String base = gw.getRawPath() == null ? "" : gw.getRawPath().replaceAll("/+$", "");
+        String port = gw.getPort() < 0 ? "" : ":" + gw.getPort();
+        String rest = site.pathAndQuery();
+        if (config.redirectSubdomain()) {
+            return gw.getScheme() + "://" + name + RequestRouter.IPNS_LABEL + gw.getHost() + port + base + rest;
+        }
+        return gw.getScheme() + "://" + gw.getHost() + port + base + RequestRouter.IPNS_PATH + name + rest;
+    }
+
+    // ---- helpers
+
+    private static void pass(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, AsyncContext async)
+            throws IOException, ServletException {
+        req.setAttribute(PASS_ATTRIBUTE, Boolean.TRUE);
+        if (async == null) {
+            chain.doFilter(req, resp);
+        } else {
+            async.dispatch();
+        }
+    }
+
+    /**
+     * Async mode. In gateway mode without a container timeout (the resolver and the forwarder bound
+     * every wait themselves, and long downloads must not be cut); otherwise bounded by the lookups.
+     */
+    private static AsyncContext startAsync(HttpServletRequest req, HttpServletResponse resp, Gateway g) {
+        AsyncContext async = req.startAsync(req, resp);
+        async.setTimeout(g.config.mode() == GatewayConfig.Mode.GATEWAY ? 0
+                : g.config.resolveTimeout().plus(g.config.dnsTimeout()).plus(RESOLVE_PHASE_SLACK).toMillis());
+        return async;
+    }
+
+    private static void fail(String id, HttpServletResponse resp, AsyncContext async, Throwable error,
+            GatewayErrors.Context ctx) {
+        try {
+            GatewayErrors.Answer a = GatewayErrors.answer(error, ctx);
+            if (a instanceof GatewayErrors.Answer.Nothing) {
+                return;
+            }
+            if (!resp.isCommitted()) {
+                GatewayErrors.write(resp, a, ctx);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("[{}] writing the error answer failed: {}", id, e.toString());
+        }
+        complete(async);
+    }
+
+    private static void complete(AsyncContext async) {
+        if (async == null) {
+            return;
+        }
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // already completed or dispatched (client gone, container timeout)
+        }
+    }
+
+    private static GatewayErrors.Context context(String id, PublicRequest pr, Manifest manifest, Route.Site site) {
+        String base = pr.contextPath();
+        if (site != null && site.subdomain()) {
+            base = pr.scheme() + "://" + site.gatewayHost() + pr.contextPath();
+        }
+        return new GatewayErrors.Context(id, pr.accept(), manifest, base);
+    }
+
+    /** The routing servlet expects its path info ({@code /ipns/{name}}) as if mapped at {@code /routing/v1/*}. */
+    private static final class RoutingRequest extends HttpServletRequestWrapper {
+        private final String pathInfo;
+
+        RoutingRequest(HttpServletRequest request, String pathInfo) {
+            super(request);
+            this.pathInfo = pathInfo.isEmpty() ? null : pathInfo;
+        }
+
+        @Override
+        public String getPathInfo() {
+            return pathInfo;
+        }
+
+        @Override
+        public String getServletPath() {
+            return RoutingV1.API_PREFIX;
+        }
+    }
+}

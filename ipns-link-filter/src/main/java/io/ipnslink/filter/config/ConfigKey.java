@@ -1,0 +1,107 @@
+package io.ipnslink.filter.config;
+
+import java.util.Locale;
+
+/**
+ * Every configuration key of the gateway filter, with its default and meaning. The table in
+ * {@code docs/configuration.md} is {@link #markdownTable()} (a test keeps them equal).
+ *
+ * <p>Each key is looked up, highest first, as: filter init-param {@code key}; context param
+ * {@code ipnslink.key}; system property {@code ipnslink.key}; environment variable
+ * {@code IPNSLINK_KEY} (upper case, {@code -} as {@code _}).
+ */
+public enum ConfigKey {
+    MODE("mode", "gateway",
+            "`gateway`: serve IPNS-Link sites. `redirect`: for an IPFS gateway: send `/ipns/` requests whose record"
+                    + " carries an IPNS-Link manifest to `redirect-gateway` (307), pass the rest down the chain"),
+    GATEWAY_HOSTS("gateway-hosts", "localhost",
+            "Comma-separated public host names served in subdomain form (`{name}.ipns.{host}`, any port); path"
+                    + " requests on these hosts are redirected (301) to the subdomain form. Empty: path form only"),
+    TRUSTED_PROXIES("trusted-proxies", "",
+            "Comma-separated CIDRs (or single addresses) of reverse proxies whose `X-Forwarded-Host`,"
+                    + " `X-Forwarded-Proto` and `X-Forwarded-For` are honoured. Empty: never honoured"),
+    ROUTING_ENDPOINTS("routing-endpoints", "",
+            "Comma-separated base URLs of delegated routing v1 servers asked (in parallel) for records not"
+                    + " in the own store, e.g. `https://delegated-ipfs.dev`"),
+    DATA_DIR("data-dir", "(servlet temp dir)/ipns-link",
+            "Directory for the gateway's libp2p identity key (`gateway.key`) and the embedded record store"),
+    STORE("store", "",
+            "Record store: a JDBC URL (`jdbc:postgresql://...`) or a JNDI name of a DataSource"
+                    + " (`java:comp/env/jdbc/ipnslink`). Empty: embedded H2 file `ipns-records` under `data-dir`"),
+    STORE_USER("store-user", "", "User for a `store` given as JDBC URL"),
+    STORE_PASSWORD("store-password", "", "Password for a `store` given as JDBC URL (never logged)"),
+    LISTEN("listen", "/ip4/127.0.0.1/tcp/0",
+            "Comma-separated libp2p listen multiaddrs. The gateway only dials out today, so the default opens"
+                    + " nothing to the network; empty: dial only"),
+    RESOLVE_TIMEOUT("resolve-timeout", "5s", "Longest wait for the routing endpoints when resolving a name"),
+    DNS_TIMEOUT("dns-timeout", "3s", "Longest wait for a DNSLink TXT lookup"),
+    DIAL_TIMEOUT("dial-timeout", "10s",
+            "Longest wait for a libp2p connection and stream to the site's peer; then onfail / 504"),
+    FIRST_BYTE_TIMEOUT("first-byte-timeout", "60s", "Longest wait for the origin's response head (504 after)"),
+    IDLE_TIMEOUT("idle-timeout", "120s", "Longest silence in either direction of a proxied exchange"),
+    MAX_REQUEST_BODY("max-request-body", "128MiB", "Largest request body forwarded (413 above); bytes or KiB/MiB/GiB"),
+    MAX_STREAMS_PER_ORIGIN("max-streams-per-origin", "64", "Concurrent proxied requests to one site's peer"),
+    ALLOW_PRIVATE_ADDRESSES("allow-private-addresses", "false",
+            "Dial loopback, private and link-local addresses found in manifests (keep false on a public gateway)"),
+    REDIRECT_GATEWAY("redirect-gateway", "",
+            "Redirect mode: base URL of the IPNS-Link gateway, e.g. `https://gw.example` (required in redirect mode)"),
+    REDIRECT_SUBDOMAIN("redirect-subdomain", "false",
+            "Redirect mode: redirect to `{name}.ipns.{redirect-gateway host}` instead of `/ipns/{name}/` on it"),
+    ROUTING_ENDPOINT_ENABLED("routing-endpoint-enabled", "true",
+            "Serve the delegated routing v1 IPNS API (`GET`/`PUT /routing/v1/ipns/{name}`) over the record store"),
+    DNSLINK("dnslink", "true",
+            "Look up `_dnslink.{host}` TXT records for request hosts that are not gateway hosts or IP literals"),
+    DNS_SERVERS("dns-servers", "",
+            "Comma-separated DNS servers (`host` or `host:port`) for DNSLink. Empty: the system's resolvers"),
+    NEGATIVE_CACHE_TTL("negative-cache-ttl", "10s", "How long \"no record for this name\" is remembered"),
+    MAX_CACHE_TTL("max-cache-ttl", "1h", "Upper bound on caching a record (also bounded by its TTL and EOL)"),
+    CACHE_SIZE("cache-size", "10000", "Most names (and DNSLink hosts) kept in the resolution caches");
+
+    private final String key;
+    private final String defaultText;
+    private final String description;
+
+    ConfigKey(String key, String defaultText, String description) {
+        this.key = key;
+        this.defaultText = defaultText;
+        this.description = description;
+    }
+
+    /** The key as a filter init-param. */
+    public String key() {
+        return key;
+    }
+
+    /** Default value (as text; {@link #DATA_DIR}'s is computed at start). */
+    public String defaultText() {
+        return defaultText;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Context param and system property name: {@code ipnslink.} + key. */
+    public String qualifiedName() {
+        return "ipnslink." + key;
+    }
+
+    /** Environment variable name: {@code IPNSLINK_} + key upper case with {@code _} for {@code -}. */
+    public String envName() {
+        return "IPNSLINK_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** The documentation table: one row per key. */
+    public static String markdownTable() {
+        StringBuilder b = new StringBuilder();
+        b.append("| key (init-param) | system property / context param | environment | default | meaning |\n");
+        b.append("|---|---|---|---|---|\n");
+        for (ConfigKey k : values()) {
+            b.append("| `").append(k.key).append("` | `").append(k.qualifiedName()).append("` | `")
+                    .append(k.envName()).append("` | ")
+                    .append(k.defaultText.isEmpty() ? "(empty)" : "`" + k.defaultText + "`")
+                    .append(" | ").append(k.description).append(" |\n");
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,331 @@
+package io.ipnslink.filter.config;
+
+import io.ipnslink.core.multiformats.Multiaddr;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway's whole configuration, immutable, read once when the filter starts. Keys, defaults
+ * and meanings: {@link ConfigKey} (and {@code docs/configuration.md}).
+ */
+public record GatewayConfig(
+        Mode mode,
+        List<String> gatewayHosts,
+        List<Cidr> trustedProxies,
+        List<URI> routingEndpoints,
+        Path dataDir,
+        Optional<String> store,
+        Optional<String> storeUser,
+        Optional<String> storePassword,
+        List<Multiaddr> listen,
+        Duration resolveTimeout,
+        Duration dnsTimeout,
+        Duration dialTimeout,
+        Duration firstByteTimeout,
+        Duration idleTimeout,
+        long maxRequestBody,
+        int maxStreamsPerOrigin,
+        boolean allowPrivateAddresses,
+        Optional<URI> redirectGateway,
+        boolean redirectSubdomain,
+        boolean routingEndpointEnabled,
+        boolean dnslink,
+        List<String> dnsServers,
+        Duration negativeCacheTtl,
+        Duration maxCacheTtl,
+        int cacheSize) {
+
+    /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
+    public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
+    /** Largest accepted number of list entries in one value (hosts, proxies, endpoints). */
+    public static final int MAX_LIST_ENTRIES = 64;
+
+    /** What the filter does. */
+    public enum Mode {
+        /** Serve IPNS-Link sites (resolve, dial, proxy). */
+        GATEWAY,
+        /** On an IPFS gateway: redirect IPNS-Link names to an IPNS-Link gateway. */
+        REDIRECT
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})(|B|KiB|MiB|GiB)");
+    private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    public GatewayConfig {
+        gatewayHosts = List.copyOf(gatewayHosts);
+        trustedProxies = List.copyOf(trustedProxies);
+        routingEndpoints = List.copyOf(routingEndpoints);
+        listen = List.copyOf(listen);
+        dnsServers = List.copyOf(dnsServers);
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(dataDir, "dataDir");
+    }
+
+    /**
+     * Reads every key from {@code sources} (highest precedence first).
+     *
+     * @param tempDir the servlet container's temp dir ({@code jakarta.servlet.context.tempdir}); the
+     *     default data dir is below it
+     * @throws ConfigException naming the key and the source of the first bad value
+     */
+    public static GatewayConfig load(List<ConfigSource> sources, Path tempDir) {
+        Reader r = new Reader(sources);
+        Mode mode = r.parse(ConfigKey.MODE, v -> switch (v.toLowerCase(Locale.ROOT)) {
+            case "gateway" -> Mode.GATEWAY;
+            case "redirect" -> Mode.REDIRECT;
+            default -> throw new IllegalArgumentException("must be gateway or redirect");
+        });
+        List<String> hosts = r.list(ConfigKey.GATEWAY_HOSTS, GatewayConfig::host);
+        List<Cidr> proxies = r.list(ConfigKey.TRUSTED_PROXIES, Cidr::parse);
+        List<URI> endpoints = r.list(ConfigKey.ROUTING_ENDPOINTS, GatewayConfig::httpUrl);
+        String dataDirText = r.raw(ConfigKey.DATA_DIR).orElse(null);
+        Path dataDir;
+        if (dataDirText == null || dataDirText.isBlank()) {
+            if (tempDir == null) {
+                throw new ConfigException(ConfigKey.DATA_DIR, "configuration key 'data-dir' is not set and the"
+                        + " servlet container gives no temp dir: set data-dir");
+            }
+            dataDir = tempDir.resolve(DEFAULT_DATA_DIR_NAME);
+        } else {
+            dataDir = r.parse(ConfigKey.DATA_DIR, Path::of);
+        }
+        Optional<String> store = r.raw(ConfigKey.STORE).filter(s -> !s.isBlank()).map(String::trim);
+        Optional<String> user = r.raw(ConfigKey.STORE_USER).filter(s -> !s.isEmpty());
+        Optional<String> password = r.raw(ConfigKey.STORE_PASSWORD).filter(s -> !s.isEmpty());
+        List<Multiaddr> listen = r.list(ConfigKey.LISTEN, Multiaddr::parse);
+        Duration resolveTimeout = r.parse(ConfigKey.RESOLVE_TIMEOUT, GatewayConfig::positiveDuration);
+        Duration dnsTimeout = r.parse(ConfigKey.DNS_TIMEOUT, GatewayConfig::positiveDuration);
+        Duration dialTimeout = r.parse(ConfigKey.DIAL_TIMEOUT, GatewayConfig::positiveDuration);
+        Duration firstByteTimeout = r.parse(ConfigKey.FIRST_BYTE_TIMEOUT, GatewayConfig::positiveDuration);
+        Duration idleTimeout = r.parse(ConfigKey.IDLE_TIMEOUT, GatewayConfig::positiveDuration);
+        long maxBody = r.parse(ConfigKey.MAX_REQUEST_BODY, GatewayConfig::size);
+        int maxStreams = r.parse(ConfigKey.MAX_STREAMS_PER_ORIGIN, v -> positiveInt(v, 100_000));
+        boolean allowPrivate = r.parse(ConfigKey.ALLOW_PRIVATE_ADDRESSES, GatewayConfig::bool);
+        Optional<URI> redirect = r.raw(ConfigKey.REDIRECT_GATEWAY).filter(s -> !s.isBlank())
+                .map(s -> r.parse(ConfigKey.REDIRECT_GATEWAY, GatewayConfig::httpUrl));
+        boolean redirectSubdomain = r.parse(ConfigKey.REDIRECT_SUBDOMAIN, GatewayConfig::bool);
+        boolean routingEnabled = r.parse(ConfigKey.ROUTING_ENDPOINT_ENABLED, GatewayConfig::bool);
+        boolean dnslink = r.parse(ConfigKey.DNSLINK, GatewayConfig::bool);
+        List<String> dnsServers = r.list(ConfigKey.DNS_SERVERS, GatewayConfig::hostPort);
+        Duration negativeTtl = r.parse(ConfigKey.NEGATIVE_CACHE_TTL, GatewayConfig::duration);
+        Duration maxCacheTtl = r.parse(ConfigKey.MAX_CACHE_TTL, GatewayConfig::duration);
+        int cacheSize = r.parse(ConfigKey.CACHE_SIZE, v -> positiveInt(v, 10_000_000));
+        if (mode == Mode.REDIRECT && redirect.isEmpty()) {
+            throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
+                    "configuration key 'redirect-gateway' is required when mode is redirect");
+        }
+        return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, maxBody, maxStreams,
+                allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
+                maxCacheTtl, cacheSize);
+    }
+
+    /** Whether {@code clientAddress} is a trusted reverse proxy. */
+    public boolean isTrustedProxy(String clientAddress) {
+        for (Cidr c : trustedProxies) {
+            if (c.contains(clientAddress)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Text for the log: every key's value, the store password hidden. */
+    public String describe() {
+        return "mode=" + mode + ", gateway-hosts=" + gatewayHosts + ", trusted-proxies=" + trustedProxies
+                + ", routing-endpoints=" + routingEndpoints + ", data-dir=" + dataDir + ", store="
+                + store.map(s -> s.startsWith("jdbc:") ? s.replaceAll("password=[^;&]*", "password=***") : s)
+                        .orElse("(embedded H2)")
+                + ", listen=" + listen + ", timeouts resolve/dns/dial/first-byte/idle=" + resolveTimeout + "/"
+                + dnsTimeout + "/" + dialTimeout + "/" + firstByteTimeout + "/" + idleTimeout
+                + ", max-request-body=" + maxRequestBody + ", max-streams-per-origin=" + maxStreamsPerOrigin
+                + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="
+                + redirectGateway.map(URI::toString).orElse("-") + ", routing-endpoint-enabled="
+                + routingEndpointEnabled + ", dnslink=" + dnslink;
+    }
+
+    // ---- value parsers; each throws IllegalArgumentException with what is expected
+
+    /** {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT5S}); zero allowed. */
+    public static Duration duration(String text) {
+        String t = text.trim();
+        Matcher m = DURATION.matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        }
+        try {
+            Duration d = Duration.parse(t);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("must not be negative");
+            }
+            return d;
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("is not a duration (examples: 500ms, 5s, 2m, 1h, PT5S)");
+        }
+    }
+
+    static Duration positiveDuration(String text) {
+        Duration d = duration(text);
+        if (d.isZero()) {
+            throw new IllegalArgumentException("must be more than zero");
+        }
+        return d;
+    }
+
+    /** Bytes: {@code 1048576}, {@code 1048576B}, {@code 10KiB}, {@code 100MiB}, {@code 2GiB}. */
+    public static long size(String text) {
+        Matcher m = SIZE.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("is not a size (examples: 65536, 64KiB, 100MiB, 2GiB)");
+        }
+        long n = Long.parseLong(m.group(1));
+        int shift = switch (m.group(2)) {
+            case "KiB" -> 10;
+            case "MiB" -> 20;
+            case "GiB" -> 30;
+            default -> 0;
+        };
+        if (n > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException("is too large");
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("must be more than zero");
+        }
+        return n << shift;
+    }
+
+    static boolean bool(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("must be true or false");
+        };
+    }
+
+    static int positiveInt(String text, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("is not a whole number");
+        }
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException("must be between 1 and " + max);
+        }
+        return n;
+    }
+
+    static String host(String text) {
+        String h = text.trim().toLowerCase(Locale.ROOT);
+        if (h.length() > 253 || !HOST.matcher(h).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a host name (no scheme, port or path)");
+        }
+        return h;
+    }
+
+    static String hostPort(String text) {
+        String t = text.trim();
+        int colon = t.lastIndexOf(':');
+        if (colon > 0 && t.indexOf(':') == colon) {
+            positiveInt(t.substring(colon + 1), 65535);
+            String h = t.substring(0, colon);
+            if (Cidr.literal(h).isEmpty()) {
+                host(h);
+            }
+            return t;
+        }
+        if (Cidr.literal(t).isEmpty()) {
+            host(t);
+        }
+        return t;
+    }
+
+    static URI httpUrl(String text) {
+        URI u;
+        try {
+            u = new URI(text.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
+        }
+        if (!("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+                || u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null) {
+            throw new IllegalArgumentException("'" + text + "' is not an http(s) URL without query");
+        }
+        return u;
+    }
+
+    /** Looks keys up through the layers and turns parser failures into {@link ConfigException}s. */
+    private static final class Reader {
+        private final List<ConfigSource> sources;
+
+        Reader(List<ConfigSource> sources) {
+            this.sources = List.copyOf(sources);
+        }
+
+        /** The value and where it came from ({@code null} source = the default). */
+        private String[] lookup(ConfigKey key) {
+            for (ConfigSource s : sources) {
+                Optional<String> v = s.get(key);
+                if (v.isPresent()) {
+                    return new String[] {v.get(), s.describe(key)};
+                }
+            }
+            return new String[] {key == ConfigKey.DATA_DIR ? null : key.defaultText(), null};
+        }
+
+        Optional<String> raw(ConfigKey key) {
+            return Optional.ofNullable(lookup(key)[0]);
+        }
+
+        <T> T parse(ConfigKey key, java.util.function.Function<String, T> parser) {
+            String[] found = lookup(key);
+            try {
+                return parser.apply(found[0]);
+            } catch (RuntimeException e) {
+                throw error(key, found, e);
+            }
+        }
+
+        <T> List<T> list(ConfigKey key, java.util.function.Function<String, T> parser) {
+            String[] found = lookup(key);
+            List<T> out = new ArrayList<>();
+            try {
+                for (String part : found[0].split(",")) {
+                    if (!part.isBlank()) {
+                        out.add(parser.apply(part.trim()));
+                    }
+                }
+                if (out.size() > MAX_LIST_ENTRIES) {
+                    throw new IllegalArgumentException("has more than " + MAX_LIST_ENTRIES + " entries");
+                }
+            } catch (RuntimeException e) {
+                throw error(key, found, e);
+            }
+            return out;
+        }
+
+        private static ConfigException error(ConfigKey key, String[] found, RuntimeException e) {
+            String where = found[1] == null ? "default" : found[1];
+            String shown = key == ConfigKey.STORE_PASSWORD ? "***" : found[0];
+            return new ConfigException(key, "configuration key '" + key.key() + "' (" + where + "): value '"
+                    + shown + "' " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.ipnslink.filter.route;
+
+import io.ipnslink.core.ipns.IpnsName;
+import io.ipnslink.core.ipns.IpnsNameException;
+import io.ipnslink.filter.config.Cidr;
+import io.ipnslink.filter.config.GatewayConfig;
+import io.ipnslink.routing.RoutingV1;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Decides what a request is (ipfs/specs http-gateways: path, subdomain and DNSLink gateways):
+ * <ul>
+ *   <li>{@code /routing/v1/...} -> the routing API (gateway mode, when enabled);</li>
+ *   <li>{@code {name}.ipns.{host}} for a configured gateway host or any {@code *.localhost}: a key
+ *       (non-canonical forms 301 to base36) or an inlined DNSLink label;</li>
+ *   <li>{@code /ipns/?uri=ipns://...} -> 301 to the path form;</li>
+ *   <li>{@code /ipns/{name}}: base58 and dag-pb/base32 forms 302 to base36 ({@code k51...}); no
+ *       slash after the name -> 301 to {@code /ipns/{name}/}; on a subdomain gateway host -> 301
+ *       to {@code {name}.ipns.{host}}; {@code ?format=ipns-record} or the record Accept type -> the
+ *       raw record; names with dots are DNSLink domains;</li>
+ *   <li>any other host that is a domain name -> perhaps a DNSLink site (the filter looks it up);</li>
+ *   <li>everything else passes.</li>
+ * </ul>
+ * Pure: no I/O. Redirect locations are absolute paths, or absolute URLs when the host changes.
+ */
+public final class RequestRouter {
+    /** Path prefix of path-form requests. */
+    public static final String IPNS_PATH = "/ipns/";
+    /** Host label separating the name from the gateway host in subdomain form. */
+    public static final String IPNS_LABEL = ".ipns.";
+    /** Host that is always a subdomain gateway host when listed, with every port ({@code *.localhost}). */
+    public static final String LOCALHOST = "localhost";
+    /** The {@code format} query value asking for the raw record. */
+    public static final String FORMAT_IPNS_RECORD = "ipns-record";
+
+    private static final Pattern DOMAIN = Pattern.compile(
+            "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+    private final GatewayConfig config;
+
+    public RequestRouter(GatewayConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public Route route(PublicRequest r) {
+        String path = r.path();
+        boolean gateway = config.mode() == GatewayConfig.Mode.GATEWAY;
+        if (gateway && config.routingEndpointEnabled()
+                && (path.equals(RoutingV1.API_PREFIX) || path.startsWith(RoutingV1.API_PREFIX + "/"))) {
+            return new Route.RoutingApi(path.substring(RoutingV1.API_PREFIX.length()));
+        }
+        String hostName = r.hostName();
+        String gatewayHost = subdomainGatewayHost(hostName);
+        if (gatewayHost != null) {
+            return subdomain(r, hostName.substring(0, hostName.length() - gatewayHost.length() - IPNS_LABEL.length()),
+                    gatewayHost + r.portSuffix());
+        }
+        if (path.equals("/ipns") || path.startsWith(IPNS_PATH)) {
+            return pathForm(r);
+        }
+        if (gateway && config.dnslink() && isDnsLinkCandidate(hostName)) {
+            return new Route.Site(new NameRef.DnsLink(hostName), path + r.querySuffix(), r.contextPath() + "/",
+                    false, r.host(), true);
+        }
+        return new Route.Pass();
+    }
+
+    /** The configured gateway host {@code hostName} is a subdomain of (after {@code .ipns.}), or null. */
+    private String subdomainGatewayHost(String hostName) {
+        int at = hostName.indexOf(IPNS_LABEL);
+        if (at <= 0) {
+            return null;
+        }
+        String rest = hostName.substring(at + IPNS_LABEL.length());
+        if (config.gatewayHosts().contains(rest) || rest.equals(LOCALHOST)) {
+            return rest;
+        }
+        return null;
+    }
+
+    /** Whether path requests on {@code hostName} are redirected to the subdomain form. */
+    private boolean isSubdomainGatewayHost(String hostName) {
+        return config.mode() == GatewayConfig.Mode.GATEWAY && config.gatewayHosts().contains(hostName);
+    }
+
+    private Route subdomain(PublicRequest r, String label, String gatewayHost) {
+        if (label.indexOf('.') >= 0) {
+            return new Route.Invalid(400, "\"" + label + "\" is more than one DNS label: a name in subdomain form"
+                    + " is one label (DNSLink names are inlined: '.' as '-', '-' as '--')");
+        }
+        String pathAndQuery = r.path() + r.querySuffix();
+        String base = r.contextPath() + "/";
+        try {
+            IpnsName name = IpnsName.parse(label);
+            if (!label.equals(name.toString())) {
+                return new Route.Redirect(301, r.scheme() + "://" + name + IPNS_LABEL + gatewayHost + r.contextPath()
+                        + pathAndQuery);
+            }
+            return new Route.Site(new NameRef.Key(name), pathAndQuery, base, true, gatewayHost, false);
+        } catch (IpnsNameException e) {
+            String domain = DnsLinkLabels.uninline(label);
+            if (label.indexOf('-') >= 0 && DOMAIN.matcher(domain).matches()) {
+                return new Route.Site(new NameRef.DnsLink(domain), pathAndQuery, base, true, gatewayHost, false);
+            }
+            return new Route.Invalid(400, e.getMessage());
+        }
+    }
+
+    private Route pathForm(PublicRequest r) {
+        String path = r.path();
+        String ctx = r.contextPath();
+        if (path.equals("/ipns") || path.equals(IPNS_PATH)) {
+            String uri = queryParam(r.query(), "uri");
+            if (uri == null) {
+                return new Route.Invalid(400, "no IPNS name in the path: use /ipns/{name}/ or /ipns/?uri=ipns://{name}");
+            }
+            return uriRedirect(ctx, uri);
+        }
+        String afterPrefix = path.substring(IPNS_PATH.length());
+        int slash = afterPrefix.indexOf('/');
+        String nameText = slash < 0 ? afterPrefix : afterPrefix.substring(0, slash);
+        String rest = slash < 0 ? "" : afterPrefix.substring(slash);
+        NameRef ref;
+        try {
+            IpnsName name = IpnsName.parse(nameText);
+            if (!nameText.equals(name.toString())) {
+                return new Route.Redirect(302, ctx + IPNS_PATH + name + rest + r.querySuffix());
+            }
+            ref = new NameRef.Key(name);
+        } catch (IpnsNameException e) {
+            String domain = nameText.toLowerCase(Locale.ROOT);
+            if (nameText.indexOf('.') < 0 || !DOMAIN.matcher(domain).matches()) {
+                return new Route.Invalid(400, e.getMessage());
+            }
+            if (!domain.equals(nameText)) {
+                return new Route.Redirect(301, ctx + IPNS_PATH + domain + rest + r.querySuffix());
+            }
+            ref = new NameRef.DnsLink(domain);
+        }
+        if (rest.isEmpty() || rest.equals("/")) {
+            if (ref instanceof NameRef.Key key && wantsRecord(r)) {
+                return new Route.RawRecord(key);
+            }
+        }
+        if (rest.isEmpty()) {
+            return new Route.Redirect(301, ctx + IPNS_PATH + nameText + "/" + r.querySuffix());
+        }
+        if (isSubdomainGatewayHost(r.hostName())) {
+            String label = ref instanceof NameRef.DnsLink d ? DnsLinkLabels.inline(d.domain()) : ref.text();
+            if (DnsLinkLabels.fits(label)) {
+                return new Route.Redirect(301, r.scheme() + "://" + label + IPNS_LABEL + r.host() + ctx + rest
+                        + r.querySuffix());
+            }
+        }
+        return new Route.Site(ref, rest + r.querySuffix(), ctx + IPNS_PATH + nameText + "/", false, r.host(), false);
+    }
+
+    private static Route uriRedirect(String ctx, String uri) {
+        URI u;
+        try {
+            u = new URI(uri);
+        } catch (java.net.URISyntaxException e) {
+            return new Route.Invalid(400, "uri parameter is not a URI: " + e.getReason());
+        }
+        if (!"ipns".equalsIgnoreCase(u.getScheme()) || u.getRawAuthority() == null) {
+            return new Route.Invalid(400, "uri parameter must be ipns://{name}[/path]");
+        }
+        String p = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+        String q = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
+        return new Route.Redirect(301, ctx + IPNS_PATH + u.getRawAuthority() + p + q);
+    }
+
+    private static boolean wantsRecord(PublicRequest r) {
+        if (FORMAT_IPNS_RECORD.equals(queryParam(r.query(), "format"))) {
+            return true;
+        }
+        String accept = r.accept();
+        return accept != null && accept.toLowerCase(Locale.ROOT).contains(RoutingV1.IPNS_RECORD_MEDIA_TYPE);
+    }
+
+    private boolean isDnsLinkCandidate(String hostName) {
+        return !hostName.equals(LOCALHOST) && !hostName.endsWith("." + LOCALHOST)
+                && !config.gatewayHosts().contains(hostName) && Cidr.literal(hostName).isEmpty()
+                && DOMAIN.matcher(hostName).matches();
+    }
+
+    /** The first value of {@code name} in a raw query, decoded; null when absent. */
+    static String queryParam(String query, String name) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            if (k.equals(name)) {
+                try {
+                    return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+}

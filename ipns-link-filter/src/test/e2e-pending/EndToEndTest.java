@@ -1,0 +1,245 @@
+package io.ipnslink.filter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.ipnslink.core.crypto.Ed25519PrivKey;
+import io.ipnslink.core.ipns.IpnsRecord;
+import io.ipnslink.core.manifest.Manifest;
+import io.ipnslink.core.manifest.ManifestRecords;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.exposer.tunnel.SiteConfig;
+import io.ipnslink.exposer.tunnel.TunnelConfig;
+import io.ipnslink.exposer.tunnel.TunnelService;
+import io.ipnslink.filter.testing.GatewayServer;
+import io.ipnslink.filter.testing.RawHttp;
+import io.ipnslink.filter.testing.Sites;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.routing.RoutingV1;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end on loopback: a JDK HttpServer origin -> TunnelService on an exposer libp2p Host ->
+ * record with manifest PUT to the filter's routing endpoint -> requests through the filter (real
+ * OriginProxy) in path and subdomain form, 100 MiB down and 20 MiB up, and a dead origin.
+ */
+class EndToEndTest {
+    static final int MiB = 1 << 20;
+    static final Duration DIAL_TIMEOUT = Duration.ofSeconds(3);
+    static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    Path dir;
+    ExecutorService originThreads;
+    HttpServer origin;
+    Host exposer;
+    TunnelService tunnel;
+    GatewayServer gateway;
+    final Sites.Site site = Sites.Site.generate();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        originThreads = Executors.newFixedThreadPool(4);
+        origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        origin.setExecutor(originThreads);
+        origin.createContext("/hello", ex -> {
+            byte[] b = ("hello host=" + ex.getRequestHeaders().getFirst("Host") + " path=" + ex.getRequestURI())
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        origin.createContext("/bytes", ex -> {
+            long n = Long.parseLong(ex.getRequestURI().getQuery().substring("n=".length()));
+            ex.sendResponseHeaders(200, n);
+            try (OutputStream out = ex.getResponseBody()) {
+                writePattern(out, n);
+            }
+        });
+        origin.createContext("/upload", ex -> {
+            MessageDigest d = sha256();
+            long n = 0;
+            byte[] buf = new byte[64 * 1024];
+            try (InputStream in = ex.getRequestBody()) {
+                for (int r; (r = in.read(buf)) > 0; ) {
+                    d.update(buf, 0, r);
+                    n += r;
+                }
+            }
+            byte[] b = (n + " " + HexFormat.of().formatHex(d.digest())).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        origin.start();
+        exposer = Host.builder().identity(Ed25519PrivKey.generate()).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .build().start();
+        tunnel = new TunnelService(exposer, TunnelConfig.defaults());
+        tunnel.addSite(new SiteConfig(site.name(), URI.create("http://127.0.0.1:" + origin.getAddress().getPort()),
+                null, true));
+        gateway = GatewayServer.start(dir, new IpnsLinkFilter(), Map.of("allow-private-addresses", "true",
+                "dial-timeout", DIAL_TIMEOUT.toSeconds() + "s"));
+        Manifest m = new Manifest(exposer.peerId(), exposer.listenAddresses(), null, null, false, List.of(), List.of(),
+                List.of());
+        put(ManifestRecords.create(site.key(), m, 1, Duration.ofHours(1), Duration.ofMinutes(5)), site);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (tunnel != null) {
+            tunnel.close();
+        }
+        if (exposer != null) {
+            exposer.close();
+        }
+        origin.stop(0);
+        originThreads.shutdownNow();
+    }
+
+    void put(IpnsRecord record, Sites.Site s) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve(RoutingV1.IPNS_PATH + s.name()))
+                .header("Content-Type", RoutingV1.IPNS_RECORD_MEDIA_TYPE)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(record.raw())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    String k() {
+        return site.name().toString();
+    }
+
+    @Test
+    void aSiteAnswersInPathAndSubdomainForm() throws Exception {
+        HttpResponse<String> path = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + k() + "/hello?x=1"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, path.statusCode(), path.body());
+        assertEquals("hello host=127.0.0.1:" + origin.getAddress().getPort() + " path=/hello?x=1", path.body());
+        RawHttp.Response sub = RawHttp.get(gateway.port(), k() + ".ipns.localhost:" + gateway.port(), "/hello");
+        assertEquals(200, sub.status(), sub.text());
+        assertTrue(sub.text().endsWith("path=/hello"), sub.text());
+    }
+
+    @Test
+    void aHundredMebibytesDownloadThroughThePathForm() throws Exception {
+        long n = 100L * MiB;
+        HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + k()
+                + "/bytes?n=" + n)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        MessageDigest d = sha256();
+        long got = 0;
+        byte[] buf = new byte[256 * 1024];
+        try (InputStream in = r.body()) {
+            for (int c; (c = in.read(buf)) > 0; ) {
+                d.update(buf, 0, c);
+                got += c;
+            }
+        }
+        assertEquals(n, got);
+        assertEquals(HexFormat.of().formatHex(patternDigest(n)), HexFormat.of().formatHex(d.digest()));
+    }
+
+    @Test
+    void twentyMebibytesDownloadThroughTheSubdomainForm() throws Exception {
+        long n = 20L * MiB;
+        RawHttp.Response r = RawHttp.get(gateway.port(), k() + ".ipns.localhost:" + gateway.port(), "/bytes?n=" + n);
+        assertEquals(200, r.status());
+        assertEquals(n, r.body().length);
+        assertEquals(HexFormat.of().formatHex(patternDigest(n)), HexFormat.of().formatHex(sha256().digest(r.body())));
+    }
+
+    @Test
+    void twentyMebibytesUploadThroughThePathForm() throws Exception {
+        long n = 20L * MiB;
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        writePattern(body, n);
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + k() + "/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(n + " " + HexFormat.of().formatHex(patternDigest(n)), r.body());
+    }
+
+    @Test
+    void aDeadOriginGoesToOnfailOrComingSoonWithinTheDialTimeout() throws Exception {
+        Sites.Site dead = Sites.Site.generate();
+        put(Sites.record(dead, Sites.deadManifest("https://status.example/", false), 1, Duration.ofHours(1),
+                Duration.ofMinutes(5)), dead);
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + dead.name() + "/"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(307, r.statusCode(), r.body());
+        assertEquals("https://status.example/", r.headers().firstValue("Location").orElseThrow());
+        assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(DIAL_TIMEOUT.plusSeconds(2)) < 0);
+        Sites.Site soon = Sites.Site.generate();
+        put(Sites.record(soon, Sites.deadManifest(null, false), 1, Duration.ofHours(1), Duration.ofMinutes(5)), soon);
+        t0 = System.nanoTime();
+        HttpResponse<String> s = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + soon.name() + "/"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(504, s.statusCode(), s.body());
+        assertTrue(s.headers().firstValue("Retry-After").isPresent());
+        assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(DIAL_TIMEOUT.plusSeconds(2)) < 0);
+    }
+
+    /** Byte i of the test body: a cheap pattern that differs at every offset mod 251. */
+    static void writePattern(OutputStream out, long n) throws IOException {
+        byte[] chunk = new byte[251 * 256];
+        for (int i = 0; i < chunk.length; i++) {
+            chunk[i] = (byte) (i % 251);
+        }
+        long left = n;
+        while (left > 0) {
+            int c = (int) Math.min(chunk.length, left);
+            out.write(chunk, 0, c);
+            left -= c;
+        }
+    }
+
+    static byte[] patternDigest(long n) throws IOException {
+        MessageDigest d = sha256();
+        writePattern(new OutputStream() {
+            @Override
+            public void write(int b) {
+                d.update((byte) b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                d.update(b, off, len);
+            }
+        }, n);
+        return d.digest();
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

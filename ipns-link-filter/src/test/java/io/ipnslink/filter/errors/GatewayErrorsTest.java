@@ -1,0 +1,89 @@
+package io.ipnslink.filter.errors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ipnslink.core.manifest.Manifest;
+import io.ipnslink.filter.pages.Page;
+import io.ipnslink.filter.pages.Pages;
+import io.ipnslink.filter.proxy.ProxyException;
+import io.ipnslink.filter.resolve.ResolveException;
+import io.ipnslink.filter.testing.ProxyFailures;
+import io.ipnslink.filter.testing.Sites;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class GatewayErrorsTest {
+    static GatewayErrors.Context ctx(String onfail, String base) {
+        Manifest m = Sites.deadManifest(onfail, false);
+        return new GatewayErrors.Context("gw1", "text/html", m, base);
+    }
+
+    static int status(Throwable t) {
+        GatewayErrors.Answer a = GatewayErrors.answer(t, ctx(null, ""));
+        return assertInstanceOf(GatewayErrors.Answer.Write.class, a).page().status();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "ORIGIN_TIMEOUT, 504",
+        "REQUEST_TOO_LARGE, 413",
+        "ADDRESS_NOT_ALLOWED, 502",
+        "STREAM_RESET, 502",
+        "BAD_RESPONSE, 502",
+        "ORIGIN_UNREACHABLE, 504",
+    })
+    void proxyFailuresMapToOneStatusEach(ProxyException.Kind kind, int status) {
+        assertEquals(status, status(ProxyFailures.of(kind, false)));
+    }
+
+    @Test
+    void resolveFailures() {
+        assertEquals(404, status(new ResolveException(ResolveException.Kind.NOT_FOUND, null, "no record for k51", null)));
+        assertEquals(404, status(new ResolveException(ResolveException.Kind.NO_DNSLINK, null, "none", null)));
+        assertEquals(502, status(new ResolveException(ResolveException.Kind.INVALID_RECORD, null, "bad sig", null)));
+        assertEquals(502, status(new ResolveException(ResolveException.Kind.ROUTING_FAILED, null, "down", null)));
+        assertEquals(502, status(new SiteException(SiteException.Kind.NO_MANIFEST, null, "none")));
+        assertEquals(504, status(new java.util.concurrent.CompletionException(new java.util.concurrent.TimeoutException())));
+        assertEquals(500, status(new IllegalStateException("bug")));
+    }
+
+    @Test
+    void committedFailuresAndGoneClientsGetNothingMore() {
+        assertInstanceOf(GatewayErrors.Answer.Nothing.class,
+                GatewayErrors.answer(ProxyFailures.of(ProxyException.Kind.STREAM_RESET, true), ctx(null, "")));
+        assertInstanceOf(GatewayErrors.Answer.Nothing.class,
+                GatewayErrors.answer(ProxyFailures.of(ProxyException.Kind.CLIENT_GONE, false), ctx(null, "")));
+    }
+
+    @Test
+    void unreachableOriginsAndOfflineSitesGoToOnfail() {
+        ProxyException down = ProxyFailures.of(ProxyException.Kind.ORIGIN_UNREACHABLE, false);
+        assertEquals(new GatewayErrors.Answer.Redirect(307, "https://status.example/down"),
+                GatewayErrors.answer(new CompletionException(down), ctx("https://status.example/down", "")));
+        assertEquals(new GatewayErrors.Answer.Redirect(307, "/app/ipfs/bafkqaaa/"),
+                GatewayErrors.answer(down, ctx("/ipfs/bafkqaaa/", "/app")));
+        assertEquals(new GatewayErrors.Answer.Redirect(307, "http://localhost:8080/ipns/k51x/"),
+                GatewayErrors.answer(new SiteException(SiteException.Kind.OFFLINE, null, "off"),
+                        ctx("/ipns/k51x/", "http://localhost:8080")));
+        GatewayErrors.Answer.Write soon = assertInstanceOf(GatewayErrors.Answer.Write.class,
+                GatewayErrors.answer(down, ctx(null, "")));
+        assertEquals(504, soon.page().status());
+        assertEquals(Integer.toString(GatewayErrors.RETRY_AFTER_SECONDS), soon.headers().get("Retry-After"));
+    }
+
+    @Test
+    void pagesAreHtmlForBrowsersTextOtherwiseAndEscaped() {
+        Page p = new Page(404, "Name not found", "no record for <script>");
+        String html = Pages.html(p, "gw1");
+        assertTrue(html.contains("&lt;script&gt;") && !html.contains("<script>"), html);
+        assertTrue(!html.contains("http://") && !html.contains("https://"), "no external assets");
+        assertEquals("404 Name not found\nno record for <script>\n", Pages.text(p));
+        assertTrue(Pages.wantsHtml("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"));
+        assertTrue(!Pages.wantsHtml("*/*"));
+        assertTrue(!Pages.wantsHtml(null));
+    }
+}
