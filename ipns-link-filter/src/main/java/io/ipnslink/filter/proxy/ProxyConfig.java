@@ -1,7 +1,30 @@
 package io.ipnslink.filter.proxy;
 
 import java.time.Duration;
+import java.util.Objects;
 
-/** TEMPORARY STUB of the contract; replaced by GATEWAY-PROXY's class from main. */
+/**
+ * Limits of the origin proxy.
+ *
+ * @param dialTimeout connect + secure + negotiate the site's stream; past it: ORIGIN_UNREACHABLE
+ * @param firstByteTimeout from the request head sent to the response head received: ORIGIN_TIMEOUT
+ * @param idleTimeout no byte in either direction for this long ends the exchange
+ * @param maxRequestBodyBytes larger request bodies get REQUEST_TOO_LARGE
+ * @param maxStreamsPerOrigin concurrent requests to one origin peer; more wait for the dial timeout
+ * @param allowPrivateAddresses whether manifest addresses in loopback, private, link-local,
+ *     unique-local or multicast ranges may be dialed (off: no SSRF into the gateway's network)
+ */
 public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
-        long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses) {}
+        long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses) {
+    public ProxyConfig {
+        Objects.requireNonNull(dialTimeout, "dialTimeout");
+        Objects.requireNonNull(firstByteTimeout, "firstByteTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (maxRequestBodyBytes < 0) {
+            throw new IllegalArgumentException("maxRequestBodyBytes must be >= 0");
+        }
+        if (maxStreamsPerOrigin < 1) {
+            throw new IllegalArgumentException("maxStreamsPerOrigin must be >= 1");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.ipnslink.filter.proxy;
+
+import io.ipnslink.core.multiformats.Multiaddr;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which manifest addresses the gateway may dial. Without {@code allowPrivate}, addresses in
+ * loopback, private (RFC 1918), shared (100.64/10), link-local, unique-local (fc00::/7),
+ * multicast, unspecified or documentation-free local ranges are dropped, so a manifest cannot make
+ * the gateway reach into its own network. DNS names are resolved and every result checked.
+ */
+final class AddressPolicy {
+    private final boolean allowPrivate;
+
+    AddressPolicy(boolean allowPrivate) {
+        this.allowPrivate = allowPrivate;
+    }
+
+    /** The addresses that may be dialed, in manifest order. Blocking for DNS names: call off the event loop. */
+    List<Multiaddr> filter(List<Multiaddr> addresses) {
+        if (allowPrivate) {
+            return addresses;
+        }
+        List<Multiaddr> ok = new ArrayList<>();
+        for (Multiaddr a : addresses) {
+            if (allowed(a)) {
+                ok.add(a);
+            }
+        }
+        return ok;
+    }
+
+    private static boolean allowed(Multiaddr a) {
+        try {
+            if (a.has(Multiaddr.Protocol.P2P_CIRCUIT)) {
+                // the relay's own address decides where the gateway connects
+                return allowed(a.decapsulate(Multiaddr.Protocol.P2P_CIRCUIT).decapsulate(Multiaddr.Protocol.P2P));
+            }
+            for (Multiaddr.Protocol p : List.of(Multiaddr.Protocol.IP4, Multiaddr.Protocol.IP6)) {
+                if (a.has(p)) {
+                    return isPublic(InetAddress.getByName(a.valueOf(p).orElseThrow()));
+                }
+            }
+            for (Multiaddr.Protocol p : List.of(Multiaddr.Protocol.DNS, Multiaddr.Protocol.DNS4,
+                    Multiaddr.Protocol.DNS6, Multiaddr.Protocol.DNSADDR)) {
+                if (a.has(p)) {
+                    InetAddress[] all = InetAddress.getAllByName(a.valueOf(p).orElseThrow());
+                    for (InetAddress ia : all) {
+                        if (!isPublic(ia)) {
+                            return false;
+                        }
+                    }
+                    return all.length > 0;
+                }
+            }
+            return false;
+        } catch (UnknownHostException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    static boolean isPublic(InetAddress ia) {
+        if (ia.isLoopbackAddress() || ia.isAnyLocalAddress() || ia.isLinkLocalAddress()
+                || ia.isSiteLocalAddress() || ia.isMulticastAddress()) {
+            return false;
+        }
+        byte[] b = ia.getAddress();
+        if (ia instanceof Inet6Address) {
+            int first = b[0] & 0xff;
+            return (first & 0xfe) != 0xfc; // fc00::/7 unique local
+        }
+        int a0 = b[0] & 0xff;
+        int a1 = b[1] & 0xff;
+        if (a0 == 0 || a0 >= 240) {
+            return false; // "this network", reserved, broadcast
+        }
+        return !(a0 == 100 && (a1 & 0xc0) == 64); // 100.64.0.0/10 shared address space
+    }
+}

@@ -1,0 +1,518 @@
+package io.ipnslink.filter.proxy;
+
+import io.ipnslink.p2p.Stream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied request: visitor request (servlet async input) to stream, stream response to the
+ * visitor (servlet async output), with backpressure both ways. All state changes happen under the
+ * exchange's lock, so the container's listener threads and the stream's event loop never race.
+ */
+final class Exchange {
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
+    /** Bytes read from the visitor per chunk. */
+    static final int REQUEST_CHUNK = 16 * 1024;
+    /** HTTP/1.1 head limits for the site's answer. */
+    static final int MAX_INITIAL_LINE = 8 * 1024;
+    static final int MAX_HEADER_BYTES = 64 * 1024;
+    static final int MAX_CHUNK = 64 * 1024;
+
+    private final AsyncContext async;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final ProxyTarget target;
+    private final ProxyConfig config;
+    private final CompletableFuture<Void> result;
+    private final String id;
+
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+    private Stream stream;
+    private Channel channel;
+    private ServletInputStream in;
+    private ServletOutputStream out;
+    private ScheduledFuture<?> firstByteTimer;
+    private boolean finished;
+    private boolean headReceived;
+    private boolean lastReceived;
+    private boolean noBody;
+    private boolean waitingForWritable;
+    private long requestBytes;
+    private String siteHost;
+
+    Exchange(AsyncContext async, ProxyTarget target, ProxyConfig config, CompletableFuture<Void> result) {
+        this.async = async;
+        this.request = (HttpServletRequest) async.getRequest();
+        this.response = (HttpServletResponse) async.getResponse();
+        this.target = target;
+        this.config = config;
+        this.result = result;
+        this.id = target.requestId();
+    }
+
+    /** Installs the codecs on the fresh stream, before any byte of the site's answer arrives. */
+    void install(Stream s) {
+        Channel ch = s.channel();
+        ch.config().setAutoRead(false);
+        ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
+        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast("exchange", new FromSite());
+    }
+
+    /** The stream is negotiated: send the request head, then the body. */
+    void start(Stream s) {
+        synchronized (this) {
+            if (finished) {
+                s.reset();
+                return;
+            }
+            this.stream = s;
+            this.channel = s.channel();
+        }
+        try {
+            HttpRequest head = requestHead();
+            long length = request.getContentLengthLong();
+            boolean chunked = headerHasToken("Transfer-Encoding", "chunked");
+            if (length > config.maxRequestBodyBytes()) {
+                fail(ProxyException.Kind.REQUEST_TOO_LARGE, "request body of " + length + " bytes is above the "
+                        + config.maxRequestBodyBytes() + "-byte limit", null);
+                return;
+            }
+            boolean hasBody = length > 0 || chunked;
+            if (length >= 0) {
+                if (length > 0 || permitsBody(head.method())) {
+                    HttpUtil.setContentLength(head, length);
+                }
+            } else if (chunked) {
+                HttpUtil.setTransferEncodingChunked(head, true);
+            }
+            channel.write(head);
+            if (hasBody) {
+                channel.flush();
+                in = request.getInputStream();
+                in.setReadListener(fromVisitor());
+            } else {
+                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            synchronized (this) {
+                if (!finished) {
+                    firstByteTimer = channel.eventLoop().schedule(this::firstByteTimeout,
+                            config.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+            channel.read();
+        } catch (IOException | RuntimeException e) {
+            fail(ProxyException.Kind.CLIENT_GONE, "cannot read the request: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean permitsBody(HttpMethod m) {
+        return m.equals(HttpMethod.POST) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.PATCH);
+    }
+
+    private boolean headerHasToken(String name, String token) {
+        for (String v : Collections.list(request.getHeaders(name))) {
+            for (String t : v.split(",")) {
+                if (t.trim().equalsIgnoreCase(token)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private HttpRequest requestHead() {
+        HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(request.getMethod()),
+                target.pathAndQuery());
+        Set<String> named = HeaderRules.connectionNamed(Collections.list(request.getHeaders("Connection")));
+        for (String name : Collections.list(request.getHeaderNames())) {
+            if (HeaderRules.crosses(name, named)) {
+                for (String v : Collections.list(request.getHeaders(name))) {
+                    head.headers().add(name, v);
+                }
+            }
+        }
+        String manifestHost = target.manifest().host();
+        siteHost = manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
+        head.headers().set(HttpHeaderNames.HOST, siteHost);
+        HeaderRules.addProxyHeaders(head.headers(), target);
+        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return head;
+    }
+
+    private void firstByteTimeout() {
+        synchronized (this) {
+            if (headReceived || finished) {
+                return;
+            }
+        }
+        fail(ProxyException.Kind.ORIGIN_TIMEOUT, "the site sent no answer within "
+                + config.firstByteTimeout().toMillis() + " ms", null);
+    }
+
+    // ---- visitor -> site: request body -------------------------------------------------------
+
+    private final class FromVisitor implements ReadListener {
+        private final byte[] buf = new byte[REQUEST_CHUNK];
+
+        @Override
+        public void onDataAvailable() throws IOException {
+            pump();
+        }
+
+        @Override
+        public void onAllDataRead() {
+            Channel ch;
+            synchronized (Exchange.this) {
+                if (finished) {
+                    return;
+                }
+                ch = channel;
+            }
+            ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            fail(ProxyException.Kind.CLIENT_GONE, "the visitor's request body broke off: " + t.getMessage(), t);
+        }
+
+        void pump() throws IOException {
+            boolean wrote = false;
+            while (true) {
+                synchronized (Exchange.this) {
+                    if (finished) {
+                        return;
+                    }
+                    if (!channel.isWritable()) {
+                        waitingForWritable = true;
+                        break;
+                    }
+                    if (!in.isReady()) {
+                        break;
+                    }
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        break;
+                    }
+                    if (n == 0) {
+                        continue;
+                    }
+                    requestBytes += n;
+                    if (requestBytes > config.maxRequestBodyBytes()) {
+                        break;
+                    }
+                    channel.write(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, n)));
+                    wrote = true;
+                }
+            }
+            if (requestBytes > config.maxRequestBodyBytes()) {
+                fail(ProxyException.Kind.REQUEST_TOO_LARGE, "request body is above the "
+                        + config.maxRequestBodyBytes() + "-byte limit", null);
+                return;
+            }
+            if (wrote) {
+                channel.flush();
+            }
+        }
+    }
+
+    /** One reader per exchange: the container's listener and the writability callback share its buffer. */
+    private FromVisitor fromVisitorInstance;
+
+    private synchronized FromVisitor fromVisitor() {
+        if (fromVisitorInstance == null) {
+            fromVisitorInstance = new FromVisitor();
+        }
+        return fromVisitorInstance;
+    }
+
+    // ---- site -> visitor: response ---------------------------------------------------------------
+
+    private final class FromSite extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpResponse head) {
+                    DecoderResult dr = head.decoderResult();
+                    if (dr.isFailure()) {
+                        fail(ProxyException.Kind.BAD_RESPONSE, "the site's answer is not HTTP/1.1: " + dr.cause(), dr.cause());
+                        return;
+                    }
+                    if (head.status().code() >= 100 && head.status().code() < 200) {
+                        ctx.read();
+                        return; // interim answer; the real one follows
+                    }
+                    onHead(head);
+                }
+                if (msg instanceof HttpContent content) {
+                    if (content.decoderResult().isFailure()) {
+                        fail(ProxyException.Kind.BAD_RESPONSE, "broken body from the site", content.decoderResult().cause());
+                        return;
+                    }
+                    onContent(content);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            boolean resume;
+            synchronized (Exchange.this) {
+                resume = ctx.channel().isWritable() && waitingForWritable && !finished;
+                if (resume) {
+                    waitingForWritable = false;
+                }
+            }
+            if (resume) {
+                try {
+                    fromVisitor().pump();
+                } catch (IOException e) {
+                    fail(ProxyException.Kind.CLIENT_GONE, "the visitor's request body broke off", e);
+                }
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                fail(headReceived() ? ProxyException.Kind.STREAM_RESET : ProxyException.Kind.ORIGIN_TIMEOUT,
+                        "no data for " + config.idleTimeout().toMillis() + " ms", null);
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!lastReceived()) {
+                fail(ProxyException.Kind.STREAM_RESET, "the site's stream closed before the answer was complete", null);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(ProxyException.Kind.STREAM_RESET, "stream failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    private synchronized boolean headReceived() {
+        return headReceived;
+    }
+
+    private synchronized boolean lastReceived() {
+        return lastReceived;
+    }
+
+    private void onHead(HttpResponse head) {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            headReceived = true;
+            if (firstByteTimer != null) {
+                firstByteTimer.cancel(false);
+            }
+            int status = head.status().code();
+            noBody = "HEAD".equalsIgnoreCase(request.getMethod()) || status == 204 || status == 304;
+            response.setStatus(status);
+            Set<String> named = HeaderRules.connectionNamed(head.headers().getAll(HttpHeaderNames.CONNECTION));
+            for (String name : head.headers().names()) {
+                if (!HeaderRules.crosses(name, named)) {
+                    continue;
+                }
+                String lower = name.toLowerCase(Locale.ROOT);
+                for (String v : head.headers().getAll(name)) {
+                    if (lower.equals("location")) {
+                        v = HeaderRules.rewriteLocation(v, target, siteHost);
+                    } else if (lower.equals("set-cookie")) {
+                        v = HeaderRules.rewriteSetCookie(v, target);
+                    }
+                    response.addHeader(name, v);
+                }
+            }
+            if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));
+            }
+            String via = head.headers().get("Via");
+            response.setHeader("Via", via == null ? HeaderRules.VIA : via + ", " + HeaderRules.VIA);
+        }
+        try {
+            ServletOutputStream o = response.getOutputStream();
+            o.setWriteListener(new ToVisitor());
+            synchronized (this) {
+                out = o;
+            }
+            // the container may have called onWritePossible before 'out' was set: drain once
+            // ourselves so the stream is always asked for more
+            drain();
+        } catch (IOException | RuntimeException e) {
+            fail(ProxyException.Kind.CLIENT_GONE, "cannot answer the visitor: " + e.getMessage(), e);
+        }
+    }
+
+    private void onContent(HttpContent content) {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            ByteBuf data = content.content();
+            if (data.isReadable() && !noBody) {
+                pending.add(data.retain());
+            }
+            if (content instanceof LastHttpContent) {
+                lastReceived = true;
+            }
+        }
+        drain();
+    }
+
+    private final class ToVisitor implements WriteListener {
+        @Override
+        public void onWritePossible() {
+            drain();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            fail(ProxyException.Kind.CLIENT_GONE, "the visitor went away: " + t.getMessage(), t);
+        }
+    }
+
+    /** Writes what is pending while the visitor's connection takes it; asks the stream for more. */
+    private void drain() {
+        boolean complete = false;
+        boolean readMore = false;
+        try {
+            synchronized (this) {
+                if (finished || out == null) {
+                    return;
+                }
+                while (!pending.isEmpty()) {
+                    if (!out.isReady()) {
+                        return; // onWritePossible calls again
+                    }
+                    ByteBuf b = pending.poll();
+                    try {
+                        out.write(ByteBufUtil.getBytes(b));
+                    } finally {
+                        b.release();
+                    }
+                }
+                if (!out.isReady()) {
+                    return;
+                }
+                if (lastReceived) {
+                    finished = true;
+                    complete = true;
+                } else {
+                    out.flush(); // server-sent events and long polls see each chunk at once
+                    readMore = out.isReady();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(ProxyException.Kind.CLIENT_GONE, "the visitor went away: " + e.getMessage(), e);
+            return;
+        }
+        if (complete) {
+            stream.close();
+            async.complete();
+            result.complete(null);
+            LOG.debug("[{}] {} {} -> {} done", id, request.getMethod(), target.pathAndQuery(), response.getStatus());
+        } else if (readMore) {
+            channel.read();
+        }
+    }
+
+    /** Ends the exchange with a failure; safe to call more than once and from any thread. */
+    void fail(ProxyException.Kind kind, String reason, Throwable cause) {
+        fail(new ProxyException(kind, false, reason, cause));
+    }
+
+    void fail(ProxyException failure) {
+        boolean committed;
+        Stream s;
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (firstByteTimer != null) {
+                firstByteTimer.cancel(false);
+            }
+            while (!pending.isEmpty()) {
+                pending.poll().release();
+            }
+            s = stream;
+            committed = response.isCommitted();
+            if (!committed && headReceived) {
+                response.reset(); // nothing sent yet: the caller can still write an error page
+            }
+        }
+        if (s != null) {
+            s.reset();
+        }
+        LOG.debug("[{}] {} {} failed ({}{}): {}", id, request.getMethod(), target.pathAndQuery(), failure.kind(),
+                committed ? ", response already started" : "", failure.getMessage());
+        if (committed) {
+            abortVisitorResponse();
+            result.completeExceptionally(new ProxyException(failure.kind(), true, failure.getMessage(), failure.getCause()));
+        } else {
+            result.completeExceptionally(failure);
+        }
+    }
+
+    /**
+     * The visitor's response started and cannot end well: make the container drop the connection
+     * instead of finishing the body normally, so the visitor sees a truncated answer, not a short
+     * one. The portable way is an async error: a tiny timeout with nobody completing the context.
+     */
+    private void abortVisitorResponse() {
+        try {
+            async.setTimeout(1);
+        } catch (IllegalStateException e) {
+            // the container already dispatched; it will close the connection itself
+        }
+    }
+}
