@@ -15,7 +15,7 @@ import java.util.Map;
  * <pre>
  * keystore/          site keys, Kubo's keystore format (key_&lt;base32 name&gt; files)
  * host.key           the libp2p host identity (libp2p PrivateKey protobuf), made on first use
- * sites/NAME.json    settings of each exposed site (origin, onfail, routers, last addresses)
+ * sites/key_*.json  settings of each exposed site (origin, onfail, routers, last addresses)
  * state/K51.seq      last published sequence number per site name
  * expose.json        control file of the running {@code expose} (admin port and token)
  * </pre>

@@ -144,7 +144,7 @@ public final class Publisher {
             Optional<IpnsRecord> best = client.resolve(routers, name, settings.resolveTimeout());
             return best.map(r -> OptionalLong.of(r.sequence())).orElse(OptionalLong.empty());
         } catch (RoutingException e) {
-            LOG.warn("could not read the current record of {} from the routers ({}); using the saved sequence",
+            LOG.info("could not read the current record of {} from the routers ({}); using the saved sequence",
                     name, e.getMessage());
             return OptionalLong.empty();
         }
@@ -162,7 +162,7 @@ public final class Publisher {
                 last = e;
                 boolean permanent = e.kind() == RoutingException.Kind.REJECTED && e.status() >= 400 && e.status() < 500
                         && e.status() != 408 && e.status() != 429;
-                LOG.warn("{}: publishing {} failed (attempt {}/{}): {}", router, name, attempt, settings.attempts(),
+                LOG.info("{}: publishing {} failed (attempt {}/{}): {}", router, name, attempt, settings.attempts(),
                         e.getMessage());
                 if (permanent) {
                     return new RouterResult(router, false, e.status(), "router refused the record: " + reason(e), attempt);
@@ -182,8 +182,21 @@ public final class Publisher {
             }
         }
         String msg = last.kind() == RoutingException.Kind.REJECTED ? "router refused the record: " + reason(last)
-                : "router unreachable: " + reason(last);
+                : "router unreachable (" + rootMessage(last) + ")";
+        LOG.warn("{}: publishing {} failed after {} attempts: {}", router, name, settings.attempts(), msg);
         return new RouterResult(router, false, last.status(), msg, settings.attempts());
+    }
+
+    /** The innermost cause's message: "Connection refused", "Read timed out"... */
+    static String rootMessage(RoutingException e) {
+        if (e.kind() == RoutingException.Kind.TIMEOUT) {
+            return "timed out";
+        }
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? reason(e) : t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     }
 
     /** The exception message without the endpoint prefix RoutingException adds. */

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What {@code expose} last used for a site, saved as {@code sites/<site>.json} so that
+ * What {@code expose} last used for a site, saved as {@code sites/key_<base32 site name>.json} so that
  * {@code publish} and {@code hide} work without a running expose: origin, Host header, onfail,
  * routers, gateways and the addresses last announced.
  */
@@ -25,7 +25,7 @@ public record SiteSettings(String site, String origin, String host, String onfai
     }
 
     static Path file(Home home, String site) {
-        return home.sitesDir().resolve(site + ".json");
+        return home.sitesDir().resolve(io.ipnslink.core.keystore.Keystore.fileNameFor(site) + ".json");
     }
 
     public void save(Home home) {

@@ -111,14 +111,14 @@ final class ExposeCommand extends Base implements Runnable {
                 announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways), ADDRESS_CHECK);
         Manifest.online(home.hostKey().peerId(), List.of(), null, null, options.effectiveGateways());
 
-        for (Exposer.Site s : sites) {
-            Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));
-        }
         try (RoutingV1Client client = new RoutingV1Client()) {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
                     Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
             try (Exposer exposer = new Exposer(home, options, sites, publisher, root().env.tunnelFactory())) {
                 List<Publisher.Result> results = exposer.start();
+                for (Exposer.Site s : sites) {
+                    Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));
+                }
                 for (Exposer.Site s : sites) {
                     new SiteSettings(s.keyName(), s.origin().toString(), s.hostHeader(), s.onfail(),
                             routers.stream().map(URI::toString).toList(), options.gateways(),

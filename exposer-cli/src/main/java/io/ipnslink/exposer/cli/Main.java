@@ -19,6 +19,8 @@ public final class Main {
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
+    /** How long Ctrl-C waits for expose to shut down cleanly. */
+    public static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(8);
 
     /** What a command run needs from its surroundings (the real process, or a test). */
     public record Env(Map<String, String> variables, PrintWriter out, PrintWriter err, InputStream in,
@@ -30,10 +32,20 @@ public final class Main {
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "ipns-link-shutdown"));
+        CountDownLatch finished = new CountDownLatch(1);
+        // Ctrl-C / SIGTERM: tell expose to stop, then give it time to close the host and remove its control file
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                finished.await(SHUTDOWN_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "ipns-link-shutdown"));
         int code = run(new Env(System.getenv(), out, err, System.in, stop, Tunnels.DEFAULT), args);
         out.flush();
         err.flush();
+        finished.countDown();
         System.exit(code);
     }
 

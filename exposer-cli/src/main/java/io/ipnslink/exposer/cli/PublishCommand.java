@@ -40,7 +40,8 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
         PrivKey key = home.siteKey(site);
         Optional<AdminClient> running = AdminClient.find(home);
         if (running.isPresent() && publishTo.isEmpty()) {
-            JsonNode r = running.get().post((hide ? "/hide/" : "/publish/") + site);
+            JsonNode r = running.get().post((hide ? "/hide/" : "/publish/")
+                    + java.net.URLEncoder.encode(site, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
             if (cmd.json()) {
                 cmd.root().printJson(r);
             } else {
@@ -88,7 +89,8 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
     }
 
     static void printResult(PrintWriter out, Publisher.Result r) {
-        out.println("  published " + r.name() + (r.offline() ? " (offline)" : "") + " sequence "
+        out.println((r.anyOk() ? "  published " : "  NOT published (no router accepted it) ") + r.name()
+                + (r.offline() ? " (offline)" : "") + " sequence "
                 + Long.toUnsignedString(r.sequence()) + ", valid until " + r.validity());
         for (Publisher.RouterResult rr : r.routers()) {
             out.println("    " + (rr.ok() ? "ok     " : "FAILED ") + rr.router() + (rr.ok() ? "" : ": " + rr.message()));
@@ -96,7 +98,11 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
     }
 
     static void printResult(PrintWriter out, JsonNode r) {
-        out.println("  published " + r.path("name").asText() + (r.path("offline").asBoolean() ? " (offline)" : "")
+        boolean any = false;
+        for (JsonNode rr : r.path("routers")) {
+            any |= rr.path("ok").asBoolean();
+        }
+        out.println((any ? "  published " : "  NOT published (no router accepted it) ") + r.path("name").asText() + (r.path("offline").asBoolean() ? " (offline)" : "")
                 + " sequence " + r.path("sequence").asText() + ", valid until " + r.path("validity").asText());
         for (JsonNode rr : r.path("routers")) {
             boolean ok = rr.path("ok").asBoolean();

@@ -67,7 +67,8 @@ final class ResolveCommand extends Base implements java.util.concurrent.Callable
             for (var f : files.toList()) {
                 String fn = f.getFileName().toString();
                 if (fn.endsWith(".json")) {
-                    SiteSettings.load(home(), fn.substring(0, fn.length() - 5)).ifPresent(s -> out.addAll(s.publishTo()));
+                    io.ipnslink.core.keystore.Keystore.nameForFile(fn.substring(0, fn.length() - 5))
+                            .flatMap(site -> SiteSettings.load(home(), site)).ifPresent(s -> out.addAll(s.publishTo()));
                 }
             }
         } catch (java.io.IOException e) {

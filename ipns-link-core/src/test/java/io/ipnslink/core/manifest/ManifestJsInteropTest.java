@@ -40,4 +40,25 @@ class ManifestJsInteropTest {
             assertEquals(Duration.ofSeconds(30).toNanos(), v.ttlNs());
         }
     }
+
+    @Test
+    void redirectPageSendsPathAndSubdomainGatewayVisitorsToThePreferredGateway() {
+        IpnsRecord r = ManifestRecords.create(ManifestTest.SITE_KEY, ManifestTest.full(), 1, Duration.ofHours(1), Duration.ZERO);
+        String page = ManifestRecordsTest.pageOf(r);
+        String name = ManifestTest.SITE.toString();
+        try (io.ipnslink.testing.NodeScript browser = io.ipnslink.testing.NodeScript.start("redirect-page.mjs")) {
+            String[][] cases = {
+                {"https://ipfs.io/ipns/" + name + "/posts/1?x=y", "https://gw.example/ipns/" + name + "/posts/1?x=y"},
+                {"https://" + name + ".ipns.dweb.link/posts/1?x=y", "https://gw.example/ipns/" + name + "/posts/1?x=y"},
+                {"http://127.0.0.1:8080/ipns/" + name, "https://gw.example/ipns/" + name},
+            };
+            for (String[] c : cases) {
+                var req = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                        .put("op", "run").put("page", page).put("href", c[0]);
+                var answer = browser.call(req, Duration.ofSeconds(30));
+                assertTrue(answer.path("ok").asBoolean(), answer.toString());
+                assertEquals(c[1], answer.path("location").asText(), c[0]);
+            }
+        }
+    }
 }
