@@ -4,9 +4,9 @@ import io.ipnslink.exposer.SiteTunnel;
 import io.ipnslink.p2p.Host;
 import java.util.function.Function;
 
-/** The tunnel the real command uses (RawPipeTunnel until TunnelService is in the build). */
+/** The tunnel the real command uses. */
 final class Tunnels {
-    static final Function<Host, SiteTunnel> DEFAULT = io.ipnslink.exposer.RawPipeTunnel::new;
+    static final Function<Host, SiteTunnel> DEFAULT = io.ipnslink.exposer.tunnel.TunnelServiceAdapter::new;
 
     private Tunnels() {}
 }

@@ -8,7 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
-import io.ipnslink.exposer.RawPipeTunnel;
+import io.ipnslink.exposer.tunnel.TunnelServiceAdapter;
 import io.ipnslink.filter.IpnsLinkFilter;
 import io.ipnslink.filter.testing.GatewayServer;
 import io.ipnslink.filter.testing.RawHttp;
@@ -44,7 +44,7 @@ class EndToEndTest {
 
     private HttpServer origin;
     private Host exposer;
-    private RawPipeTunnel tunnel;
+    private TunnelServiceAdapter tunnel;
     private GatewayServer gateway;
     private Sites.Site site;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -112,7 +112,7 @@ class EndToEndTest {
         exposer = Host.builder().identity(PrivKey.generateEd25519())
                 .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).build().start();
         site = Sites.Site.generate();
-        tunnel = new RawPipeTunnel(exposer);
+        tunnel = new TunnelServiceAdapter(exposer);
         tunnel.addSite(site.name(), URI.create("http://127.0.0.1:" + origin.getAddress().getPort()), null, true);
 
         gateway = GatewayServer.start(dir, new IpnsLinkFilter(), Map.of("allow-private-addresses", "true",
@@ -157,12 +157,13 @@ class EndToEndTest {
     void getReachesTheOriginWithProxyHeadersAndWithoutHopByHopHeaders() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(path("hello")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.body().startsWith("hello; host=" + site.name()), r.body());
+        // the tunnel sends the Host the origin expects (its own authority when the site sets none)
+        assertTrue(r.body().startsWith("hello; host=127.0.0.1:" + origin.getAddress().getPort()), r.body());
         assertTrue(r.body().contains("xff=127.0.0.1"), r.body());
-        assertTrue(r.body().contains("via=1.1 ipns-link"), r.body());
+        assertTrue(r.body().contains("via=1.1 ipns-link, 1.1 ipns-link-exposer"), r.body());
         assertTrue(r.headers().firstValue("X-Secret").isEmpty(), "Connection-named header must not cross");
         assertTrue(r.headers().firstValue("Keep-Alive").isEmpty(), "hop-by-hop header must not cross");
-        assertEquals("1.1 ipns-link", r.headers().firstValue("Via").orElseThrow());
+        assertEquals("1.1 ipns-link-exposer, 1.1 ipns-link", r.headers().firstValue("Via").orElseThrow());
     }
 
     @Test
@@ -230,6 +231,25 @@ class EndToEndTest {
         assertEquals(504, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("Retry-After").isPresent());
         assertTrue(ms < 3_000 + 2_000, "took " + ms + " ms");
+    }
+
+    @Test
+    void originDownAnswers502FromTheTunnel() throws Exception {
+        origin.stop(0);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(path("hello")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(502, r.statusCode(), r.body());
+        assertTrue(r.body().contains("unreachable"), r.body());
+        origin = null;
+    }
+
+    @Test
+    void sequentialRequestsReuseOriginConnections() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            assertEquals(200, http.send(HttpRequest.newBuilder(path("hello")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+        int opened = tunnel.service().originConnectionsOpened(site.name());
+        assertTrue(opened <= 2, "opened " + opened + " origin connections for 30 requests");
     }
 
     @Test
