@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole chain for real, on loopback: visitor (HTTP) -> gateway filter in Tomcat -> resolve
  * (record PUT to the gateway's own routing endpoint) -> libp2p stream -> exposer tunnel -> origin.
  */
-class EndToEndTest {
+class ProxyChainTest {
     @TempDir
     Path dir;
 
