@@ -1,0 +1,65 @@
+package io.ipnslink.samples.gateway;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import io.ipnslink.samples.Args;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ipns-link gateway [--port 8080] [--data DIR] [--address 127.0.0.1] [--set KEY=VALUE]...}:
+ * the gateway in embedded Tomcat. Configuration keys are the WAR's (docs/configuration.md):
+ * {@code --set}, {@code -Dipnslink.KEY=...} or {@code IPNSLINK_KEY}.
+ */
+public final class GatewayMain {
+    private GatewayMain() {}
+
+    public static void main(String[] args) throws Exception {
+        int port = 8080;
+        String address = "127.0.0.1";
+        Path data = Path.of(System.getProperty("user.home"), ".ipns-link", "gateway");
+        Map<String, String> params = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--port" -> port = Args.port("gateway", Args.need("gateway", a, v));
+                case "--data" -> data = Path.of(Args.need("gateway", a, v));
+                case "--address" -> address = Args.need("gateway", a, v);
+                case "--set" -> {
+                    String kv = Args.need("gateway", a, v);
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        Args.usage("gateway", "--set takes KEY=VALUE, got '" + kv + "'");
+                    }
+                    params.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+                case "--help", "-h" -> {
+                    System.out.println("usage: ipns-link gateway [--port 8080] [--data DIR] [--address 127.0.0.1] [--set KEY=VALUE]...");
+                    return;
+                }
+                default -> Args.usage("gateway", "unknown option '" + a + "'");
+            }
+            if (!a.equals("--help")) {
+                i++;
+            }
+        }
+        Files.createDirectories(data);
+        EmbeddedGateway gw;
+        try {
+            gw = EmbeddedGateway.start(address, port, data, params);
+        } catch (Exception e) {
+            System.err.println("ipns-link: the gateway could not start on " + address + ":" + port + ": " + Args.rootMessage(e));
+            System.exit(1);
+            return;
+        }
+        System.out.println("IPNS-Link gateway on http://" + address + ":" + gw.port() + "/  (data: " + data + ")");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gw.close();
+            stopped.countDown();
+        }, "ipns-link-gateway-stop"));
+        stopped.await();
+    }
+}

@@ -1,2 +1,0 @@
-/** samples: grows in its own issue. */
-package io.ipnslink.samples;
