@@ -132,7 +132,10 @@ public final class DefaultHost implements Host {
                                 + (f.cause() == null ? "timed out" : f.cause().getMessage()), f.cause());
                     }
                     serverChannels.add(f.channel());
-                    bound.add(Multiaddr.tcp((InetSocketAddress) f.channel().localAddress()));
+                    InetSocketAddress local = (InetSocketAddress) f.channel().localAddress();
+                    // a dual-stack socket bound to 0.0.0.0 reports '::': keep the family asked for
+                    bound.add(Multiaddr.tcp(sa.isUnresolved() ? local
+                            : new InetSocketAddress(sa.getAddress(), local.getPort())));
                 }
             } catch (P2pException | RuntimeException e) {
                 shutdownResources(Duration.ofSeconds(1));

@@ -15,6 +15,14 @@ import java.util.concurrent.CountDownLatch;
 public final class GatewayMain {
     private GatewayMain() {}
 
+    static boolean isLoopback(String address) {
+        try {
+            return java.net.InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int port = 8080;
         String address = "127.0.0.1";
@@ -44,6 +52,12 @@ public final class GatewayMain {
             if (!a.equals("--help")) {
                 i++;
             }
+        }
+        if (isLoopback(address) && !params.containsKey("allow-private-addresses")
+                && System.getProperty("ipnslink.allow-private-addresses") == null
+                && System.getenv("IPNSLINK_ALLOW_PRIVATE_ADDRESSES") == null) {
+            // only this machine can reach a loopback gateway, so sites on this machine or network may be dialed
+            params.put("allow-private-addresses", "true");
         }
         Files.createDirectories(data);
         EmbeddedGateway gw;
