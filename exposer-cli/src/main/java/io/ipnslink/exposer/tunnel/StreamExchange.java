@@ -42,6 +42,12 @@ import org.slf4j.LoggerFactory;
 final class StreamExchange extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(StreamExchange.class);
 
+    /**
+     * Response header on answers the exposer makes itself (origin down, slow, broken; bad request):
+     * its value names the failure, e.g. {@code origin-unreachable}, {@code origin-timeout}.
+     */
+    public static final String ERROR_HEADER = "IpnsLink-Error";
+
     /** Hop-by-hop headers, lower case (Content-Length stays: it frames the body). */
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
@@ -96,12 +102,12 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             stats.request();
             if (req.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
-                answer(HttpResponseStatus.BAD_REQUEST, "bad request: " + req.decoderResult().cause().getMessage());
+                answer(HttpResponseStatus.BAD_REQUEST, "bad-request", "bad request: " + req.decoderResult().cause().getMessage());
                 return;
             }
             if (req.headers().contains(HttpHeaderNames.UPGRADE)) {
                 ReferenceCountUtil.release(msg);
-                answer(HttpResponseStatus.NOT_IMPLEMENTED, "protocol upgrades (WebSocket) are not tunnelled yet");
+                answer(HttpResponseStatus.NOT_IMPLEMENTED, "upgrade-unsupported", "protocol upgrades (WebSocket) are not tunnelled yet");
                 return;
             }
             early.add(originRequest(req));
@@ -170,7 +176,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
         if (!f.isSuccess()) {
             stats.error("origin-unreachable");
-            answer(HttpResponseStatus.BAD_GATEWAY, "origin " + site.origin() + " unreachable: " + f.cause().getMessage());
+            answer(HttpResponseStatus.BAD_GATEWAY, "origin-unreachable", "origin " + site.origin() + " unreachable: " + f.cause().getMessage());
             return;
         }
         origin = (Channel) f.getNow();
@@ -193,15 +199,19 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             firstByteTimer = ctx.executor().schedule(() -> {
                 if (!responseStarted && !done) {
                     stats.error("origin-timeout");
-                    answer(HttpResponseStatus.GATEWAY_TIMEOUT, "origin sent no answer within "
+                    answer(HttpResponseStatus.GATEWAY_TIMEOUT, "origin-timeout", "origin sent no answer within "
                             + config.firstByteTimeout().toMillis() + " ms");
                 }
             }, config.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Ends the exchange with a short plain-text answer, or a reset when the response already started. */
-    private void answer(HttpResponseStatus status, String reason) {
+    /**
+     * Ends the exchange with a short plain-text answer, or a reset when the response already started.
+     * The answer carries {@link #ERROR_HEADER} with {@code kind}, so a gateway can tell the exposer's
+     * own answers from the origin's (an unreachable origin is shown like an offline site).
+     */
+    private void answer(HttpResponseStatus status, String kind, String reason) {
         if (done) {
             return;
         }
@@ -218,6 +228,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         r.headers().set(HttpHeaderNames.VIA, VIA);
+        r.headers().set(ERROR_HEADER, kind);
         ctx.writeAndFlush(r).addListener(x -> stream.close());
     }
 
@@ -254,7 +265,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
             stats.error("idle");
-            answer(HttpResponseStatus.GATEWAY_TIMEOUT, "no data for " + config.idleTimeout().toMillis() + " ms");
+            answer(HttpResponseStatus.GATEWAY_TIMEOUT, "idle", "no data for " + config.idleTimeout().toMillis() + " ms");
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -288,7 +299,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 if (resp.decoderResult().isFailure()) {
                     ReferenceCountUtil.release(msg);
                     stats.error("bad-response");
-                    answer(HttpResponseStatus.BAD_GATEWAY, "origin answered something that is not HTTP/1.1");
+                    answer(HttpResponseStatus.BAD_GATEWAY, "bad-response", "origin answered something that is not HTTP/1.1");
                     return;
                 }
                 if (resp.status().code() == 100) {
@@ -338,7 +349,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         public void channelInactive(ChannelHandlerContext octx) {
             if (!done) {
                 stats.error("origin-closed");
-                answer(HttpResponseStatus.BAD_GATEWAY, "origin closed the connection before answering");
+                answer(HttpResponseStatus.BAD_GATEWAY, "origin-closed", "origin closed the connection before answering");
             }
         }
 
@@ -346,7 +357,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         public void exceptionCaught(ChannelHandlerContext octx, Throwable cause) {
             if (!done) {
                 stats.error("origin-failed");
-                answer(HttpResponseStatus.BAD_GATEWAY, "origin connection failed: " + cause.getMessage());
+                answer(HttpResponseStatus.BAD_GATEWAY, "origin-failed", "origin connection failed: " + cause.getMessage());
             }
             octx.close();
         }
