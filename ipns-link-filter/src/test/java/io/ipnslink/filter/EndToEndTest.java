@@ -59,6 +59,7 @@ class EndToEndTest {
     TunnelService tunnel;
     GatewayServer gateway;
     final Sites.Site site = Sites.Site.generate();
+    final java.util.concurrent.CountDownLatch firstEventSeen = new java.util.concurrent.CountDownLatch(1);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -93,6 +94,35 @@ class EndToEndTest {
             ex.sendResponseHeaders(200, b.length);
             ex.getResponseBody().write(b);
             ex.close();
+        });
+        origin.createContext("/events", ex -> {
+            // server-sent events: the second event only once the visitor has seen the first
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+            ex.getResponseHeaders().set("Cache-Control", "no-store");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            out.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                if (!firstEventSeen.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IOException("the visitor never saw the first event");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            out.write("data: second\n\n".getBytes(StandardCharsets.UTF_8));
+            out.close();
+        });
+        origin.createContext("/broken", ex -> {
+            // announces n bytes (or chunked), sends half, then drops the connection
+            boolean chunked = ex.getRequestURI().getQuery().contains("chunked");
+            long n = 4L * MiB;
+            ex.sendResponseHeaders(200, chunked ? 0 : n);
+            OutputStream out = ex.getResponseBody();
+            writePattern(out, n / 2);
+            out.flush();
+            throw new IOException("origin breaks off on purpose"); // the JDK server closes the connection
         });
         origin.start();
         exposer = Host.builder().identity(Ed25519PrivKey.generate()).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
@@ -203,6 +233,88 @@ class EndToEndTest {
         assertEquals(504, s.statusCode(), s.body());
         assertTrue(s.headers().firstValue("Retry-After").isPresent());
         assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(DIAL_TIMEOUT.plusSeconds(2)) < 0);
+    }
+
+    @Test
+    void anOriginDownBehindARunningExposerGoesToOnfailOrComingSoon() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = ss.getLocalPort();
+        }
+        Sites.Site withOnfail = Sites.Site.generate();
+        Sites.Site without = Sites.Site.generate();
+        for (Sites.Site s : List.of(withOnfail, without)) {
+            tunnel.addSite(new SiteConfig(s.name(), URI.create("http://127.0.0.1:" + closedPort), null, false));
+            Manifest m = new Manifest(exposer.peerId(), exposer.listenAddresses(), null,
+                    s == withOnfail ? "https://status.example/down" : null, false, List.of(), List.of(),
+                    List.of());
+            put(ManifestRecords.create(s.key(), m, 1, Duration.ofHours(1), Duration.ofMinutes(5)), s);
+        }
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + withOnfail.name()
+                + "/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(307, r.statusCode(), r.body());
+        assertEquals("https://status.example/down", r.headers().firstValue("Location").orElseThrow());
+        HttpResponse<String> s = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + without.name()
+                + "/")).header("Accept", "text/html").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(504, s.statusCode(), s.body());
+        assertTrue(s.headers().firstValue("Retry-After").isPresent(), s.headers().map().toString());
+        assertTrue(s.body().contains("<html"), s.body());
+        // the site that is up is not disturbed
+        assertEquals(200, HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + k() + "/hello")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    @Test
+    void serverSentEventsArriveOneByOne() throws Exception {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", gateway.port())) {
+            sock.setSoTimeout(10_000);
+            sock.getOutputStream().write(("GET /ipns/" + k() + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + gateway.port()
+                    + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = sock.getInputStream();
+            StringBuilder seen = new StringBuilder();
+            // the first event must come through while the origin holds the second back
+            while (!seen.toString().contains("data: first")) {
+                int c = in.read();
+                assertTrue(c >= 0, "connection ended before the first event: " + seen);
+                seen.append((char) c);
+            }
+            assertTrue(seen.toString().startsWith("HTTP/1.1 200"), seen.toString());
+            assertTrue(seen.toString().toLowerCase(java.util.Locale.ROOT).contains("content-type: text/event-stream"),
+                    seen.toString());
+            firstEventSeen.countDown();
+            String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(rest.contains("data: second"), rest);
+        }
+    }
+
+    @Test
+    void anOriginBreakingOffMidBodyTruncatesThatResponseOnly() throws Exception {
+        for (String mode : List.of("length", "chunked")) {
+            long t0 = System.nanoTime();
+            byte[] all;
+            try (java.net.Socket sock = new java.net.Socket("127.0.0.1", gateway.port())) {
+                sock.setSoTimeout(15_000);
+                sock.getOutputStream().write(("GET /ipns/" + k() + "/broken?" + mode + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                        + gateway.port() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                // keep-alive asked for: only an aborted connection ends this read
+                all = sock.getInputStream().readAllBytes();
+            }
+            assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(Duration.ofSeconds(10)) < 0, mode);
+            String text = new String(all, StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.1 200"), mode + ": " + text.substring(0, Math.min(200, text.length())));
+            int headEnd = text.indexOf("\r\n\r\n") + 4;
+            long bodyBytes = all.length - headEnd;
+            assertTrue(bodyBytes < 4L * MiB, mode + ": the visitor got a full-length body");
+            if (mode.equals("length")) {
+                assertTrue(text.toLowerCase(java.util.Locale.ROOT).contains("content-length: " + 4L * MiB), mode);
+            } else {
+                assertTrue(!text.endsWith("0\r\n\r\n"), "a truncated chunked body must not end with the last chunk");
+            }
+        }
+        // the site and the gateway carry on
+        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(gateway.base().resolve("/ipns/" + k() + "/hello"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode(), ok.body());
     }
 
     /** Byte i of the test body: a cheap pattern that differs at every offset mod 251. */

@@ -74,10 +74,11 @@ class DemoTest {
     }
 
     @Test
-    void originDownIsReportedByTheExposer() throws Exception {
+    void originDownShowsTheComingSoonPage() throws Exception {
         demo.stopSite();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(demo.pathUrl())).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(502, r.statusCode(), r.body());
+        assertEquals(504, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Retry-After").isPresent(), r.headers().map().toString());
     }
 }

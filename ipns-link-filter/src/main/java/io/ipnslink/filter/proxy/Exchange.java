@@ -346,6 +346,16 @@ final class Exchange {
     }
 
     private void onHead(HttpResponse head) {
+        String exposerError = head.headers().get(HeaderRules.EXPOSER_ERROR);
+        if ("origin-unreachable".equals(exposerError)) {
+            // the exposer is up but the web server behind it is not: the site is offline
+            fail(ProxyException.Kind.ORIGIN_UNREACHABLE, "the exposer cannot reach the site's origin server", null);
+            return;
+        }
+        if ("origin-timeout".equals(exposerError)) {
+            fail(ProxyException.Kind.ORIGIN_TIMEOUT, "the site's origin server did not answer in time", null);
+            return;
+        }
         synchronized (this) {
             if (finished) {
                 return;

@@ -234,11 +234,13 @@ class ProxyChainTest {
     }
 
     @Test
-    void originDownAnswers502FromTheTunnel() throws Exception {
+    void originDownBehindTheTunnelIsShownAsComingSoon() throws Exception {
         origin.stop(0);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(path("hello")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(502, r.statusCode(), r.body());
-        assertTrue(r.body().contains("unreachable"), r.body());
+        // the exposer answers 502 with IpnsLink-Error: origin-unreachable; visitors see the offline page
+        assertEquals(504, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Retry-After").isPresent(), r.headers().map().toString());
+        assertTrue(r.body().contains("cannot be reached"), r.body());
         origin = null;
     }
 

@@ -577,15 +577,29 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
         delivering = true;
         try {
             for (;;) {
+                if (!config.isAutoRead()) {
+                    if (!open || !readRequested || inbound.isEmpty()) {
+                        break;
+                    }
+                    // as a socket read: one read() delivers what is here now, as one message, then
+                    // read-complete; a read() asked for while handling it starts the next round, so
+                    // decoders that got too few bytes to produce anything can ask again
+                    readRequested = false;
+                    ByteBuf buf = takeAllInbound();
+                    int n = buf.readableBytes();
+                    pipeline().fireChannelRead(buf);
+                    consumed(n);
+                    if (open) {
+                        pipeline().fireChannelReadComplete();
+                    }
+                    continue;
+                }
                 boolean any = false;
                 while (open && readRequested && !inbound.isEmpty()) {
                     ByteBuf buf = inbound.poll();
                     int n = buf.readableBytes();
                     bufferedBytes -= n;
                     muxer.adjustBuffered(-n);
-                    if (!config.isAutoRead()) {
-                        readRequested = false; // one read() = one message, as in Netty's socket channels
-                    }
                     any = true;
                     pipeline().fireChannelRead(buf);
                     consumed(n);
@@ -613,6 +627,24 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
         } finally {
             delivering = false;
         }
+    }
+
+    /** Everything held, as one buffer (a composite when more than one frame is held). */
+    private ByteBuf takeAllInbound() {
+        ByteBuf first = inbound.poll();
+        ByteBuf result = first;
+        if (!inbound.isEmpty()) {
+            io.netty.buffer.CompositeByteBuf c = alloc().compositeBuffer(inbound.size() + 1);
+            c.addComponent(true, first);
+            for (ByteBuf b; (b = inbound.poll()) != null; ) {
+                c.addComponent(true, b);
+            }
+            result = c;
+        }
+        int n = result.readableBytes();
+        bufferedBytes -= n;
+        muxer.adjustBuffered(-n);
+        return result;
     }
 
     /** Data was taken out of the receive window (delivered or discarded): give credit back in batches. */

@@ -323,4 +323,58 @@ class YamuxEmbeddedTest {
             ch.finishAndReleaseAll();
         }
     }
+
+    /**
+     * A decoder that needs more bytes than one frame holds, behind a reader that calls read() once per
+     * decoded message (auto-read off), as HTTP codecs and proxies do: frames that arrive one by one,
+     * and a partial message right behind a full one, are all delivered, nothing stalls.
+     */
+    @Test
+    void autoReadOffReaderBehindADecoderNeverStallsOnPartialMessages() {
+        java.util.List<String> decoded = new java.util.ArrayList<>();
+        io.netty.channel.ChannelInitializer<Channel> init = new io.netty.channel.ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.config().setAutoRead(false);
+                ch.pipeline().addLast(new io.netty.handler.codec.FixedLengthFrameDecoder(10),
+                        new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                                ctx.read();
+                            }
+
+                            @Override
+                            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+                                decoded.add(b.toString(UTF_8));
+                                b.release();
+                                ctx.read(); // one more message, please
+                            }
+                        });
+            }
+        };
+        YamuxConfig config = CONFIG.toBuilder().measureRttOnStart(false).build();
+        YamuxMuxer muxer = new YamuxMuxer(false, config, init);
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel(muxer);
+        try {
+            // a full message and the start of the next in one connection read, as two frames
+            io.netty.buffer.ByteBuf both = Unpooled.buffer();
+            both.writeBytes(Frames.data(YamuxHeader.FLAG_SYN, 1, "0123456789".getBytes(UTF_8)));
+            both.writeBytes(Frames.data(0, 1, "abc".getBytes(UTF_8)));
+            ch.writeInbound(both);
+            ch.runPendingTasks();
+            assertEquals(java.util.List.of("0123456789"), decoded);
+            // the rest arrives byte by byte, in later reads
+            for (char c : "defghij".toCharArray()) {
+                ch.writeInbound(Frames.data(0, 1, String.valueOf(c).getBytes(UTF_8)));
+                ch.runPendingTasks();
+            }
+            assertEquals(java.util.List.of("0123456789", "abcdefghij"), decoded);
+            ch.writeInbound(Frames.data(0, 1, "klmnopqrst".getBytes(UTF_8)));
+            ch.runPendingTasks();
+            assertEquals(java.util.List.of("0123456789", "abcdefghij", "klmnopqrst"), decoded);
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
 }
