@@ -37,6 +37,7 @@ public final class DemoMain implements AutoCloseable {
     private final TunnelService tunnel;
     private final IpnsName name;
     private final Path dir;
+    private boolean exposerStopped;
 
     private DemoMain(SampleSite site, EmbeddedGateway gateway, Host exposer, TunnelService tunnel, IpnsName name, Path dir) {
         this.site = site;
@@ -104,10 +105,21 @@ public final class DemoMain implements AutoCloseable {
         site.close();
     }
 
+    /**
+     * Stops the exposer (its tunnel and libp2p host); the gateway then cannot reach the site at all.
+     * The origin keeps running. Idempotent.
+     */
+    public synchronized void stopExposer() {
+        if (!exposerStopped) {
+            exposerStopped = true;
+            tunnel.close();
+            exposer.close();
+        }
+    }
+
     @Override
     public void close() {
-        tunnel.close();
-        exposer.close();
+        stopExposer();
         gateway.close();
         site.close();
         try (Stream<Path> files = Files.walk(dir)) {
