@@ -213,5 +213,26 @@ final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         closeAll(owned);
+        deregisterOwnJdbcDrivers();
+    }
+
+    /**
+     * In a web application (the filter loaded by its own class loader), JDBC drivers from
+     * {@code WEB-INF/lib} (H2 registers itself) would pin the class loader after undeploy.
+     */
+    private static void deregisterOwnJdbcDrivers() {
+        ClassLoader mine = Gateway.class.getClassLoader();
+        if (mine == null || mine == ClassLoader.getSystemClassLoader()) {
+            return; // an ordinary application: its drivers are not ours to remove
+        }
+        for (java.sql.Driver d : java.util.Collections.list(java.sql.DriverManager.getDrivers())) {
+            if (d.getClass().getClassLoader() == mine) {
+                try {
+                    java.sql.DriverManager.deregisterDriver(d);
+                } catch (java.sql.SQLException | SecurityException e) {
+                    LOG.debug("could not deregister JDBC driver {}: {}", d.getClass().getName(), e.toString());
+                }
+            }
+        }
     }
 }

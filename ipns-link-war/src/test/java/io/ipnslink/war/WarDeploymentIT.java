@@ -68,7 +68,7 @@ class WarDeploymentIT {
     }
 
     @TempDir
-    Path dir;
+    static Path dir;
     Path war;
     Tomcat tomcat;
     Context webapp;
