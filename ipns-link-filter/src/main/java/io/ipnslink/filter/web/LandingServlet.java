@@ -49,15 +49,25 @@ public class LandingServlet extends HttpServlet {
         statusPath = GatewayWeb.mappingOf(getServletContext(), StatusServlet.class);
     }
 
+    /** Any method on another path (this servlet may be the default servlet too): the 404 page. */
     @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String context = req.getContextPath() == null ? "" : req.getContextPath();
-        String uri = req.getRequestURI();
-        String path = uri.startsWith(context) ? uri.substring(context.length()) : uri;
-        if (!path.isEmpty() && !path.equals("/")) {
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        if (!isRoot(req)) {
             GatewayWeb.notFound(resp, req);
             return;
         }
+        super.service(req, resp);
+    }
+
+    private static boolean isRoot(HttpServletRequest req) {
+        String context = req.getContextPath() == null ? "" : req.getContextPath();
+        String uri = req.getRequestURI();
+        String path = uri.startsWith(context) ? uri.substring(context.length()) : uri;
+        return path.isEmpty() || path.equals("/");
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         GatewayConfig config = GatewayWeb.config(getServletContext()).orElse(null);
         resp.setHeader("Cache-Control", "no-store");
         String input = req.getParameter(NAME_PARAMETER);

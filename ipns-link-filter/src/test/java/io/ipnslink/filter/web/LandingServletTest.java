@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ipnslink.filter.pages.Pages;
 import io.ipnslink.filter.testing.RawHttp;
 import io.ipnslink.filter.testing.Sites;
 import java.net.URLEncoder;
@@ -74,6 +75,12 @@ class LandingServletTest {
         assertTrue(html.contains("href=\"/status\""), "loopback visitors get the status link");
         assertFalse(html.contains("<script"), "no scripts");
         assertFalse(html.contains("src=\"http"), "no external assets");
+        RawHttp.Response other = RawHttp.send(gw.port(), "POST", "127.0.0.1:" + gw.port(), "/elsewhere", new byte[0],
+                "Accept", "text/html");
+        assertEquals(404, other.status());
+        assertTrue(other.text().contains("Page not found") && other.text().contains(Pages.STYLE), other.text());
+        // the page itself takes GET only (HttpServlet: 405, or 400 to an HTTP/1.0 client like RawHttp)
+        assertEquals(400, RawHttp.send(gw.port(), "POST", "127.0.0.1:" + gw.port(), "/", new byte[0]).status());
     }
 
     @Test
