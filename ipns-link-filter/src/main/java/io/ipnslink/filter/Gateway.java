@@ -16,15 +16,19 @@ import io.ipnslink.filter.route.TxtLookup;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.routing.client.RoutingV1Client;
 import io.ipnslink.routing.server.RoutingV1Servlet;
+import io.ipnslink.routing.store.RecordStore;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.Enumeration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +48,16 @@ final class Gateway implements AutoCloseable {
     final Forwarder forwarder;
     final RoutingV1Servlet routingServlet;
     final Host host;
+    final RecordStore store;
+    final Instant startedAt;
+    final GatewayStats stats = new GatewayStats();
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
-            DnsLinkResolver dnsLink, Forwarder forwarder, RoutingV1Servlet routingServlet, Host host) {
+            DnsLinkResolver dnsLink, Forwarder forwarder, RoutingV1Servlet routingServlet, Host host,
+            RecordStore store) {
+        this.startedAt = clock.instant();
+        this.store = store;
         this.config = config;
         this.clock = clock;
         this.router = router;
@@ -109,7 +119,8 @@ final class Gateway implements AutoCloseable {
                 servlet.init(servletConfig(context));
                 built.push(servlet::destroy);
             }
-            Gateway g = new Gateway(config, clock, new RequestRouter(config), resolver, dnsLink, forwarder, servlet, host);
+            Gateway g = new Gateway(config, clock, new RequestRouter(config), resolver, dnsLink, forwarder, servlet, host,
+                    store.store());
             g.owned.addAll(built);
             LOG.info("IPNS-Link gateway started: {}{}", config.describe(),
                     host == null ? "" : ", peer " + host.peerId() + " listening on " + host.listenAddresses());
@@ -176,8 +187,52 @@ final class Gateway implements AutoCloseable {
         }
     }
 
+    /** A snapshot of this gateway now. */
+    GatewayStatus status() {
+        Instant now = clock.instant();
+        Long sites;
+        try {
+            sites = store.count();
+        } catch (RuntimeException e) {
+            LOG.debug("status: the record store cannot count its records: {}", e.toString());
+            sites = null;
+        }
+        String peer = null;
+        List<String> addresses = List.of();
+        int connections = 0;
+        if (host != null) {
+            peer = host.peerId().toString();
+            addresses = host.listenAddresses().stream().map(Object::toString).toList();
+            connections = host.connections().size();
+        }
+        Duration uptime = Duration.between(startedAt, now);
+        return new GatewayStatus(GatewayStatus.projectVersion(), config.mode(), peer, addresses, startedAt,
+                uptime.isNegative() ? Duration.ZERO : uptime, sites, connections, stats.snapshot());
+    }
+
     @Override
     public void close() {
         closeAll(owned);
+        deregisterOwnJdbcDrivers();
+    }
+
+    /**
+     * In a web application (the filter loaded by its own class loader), JDBC drivers from
+     * {@code WEB-INF/lib} (H2 registers itself) would pin the class loader after undeploy.
+     */
+    private static void deregisterOwnJdbcDrivers() {
+        ClassLoader mine = Gateway.class.getClassLoader();
+        if (mine == null || mine == ClassLoader.getSystemClassLoader()) {
+            return; // an ordinary application: its drivers are not ours to remove
+        }
+        for (java.sql.Driver d : java.util.Collections.list(java.sql.DriverManager.getDrivers())) {
+            if (d.getClass().getClassLoader() == mine) {
+                try {
+                    java.sql.DriverManager.deregisterDriver(d);
+                } catch (java.sql.SQLException | SecurityException e) {
+                    LOG.debug("could not deregister JDBC driver {}: {}", d.getClass().getName(), e.toString());
+                }
+            }
+        }
     }
 }

@@ -16,6 +16,8 @@ import io.ipnslink.filter.route.RequestRouter;
 import io.ipnslink.filter.route.Route;
 import io.ipnslink.routing.RoutingV1;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -37,6 +39,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,14 +62,29 @@ import org.slf4j.LoggerFactory;
 public class IpnsLinkFilter implements Filter {
     /** Request attribute marking a request this filter decided to pass on after an async lookup. */
     public static final String PASS_ATTRIBUTE = IpnsLinkFilter.class.getName() + ".pass";
+    /**
+     * Servlet context attribute holding a {@code java.util.function.Supplier<GatewayStatus>} of the
+     * running filter (set in {@link #init}, removed in {@link #destroy}): servlets of the same web
+     * application read the gateway's status through it ({@code io.ipnslink.filter.web.StatusServlet}).
+     */
+    public static final String STATUS_ATTRIBUTE = IpnsLinkFilter.class.getName() + ".status";
+    /**
+     * Servlet context attribute holding the running filter's {@link GatewayConfig} (set in
+     * {@link #init}, removed in {@link #destroy}), for the gateway's own pages.
+     */
+    public static final String CONFIG_ATTRIBUTE = IpnsLinkFilter.class.getName() + ".config";
     /** Longest a request may wait for a name before the container's async timeout. */
     public static final Duration RESOLVE_PHASE_SLACK = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(IpnsLinkFilter.class);
+    /** Request attribute: the request went async and its answer is counted when the async cycle completes. */
+    private static final String COUNTED_ATTRIBUTE = IpnsLinkFilter.class.getName() + ".counted";
 
     private final GatewayOverrides overrides;
     private final AtomicLong requestIds = new AtomicLong();
     private volatile Gateway gateway;
+    private final Supplier<GatewayStatus> statusSupplier = this::status;
+    private ServletContext servletContext;
 
     /** The filter as a container creates it: every default. */
     public IpnsLinkFilter() {
@@ -97,6 +115,19 @@ public class IpnsLinkFilter implements Filter {
             throw new jakarta.servlet.UnavailableException(e.getMessage());
         }
         gateway = Gateway.start(config, overrides, ctx);
+        servletContext = ctx;
+        ctx.setAttribute(CONFIG_ATTRIBUTE, config);
+        ctx.setAttribute(STATUS_ATTRIBUTE, statusSupplier);
+    }
+
+    /**
+     * What the gateway is and has done so far: version, mode, peer id, known sites, open
+     * connections, answers by status class and failures by kind.
+     *
+     * @throws IllegalStateException before {@link #init} and after {@link #destroy}
+     */
+    public GatewayStatus status() {
+        return gateway().status();
     }
 
     /** The configuration in use (after {@link #init}). */
@@ -113,6 +144,16 @@ public class IpnsLinkFilter implements Filter {
     public void destroy() {
         Gateway g = gateway;
         gateway = null;
+        ServletContext ctx = servletContext;
+        servletContext = null;
+        if (ctx != null) {
+            if (ctx.getAttribute(STATUS_ATTRIBUTE) == statusSupplier) {
+                ctx.removeAttribute(STATUS_ATTRIBUTE);
+            }
+            if (g != null && ctx.getAttribute(CONFIG_ATTRIBUTE) == g.config) {
+                ctx.removeAttribute(CONFIG_ATTRIBUTE);
+            }
+        }
         if (g != null) {
             g.close();
         }
@@ -140,16 +181,28 @@ public class IpnsLinkFilter implements Filter {
         }
         if (route instanceof Route.Pass) {
             chain.doFilter(request, response);
-        } else if (route instanceof Route.Redirect r) {
-            GatewayErrors.write(resp, new GatewayErrors.Answer.Redirect(r.status(), r.location()), context(id, pr, null, null));
-        } else if (route instanceof Route.Invalid inv) {
-            GatewayErrors.write(resp, GatewayErrors.invalidRequest(inv.status(), inv.message()), context(id, pr, null, null));
-        } else if (route instanceof Route.RoutingApi api) {
-            g.routingServlet.service(new RoutingRequest(req, api.pathInfo()), resp);
-        } else if (route instanceof Route.RawRecord raw) {
-            rawRecord(g, id, req, resp, pr, raw.name().name());
-        } else if (route instanceof Route.Site site) {
-            site(g, id, req, resp, chain, pr, site);
+            return;
+        }
+        try {
+            if (route instanceof Route.Redirect r) {
+                GatewayErrors.write(resp, new GatewayErrors.Answer.Redirect(r.status(), r.location()),
+                        context(id, pr, null, null));
+            } else if (route instanceof Route.Invalid inv) {
+                g.stats.failed(GatewayStats.INVALID_REQUEST);
+                GatewayErrors.write(resp, GatewayErrors.invalidRequest(inv.status(), inv.message()),
+                        context(id, pr, null, null));
+            } else if (route instanceof Route.RoutingApi api) {
+                g.routingServlet.service(new RoutingRequest(req, api.pathInfo()), resp);
+            } else if (route instanceof Route.RawRecord raw) {
+                rawRecord(g, id, req, resp, pr, raw.name().name());
+            } else if (route instanceof Route.Site site) {
+                site(g, id, req, resp, chain, pr, site);
+            }
+        } finally {
+            // answered on this thread (async answers are counted by the listener of startAsync)
+            if (req.getAttribute(COUNTED_ATTRIBUTE) == null && req.getAttribute(PASS_ATTRIBUTE) == null) {
+                g.stats.answered(resp.getStatus());
+            }
         }
     }
 
@@ -188,6 +241,7 @@ public class IpnsLinkFilter implements Filter {
         try {
             r = f.join();
         } catch (RuntimeException e) {
+            g.stats.failed(e);
             GatewayErrors.send(resp, e, context(id, pr, null, null));
             return;
         }
@@ -213,7 +267,7 @@ public class IpnsLinkFilter implements Filter {
             Optional<Optional<IpnsName>> cached = g.dnsLink.cached(d.domain());
             if (cached.isPresent()) {
                 if (cached.get().isEmpty()) {
-                    noDnsLink(id, req, resp, chain, pr, site, null);
+                    noDnsLink(g, id, req, resp, chain, pr, site, null);
                     return;
                 }
                 site(g, id, req, resp, chain, pr, site, cached.get().get(), null);
@@ -223,12 +277,12 @@ public class IpnsLinkFilter implements Filter {
             g.dnsLink.resolve(d.domain()).whenComplete((name, error) -> {
                 try {
                     if (name == null || name.isEmpty()) {
-                        noDnsLink(id, req, resp, chain, pr, site, async);
+                        noDnsLink(g, id, req, resp, chain, pr, site, async);
                     } else {
                         site(g, id, req, resp, chain, pr, site, name.get(), async);
                     }
                 } catch (IOException | ServletException | RuntimeException e) {
-                    fail(id, resp, async, e, context(id, pr, null, null));
+                    fail(g.stats, id, resp, async, e, context(id, pr, null, null));
                 }
             });
             return;
@@ -236,7 +290,7 @@ public class IpnsLinkFilter implements Filter {
         site(g, id, req, resp, chain, pr, site, ((NameRef.Key) site.name()).name(), null);
     }
 
-    private void noDnsLink(String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
+    private void noDnsLink(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
             PublicRequest pr, Route.Site site, AsyncContext async) throws IOException, ServletException {
         if (site.dnsLinkHost()) {
             pass(req, resp, chain, async);
@@ -245,9 +299,10 @@ public class IpnsLinkFilter implements Filter {
         ResolveException e = new ResolveException(ResolveException.Kind.NO_DNSLINK, null,
                 "no DNSLink record naming an IPNS key at _dnslink." + site.name().text(), null);
         if (async == null) {
+            g.stats.failed(e);
             GatewayErrors.send(resp, e, context(id, pr, null, null));
         } else {
-            fail(id, resp, async, e, context(id, pr, null, null));
+            fail(g.stats, id, resp, async, e, context(id, pr, null, null));
         }
     }
 
@@ -265,7 +320,7 @@ public class IpnsLinkFilter implements Filter {
                 try {
                     redirectMode(g, req, resp, chain, pr, site, f, a);
                 } catch (IOException | ServletException | RuntimeException ex) {
-                    fail(id, resp, a, ex, context(id, pr, null, null));
+                    fail(g.stats, id, resp, a, ex, context(id, pr, null, null));
                 }
             });
             return;
@@ -275,7 +330,7 @@ public class IpnsLinkFilter implements Filter {
         f.copy().orTimeout(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((resolved, error) -> {
             if (error != null) {
-                fail(id, resp, a, error, context(id, pr, null, site));
+                fail(g.stats, id, resp, a, error, context(id, pr, null, site));
                 return;
             }
             forward(g, id, resp, a, pr, site, resolved);
@@ -293,11 +348,11 @@ public class IpnsLinkFilter implements Filter {
                             "the record of " + name + " has an invalid IPNS-Link manifest: " + resolved.manifestError())
                     : new SiteException(SiteException.Kind.NO_MANIFEST, name, "the record of " + name
                             + " carries no IPNS-Link manifest (it points to " + resolved.record().valuePath() + ")");
-            fail(id, resp, async, e, ctx);
+            fail(g.stats, id, resp, async, e, ctx);
             return;
         }
         if (manifest.offline()) {
-            fail(id, resp, async, new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline"), ctx);
+            fail(g.stats, id, resp, async, new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline"), ctx);
             return;
         }
         ProxyTarget target = new ProxyTarget(name, manifest, site.pathAndQuery(), site.publicBasePath(), pr.scheme(),
@@ -310,7 +365,7 @@ public class IpnsLinkFilter implements Filter {
         }
         done.whenComplete((v, error) -> {
             if (error != null) {
-                fail(id, resp, async, error, ctx);
+                fail(g.stats, id, resp, async, error, ctx);
             }
         });
     }
@@ -360,11 +415,36 @@ public class IpnsLinkFilter implements Filter {
         AsyncContext async = req.startAsync(req, resp);
         async.setTimeout(g.config.mode() == GatewayConfig.Mode.GATEWAY ? 0
                 : g.config.resolveTimeout().plus(g.config.dnsTimeout()).plus(RESOLVE_PHASE_SLACK).toMillis());
+        req.setAttribute(COUNTED_ATTRIBUTE, Boolean.TRUE);
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                if (req.getAttribute(PASS_ATTRIBUTE) == null) {
+                    g.stats.answered(resp.getStatus());
+                }
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                g.stats.failed(GatewayStats.RESOLVE_TIMEOUT);
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                // counted in onComplete with the status the container sends
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // a later async cycle belongs to whoever started it
+            }
+        });
         return async;
     }
 
-    private static void fail(String id, HttpServletResponse resp, AsyncContext async, Throwable error,
-            GatewayErrors.Context ctx) {
+    private static void fail(GatewayStats stats, String id, HttpServletResponse resp, AsyncContext async,
+            Throwable error, GatewayErrors.Context ctx) {
+        stats.failed(error);
         try {
             GatewayErrors.Answer a = GatewayErrors.answer(error, ctx);
             if (a instanceof GatewayErrors.Answer.Nothing) {

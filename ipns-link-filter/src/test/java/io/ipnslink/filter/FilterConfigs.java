@@ -16,6 +16,7 @@ final class FilterConfigs {
                 new Class<?>[] {ServletContext.class}, (p, m, args) -> switch (m.getName()) {
                     case "getInitParameter" -> contextParams.get((String) args[0]);
                     case "getAttribute" -> null;
+                    case "setAttribute", "removeAttribute" -> null; // the filter publishes its status there
                     case "getContextPath" -> "";
                     case "log" -> null;
                     default -> throw new UnsupportedOperationException(m.getName());

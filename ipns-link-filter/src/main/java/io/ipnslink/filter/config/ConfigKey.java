@@ -55,7 +55,11 @@ public enum ConfigKey {
             "Comma-separated DNS servers (`host` or `host:port`) for DNSLink. Empty: the system's resolvers"),
     NEGATIVE_CACHE_TTL("negative-cache-ttl", "10s", "How long \"no record for this name\" is remembered"),
     MAX_CACHE_TTL("max-cache-ttl", "1h", "Upper bound on caching a record (also bounded by its TTL and EOL)"),
-    CACHE_SIZE("cache-size", "10000", "Most names (and DNSLink hosts) kept in the resolution caches");
+    CACHE_SIZE("cache-size", "10000", "Most names (and DNSLink hosts) kept in the resolution caches"),
+    STATUS("status", "local",
+            "Who may read the gateway's status page (`StatusServlet`, `/status` in the WAR): `off` (nobody),"
+                    + " `local` (loopback clients only; behind a reverse proxy list it in `trusted-proxies`),"
+                    + " `public` (everyone). Refused requests get 404");
 
     private final String key;
     private final String defaultText;

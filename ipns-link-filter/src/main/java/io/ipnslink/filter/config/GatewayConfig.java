@@ -43,7 +43,8 @@ public record GatewayConfig(
         List<String> dnsServers,
         Duration negativeCacheTtl,
         Duration maxCacheTtl,
-        int cacheSize) {
+        int cacheSize,
+        StatusAccess status) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -58,6 +59,16 @@ public record GatewayConfig(
         REDIRECT
     }
 
+    /** Who may read the status page ({@link ConfigKey#STATUS}). */
+    public enum StatusAccess {
+        /** Nobody: the status page answers 404. */
+        OFF,
+        /** Only clients on a loopback address (after {@code trusted-proxies}). */
+        LOCAL,
+        /** Everyone. */
+        PUBLIC
+    }
+
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,15})(|B|KiB|MiB|GiB)");
     private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -70,6 +81,7 @@ public record GatewayConfig(
         dnsServers = List.copyOf(dnsServers);
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(status, "status");
     }
 
     /**
@@ -121,6 +133,12 @@ public record GatewayConfig(
         Duration negativeTtl = r.parse(ConfigKey.NEGATIVE_CACHE_TTL, GatewayConfig::duration);
         Duration maxCacheTtl = r.parse(ConfigKey.MAX_CACHE_TTL, GatewayConfig::duration);
         int cacheSize = r.parse(ConfigKey.CACHE_SIZE, v -> positiveInt(v, 10_000_000));
+        StatusAccess status = r.parse(ConfigKey.STATUS, v -> switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "off" -> StatusAccess.OFF;
+            case "local" -> StatusAccess.LOCAL;
+            case "public" -> StatusAccess.PUBLIC;
+            default -> throw new IllegalArgumentException("must be off, local or public");
+        });
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -128,7 +146,7 @@ public record GatewayConfig(
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, maxBody, maxStreams,
                 allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
-                maxCacheTtl, cacheSize);
+                maxCacheTtl, cacheSize, status);
     }
 
     /** Whether {@code clientAddress} is a trusted reverse proxy. */
@@ -152,7 +170,7 @@ public record GatewayConfig(
                 + ", max-request-body=" + maxRequestBody + ", max-streams-per-origin=" + maxStreamsPerOrigin
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="
                 + redirectGateway.map(URI::toString).orElse("-") + ", routing-endpoint-enabled="
-                + routingEndpointEnabled + ", dnslink=" + dnslink;
+                + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT);
     }
 
     // ---- value parsers; each throws IllegalArgumentException with what is expected

@@ -1,12 +1,9 @@
 package io.ipnslink.samples.gateway;
 
 import io.ipnslink.filter.IpnsLinkFilter;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
+import io.ipnslink.filter.web.LandingServlet;
+import io.ipnslink.filter.web.StatusServlet;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,10 +15,15 @@ import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 /**
- * The gateway filter in an embedded Tomcat, for people without a container: the filter on
- * {@code /*} (async, REQUEST and ASYNC dispatch) in front of a small landing page.
+ * The gateway filter in an embedded Tomcat, for people without a container, laid out like the
+ * WAR ({@code ipns-link-war}): the filter on {@code /*} (async, REQUEST and ASYNC dispatch), the
+ * landing page ({@link LandingServlet}) at the root and the status page ({@link StatusServlet}) at
+ * {@value #STATUS_PATH}.
  */
 public final class EmbeddedGateway implements AutoCloseable {
+    /** Where the status page is. */
+    public static final String STATUS_PATH = "/status";
+
     private final Tomcat tomcat;
 
     private EmbeddedGateway(Tomcat tomcat) {
@@ -41,8 +43,12 @@ public final class EmbeddedGateway implements AutoCloseable {
         tomcat.getConnector().setProperty("address", address);
         tomcat.getConnector().setThrowOnFailure(true);
         Context ctx = tomcat.addContext("", null);
+        // laid out as the WAR's web.xml: landing page at the root (and default servlet), status at /status
         Tomcat.addServlet(ctx, "landing", new LandingServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("", "landing");
         ctx.addServletMappingDecoded("/", "landing");
+        Tomcat.addServlet(ctx, "status", new StatusServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded(STATUS_PATH, "status");
         FilterDef def = new FilterDef();
         def.setFilterName("ipns-link");
         def.setFilter(new IpnsLinkFilter());
@@ -81,41 +87,6 @@ public final class EmbeddedGateway implements AutoCloseable {
             tomcat.destroy();
         } catch (LifecycleException e) {
             // stopping anyway
-        }
-    }
-
-    /** What this gateway is, and a form to open a name. */
-    static final class LandingServlet extends HttpServlet {
-        private static final String PAGE = """
-                <!doctype html><html lang="en"><head><meta charset="utf-8">
-                <meta name="viewport" content="width=device-width,initial-scale=1">
-                <title>IPNS-Link gateway</title><style>
-                body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
-                main{max-width:40rem;margin:12vh auto;padding:2rem;background:#fff;border-radius:12px;
-                box-shadow:0 2px 12px rgba(0,0,0,.06)}h1{margin-top:0;font-size:1.6rem}
-                form{display:flex;gap:.5rem}input{flex:1;padding:.6rem;border:1px solid #c9ced8;border-radius:8px;
-                font:inherit}button{padding:.6rem 1rem;border:0;border-radius:8px;background:#2f6fde;color:#fff;font:inherit}
-                small{color:#667}</style></head><body><main>
-                <h1>IPNS-Link gateway</h1>
-                <p>This gateway opens web sites addressed by an IPNS name: it finds the site's signed record,
-                connects to the site's own machine over libp2p and relays the page to you.</p>
-                <form action="/ipns/" method="get" onsubmit="location='/ipns/'+encodeURIComponent(this.n.value.trim())+'/';return false">
-                <input name="n" placeholder="k51qzi5uqu5d..." aria-label="IPNS name" required>
-                <button>Open</button></form>
-                <p><small>Paths: <code>/ipns/{name}/</code> or <code>{name}.ipns.{this host}</code>.</small></p>
-                </main></body></html>
-                """;
-
-        @Override
-        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            if (!"/".equals(req.getRequestURI())) {
-                resp.sendError(404, "Not found");
-                return;
-            }
-            byte[] body = PAGE.getBytes(StandardCharsets.UTF_8);
-            resp.setContentType("text/html;charset=utf-8");
-            resp.setContentLength(body.length);
-            resp.getOutputStream().write(body);
         }
     }
 }

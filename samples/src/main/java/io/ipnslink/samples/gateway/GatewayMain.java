@@ -68,7 +68,10 @@ public final class GatewayMain {
             System.exit(1);
             return;
         }
-        System.out.println("IPNS-Link gateway on http://" + address + ":" + gw.port() + "/  (data: " + data + ")");
+        String url = "http://" + (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + gw.port();
+        System.out.println("IPNS-Link gateway on " + url + "/  (data: " + data + ")");
+        System.out.println("status page: " + url + EmbeddedGateway.STATUS_PATH
+                + "  (loopback clients only; --set status=public|off)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gw.close();

@@ -1,0 +1,121 @@
+package io.ipnslink.filter.web;
+
+import io.ipnslink.filter.GatewayStatus;
+import io.ipnslink.filter.IpnsLinkFilter;
+import io.ipnslink.filter.config.Cidr;
+import io.ipnslink.filter.config.GatewayConfig;
+import io.ipnslink.filter.pages.Page;
+import io.ipnslink.filter.pages.Pages;
+import io.ipnslink.filter.route.PublicRequest;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** What the gateway's own pages share: the running filter's config and status, access, writing. */
+final class GatewayWeb {
+    private GatewayWeb() {}
+
+    /** The running filter's configuration, if a filter runs in this web app. */
+    static Optional<GatewayConfig> config(ServletContext ctx) {
+        return ctx.getAttribute(IpnsLinkFilter.CONFIG_ATTRIBUTE) instanceof GatewayConfig c ? Optional.of(c)
+                : Optional.empty();
+    }
+
+    /** The running filter's status supplier, if a filter runs in this web app. */
+    @SuppressWarnings("unchecked")
+    static Optional<Supplier<GatewayStatus>> status(ServletContext ctx) {
+        return ctx.getAttribute(IpnsLinkFilter.STATUS_ATTRIBUTE) instanceof Supplier<?> s
+                ? Optional.of((Supplier<GatewayStatus>) s) : Optional.empty();
+    }
+
+    /** The client's address as the gateway sees it ({@code X-Forwarded-For} from trusted proxies only). */
+    static String clientAddress(HttpServletRequest req, GatewayConfig config) {
+        return config == null ? req.getRemoteAddr() : PublicRequest.from(req, config).clientAddress();
+    }
+
+    /** Whether the status page is open to this request under {@code status}. */
+    static boolean statusAllowed(HttpServletRequest req, GatewayConfig config) {
+        GatewayConfig.StatusAccess access = config == null ? GatewayConfig.StatusAccess.LOCAL : config.status();
+        return switch (access) {
+            case OFF -> false;
+            case PUBLIC -> true;
+            case LOCAL -> isLoopback(clientAddress(req, config));
+        };
+    }
+
+    /** Loopback IP literal ({@code 127.0.0.0/8}, {@code ::1}, IPv4-mapped loopback); never a DNS lookup. */
+    static boolean isLoopback(String address) {
+        if (address == null) {
+            return false;
+        }
+        Optional<byte[]> ip = Cidr.literal(address.trim());
+        if (ip.isEmpty()) {
+            return false;
+        }
+        byte[] b = ip.get();
+        if (b.length == 4) {
+            return b[0] == 127;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        if (b[10] == (byte) 0xff && b[11] == (byte) 0xff) {
+            return b[12] == 127;
+        }
+        for (int i = 10; i < 15; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return b[15] == 1;
+    }
+
+    /**
+     * The context-relative path the first servlet of class {@code type} is mapped at (a pattern
+     * {@code /x/*} gives {@code /x}), or null.
+     */
+    static String mappingOf(ServletContext ctx, Class<?> type) {
+        try {
+            for (Map.Entry<String, ? extends ServletRegistration> e : ctx.getServletRegistrations().entrySet()) {
+                if (!type.getName().equals(e.getValue().getClassName())) {
+                    continue;
+                }
+                for (String m : e.getValue().getMappings()) {
+                    String p = m.endsWith("/*") ? m.substring(0, m.length() - 2) : m;
+                    if (p.startsWith("/") && p.indexOf('*') < 0) {
+                        return p;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // some containers refuse registrations lookups in some states: no link then
+        }
+        return null;
+    }
+
+    /** A 404 answer in the gateway's style, for anything these servlets do not serve. */
+    static void notFound(HttpServletResponse resp, HttpServletRequest req) throws IOException {
+        Pages.write(resp, new Page(404, "Page not found", "There is nothing at this address of the gateway."),
+                req.getHeader("Accept"), null);
+    }
+
+    /** Writes a complete HTML answer. */
+    static void html(HttpServletResponse resp, int status, String document) throws IOException {
+        byte[] body = document.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType("text/html;charset=utf-8");
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+        resp.setHeader("Referrer-Policy", "no-referrer");
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+}

@@ -1,0 +1,79 @@
+package io.ipnslink.filter.web;
+
+import io.ipnslink.filter.IpnsLinkFilter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+
+/**
+ * The gateway as the WAR lays it out, in embedded Tomcat on loopback: the filter on {@code /*}
+ * (async, REQUEST and ASYNC), {@link LandingServlet} at the context root (and as the default
+ * servlet, for 404 pages), {@link StatusServlet} at {@code /status}.
+ */
+final class WebGateway implements AutoCloseable {
+    static {
+        java.util.logging.Logger.getLogger("org.apache").setLevel(java.util.logging.Level.WARNING);
+    }
+
+    final Tomcat tomcat;
+    final IpnsLinkFilter filter;
+    final Context context;
+
+    private WebGateway(Tomcat tomcat, IpnsLinkFilter filter, Context context) {
+        this.tomcat = tomcat;
+        this.filter = filter;
+        this.context = context;
+    }
+
+    static WebGateway start(Path dir, String contextPath, Map<String, String> initParams) throws LifecycleException {
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(dir.resolve("tomcat").toString());
+        tomcat.setHostname("127.0.0.1");
+        tomcat.setPort(0);
+        tomcat.getConnector().setProperty("address", "127.0.0.1");
+        Context ctx = tomcat.addContext(contextPath, null);
+        Tomcat.addServlet(ctx, "landing", new LandingServlet());
+        ctx.addServletMappingDecoded("", "landing");
+        ctx.addServletMappingDecoded("/", "landing"); // every other path: the filter's, else a 404 page
+        Tomcat.addServlet(ctx, "status", new StatusServlet());
+        ctx.addServletMappingDecoded("/status", "status");
+        IpnsLinkFilter filter = new IpnsLinkFilter();
+        FilterDef def = new FilterDef();
+        def.setFilterName("ipns-link");
+        def.setFilter(filter);
+        def.setAsyncSupported("true");
+        Map<String, String> p = new LinkedHashMap<>(initParams);
+        p.putIfAbsent("data-dir", dir.resolve("data").toString());
+        p.forEach(def::addInitParameter);
+        ctx.addFilterDef(def);
+        FilterMap map = new FilterMap();
+        map.setFilterName("ipns-link");
+        map.addURLPattern("/*");
+        map.setDispatcher("REQUEST");
+        map.setDispatcher("ASYNC");
+        ctx.addFilterMap(map);
+        tomcat.start();
+        WebGateway gw = new WebGateway(tomcat, filter, ctx);
+        if (ctx.getState() != LifecycleState.STARTED) {
+            gw.close();
+            throw new IllegalStateException("the web app did not start");
+        }
+        return gw;
+    }
+
+    int port() {
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    @Override
+    public void close() throws LifecycleException {
+        tomcat.stop();
+        tomcat.destroy();
+    }
+}

@@ -1,2 +1,0 @@
-/** ipns-link-war: grows in its own issue. */
-package io.ipnslink.war;
