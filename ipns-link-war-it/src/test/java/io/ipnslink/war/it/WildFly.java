@@ -28,11 +28,14 @@ import org.slf4j.LoggerFactory;
  * its own server base directory, on loopback ports shifted by a free port offset, with one WAR
  * dropped into its deployment scanner's directory.
  *
- * <p>It is started with {@code bin/standalone.sh} and {@code LAUNCH_JBOSS_IN_BACKGROUND}, so the
- * script relays SIGTERM to the server JVM; {@link #close()} sends that, waits, and then kills what
- * is left of the process tree. The server's pid is kept in a file next to the base directory, so
- * that a run whose JVM was killed before {@code close()} leaves nothing behind for long: the next
- * {@link #start} ends it first.
+ * <p>Stopping, also when the test fails or its JVM dies: {@code bin/standalone.sh} runs with
+ * {@code LAUNCH_JBOSS_IN_BACKGROUND}, so it relays SIGTERM to the server JVM, under a small
+ * {@code sh} watchdog ({@link #WATCHDOG}) that sends that SIGTERM as soon as its standard input,
+ * a pipe from this JVM, reaches end of file. {@link #close()} closes the pipe, waits for a graceful
+ * stop and then kills whatever is left of the process tree; when this JVM exits without
+ * {@code close()} (even by SIGKILL) the kernel closes the pipe and the server stops all the same.
+ * A JVM shutdown hook and the server's pid file (the next {@link #start} ends a server it names)
+ * are further fallbacks.
  */
 final class WildFly implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WildFly.class);
@@ -40,6 +43,21 @@ final class WildFly implements AutoCloseable {
     private static final int[] PORTS = {8080, 8443, 9990, 9993, 8009, 4712, 4713};
     static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * {@code sh -c} script: runs its arguments (standalone.sh ...) in the background and sends
+     * them SIGTERM when its standard input ends (or when it gets SIGTERM itself), then waits for
+     * them to finish. Background jobs get /dev/null as stdin, hence the copy on fd 3.
+     */
+    static final String WATCHDOG = String.join("\n",
+            "exec 3<&0",
+            "\"$@\" &",
+            "server=$!",
+            "trap 'kill -TERM $server 2>/dev/null' TERM INT HUP",
+            "{ cat >/dev/null; kill -TERM $server 2>/dev/null; } <&3 &",
+            "exec 3<&-",
+            "wait $server",
+            "wait $server",
+            "");
 
     private final Process process;
     private final Path base;
@@ -73,7 +91,8 @@ final class WildFly implements AutoCloseable {
         Files.copy(war, base.resolve("deployments").resolve(deployName), StandardCopyOption.REPLACE_EXISTING);
 
         int offset = freePortOffset();
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", home.resolve("bin/standalone.sh").toString(),
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG, "wildfly-watchdog",
+                home.resolve("bin/standalone.sh").toString(),
                 "-b", "127.0.0.1", "-bmanagement", "127.0.0.1",
                 "-Djboss.socket.binding.port-offset=" + offset));
         systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
@@ -142,11 +161,15 @@ final class WildFly implements AutoCloseable {
         }
     }
 
-    /** Graceful stop (SIGTERM, relayed by the script to the server), then whatever is left is killed. */
+    /** Graceful stop (SIGTERM, relayed to the server JVM), then whatever is left is killed. */
     @Override
     public void close() throws InterruptedException {
         List<ProcessHandle> tree = treeOf(process.toHandle());
-        process.destroy();
+        try {
+            process.getOutputStream().close(); // the watchdog's cue
+        } catch (IOException e) {
+            process.destroy(); // SIGTERM to the watchdog, relayed the same way
+        }
         if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             LOG.warn("WildFly did not stop within {}, killing it", STOP_TIMEOUT);
         }
@@ -208,11 +231,13 @@ final class WildFly implements AutoCloseable {
     private static int freePortOffset() {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         for (int attempt = 0; attempt < 100; attempt++) {
-            int offset = ThreadLocalRandom.current().nextInt(1_000, 50_000);
+            // all ports end up in 5712..31993: below Linux's ephemeral range (32768+), so no
+            // outgoing connection can take one between this check and WildFly's bind
+            int offset = ThreadLocalRandom.current().nextInt(1_000, 22_000);
             boolean free = true;
             for (int port : PORTS) {
                 try (ServerSocket s = new ServerSocket(port + offset, 1, loopback)) {
-                    s.setReuseAddress(true);
+                    // free now; WildFly binds it a few seconds later
                 } catch (IOException inUse) {
                     free = false;
                     break;
