@@ -19,36 +19,8 @@ public final class RecordStores {
             try {
                 store.close();
             } finally {
-                try {
-                    if (owned != null) {
-                        owned.close();
-                    }
-                } finally {
-                    deregisterWebAppDrivers();
-                }
-            }
-        }
-    }
-
-    /**
-     * Inside a web application (this class not on the system class path), JDBC drivers that the
-     * application's own class loader registered (H2 from WEB-INF/lib) are deregistered, so an
-     * undeploy leaves no driver pinning the class loader (containers warn about it otherwise).
-     */
-    static void deregisterWebAppDrivers() {
-        ClassLoader mine = RecordStores.class.getClassLoader();
-        if (mine == null || mine == ClassLoader.getSystemClassLoader()) {
-            return;
-        }
-        java.util.Enumeration<java.sql.Driver> drivers = java.sql.DriverManager.getDrivers();
-        while (drivers.hasMoreElements()) {
-            java.sql.Driver d = drivers.nextElement();
-            if (d.getClass().getClassLoader() == mine) {
-                try {
-                    java.sql.DriverManager.deregisterDriver(d);
-                } catch (java.sql.SQLException | SecurityException e) {
-                    org.slf4j.LoggerFactory.getLogger(RecordStores.class)
-                            .debug("could not deregister JDBC driver {}: {}", d.getClass().getName(), e.toString());
+                if (owned != null) {
+                    owned.close();
                 }
             }
         }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *       <td>307 to the manifest's onfail target, else 504 "coming soon" with Retry-After</td></tr>
  *   <tr><td>ORIGIN_TIMEOUT</td><td>504</td></tr>
  *   <tr><td>REQUEST_TOO_LARGE</td><td>413, Connection: close</td></tr>
- *   <tr><td>ADDRESS_NOT_ALLOWED, STREAM_RESET, BAD_RESPONSE</td><td>502</td></tr>
+ *   <tr><td>ADDRESS_NOT_ALLOWED, STREAM_RESET, BAD_RESPONSE, ORIGIN_FAILED</td><td>502</td></tr>
  *   <tr><td>CLIENT_GONE, or any failure after the response was committed</td><td>nothing more</td></tr>
  *   <tr><td>{@code TimeoutException} (resolution took too long)</td><td>504</td></tr>
  *   <tr><td>anything else</td><td>500 (details only in the log)</td></tr>
@@ -98,6 +98,8 @@ public final class GatewayErrors {
                         "The site's manifest names only addresses this gateway does not dial.");
                 case STREAM_RESET -> page(502, "Connection to the site failed", "The site reset the connection.");
                 case BAD_RESPONSE -> page(502, "Bad response", "The site sent a response that is not valid HTTP.");
+                case ORIGIN_FAILED -> page(502, "The site's server failed",
+                        "The site's own web server failed to answer this request. Please try again later.");
                 case CLIENT_GONE -> new Answer.Nothing();
             };
         }

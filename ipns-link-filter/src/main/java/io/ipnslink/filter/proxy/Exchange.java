@@ -352,8 +352,13 @@ final class Exchange {
             fail(ProxyException.Kind.ORIGIN_UNREACHABLE, "the exposer cannot reach the site's origin server", null);
             return;
         }
-        if ("origin-timeout".equals(exposerError)) {
+        if ("origin-timeout".equals(exposerError) || "idle".equals(exposerError)) {
             fail(ProxyException.Kind.ORIGIN_TIMEOUT, "the site's origin server did not answer in time", null);
+            return;
+        }
+        if (exposerError != null && head.status().code() >= 500) {
+            // the exposer's own plain-text answer (it may name internal addresses): the gateway's page instead
+            fail(ProxyException.Kind.ORIGIN_FAILED, "the exposer reports: " + exposerError, null);
             return;
         }
         synchronized (this) {

@@ -17,7 +17,8 @@ public final class HeaderRules {
     /**
      * Header on answers an exposer makes itself instead of the origin; its value names the failure
      * ({@code origin-unreachable}, {@code origin-timeout}, ...). The first two are shown like an
-     * offline site (onfail redirect or "coming soon") and a timeout; the others pass through.
+     * offline site (onfail redirect or "coming soon") and a timeout; other 5xx ones as the gateway's
+     * 502 page (the exposer's text may name internal addresses); 4xx ones (bad request) pass through.
      */
     public static final String EXPOSER_ERROR = "IpnsLink-Error";
 

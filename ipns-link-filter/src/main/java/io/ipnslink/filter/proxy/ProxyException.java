@@ -16,6 +16,11 @@ public final class ProxyException extends Exception {
         STREAM_RESET,
         /** The exposer answered something that is not a usable HTTP/1.1 response. */
         BAD_RESPONSE,
+        /**
+         * The exposer is up but the site's web server failed: closed the connection, broke off,
+         * answered something that is not HTTP ({@code IpnsLink-Error} other than unreachable/timeout).
+         */
+        ORIGIN_FAILED,
         /** The visitor's request body is above the configured limit. */
         REQUEST_TOO_LARGE,
         /** Every manifest address is in a range this gateway may not dial. */

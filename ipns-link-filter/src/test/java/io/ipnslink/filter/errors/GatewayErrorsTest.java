@@ -34,6 +34,7 @@ class GatewayErrorsTest {
         "ADDRESS_NOT_ALLOWED, 502",
         "STREAM_RESET, 502",
         "BAD_RESPONSE, 502",
+        "ORIGIN_FAILED, 502",
         "ORIGIN_UNREACHABLE, 504",
     })
     void proxyFailuresMapToOneStatusEach(ProxyException.Kind kind, int status) {
