@@ -78,6 +78,9 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     private boolean readCompletePending;
     private ScheduledFuture<?> ackTimeout;
 
+    /** The connection was not writable when this stream was made (applied at registration). */
+    private final boolean startUnwritable;
+
     YamuxStreamChannel(YamuxMuxer muxer, Channel parent, int id, boolean outbound, int initialWindow,
                        boolean parentWritable) {
         super(parent);
@@ -90,7 +93,13 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
         this.lastWindowUpdateNanos = System.nanoTime();
         this.config = new StreamConfig(this);
         config.setAllocator(parent.config().getAllocator());
-        if (!parentWritable) {
+        this.startUnwritable = !parentWritable;
+    }
+
+    @Override
+    protected void doRegister() {
+        // applied once registered: changing writability fires an event, which needs the event loop
+        if (startUnwritable) {
             unsafe().outboundBuffer().setUserDefinedWritability(PARENT_WRITABILITY_INDEX, false);
         }
     }

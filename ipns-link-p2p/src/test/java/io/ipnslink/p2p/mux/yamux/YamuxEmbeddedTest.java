@@ -306,6 +306,33 @@ class YamuxEmbeddedTest {
     }
 
     @Test
+    void streamsOpenedAndAcceptedWhileTheConnectionIsNotWritableStartUnwritableAndWork() {
+        Capture server = new Capture();
+        try (EmbeddedPair pair = new EmbeddedPair(CONFIG, new Echo(), server.init(true))) {
+            pair.dialer.unsafe().outboundBuffer().setUserDefinedWritability(5, false);
+            pair.listener.unsafe().outboundBuffer().setUserDefinedWritability(5, false);
+            pair.dialer.runPendingTasks();
+            pair.listener.runPendingTasks();
+            Future<Channel> f = pair.dialerMuxer.openStream(new Recorder());
+            pair.pump();
+            assertTrue(f.isSuccess(), () -> "open while unwritable failed: " + f.cause());
+            Channel out = f.getNow();
+            assertFalse(out.isWritable(), "a stream opened on an unwritable connection starts unwritable");
+            Recorder srv = server.last();
+            assertNotNull(srv, "the listener accepted the stream while its connection was not writable");
+            assertFalse(srv.channel().isWritable(), "an accepted stream starts unwritable too");
+            assertTrue(pair.dialer.isOpen() && pair.listener.isOpen(), "the connection survived");
+            pair.dialer.unsafe().outboundBuffer().setUserDefinedWritability(5, true);
+            pair.listener.unsafe().outboundBuffer().setUserDefinedWritability(5, true);
+            pair.pump();
+            assertTrue(out.isWritable() && srv.channel().isWritable());
+            out.writeAndFlush(Unpooled.copiedBuffer("late", UTF_8));
+            pair.pump();
+            assertEquals("late", srv.text());
+        }
+    }
+
+    @Test
     void openStreamWaitsWhileTooManyStreamsAreUnacknowledged() {
         YamuxConfig config = CONFIG.toBuilder().maxUnackedOutbound(2).measureRttOnStart(false).build();
         YamuxMuxer muxer = new YamuxMuxer(true, config, new Echo());
