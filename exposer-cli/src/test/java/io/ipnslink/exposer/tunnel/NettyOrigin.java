@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * A Netty origin on loopback for the tunnel tests:
  * <ul>
  *   <li>{@code /ws}: WebSocket (RFC 6455) echo; greets with the text {@code hello <Host header>}
- *       right after the handshake; the text {@code bye} makes it send a close frame (1000, "bye")
+ *       right after the handshake; the message {@code bye} (text or binary) makes it send a close frame (1000, "bye")
  *       and close the connection;</li>
  *   <li>{@code /reset}: a 200 announcing 1 MiB, 256 KiB of it, then a TCP reset;</li>
  *   <li>an upgrade request elsewhere than /ws: {@code 403 no upgrade on <path>} (keep-alive);</li>
@@ -97,9 +97,10 @@ final class NettyOrigin implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame f) {
-            if (f instanceof TextWebSocketFrame t && t.text().equals("bye")) {
+            boolean data = f instanceof TextWebSocketFrame || f instanceof BinaryWebSocketFrame;
+            if (data && f.content().toString(StandardCharsets.UTF_8).equals("bye")) {
                 ctx.writeAndFlush(new CloseWebSocketFrame(1000, "bye")).addListener(ChannelFutureListener.CLOSE);
-            } else if (f instanceof TextWebSocketFrame || f instanceof BinaryWebSocketFrame) {
+            } else if (data) {
                 ctx.writeAndFlush(f.retain());
             }
         }
