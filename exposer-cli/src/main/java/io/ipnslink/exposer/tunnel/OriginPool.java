@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Keep-alive connections to one origin: an idle connection is reused, else a new one is opened.
  * At most {@code maxIdle} idle connections are kept, so sustained load reuses sockets instead of
  * exhausting ports. Each connection carries an {@link HttpClientCodec}; the exchange using it adds
- * its own handler while it holds the connection.
+ * its own handler while it holds the connection. Upgrade requests get a fresh connection
+ * ({@link #connectFresh}) that is closed when the exchange ends.
  */
 final class OriginPool {
     static final int MAX_INITIAL_LINE = 8 * 1024;
@@ -25,6 +26,7 @@ final class OriginPool {
     static final int MAX_CHUNK = 64 * 1024;
 
     private final Bootstrap bootstrap;
+    private final Bootstrap upgradeBootstrap;
     private final int maxIdle;
     private final ConcurrentLinkedDeque<Channel> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger opened = new AtomicInteger();
@@ -42,6 +44,23 @@ final class OriginPool {
                         ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
                     }
                 });
+        // Upgraded connections carry raw bytes after the 101 and propagate half-closes both ways.
+        this.upgradeBootstrap = bootstrap.clone().option(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    }
+
+    /**
+     * A new connection that is never pooled, for a protocol upgrade (WebSocket): the same codec, but
+     * the origin's FIN arrives as a {@code ChannelInputShutdownEvent} instead of closing the channel.
+     */
+    Future<Channel> connectFresh(Promise<Channel> promise) {
+        upgradeBootstrap.connect().addListener(f -> {
+            if (f.isSuccess()) {
+                promise.trySuccess(((io.netty.channel.ChannelFuture) f).channel());
+            } else {
+                promise.tryFailure(f.cause());
+            }
+        });
+        return promise;
     }
 
     /** A connected channel: an idle one when there is one, else a new connection. */

@@ -1,10 +1,14 @@
 package io.ipnslink.exposer.tunnel;
 
 import io.ipnslink.p2p.Stream;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -17,8 +21,10 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -38,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * Everything runs on the stream's event loop (the origin-side handler is added with that loop as
  * its executor), so there is no shared state between threads. Backpressure: both channels read
  * only on demand; the next chunk is requested when the other side is writable.
+ *
+ * <p>An upgrade request ({@code Connection: Upgrade} with an {@code Upgrade} header, e.g. WebSocket)
+ * goes to the origin over a fresh connection that is never pooled. When the origin answers
+ * {@code 101}, the answer is relayed, the HTTP codecs leave both pipelines and the two channels are
+ * piped byte for byte: same on-demand reads, a half-close (FIN) of one side is passed on to the
+ * other, a reset or close of one side closes the other, the idle timeout still applies. Any other
+ * answer is relayed as a normal response and both connections are closed.
  */
 final class StreamExchange extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(StreamExchange.class);
@@ -70,6 +83,17 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private boolean done;
     private ScheduledFuture<?> firstByteTimer;
 
+    /** The request asks for a protocol upgrade: fresh origin connection, never pooled. */
+    private boolean upgrade;
+    /** The origin accepted the upgrade (101 relayed): both channels carry raw bytes. */
+    private boolean upgraded;
+    /** Raw bytes the gateway sent after the upgrade request, held until the origin's 101. */
+    private final ArrayDeque<ByteBuf> rawEarly = new ArrayDeque<>();
+    /** The gateway half-closed the stream (yamux FIN). */
+    private boolean streamInputDone;
+    /** The origin half-closed its connection (TCP FIN) after the upgrade. */
+    private boolean originInputDone;
+
     StreamExchange(Stream stream, SiteConfig site, OriginPool pool, TunnelConfig config, TunnelStats.Site stats) {
         this.stream = stream;
         this.site = site;
@@ -89,7 +113,15 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (done || !(msg instanceof HttpObject)) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf raw) {
+            onRawFromStream(raw);
+            return;
+        }
+        if (!(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -105,19 +137,47 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 answer(HttpResponseStatus.BAD_REQUEST, "bad-request", "bad request: " + req.decoderResult().cause().getMessage());
                 return;
             }
-            if (req.headers().contains(HttpHeaderNames.UPGRADE)) {
-                ReferenceCountUtil.release(msg);
-                answer(HttpResponseStatus.NOT_IMPLEMENTED, "upgrade-unsupported", "protocol upgrades (WebSocket) are not tunnelled yet");
-                return;
-            }
+            upgrade = isUpgradeRequest(req);
             early.add(originRequest(req));
             if (msg instanceof HttpContent c) {
                 onRequestContent(c);
             }
-            pool.acquire(ctx.executor().newPromise()).addListener(this::onOrigin);
+            if (upgrade) {
+                pool.connectFresh(ctx.executor().newPromise()).addListener(this::onOrigin);
+            } else {
+                pool.acquire(ctx.executor().newPromise()).addListener(this::onOrigin);
+            }
+            return;
+        }
+        if (upgrade && requestDone) {
+            ReferenceCountUtil.release(msg); // the decoder's end marker after it was taken out
             return;
         }
         onRequestContent((HttpContent) msg);
+    }
+
+    /** Connection: Upgrade (a token of the Connection header) together with an Upgrade header. */
+    static boolean isUpgradeRequest(HttpRequest req) {
+        String to = req.headers().get(HttpHeaderNames.UPGRADE);
+        return to != null && !to.isBlank()
+                && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    }
+
+    /** Bytes after an upgrade request: held until the 101, then piped to the origin. */
+    private void onRawFromStream(ByteBuf raw) {
+        if (!upgrade || !requestDone) {
+            raw.release(); // no raw bytes outside an upgrade
+            return;
+        }
+        if (!upgraded || origin == null) {
+            rawEarly.add(raw);
+            return;
+        }
+        stats.bytesIn(raw.readableBytes());
+        origin.writeAndFlush(raw);
+        if (origin.isWritable()) {
+            ctx.channel().read();
+        }
     }
 
     private void onRequestContent(HttpContent c) {
@@ -131,6 +191,14 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
         if (last) {
             requestDone = true;
+            if (upgrade) {
+                // From here on the gateway may send the new protocol's bytes (before the 101 even):
+                // stop parsing them as HTTP. What the decoder still holds comes back as raw ByteBufs.
+                HttpServerCodec codec = ctx.pipeline().get(HttpServerCodec.class);
+                if (codec != null) {
+                    codec.removeInboundHandler();
+                }
+            }
             if (origin != null) {
                 startFirstByteTimer();
                 origin.read();
@@ -148,6 +216,10 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
         if (HttpUtil.isTransferEncodingChunked(req)) {
             HttpUtil.setTransferEncodingChunked(out, true);
+        }
+        if (isUpgradeRequest(req)) {
+            out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            out.headers().set(HttpHeaderNames.UPGRADE, req.headers().get(HttpHeaderNames.UPGRADE));
         }
         return out;
     }
@@ -238,17 +310,111 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         if (firstByteTimer != null) {
             firstByteTimer.cancel(false);
         }
-        HttpObject o;
-        while ((o = early.poll()) != null) {
-            ReferenceCountUtil.release(o);
-        }
+        releaseHeld();
         if (origin != null) {
             Channel ch = origin;
             origin = null;
             if (ch.pipeline().get("exchange") != null) {
                 ch.pipeline().remove("exchange");
             }
-            pool.release(ch, originReusable);
+            pool.release(ch, originReusable && !upgrade);
+        }
+        stats.streamClosed();
+    }
+
+    private void releaseHeld() {
+        HttpObject o;
+        while ((o = early.poll()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+        ByteBuf b;
+        while ((b = rawEarly.poll()) != null) {
+            b.release();
+        }
+    }
+
+    /**
+     * Switches to raw piping after the origin's 101: relays the 101, takes the HTTP codecs out of both
+     * pipelines, passes on what arrived early and a half-close that happened meanwhile.
+     */
+    private void switchProtocols(ChannelHandlerContext octx, HttpResponse resp) {
+        responseStarted = true;
+        if (firstByteTimer != null) {
+            firstByteTimer.cancel(false);
+        }
+        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        copyEndToEnd(resp.headers(), out.headers());
+        out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        out.headers().set(HttpHeaderNames.UPGRADE, resp.headers().get(HttpHeaderNames.UPGRADE));
+        String via = resp.headers().get(HttpHeaderNames.VIA);
+        out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
+        ctx.write(out);
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        upgraded = true;
+        stats.upgrade();
+        LOG.debug("[{}] {} upgraded to {}", id, site.name(), resp.headers().get(HttpHeaderNames.UPGRADE));
+        if (ctx.pipeline().get("http") != null) {
+            ctx.pipeline().remove("http");
+        }
+        // Bytes the origin sent right after its 101 come back from the decoder as raw ByteBufs.
+        if (octx.pipeline().get("http") != null) {
+            octx.pipeline().remove("http");
+        }
+        if (done || origin == null) {
+            return;
+        }
+        ByteBuf b;
+        while ((b = rawEarly.poll()) != null) {
+            stats.bytesIn(b.readableBytes());
+            origin.write(b);
+        }
+        origin.flush();
+        if (streamInputDone) {
+            shutdownOriginOutput();
+        } else {
+            ctx.channel().read();
+        }
+        if (!originInputDone) {
+            origin.read();
+        }
+    }
+
+    /** The gateway sent FIN: the origin gets FIN once what it was sent before is out. */
+    private void shutdownOriginOutput() {
+        Channel o = origin;
+        o.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (o instanceof DuplexChannel d && o.isActive()) {
+                d.shutdownOutput();
+            }
+        });
+    }
+
+    /** Both sides sent FIN: the upgraded exchange is over. */
+    private void endUpgradedIfBothDone() {
+        if (streamInputDone && originInputDone) {
+            endUpgraded(false);
+            stream.closeWrite().whenComplete((v, e) -> stream.close());
+        }
+    }
+
+    /**
+     * Ends an upgraded exchange: the origin connection is closed at once ({@code abort}) or once what
+     * was written to it is out. The caller deals with the stream.
+     */
+    private void endUpgraded(boolean abort) {
+        if (done) {
+            return;
+        }
+        done = true;
+        releaseHeld();
+        Channel o = origin;
+        origin = null;
+        if (o != null) {
+            if (abort) {
+                o.close();
+            } else {
+                o.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
         }
         stats.streamClosed();
     }
@@ -265,7 +431,21 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
             stats.error("idle");
+            if (upgraded) {
+                LOG.debug("[{}] upgraded stream idle for {} ms: reset", id, config.idleTimeout().toMillis());
+                endUpgraded(true);
+                stream.reset();
+                return;
+            }
             answer(HttpResponseStatus.GATEWAY_TIMEOUT, "idle", "no data for " + config.idleTimeout().toMillis() + " ms");
+            return;
+        }
+        if (evt instanceof ChannelInputShutdownEvent && upgrade && requestDone) {
+            streamInputDone = true;
+            if (upgraded && !done) {
+                shutdownOriginOutput();
+                endUpgradedIfBothDone();
+            }
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -274,7 +454,11 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!done) {
-            finish(false); // the gateway went away: the origin connection is not reusable
+            if (upgraded) {
+                endUpgraded(!streamInputDone); // closed after its FIN: let the origin get what is pending
+            } else {
+                finish(false); // the gateway went away: the origin connection is not reusable
+            }
         }
     }
 
@@ -282,7 +466,11 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("[{}] stream failed: {}", id, cause.toString());
         if (!done) {
-            finish(false);
+            if (upgraded) {
+                endUpgraded(true);
+            } else {
+                finish(false);
+            }
         }
         ctx.close();
     }
@@ -291,7 +479,24 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private final class FromOrigin extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext octx, Object msg) {
-            if (done || !(msg instanceof HttpObject)) {
+            if (done) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (upgraded) {
+                ByteBuf raw = msg instanceof ByteBuf b ? b : msg instanceof HttpContent c ? c.content() : null;
+                if (raw == null || !raw.isReadable()) {
+                    ReferenceCountUtil.release(msg); // e.g. the decoder's empty end marker after the 101
+                    return;
+                }
+                stats.bytesOut(raw.readableBytes());
+                ctx.writeAndFlush(raw);
+                if (ctx.channel().isWritable()) {
+                    octx.channel().read();
+                }
+                return;
+            }
+            if (!(msg instanceof HttpObject)) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -302,8 +507,19 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                     answer(HttpResponseStatus.BAD_GATEWAY, "bad-response", "origin answered something that is not HTTP/1.1");
                     return;
                 }
-                if (resp.status().code() == 100) {
+                if (resp.status().code() == 101) {
                     ReferenceCountUtil.release(msg);
+                    if (!upgrade || !resp.headers().contains(HttpHeaderNames.UPGRADE)) {
+                        stats.error("bad-response");
+                        answer(HttpResponseStatus.BAD_GATEWAY, "bad-response",
+                                "origin switched protocols without a matching upgrade request");
+                        return;
+                    }
+                    switchProtocols(octx, resp);
+                    return;
+                }
+                if (resp.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                    ReferenceCountUtil.release(msg); // 100 Continue, 103 Early Hints: the real answer follows
                     octx.channel().read();
                     return;
                 }
@@ -339,15 +555,41 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext octx) throws Exception {
-            if (octx.channel().isWritable() && !requestDone && !done) {
+            if (octx.channel().isWritable() && !done && (!requestDone || upgraded) && !streamInputDone) {
                 ctx.channel().read();
             }
             super.channelWritabilityChanged(octx);
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext octx, Object evt) throws Exception {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                // Only fresh (upgrade) connections allow half-closure. Before the 101, the decoder has
+                // already ended an EOF-delimited body; a FIN without an answer means the origin is gone.
+                if (done) {
+                    return;
+                }
+                if (upgraded) {
+                    originInputDone = true;
+                    stream.closeWrite();
+                    endUpgradedIfBothDone();
+                } else {
+                    octx.close();
+                }
+                return;
+            }
+            super.userEventTriggered(octx, evt);
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext octx) {
             if (!done) {
+                if (upgraded) {
+                    // The origin closed outright: the gateway gets what is pending, then FIN and close.
+                    endUpgraded(false);
+                    stream.closeWrite().whenComplete((v, e) -> stream.close());
+                    return;
+                }
                 stats.error("origin-closed");
                 answer(HttpResponseStatus.BAD_GATEWAY, "origin-closed", "origin closed the connection before answering");
             }
@@ -356,6 +598,13 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         @Override
         public void exceptionCaught(ChannelHandlerContext octx, Throwable cause) {
             if (!done) {
+                if (upgraded) {
+                    LOG.debug("[{}] upgraded origin connection failed: {}", id, cause.toString());
+                    endUpgraded(true);
+                    stream.reset();
+                    octx.close();
+                    return;
+                }
                 stats.error("origin-failed");
                 answer(HttpResponseStatus.BAD_GATEWAY, "origin-failed", "origin connection failed: " + cause.getMessage());
             }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The exposer's tunnel: serves each site's stream protocol ({@code /x/{name}/http}, and
  * {@code /http/1.1} for the default site) by relaying one HTTP/1.1 exchange per stream to the
- * site's origin over pooled keep-alive connections.
+ * site's origin over pooled keep-alive connections. Upgrade requests (WebSocket) use a fresh
+ * connection and, after the origin's 101, carry raw bytes both ways (see {@link StreamExchange}).
  */
 public final class TunnelService implements AutoCloseable {
     /** Protocol of the libp2p HTTP spec; served for the default site. */

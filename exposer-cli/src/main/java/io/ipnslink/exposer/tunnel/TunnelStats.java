@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters per site: requests, errors by kind, active streams, bytes in and out. */
+/** Counters per site: requests, upgrades, errors by kind, active streams, bytes in and out. */
 public final class TunnelStats {
     private final ConcurrentHashMap<String, Site> sites = new ConcurrentHashMap<>();
 
@@ -23,6 +23,7 @@ public final class TunnelStats {
     /** Counters of one site. */
     public static final class Site {
         private final AtomicLong requests = new AtomicLong();
+        private final AtomicLong upgrades = new AtomicLong();
         private final AtomicLong active = new AtomicLong();
         private final AtomicLong bytesIn = new AtomicLong();
         private final AtomicLong bytesOut = new AtomicLong();
@@ -30,6 +31,11 @@ public final class TunnelStats {
 
         void request() {
             requests.incrementAndGet();
+        }
+
+        /** A protocol upgrade (101) relayed: the stream now carries raw bytes. */
+        void upgrade() {
+            upgrades.incrementAndGet();
         }
 
         void streamOpened() {
@@ -56,6 +62,11 @@ public final class TunnelStats {
             return requests.get();
         }
 
+        /** Protocol upgrades (WebSocket and others) the origin accepted with 101. */
+        public long upgrades() {
+            return upgrades.get();
+        }
+
         public long activeStreams() {
             return active.get();
         }
@@ -68,6 +79,7 @@ public final class TunnelStats {
         Map<String, Object> snapshot() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("requests", requests.get());
+            m.put("upgrades", upgrades.get());
             m.put("activeStreams", active.get());
             m.put("bytesIn", bytesIn.get());
             m.put("bytesOut", bytesOut.get());
