@@ -24,6 +24,7 @@ final class OriginPool {
     static final int MAX_INITIAL_LINE = 8 * 1024;
     static final int MAX_HEADER_BYTES = 64 * 1024;
     static final int MAX_CHUNK = 64 * 1024;
+    private static final String IDLE_WATCH = "idle-watch";
 
     private final Bootstrap bootstrap;
     private final Bootstrap upgradeBootstrap;
@@ -68,7 +69,16 @@ final class OriginPool {
         Channel ch;
         while ((ch = idle.pollFirst()) != null) {
             if (ch.isActive()) {
-                return promise.setSuccess(ch);
+                if (ch.pipeline().get(IDLE_WATCH) != null) {
+                    try {
+                        ch.pipeline().remove(IDLE_WATCH);
+                    } catch (java.util.NoSuchElementException e) {
+                        // closed and cleaned up meanwhile
+                    }
+                }
+                if (ch.isActive()) {
+                    return promise.setSuccess(ch);
+                }
             }
         }
         bootstrap.connect().addListener(f -> {
@@ -85,9 +95,35 @@ final class OriginPool {
     /** Gives a connection back after a complete exchange, or closes it when not reusable. */
     void release(Channel ch, boolean reusable) {
         if (reusable && ch.isActive() && idle.size() < maxIdle) {
+            // read while idle: an origin that closes (or restarts) is noticed at once and the
+            // connection leaves the pool, instead of failing the next request that takes it
+            ch.pipeline().addLast(IDLE_WATCH, new IdleWatch());
             idle.addFirst(ch);
+            ch.read();
         } else {
             ch.close();
+        }
+    }
+
+    /** Handler of an idle pooled connection: closes it when the origin closes it or talks out of turn. */
+    private final class IdleWatch extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            idle.remove(ctx.channel());
+            ctx.close(); // nothing was asked: an answer now cannot belong to any exchange
+        }
+
+        @Override
+        public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) {
+            idle.remove(ctx.channel());
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            idle.remove(ctx.channel());
+            ctx.close();
         }
     }
 

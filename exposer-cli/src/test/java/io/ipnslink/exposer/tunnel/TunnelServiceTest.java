@@ -213,6 +213,21 @@ class TunnelServiceTest {
     }
 
     @Test
+    void anOriginThatStopsLeavesNoStalePooledConnection() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, send(Manifest.siteProtocol(name), get("/host")).get().status());
+        }
+        origin.stop(0); // closes the pooled keep-alive connections from the origin's side
+        origin = null;
+        Thread.sleep(300); // the FIN reaches the idle connections
+        Answer down = send(Manifest.siteProtocol(name), get("/host")).get();
+        assertEquals(502, down.status(), down.body());
+        // not "origin-closed" from a dead pooled connection: the gateway shows the site as offline
+        assertEquals("origin-unreachable", down.headers().get(StreamExchange.ERROR_HEADER), down.body());
+        assertEquals(0, tunnel.stats().site(name.toString()).errors("origin-closed"));
+    }
+
+    @Test
     void upgradeHeaderWithoutConnectionUpgradeIsAPlainRequest() throws Exception {
         FullHttpRequest r = get("/host");
         r.headers().set("Upgrade", "websocket"); // not named in Connection: a hop-by-hop header to drop
