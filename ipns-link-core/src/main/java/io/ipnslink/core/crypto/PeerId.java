@@ -19,6 +19,9 @@ public final class PeerId {
 
     private final Multihash multihash;
     private final PubKey inlinedKey;
+    /** The base36 form, computed once: names are printed per request (protocol ids, URLs, logs). */
+    private volatile String base36;
+    private volatile String base58;
 
     private PeerId(Multihash multihash, PubKey inlinedKey) {
         this.multihash = multihash;
@@ -138,11 +141,21 @@ public final class PeerId {
 
     /** {@code k51...}: the CIDv1 in base36 lower case, the canonical IPNS name. */
     public String toBase36() {
-        return toCid().toString(Multibase.Base.BASE36);
+        String s = base36;
+        if (s == null) {
+            s = toCid().toString(Multibase.Base.BASE36);
+            base36 = s;
+        }
+        return s;
     }
 
     public String toBase58() {
-        return multihash.toBase58();
+        String s = base58;
+        if (s == null) {
+            s = multihash.toBase58();
+            base58 = s;
+        }
+        return s;
     }
 
     /** Base58 form, as libp2p prints peer ids. */
