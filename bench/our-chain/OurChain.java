@@ -71,7 +71,8 @@ public final class OurChain {
             PrivKey key = Ed25519PrivKey.generate();
             IpnsName name = IpnsName.of(key.peerId());
             Host host = Host.builder().identity(Ed25519PrivKey.generate())
-                    .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).eventLoopThreads(eventLoopThreads).build().start();
+                    .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).eventLoopThreads(eventLoopThreads)
+                    .yamuxConfig(TunnelService.HOST_YAMUX).build().start();
             TunnelService tunnel = new TunnelService(host, TunnelConfig.defaults());
             tunnel.addSite(new SiteConfig(name, origin, null, true));
             return new Exposer(host, tunnel, key, name);

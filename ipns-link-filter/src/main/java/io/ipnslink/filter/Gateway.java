@@ -98,6 +98,9 @@ final class Gateway implements AutoCloseable {
                 }
                 Host.Timeouts d = Host.Timeouts.defaults();
                 host = Host.builder().identity(identity).listen(config.listen())
+                        // many visitors of one site share one connection: let stream opens queue
+                        .yamuxConfig(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults().toBuilder()
+                                .maxPendingOpens(4096).build())
                         .timeouts(new Host.Timeouts(config.dialTimeout(), config.dialTimeout(), d.negotiation(),
                                 d.identify(), d.dialStagger(), d.close()))
                         .build();

@@ -43,6 +43,16 @@ public interface Connection {
      */
     CompletableFuture<Stream> newStream(List<String> protocolIds, ProtocolHandler initializer);
 
+    /**
+     * Opens a stream for one protocol where this side writes first, without waiting for the
+     * remote's answer to the proposal (multistream-select "lazy", as go-libp2p does): the future
+     * completes as soon as the proposal is written, and what the caller writes next leaves in the
+     * same packet, saving a round trip per stream. When the remote refuses the protocol, the
+     * stream's pipeline gets {@code exceptionCaught(P2pException.NoSuchProtocol)} and the stream
+     * closes.
+     */
+    CompletableFuture<Stream> newStreamPipelined(String protocolId, ProtocolHandler initializer);
+
     /** The latest identify information (including pushes) once the first exchange finished. */
     Optional<IdentifyInfo> identifyInfo();
 

@@ -61,6 +61,10 @@ public interface Host extends AutoCloseable {
     CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, List<String> protocolIds,
             ProtocolHandler initializer);
 
+    /** {@link #connect} then {@link Connection#newStreamPipelined(String, ProtocolHandler)}. */
+    CompletableFuture<Stream> newStreamPipelined(PeerId peer, List<Multiaddr> addresses, String protocolId,
+            ProtocolHandler initializer);
+
     /** The open connection to {@code peer}, if any. */
     Optional<Connection> connection(PeerId peer);
 

@@ -299,6 +299,83 @@ class HostTest {
     }
 
     @Test
+    void pipelinedStreamsSendBeforeTheAnswerAndEchoIntact() throws Exception {
+        Host a = host();
+        Host b = host(EchoHandler.binding());
+        int n = 300;
+        List<CompletableFuture<PayloadExchange.Result>> results = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            PayloadExchange ex = new PayloadExchange(i == 0 ? 4L << 20 : 2048, 500 + i);
+            results.add(ex.result());
+            Stream s = await(a.newStreamPipelined(b.peerId(), b.listenAddresses(), EchoHandler.PROTOCOL_ID,
+                    st -> st.channel().pipeline().addLast(ex)));
+            assertEquals(EchoHandler.PROTOCOL_ID, s.protocol());
+        }
+        for (int i = 0; i < n; i++) {
+            PayloadExchange.Result r = await(results.get(i));
+            long size = i == 0 ? 4L << 20 : 2048;
+            assertEquals(size, r.bytes());
+            assertEquals(PayloadExchange.expectedSha256(size, 500 + i), r.sha256());
+        }
+        assertEquals(1, a.connections().size());
+    }
+
+    @Test
+    void pipelinedStreamWithAutoReadOffGetsTheAnswerItAskedForBeforeTheNegotiationEnded() throws Exception {
+        Host a = host();
+        Host b = host(EchoHandler.binding());
+        for (int i = 0; i < 20; i++) {
+            CompletableFuture<String> echoed = new CompletableFuture<>();
+            StringBuilder got = new StringBuilder();
+            Stream s = await(a.newStreamPipelined(b.peerId(), b.listenAddresses(), EchoHandler.PROTOCOL_ID, st -> {
+                st.channel().config().setAutoRead(false);
+                st.channel().pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                        io.netty.buffer.ByteBuf buf = (io.netty.buffer.ByteBuf) msg;
+                        got.append(buf.toString(java.nio.charset.StandardCharsets.US_ASCII));
+                        buf.release();
+                        if (got.length() >= 5) {
+                            echoed.complete(got.toString());
+                        } else {
+                            ctx.read();
+                        }
+                    }
+                });
+            }));
+            // as a proxy does: write the request and ask for the answer at once, before the
+            // multistream answer has arrived; that read must not be lost to the negotiation
+            s.channel().writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("hello", java.nio.charset.StandardCharsets.US_ASCII));
+            s.channel().read();
+            assertEquals("hello", echoed.get(WAIT_S, TimeUnit.SECONDS), "round " + i);
+            s.close();
+        }
+    }
+
+    @Test
+    void pipelinedStreamToAnUnsupportedProtocolGetsNoSuchProtocolInItsPipeline() throws Exception {
+        Host a = host();
+        Host b = host(EchoHandler.binding());
+        CompletableFuture<Throwable> error = new CompletableFuture<>();
+        Stream s = await(a.newStreamPipelined(b.peerId(), b.listenAddresses(), "/nobody/speaks/this",
+                st -> st.channel().pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                        error.complete(cause);
+                    }
+                })));
+        s.channel().writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
+        assertInstanceOf(P2pException.NoSuchProtocol.class, await(error));
+        eventually("the refused stream closes", () -> !s.channel().isOpen());
+        assertTrue(s.connection().isOpen(), "a refused stream leaves the connection open");
+        // the connection still carries other streams
+        PayloadExchange ex = new PayloadExchange(1024, 7);
+        await(a.newStreamPipelined(b.peerId(), b.listenAddresses(), EchoHandler.PROTOCOL_ID,
+                st -> st.channel().pipeline().addLast(ex)));
+        assertEquals(1024, await(ex.result()).bytes());
+    }
+
+    @Test
     void dialingSomeoneElsesAddressWithOurExpectedPeerIdFailsWithBadPeer() throws Exception {
         Host a = host();
         Host b = host();

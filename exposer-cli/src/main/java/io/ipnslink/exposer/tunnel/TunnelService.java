@@ -23,6 +23,15 @@ import java.util.concurrent.TimeUnit;
 public final class TunnelService implements AutoCloseable {
     /** Protocol of the libp2p HTTP spec; served for the default site. */
     public static final String HTTP_1_1 = "/http/1.1";
+
+    /**
+     * Yamux settings for the exposer's host: a gateway carries all its visitors of a site over one
+     * connection, so up to 4,096 concurrent streams are accepted (2,000 long-polls fit) instead of
+     * the library's 1,024. A stream holds at most one 256 KiB window unread, and only while its
+     * origin is slower than its visitor.
+     */
+    public static final io.ipnslink.p2p.mux.yamux.YamuxConfig HOST_YAMUX = io.ipnslink.p2p.mux.yamux.YamuxConfig
+            .defaults().toBuilder().maxInboundStreams(4096).build();
     static final int MAX_INITIAL_LINE = 8 * 1024;
     static final int MAX_HEADER_BYTES = 64 * 1024;
     static final int MAX_CHUNK = 64 * 1024;

@@ -333,6 +333,11 @@ final class Exchange {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof io.ipnslink.p2p.P2pException.NoSuchProtocol && !headReceived()) {
+                // the stream was opened without waiting for the protocol answer; the peer said no
+                fail(ProxyException.Kind.ORIGIN_UNREACHABLE, "the site's peer does not serve this site", cause);
+                return;
+            }
             fail(ProxyException.Kind.STREAM_RESET, "stream failed: " + cause.getMessage(), cause);
         }
     }

@@ -76,7 +76,7 @@ public final class OriginProxy implements AutoCloseable {
         String protocol = Manifest.siteProtocol(target.name());
         CompletableFuture
                 .supplyAsync(() -> allowedAddresses(manifest.addresses()), resolver)
-                .thenCompose(addrs -> host.newStream(peer, addrs, List.of(protocol), exchange::install))
+                .thenCompose(addrs -> host.newStreamPipelined(peer, addrs, protocol, exchange::install))
                 .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((stream, error) -> {
                     if (error == null) {

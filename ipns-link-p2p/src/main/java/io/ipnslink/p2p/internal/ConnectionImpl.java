@@ -111,6 +111,15 @@ final class ConnectionImpl implements Connection {
 
     @Override
     public CompletableFuture<Stream> newStream(List<String> protocolIds, ProtocolHandler initializer) {
+        return open(protocolIds, initializer, false);
+    }
+
+    @Override
+    public CompletableFuture<Stream> newStreamPipelined(String protocolId, ProtocolHandler initializer) {
+        return open(List.of(protocolId), initializer, true);
+    }
+
+    private CompletableFuture<Stream> open(List<String> protocolIds, ProtocolHandler initializer, boolean lazy) {
         CompletableFuture<Stream> result = new CompletableFuture<>();
         if (protocolIds.isEmpty()) {
             throw new IllegalArgumentException("newStream needs at least one protocol id");
@@ -124,7 +133,9 @@ final class ConnectionImpl implements Connection {
         ChannelHandler streamInit = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                Future<String> negotiated = MultistreamSelect.initiate(ch, ids, negotiationTimeout);
+                Future<String> negotiated = lazy
+                        ? MultistreamSelect.initiateLazy(ch, ids.get(0), negotiationTimeout, null)
+                        : MultistreamSelect.initiate(ch, ids, negotiationTimeout);
                 negotiated.addListener(nf -> {
                     if (!nf.isSuccess()) {
                         ch.close();

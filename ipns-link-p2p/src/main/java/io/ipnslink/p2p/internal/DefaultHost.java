@@ -263,8 +263,19 @@ public final class DefaultHost implements Host {
     public CompletableFuture<Stream> newStream(PeerId peer, List<Multiaddr> addresses, List<String> protocolIds,
             ProtocolHandler initializer) {
         List<String> ids = List.copyOf(protocolIds);
+        return openStream(peer, addresses, c -> c.newStream(ids, initializer));
+    }
+
+    @Override
+    public CompletableFuture<Stream> newStreamPipelined(PeerId peer, List<Multiaddr> addresses, String protocolId,
+            ProtocolHandler initializer) {
+        return openStream(peer, addresses, c -> c.newStreamPipelined(protocolId, initializer));
+    }
+
+    private CompletableFuture<Stream> openStream(PeerId peer, List<Multiaddr> addresses,
+            java.util.function.Function<Connection, CompletableFuture<Stream>> open) {
         Optional<ConnectionImpl> reused = table.get(peer);
-        CompletableFuture<Stream> first = connect(peer, addresses).thenCompose(c -> c.newStream(ids, initializer));
+        CompletableFuture<Stream> first = connect(peer, addresses).thenCompose(open);
         if (reused.isEmpty()) {
             return first;
         }
@@ -282,8 +293,7 @@ public final class DefaultHost implements Host {
             log.debug("{}: stream to {} failed on the pooled connection ({}); redialing", stale.id(), peer,
                     cause.getMessage());
             stale.close();
-            return stale.closeFuture().thenCompose(v -> connect(peer, addresses))
-                    .thenCompose(c -> c.newStream(ids, initializer));
+            return stale.closeFuture().thenCompose(v -> connect(peer, addresses)).thenCompose(open);
         }).thenCompose(f -> f);
     }
 

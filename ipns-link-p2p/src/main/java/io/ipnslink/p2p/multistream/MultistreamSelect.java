@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  *
  * <p>Install the negotiation before the remote's bytes can be read (the responder speaks first):
  * in a {@code ChannelInitializer} (also on a client channel whose connect is still pending: it
- * starts on {@code channelActive}), in the connect future's listener, or in a muxed stream's
+ * starts on {@code channelActive}), in the connect future's listener (with auto-read off: a
+ * listener attached after the connect completed runs later, as a task), or in a muxed stream's
  * initializer. Calls from other threads are moved onto the channel's event loop.
  *
  * <p>Wire format and limits: {@link MultistreamCodec}.
@@ -78,6 +79,23 @@ public final class MultistreamSelect {
         proposals.forEach(MultistreamCodec::checkProtocolId);
         Promise<String> promise = ch.eventLoop().newPromise();
         install(ch, promise, new InitiatorHandler(promise, timeout, afterHandler, proposals), afterHandler);
+        return promise;
+    }
+
+    /**
+     * Negotiates one protocol as the initiator without waiting for the answer ("lazy"): the header
+     * and the proposal are written, and the returned future completes with {@code protocol} right
+     * away, so the application's first bytes leave in the same flush. The responder's header and
+     * echo are checked when they come; a refusal or garbage fires {@code exceptionCaught}
+     * ({@link P2pException.NoSuchProtocol} / {@link P2pException.ProtocolViolation}) and closes the
+     * channel; so does {@code timeout} passing without the answer.
+     */
+    public static Future<String> initiateLazy(Channel ch, String protocol, Duration timeout, String afterHandler) {
+        Objects.requireNonNull(ch, "ch");
+        checkTimeout(timeout);
+        MultistreamCodec.checkProtocolId(protocol);
+        Promise<String> promise = ch.eventLoop().newPromise();
+        install(ch, promise, new LazyInitiatorHandler(promise, timeout, afterHandler, protocol), afterHandler);
         return promise;
     }
 

@@ -56,6 +56,13 @@ abstract class NegotiationHandler extends ChannelInboundHandlerAdapter {
         this.selected = protocol;
     }
 
+    /** Completes the promise with the selected protocol while the handler stays (lazy negotiation). */
+    final void succeedEarly() {
+        if (!finished) {
+            promise.trySuccess(selected);
+        }
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         long nanos = timeout.toNanos();
@@ -182,9 +189,21 @@ abstract class NegotiationHandler extends ChannelInboundHandlerAdapter {
             } else {
                 pipeline.fireChannelRead(rest);
             }
-        } else if (rest != null) {
-            rest.release();
+        } else {
+            if (rest != null) {
+                rest.release();
+            }
+            if (applicationReadsAlready() && !ctx.channel().config().isAutoRead()) {
+                // the application asked for data while the answer was still coming; that read was
+                // spent on the answer, so ask again for the application
+                ctx.channel().read();
+            }
         }
+    }
+
+    /** Whether the application was already reading while this handler was in front (lazy mode). */
+    boolean applicationReadsAlready() {
+        return false;
     }
 
     /** Fails the negotiation once: completes the promise, removes the handler, closes the channel. */
@@ -199,7 +218,10 @@ abstract class NegotiationHandler extends ChannelInboundHandlerAdapter {
         if (ctx.pipeline().context(this) != null) {
             ctx.pipeline().remove(this);
         }
-        promise.tryFailure(cause);
+        if (!promise.tryFailure(cause)) {
+            // lazy negotiation: the application already speaks; tell it why the channel closes
+            ctx.fireExceptionCaught(cause);
+        }
         ctx.channel().close();
     }
 

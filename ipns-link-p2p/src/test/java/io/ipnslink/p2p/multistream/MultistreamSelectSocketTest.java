@@ -154,7 +154,10 @@ class MultistreamSelectSocketTest {
     @Test
     void initiatorInstalledInTheConnectListenerNegotiates() throws Exception {
         CompletableFuture<Future<String>> negotiation = new CompletableFuture<>();
+        // auto-read off: when the connect completes before the listener is attached, the listener
+        // runs later as a task, and the responder's header must not be read (and dropped) before it
         new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInboundHandlerAdapter())
+                .option(io.netty.channel.ChannelOption.AUTO_READ, false)
                 .connect(server.localAddress())
                 .addListener((io.netty.channel.ChannelFutureListener) cf ->
                         negotiation.complete(MultistreamSelect.initiate(cf.channel(), List.of(ECHO), TIMEOUT)));

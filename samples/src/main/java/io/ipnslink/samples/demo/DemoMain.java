@@ -59,7 +59,7 @@ public final class DemoMain implements AutoCloseable {
             gateway = EmbeddedGateway.start("127.0.0.1", port, dir.resolve("gateway"),
                     Map.of("allow-private-addresses", "true"));
             exposer = Host.builder().identity(PrivKey.generateEd25519())
-                    .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).build().start();
+                    .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).yamuxConfig(TunnelService.HOST_YAMUX).build().start();
             PrivKey siteKey = PrivKey.generateEd25519();
             IpnsName name = IpnsName.of(siteKey.peerId());
             tunnel = new TunnelService(exposer, TunnelConfig.defaults());
