@@ -10,8 +10,6 @@ import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.testing.NodeScript;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -56,32 +54,8 @@ class TunnelJsInteropTest {
             ex.getResponseBody().write(b);
             ex.close();
         });
-        origin.createContext("/sha256", ex -> {
-            try (InputStream in = ex.getRequestBody()) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[65536];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    md.update(buf, 0, n);
-                }
-                byte[] b = HexFormat.of().formatHex(md.digest()).getBytes(StandardCharsets.UTF_8);
-                ex.sendResponseHeaders(200, b.length);
-                ex.getResponseBody().write(b);
-            } catch (Exception e) {
-                ex.sendResponseHeaders(500, -1);
-            }
-            ex.close();
-        });
-        origin.createContext("/big", ex -> {
-            ex.sendResponseHeaders(200, BIG);
-            try (OutputStream out = ex.getResponseBody()) {
-                Random r = new Random(SEED);
-                byte[] buf = new byte[65536];
-                for (long left = BIG; left > 0; left -= buf.length) {
-                    r.nextBytes(buf);
-                    out.write(buf, 0, (int) Math.min(buf.length, left));
-                }
-            }
-        });
+        origin.createContext("/sha256", OriginHandlers.sha256OfBody());
+        origin.createContext("/big", OriginHandlers.randomBytes(BIG, SEED));
         origin.setExecutor(Executors.newFixedThreadPool(4));
         origin.start();
         wsOrigin = new NettyOrigin();

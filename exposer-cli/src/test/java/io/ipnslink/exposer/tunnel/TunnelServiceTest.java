@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpVersion;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -64,34 +63,8 @@ class TunnelServiceTest {
             ex.getResponseBody().write(b);
             ex.close();
         });
-        origin.createContext("/sha256", ex -> {
-            try (InputStream in = ex.getRequestBody()) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[65536];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    md.update(buf, 0, n);
-                }
-                byte[] b = HexFormat.of().formatHex(md.digest()).getBytes(StandardCharsets.UTF_8);
-                ex.sendResponseHeaders(200, b.length);
-                ex.getResponseBody().write(b);
-            } catch (Exception e) {
-                ex.sendResponseHeaders(500, -1);
-            }
-            ex.close();
-        });
-        origin.createContext("/big", ex -> {
-            // BIG bytes from Random(BIG_SEED), streamed with a fixed length in 64 KiB writes
-            ex.sendResponseHeaders(200, BIG);
-            try (var out = ex.getResponseBody()) {
-                Random r = new Random(BIG_SEED);
-                byte[] buf = new byte[65536];
-                for (long left = BIG; left > 0; left -= buf.length) {
-                    r.nextBytes(buf);
-                    out.write(buf, 0, (int) Math.min(buf.length, left));
-                }
-            }
-        });
+        origin.createContext("/sha256", OriginHandlers.sha256OfBody());
+        origin.createContext("/big", OriginHandlers.randomBytes(BIG, BIG_SEED));
         origin.createContext("/slow", ex -> {
             try {
                 Thread.sleep(5_000);

@@ -29,23 +29,33 @@ final class InitiatorHandler extends NegotiationHandler {
 
     @Override
     void start(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(headerAndProposal(ctx, protocols.get(0))).addListener(MultistreamSelect.FAIL_ON_WRITE_ERROR);
+    }
+
+    /** The multistream header and one proposal in one buffer (one packet). */
+    static ByteBuf headerAndProposal(ChannelHandlerContext ctx, String protocol) {
         ByteBuf header = MultistreamCodec.encode(ctx.alloc(), MultistreamSelect.PROTOCOL_ID);
-        ByteBuf proposal = MultistreamCodec.encode(ctx.alloc(), protocols.get(0));
+        ByteBuf proposal = MultistreamCodec.encode(ctx.alloc(), protocol);
         ByteBuf both = ctx.alloc().buffer(header.readableBytes() + proposal.readableBytes());
         both.writeBytes(header).writeBytes(proposal);
         header.release();
         proposal.release();
-        ctx.writeAndFlush(both).addListener(MultistreamSelect.FAIL_ON_WRITE_ERROR);
+        return both;
+    }
+
+    /** Checks the responder's first message. */
+    static void checkHeader(String message) throws P2pException.ProtocolViolation {
+        if (!MultistreamSelect.PROTOCOL_ID.equals(message)) {
+            throw new P2pException.ProtocolViolation("expected the multistream-select header \""
+                    + MultistreamSelect.PROTOCOL_ID + "\" but the responder sent \""
+                    + MultistreamCodec.printable(message) + "\"");
+        }
     }
 
     @Override
     Step onMessage(ChannelHandlerContext ctx, String message) throws P2pException {
         if (!headerSeen) {
-            if (!MultistreamSelect.PROTOCOL_ID.equals(message)) {
-                throw new P2pException.ProtocolViolation("expected the multistream-select header \""
-                        + MultistreamSelect.PROTOCOL_ID + "\" but the responder sent \""
-                        + MultistreamCodec.printable(message) + "\"");
-            }
+            checkHeader(message);
             headerSeen = true;
             return Step.CONTINUE;
         }

@@ -1,7 +1,6 @@
 package io.ipnslink.p2p.multistream;
 
 import io.ipnslink.p2p.P2pException;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
@@ -29,13 +28,7 @@ final class LazyInitiatorHandler extends NegotiationHandler {
 
     @Override
     void start(ChannelHandlerContext ctx) {
-        ByteBuf header = MultistreamCodec.encode(ctx.alloc(), MultistreamSelect.PROTOCOL_ID);
-        ByteBuf proposal = MultistreamCodec.encode(ctx.alloc(), protocol);
-        ByteBuf both = ctx.alloc().buffer(header.readableBytes() + proposal.readableBytes());
-        both.writeBytes(header).writeBytes(proposal);
-        header.release();
-        proposal.release();
-        ctx.write(both).addListener(MultistreamSelect.FAIL_ON_WRITE_ERROR);
+        ctx.write(InitiatorHandler.headerAndProposal(ctx, protocol)).addListener(MultistreamSelect.FAIL_ON_WRITE_ERROR);
         select(protocol);
         // after the channel's registration has finished: the application's first write then
         // leaves in the same flush as the proposal
@@ -53,11 +46,7 @@ final class LazyInitiatorHandler extends NegotiationHandler {
     @Override
     Step onMessage(ChannelHandlerContext ctx, String message) throws P2pException {
         if (!headerSeen) {
-            if (!MultistreamSelect.PROTOCOL_ID.equals(message)) {
-                throw new P2pException.ProtocolViolation("expected the multistream-select header \""
-                        + MultistreamSelect.PROTOCOL_ID + "\" but the responder sent \""
-                        + MultistreamCodec.printable(message) + "\"");
-            }
+            InitiatorHandler.checkHeader(message);
             headerSeen = true;
             return Step.CONTINUE;
         }
