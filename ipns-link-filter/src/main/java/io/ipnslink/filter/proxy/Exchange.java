@@ -160,6 +160,24 @@ final class Exchange {
     }
 
     private HttpRequest requestHead() {
+        siteHost = siteHost(target);
+        HttpRequest head = requestHead(request, target, null);
+        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return head;
+    }
+
+    /** The Host sent to the site: the manifest's host, else the name. */
+    static String siteHost(ProxyTarget target) {
+        String manifestHost = target.manifest().host();
+        return manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
+    }
+
+    /**
+     * The request head for the site (header rules of {@link HeaderRules}, Host from the manifest,
+     * forwarding headers), without {@code Connection}. With {@code upgrade} (the visitor's
+     * {@code Upgrade} value) it asks for that protocol upgrade: {@code Connection: Upgrade}.
+     */
+    static HttpRequest requestHead(HttpServletRequest request, ProxyTarget target, String upgrade) {
         HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(request.getMethod()),
                 target.pathAndQuery());
         Set<String> named = HeaderRules.connectionNamed(Collections.list(request.getHeaders("Connection")));
@@ -170,11 +188,12 @@ final class Exchange {
                 }
             }
         }
-        String manifestHost = target.manifest().host();
-        siteHost = manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
-        head.headers().set(HttpHeaderNames.HOST, siteHost);
+        head.headers().set(HttpHeaderNames.HOST, siteHost(target));
         HeaderRules.addProxyHeaders(head.headers(), target);
-        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (upgrade != null) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            head.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
         return head;
     }
 
@@ -351,19 +370,9 @@ final class Exchange {
     }
 
     private void onHead(HttpResponse head) {
-        String exposerError = head.headers().get(HeaderRules.EXPOSER_ERROR);
-        if ("origin-unreachable".equals(exposerError)) {
-            // the exposer is up but the web server behind it is not: the site is offline
-            fail(ProxyException.Kind.ORIGIN_UNREACHABLE, "the exposer cannot reach the site's origin server", null);
-            return;
-        }
-        if ("origin-timeout".equals(exposerError) || "idle".equals(exposerError)) {
-            fail(ProxyException.Kind.ORIGIN_TIMEOUT, "the site's origin server did not answer in time", null);
-            return;
-        }
-        if (exposerError != null && head.status().code() >= 500) {
-            // the exposer's own plain-text answer (it may name internal addresses): the gateway's page instead
-            fail(ProxyException.Kind.ORIGIN_FAILED, "the exposer reports: " + exposerError, null);
+        ProxyException exposerFailure = exposerFailure(head);
+        if (exposerFailure != null) {
+            fail(exposerFailure);
             return;
         }
         synchronized (this) {
@@ -377,26 +386,7 @@ final class Exchange {
             int status = head.status().code();
             noBody = "HEAD".equalsIgnoreCase(request.getMethod()) || status == 204 || status == 304;
             response.setStatus(status);
-            Set<String> named = HeaderRules.connectionNamed(head.headers().getAll(HttpHeaderNames.CONNECTION));
-            for (String name : head.headers().names()) {
-                if (!HeaderRules.crosses(name, named)) {
-                    continue;
-                }
-                String lower = name.toLowerCase(Locale.ROOT);
-                for (String v : head.headers().getAll(name)) {
-                    if (lower.equals("location")) {
-                        v = HeaderRules.rewriteLocation(v, target, siteHost);
-                    } else if (lower.equals("set-cookie")) {
-                        v = HeaderRules.rewriteSetCookie(v, target);
-                    }
-                    response.addHeader(name, v);
-                }
-            }
-            if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));
-            }
-            String via = head.headers().get("Via");
-            response.setHeader("Via", via == null ? HeaderRules.VIA : via + ", " + HeaderRules.VIA);
+            copyResponseHeaders(head, response, target, siteHost);
         }
         try {
             ServletOutputStream o = response.getOutputStream();
@@ -410,6 +400,56 @@ final class Exchange {
         } catch (IOException | RuntimeException e) {
             fail(ProxyException.Kind.CLIENT_GONE, "cannot answer the visitor: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The failure an exposer's own answer stands for ({@link HeaderRules#EXPOSER_ERROR}), or null
+     * when the answer is to be relayed.
+     */
+    static ProxyException exposerFailure(HttpResponse head) {
+        String exposerError = head.headers().get(HeaderRules.EXPOSER_ERROR);
+        if ("origin-unreachable".equals(exposerError)) {
+            // the exposer is up but the web server behind it is not: the site is offline
+            return new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
+                    "the exposer cannot reach the site's origin server");
+        }
+        if ("origin-timeout".equals(exposerError) || "idle".equals(exposerError)) {
+            return new ProxyException(ProxyException.Kind.ORIGIN_TIMEOUT, false,
+                    "the site's origin server did not answer in time");
+        }
+        if (exposerError != null && head.status().code() >= 500) {
+            // the exposer's own plain-text answer (it may name internal addresses): the gateway's page instead
+            return new ProxyException(ProxyException.Kind.ORIGIN_FAILED, false, "the exposer reports: " + exposerError);
+        }
+        return null;
+    }
+
+    /**
+     * The end-to-end headers of the site's answer onto the visitor's response ({@code Location} and
+     * {@code Set-Cookie} rewritten for path mode, Content-Length when not chunked, our Via added).
+     */
+    static void copyResponseHeaders(HttpResponse head, HttpServletResponse response, ProxyTarget target,
+            String siteHost) {
+        Set<String> named = HeaderRules.connectionNamed(head.headers().getAll(HttpHeaderNames.CONNECTION));
+        for (String name : head.headers().names()) {
+            if (!HeaderRules.crosses(name, named)) {
+                continue;
+            }
+            String lower = name.toLowerCase(Locale.ROOT);
+            for (String v : head.headers().getAll(name)) {
+                if (lower.equals("location")) {
+                    v = HeaderRules.rewriteLocation(v, target, siteHost);
+                } else if (lower.equals("set-cookie")) {
+                    v = HeaderRules.rewriteSetCookie(v, target);
+                }
+                response.addHeader(name, v);
+            }
+        }
+        if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));
+        }
+        String via = head.headers().get("Via");
+        response.setHeader("Via", via == null ? HeaderRules.VIA : via + ", " + HeaderRules.VIA);
     }
 
     private void onContent(HttpContent content) {
