@@ -226,7 +226,7 @@ final class Exchange {
                 }
                 ch = channel;
             }
-            ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            inOrder(ch, () -> ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         }
 
         @Override
@@ -259,7 +259,9 @@ final class Exchange {
                     if (requestBytes > config.maxRequestBodyBytes()) {
                         break;
                     }
-                    channel.write(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, n)));
+                    Channel ch = channel;
+                    DefaultHttpContent chunk = new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, n));
+                    inOrder(ch, () -> ch.write(chunk));
                     wrote = true;
                 }
             }
@@ -269,9 +271,20 @@ final class Exchange {
                 return;
             }
             if (wrote) {
-                channel.flush();
+                Channel ch = channel;
+                inOrder(ch, ch::flush);
             }
         }
+    }
+
+    /**
+     * Runs a write as a task on the stream's event loop, also when already on it: the body is read
+     * on container threads and (after backpressure) on the event loop, and a direct write from the
+     * loop would overtake chunks a container thread queued just before. The task queue keeps the
+     * order in which the chunks were read (they are read under the exchange's lock).
+     */
+    private static void inOrder(Channel ch, Runnable write) {
+        ch.eventLoop().execute(write);
     }
 
     /** One reader per exchange: the container's listener and the writability callback share its buffer. */
