@@ -1,5 +1,6 @@
 package io.ipnslink.exposer.tunnel;
 
+import io.ipnslink.core.manifest.TunnelErrors;
 import io.ipnslink.p2p.Stream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -55,11 +56,8 @@ import org.slf4j.LoggerFactory;
 final class StreamExchange extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(StreamExchange.class);
 
-    /**
-     * Response header on answers the exposer makes itself (origin down, slow, broken; bad request):
-     * its value names the failure, e.g. {@code origin-unreachable}, {@code origin-timeout}.
-     */
-    public static final String ERROR_HEADER = "IpnsLink-Error";
+    /** Response header on answers the exposer makes itself: {@link TunnelErrors#HEADER}. */
+    public static final String ERROR_HEADER = TunnelErrors.HEADER;
 
     /** Hop-by-hop headers, lower case (Content-Length stays: it frames the body). */
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
@@ -247,8 +245,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!f.isSuccess()) {
-            stats.error("origin-unreachable");
-            answer(HttpResponseStatus.BAD_GATEWAY, "origin-unreachable", "origin " + site.origin() + " unreachable: " + f.cause().getMessage());
+            stats.error(TunnelErrors.ORIGIN_UNREACHABLE);
+            answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.ORIGIN_UNREACHABLE, "origin " + site.origin() + " unreachable: " + f.cause().getMessage());
             return;
         }
         origin = (Channel) f.getNow();
@@ -270,8 +268,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         if (firstByteTimer == null && !responseStarted) {
             firstByteTimer = ctx.executor().schedule(() -> {
                 if (!responseStarted && !done) {
-                    stats.error("origin-timeout");
-                    answer(HttpResponseStatus.GATEWAY_TIMEOUT, "origin-timeout", "origin sent no answer within "
+                    stats.error(TunnelErrors.ORIGIN_TIMEOUT);
+                    answer(HttpResponseStatus.GATEWAY_TIMEOUT, TunnelErrors.ORIGIN_TIMEOUT, "origin sent no answer within "
                             + config.firstByteTimeout().toMillis() + " ms");
                 }
             }, config.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -430,14 +428,14 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            stats.error("idle");
+            stats.error(TunnelErrors.IDLE);
             if (upgraded) {
                 LOG.debug("[{}] upgraded stream idle for {} ms: reset", id, config.idleTimeout().toMillis());
                 endUpgraded(true);
                 stream.reset();
                 return;
             }
-            answer(HttpResponseStatus.GATEWAY_TIMEOUT, "idle", "no data for " + config.idleTimeout().toMillis() + " ms");
+            answer(HttpResponseStatus.GATEWAY_TIMEOUT, TunnelErrors.IDLE, "no data for " + config.idleTimeout().toMillis() + " ms");
             return;
         }
         if (evt instanceof ChannelInputShutdownEvent && upgrade && requestDone) {

@@ -1,5 +1,6 @@
 package io.ipnslink.filter.proxy;
 
+import io.ipnslink.core.manifest.TunnelErrors;
 import io.ipnslink.p2p.Stream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -416,17 +417,19 @@ final class Exchange {
     }
 
     /**
-     * The failure an exposer's own answer stands for ({@link HeaderRules#EXPOSER_ERROR}), or null
-     * when the answer is to be relayed.
+     * The failure an exposer's own answer stands for ({@link TunnelErrors#HEADER}), or null when the
+     * answer is to be relayed: an unreachable origin is shown like an offline site (onfail redirect
+     * or "coming soon"), a slow one as a timeout, other 5xx kinds as the gateway's 502 page (the
+     * exposer's text may name internal addresses); 4xx ones (bad request) pass through.
      */
     static ProxyException exposerFailure(HttpResponse head) {
-        String exposerError = head.headers().get(HeaderRules.EXPOSER_ERROR);
-        if ("origin-unreachable".equals(exposerError)) {
+        String exposerError = head.headers().get(TunnelErrors.HEADER);
+        if (TunnelErrors.ORIGIN_UNREACHABLE.equals(exposerError)) {
             // the exposer is up but the web server behind it is not: the site is offline
             return new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
                     "the exposer cannot reach the site's origin server");
         }
-        if ("origin-timeout".equals(exposerError) || "idle".equals(exposerError)) {
+        if (TunnelErrors.ORIGIN_TIMEOUT.equals(exposerError) || TunnelErrors.IDLE.equals(exposerError)) {
             return new ProxyException(ProxyException.Kind.ORIGIN_TIMEOUT, false,
                     "the site's origin server did not answer in time");
         }
@@ -502,16 +505,8 @@ final class Exchange {
                 if (finished || out == null) {
                     return;
                 }
-                while (!pending.isEmpty()) {
-                    if (!out.isReady()) {
-                        return; // onWritePossible calls again
-                    }
-                    ByteBuf b = pending.poll();
-                    try {
-                        out.write(ByteBufUtil.getBytes(b));
-                    } finally {
-                        b.release();
-                    }
+                if (writeWhileReady(out, pending) < 0) {
+                    return; // onWritePossible calls again
                 }
                 if (!out.isReady()) {
                     return;
@@ -536,6 +531,29 @@ final class Exchange {
         } else if (readMore) {
             channel.read();
         }
+    }
+
+    /**
+     * Writes the pending buffers to the visitor while the container takes them without blocking,
+     * releasing each. Returns the bytes written, or -1 when it stopped because the output was not
+     * ready (the container calls {@code onWritePossible} then).
+     */
+    static long writeWhileReady(jakarta.servlet.ServletOutputStream out, java.util.Queue<ByteBuf> pending)
+            throws IOException {
+        long written = 0;
+        while (!pending.isEmpty()) {
+            if (!out.isReady()) {
+                return -1;
+            }
+            ByteBuf b = pending.poll();
+            try {
+                written += b.readableBytes();
+                out.write(ByteBufUtil.getBytes(b));
+            } finally {
+                b.release();
+            }
+        }
+        return written;
     }
 
     /** Ends the exchange with a failure; safe to call more than once and from any thread. */

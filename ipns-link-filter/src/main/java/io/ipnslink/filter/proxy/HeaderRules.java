@@ -14,14 +14,6 @@ import java.util.regex.Pattern;
  * {@code Location} and {@code Set-Cookie} are rewritten in path mode.
  */
 public final class HeaderRules {
-    /**
-     * Header on answers an exposer makes itself instead of the origin; its value names the failure
-     * ({@code origin-unreachable}, {@code origin-timeout}, ...). The first two are shown like an
-     * offline site (onfail redirect or "coming soon") and a timeout; other 5xx ones as the gateway's
-     * 502 page (the exposer's text may name internal addresses); 4xx ones (bad request) pass through.
-     */
-    public static final String EXPOSER_ERROR = "IpnsLink-Error";
-
     /** Hop-by-hop headers (RFC 9110 7.6.1 and the usual extras), lower case. */
     public static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",

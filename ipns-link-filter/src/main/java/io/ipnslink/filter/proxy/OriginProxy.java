@@ -68,11 +68,11 @@ public final class OriginProxy implements AutoCloseable {
         CompletableFuture<Void> result = new CompletableFuture<>();
         Manifest manifest = target.manifest();
         PeerId peer = manifest.peer();
-        AtomicInteger count = active.computeIfAbsent(peer, p -> new AtomicInteger());
-        if (count.incrementAndGet() > config.maxStreamsPerOrigin()) {
-            count.decrementAndGet();
-            result.completeExceptionally(new ProxyException(ProxyException.Kind.ORIGIN_TIMEOUT, false,
-                    "the site has " + config.maxStreamsPerOrigin() + " requests under way already"));
+        AtomicInteger count;
+        try {
+            count = takeSlot(peer);
+        } catch (ProxyException e) {
+            result.completeExceptionally(e);
             return result;
         }
         result.whenComplete((v, e) -> count.decrementAndGet());
@@ -103,12 +103,7 @@ public final class OriginProxy implements AutoCloseable {
             throws ProxyException, IOException, ServletException {
         Manifest manifest = target.manifest();
         PeerId peer = manifest.peer();
-        AtomicInteger count = active.computeIfAbsent(peer, p -> new AtomicInteger());
-        if (count.incrementAndGet() > config.maxStreamsPerOrigin()) {
-            count.decrementAndGet();
-            throw new ProxyException(ProxyException.Kind.ORIGIN_TIMEOUT, false,
-                    "the site has " + config.maxStreamsPerOrigin() + " requests under way already");
-        }
+        AtomicInteger count = takeSlot(peer);
         UpgradeExchange exchange = new UpgradeExchange(request, target, config, count::decrementAndGet);
         try {
             List<Multiaddr> addrs;
@@ -141,6 +136,17 @@ public final class OriginProxy implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Counts one more request under way to {@code peer}; refused above the per-origin limit. */
+    private AtomicInteger takeSlot(PeerId peer) throws ProxyException {
+        AtomicInteger count = active.computeIfAbsent(peer, p -> new AtomicInteger());
+        if (count.incrementAndGet() > config.maxStreamsPerOrigin()) {
+            count.decrementAndGet();
+            throw new ProxyException(ProxyException.Kind.ORIGIN_TIMEOUT, false,
+                    "the site has " + config.maxStreamsPerOrigin() + " requests under way already");
+        }
+        return count;
     }
 
     private List<Multiaddr> allowedAddresses(List<Multiaddr> addresses) {

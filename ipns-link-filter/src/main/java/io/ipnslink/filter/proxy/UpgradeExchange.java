@@ -2,7 +2,6 @@ package io.ipnslink.filter.proxy;
 
 import io.ipnslink.p2p.Stream;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -388,18 +387,11 @@ final class UpgradeExchange {
                 if (ended || out == null) {
                     return;
                 }
-                while (!pending.isEmpty()) {
-                    if (!out.isReady()) {
-                        return; // onWritePossible calls again
-                    }
-                    ByteBuf b = pending.poll();
-                    try {
-                        bytesOut += b.readableBytes();
-                        out.write(ByteBufUtil.getBytes(b));
-                    } finally {
-                        b.release();
-                    }
+                long n = Exchange.writeWhileReady(out, pending);
+                if (n < 0) {
+                    return; // onWritePossible calls again
                 }
+                bytesOut += n;
                 if (!out.isReady()) {
                     return;
                 }
