@@ -149,18 +149,6 @@ final class Gateway implements AutoCloseable {
             }
 
             @Override
-            public boolean upgrades() {
-                return true;
-            }
-
-            @Override
-            public void upgrade(jakarta.servlet.http.HttpServletRequest request,
-                    jakarta.servlet.http.HttpServletResponse response, io.ipnslink.filter.proxy.ProxyTarget target)
-                    throws io.ipnslink.filter.proxy.ProxyException, IOException, ServletException {
-                proxy.upgrade(request, response, target);
-            }
-
-            @Override
             public void close() {
                 proxy.close();
             }

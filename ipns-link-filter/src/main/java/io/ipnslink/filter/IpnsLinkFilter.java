@@ -7,8 +7,6 @@ import io.ipnslink.filter.config.ConfigSource;
 import io.ipnslink.filter.config.GatewayConfig;
 import io.ipnslink.filter.errors.GatewayErrors;
 import io.ipnslink.filter.errors.SiteException;
-import io.ipnslink.filter.proxy.HeaderRules;
-import io.ipnslink.filter.proxy.ProxyException;
 import io.ipnslink.filter.proxy.ProxyTarget;
 import io.ipnslink.filter.resolve.ResolveException;
 import io.ipnslink.filter.resolve.ResolvedName;
@@ -39,9 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -267,11 +263,6 @@ public class IpnsLinkFilter implements Filter {
 
     private void site(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
             PublicRequest pr, Route.Site site) throws IOException, ServletException {
-        if (g.config.mode() == GatewayConfig.Mode.GATEWAY && g.forwarder.upgrades()
-                && HeaderRules.isUpgradeRequest(req)) {
-            upgradeSite(g, id, req, resp, chain, pr, site);
-            return;
-        }
         if (site.name() instanceof NameRef.DnsLink d) {
             Optional<Optional<IpnsName>> cached = g.dnsLink.cached(d.domain());
             if (cached.isPresent()) {
@@ -348,14 +339,24 @@ public class IpnsLinkFilter implements Filter {
 
     private void forward(Gateway g, String id, HttpServletResponse resp, AsyncContext async, PublicRequest pr,
             Route.Site site, ResolvedName resolved) {
+        IpnsName name = resolved.name();
         Manifest manifest = resolved.manifest().orElse(null);
         GatewayErrors.Context ctx = context(id, pr, manifest, site);
-        SiteException unusable = unusable(resolved);
-        if (unusable != null) {
-            fail(g.stats, id, resp, async, unusable, ctx);
+        if (manifest == null) {
+            SiteException e = resolved.manifestError() != null
+                    ? new SiteException(SiteException.Kind.INVALID_MANIFEST, name,
+                            "the record of " + name + " has an invalid IPNS-Link manifest: " + resolved.manifestError())
+                    : new SiteException(SiteException.Kind.NO_MANIFEST, name, "the record of " + name
+                            + " carries no IPNS-Link manifest (it points to " + resolved.record().valuePath() + ")");
+            fail(g.stats, id, resp, async, e, ctx);
             return;
         }
-        ProxyTarget target = target(id, pr, site, resolved);
+        if (manifest.offline()) {
+            fail(g.stats, id, resp, async, new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline"), ctx);
+            return;
+        }
+        ProxyTarget target = new ProxyTarget(name, manifest, site.pathAndQuery(), site.publicBasePath(), pr.scheme(),
+                pr.host(), pr.clientAddress(), id);
         CompletableFuture<Void> done;
         try {
             done = g.forwarder.forward(async, target);
@@ -367,76 +368,6 @@ public class IpnsLinkFilter implements Filter {
                 fail(g.stats, id, resp, async, error, ctx);
             }
         });
-    }
-
-    /** Why a resolved name cannot be proxied (no or invalid manifest, offline), or null. */
-    private static SiteException unusable(ResolvedName resolved) {
-        IpnsName name = resolved.name();
-        Manifest manifest = resolved.manifest().orElse(null);
-        if (manifest == null) {
-            return resolved.manifestError() != null
-                    ? new SiteException(SiteException.Kind.INVALID_MANIFEST, name,
-                            "the record of " + name + " has an invalid IPNS-Link manifest: " + resolved.manifestError())
-                    : new SiteException(SiteException.Kind.NO_MANIFEST, name, "the record of " + name
-                            + " carries no IPNS-Link manifest (it points to " + resolved.record().valuePath() + ")");
-        }
-        if (manifest.offline()) {
-            return new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline");
-        }
-        return null;
-    }
-
-    private static ProxyTarget target(String id, PublicRequest pr, Route.Site site, ResolvedName resolved) {
-        return new ProxyTarget(resolved.name(), resolved.manifest().orElseThrow(), site.pathAndQuery(),
-                site.publicBasePath(), pr.scheme(), pr.host(), pr.clientAddress(), id);
-    }
-
-    /**
-     * An upgrade request (WebSocket) in gateway mode. The container switches protocols only after
-     * the filter returns on its own thread, so this one does not go async: the name, the stream
-     * and the site's answer are awaited here, each bounded (DNS and resolve timeouts, then the
-     * forwarder's dial and first-byte timeouts). Failures before the site's answer get the usual
-     * answers of {@link GatewayErrors}.
-     */
-    private void upgradeSite(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
-            PublicRequest pr, Route.Site site) throws IOException, ServletException {
-        GatewayErrors.Context ctx = context(id, pr, null, site);
-        try {
-            IpnsName name;
-            if (site.name() instanceof NameRef.DnsLink d) {
-                Optional<IpnsName> n = g.dnsLink.resolve(d.domain())
-                        .get(g.config.dnsTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
-                if (n.isEmpty()) {
-                    noDnsLink(g, id, req, resp, chain, pr, site, null);
-                    return;
-                }
-                name = n.get();
-            } else {
-                name = ((NameRef.Key) site.name()).name();
-            }
-            ResolvedName resolved = g.resolver.resolve(name)
-                    .get(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
-            ctx = context(id, pr, resolved.manifest().orElse(null), site);
-            SiteException unusable = unusable(resolved);
-            if (unusable != null) {
-                throw unusable;
-            }
-            g.forwarder.upgrade(req, resp, target(id, pr, site, resolved));
-        } catch (ExecutionException e) {
-            failHere(g, resp, e.getCause() == null ? e : e.getCause(), ctx);
-        } catch (TimeoutException | SiteException | ProxyException e) {
-            failHere(g, resp, e, ctx);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failHere(g, resp, e, ctx);
-        }
-    }
-
-    /** A failure answered on the container thread. */
-    private static void failHere(Gateway g, HttpServletResponse resp, Throwable error, GatewayErrors.Context ctx)
-            throws IOException {
-        g.stats.failed(error);
-        GatewayErrors.send(resp, error, ctx);
     }
 
     private void redirectMode(Gateway g, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,

@@ -161,24 +161,6 @@ final class Exchange {
     }
 
     private HttpRequest requestHead() {
-        siteHost = siteHost(target);
-        HttpRequest head = requestHead(request, target, null);
-        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        return head;
-    }
-
-    /** The Host sent to the site: the manifest's host, else the name. */
-    static String siteHost(ProxyTarget target) {
-        String manifestHost = target.manifest().host();
-        return manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
-    }
-
-    /**
-     * The request head for the site (header rules of {@link HeaderRules}, Host from the manifest,
-     * forwarding headers), without {@code Connection}. With {@code upgrade} (the visitor's
-     * {@code Upgrade} value) it asks for that protocol upgrade: {@code Connection: Upgrade}.
-     */
-    static HttpRequest requestHead(HttpServletRequest request, ProxyTarget target, String upgrade) {
         HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(request.getMethod()),
                 target.pathAndQuery());
         Set<String> named = HeaderRules.connectionNamed(Collections.list(request.getHeaders("Connection")));
@@ -189,12 +171,11 @@ final class Exchange {
                 }
             }
         }
-        head.headers().set(HttpHeaderNames.HOST, siteHost(target));
+        String manifestHost = target.manifest().host();
+        siteHost = manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
+        head.headers().set(HttpHeaderNames.HOST, siteHost);
         HeaderRules.addProxyHeaders(head.headers(), target);
-        if (upgrade != null) {
-            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            head.headers().set(HttpHeaderNames.UPGRADE, upgrade);
-        }
+        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return head;
     }
 

@@ -40,27 +40,6 @@ public final class HeaderRules {
         return names;
     }
 
-    /**
-     * True for a request asking the site for a protocol upgrade (WebSocket or another token):
-     * {@code Connection} names {@code upgrade}, an {@code Upgrade} header is present, and there is
-     * no request body ({@code Content-Length} absent or 0, no {@code Transfer-Encoding}). An offer
-     * of {@code h2c} (HTTP/2 over cleartext, which clients such as the JDK's make on every
-     * request) concerns this hop only: such requests are proxied as ordinary ones.
-     */
-    public static boolean isUpgradeRequest(jakarta.servlet.http.HttpServletRequest request) {
-        String upgrade = request.getHeader("Upgrade");
-        if (upgrade == null || upgrade.isBlank() || request.getHeader("Transfer-Encoding") != null
-                || request.getContentLengthLong() > 0) {
-            return false;
-        }
-        for (String token : upgrade.split(",")) {
-            if (token.trim().toLowerCase(Locale.ROOT).startsWith("h2c")) {
-                return false;
-            }
-        }
-        return connectionNamed(java.util.Collections.list(request.getHeaders("Connection"))).contains("upgrade");
-    }
-
     /** True when a header of this name crosses the proxy (in either direction). */
     public static boolean crosses(String name, Set<String> connectionNamed) {
         String lower = name.toLowerCase(Locale.ROOT);

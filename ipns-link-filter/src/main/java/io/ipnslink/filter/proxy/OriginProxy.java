@@ -7,10 +7,6 @@ import io.ipnslink.p2p.Host;
 import io.ipnslink.p2p.P2pException;
 import io.ipnslink.p2p.Stream;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -90,52 +86,6 @@ public final class OriginProxy implements AutoCloseable {
                     }
                 });
         return result;
-    }
-
-    /**
-     * An upgrade request ({@link HeaderRules#isUpgradeRequest}), on the container thread with
-     * bounded waits (dial timeout, first-byte timeout): a 101 from the site upgrades the visitor's
-     * connection ({@code HttpServletRequest.upgrade}, then {@link UpgradeHandler} pipes bytes),
-     * any other answer is relayed. Returns once the visitor's response is set up; throws a
-     * {@link ProxyException} (nothing written) when the site cannot be reached or fails first.
-     */
-    public void upgrade(HttpServletRequest request, HttpServletResponse response, ProxyTarget target)
-            throws ProxyException, IOException, ServletException {
-        Manifest manifest = target.manifest();
-        PeerId peer = manifest.peer();
-        AtomicInteger count = takeSlot(peer);
-        UpgradeExchange exchange = new UpgradeExchange(request, target, config, count::decrementAndGet);
-        try {
-            List<Multiaddr> addrs;
-            try {
-                addrs = allowedAddresses(manifest.addresses());
-            } catch (CompletionException e) {
-                throw dialFailure(e, target);
-            }
-            CompletableFuture<Stream> opening = host.newStreamPipelined(peer, addrs, Manifest.siteProtocol(target.name()),
-                    exchange::install);
-            Stream stream;
-            try {
-                stream = opening.get(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                opening.thenAccept(OriginProxy::discard);
-                throw dialFailure(e, target);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw dialFailure(e, target);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                opening.thenAccept(OriginProxy::discard);
-                throw new ProxyException(ProxyException.Kind.CLIENT_GONE, false, "interrupted");
-            }
-            exchange.exchange(stream, response);
-        } catch (ProxyException | IOException | ServletException | RuntimeException e) {
-            exchange.end(true);
-            if (e instanceof ProxyException pe) {
-                LOG.debug("[{}] upgrade to {} failed ({}): {}", target.requestId(), target.name(), pe.kind(),
-                        pe.getMessage());
-            }
-            throw e;
-        }
     }
 
     /** Counts one more request under way to {@code peer}; refused above the per-origin limit. */
