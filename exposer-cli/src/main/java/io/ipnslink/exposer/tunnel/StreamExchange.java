@@ -141,9 +141,9 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 onRequestContent(c);
             }
             if (upgrade) {
-                pool.connectFresh(ctx.executor().newPromise()).addListener(this::onOrigin);
+                pool.connectFresh(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(this::onOrigin);
             } else {
-                pool.acquire(ctx.executor().newPromise()).addListener(this::onOrigin);
+                pool.acquire(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(this::onOrigin);
             }
             return;
         }

@@ -76,6 +76,10 @@ final class Exchange {
     private boolean lastReceived;
     private boolean noBody;
     private boolean waitingForWritable;
+    /** The site's stream is delivering a read batch (its handler's channelRead is running). */
+    private boolean inSiteRead;
+    /** Written to the visitor during a read batch: flush (and ask for more) when the batch ends. */
+    private boolean flushAfterRead;
     private long requestBytes;
     private String siteHost;
 
@@ -284,6 +288,9 @@ final class Exchange {
     private final class FromSite extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            synchronized (Exchange.this) {
+                inSiteRead = true;
+            }
             try {
                 if (msg instanceof HttpResponse head) {
                     DecoderResult dr = head.decoderResult();
@@ -305,7 +312,38 @@ final class Exchange {
                     onContent(content);
                 }
             } finally {
+                synchronized (Exchange.this) {
+                    inSiteRead = false;
+                }
                 ReferenceCountUtil.release(msg);
+            }
+        }
+
+        /**
+         * End of a read batch: what it wrote goes to the visitor now, so an answer whose head and
+         * body arrive together leaves in one write, and a stream of chunks is still flushed batch by
+         * batch (server-sent events and long polls see each at once).
+         */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            boolean readMore = false;
+            try {
+                synchronized (Exchange.this) {
+                    if (!flushAfterRead || finished || out == null) {
+                        return;
+                    }
+                    flushAfterRead = false;
+                    if (out.isReady()) { // else onWritePossible drains, flushes and reads on
+                        out.flush();
+                        readMore = out.isReady();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                fail(ProxyException.Kind.CLIENT_GONE, "the visitor went away: " + e.getMessage(), e);
+                return;
+            }
+            if (readMore) {
+                channel.read();
             }
         }
 
@@ -495,6 +533,8 @@ final class Exchange {
                 if (lastReceived) {
                     finished = true;
                     complete = true;
+                } else if (inSiteRead) {
+                    flushAfterRead = true; // at the end of the read batch (channelReadComplete)
                 } else {
                     out.flush(); // server-sent events and long polls see each chunk at once
                     readMore = out.isReady();

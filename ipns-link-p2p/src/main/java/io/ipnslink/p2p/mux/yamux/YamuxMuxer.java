@@ -98,6 +98,12 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private String closeReason = "yamux connection closed";
     private boolean inRead;
     private boolean flushPending;
+    /** A flush task is queued on the event loop (see {@link #flushParent}). */
+    private boolean flushScheduled;
+    private final Runnable scheduledFlush = () -> {
+        flushScheduled = false;
+        flushNow();
+    };
     private boolean parentWritable = true;
     private boolean resumeScheduled;
     private int controlFramesWhileUnwritable;
@@ -743,10 +749,16 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         flushPending = true;
     }
 
-    /** Flushes the connection now, or at the end of the current connection read (batching). */
+    /**
+     * Flushes the connection at the end of the current connection read, or else once the event
+     * loop has run what it has at hand: the streams written in the same turn of the loop (many
+     * origin answers read together, many requests handed over by other threads) leave in one
+     * encrypted message and one system call instead of one each. Called on the event loop.
+     */
     void flushParent() {
-        if (!inRead) {
-            flushNow();
+        if (!inRead && flushPending && !flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(scheduledFlush);
         }
     }
 

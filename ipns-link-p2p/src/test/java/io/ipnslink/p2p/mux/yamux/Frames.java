@@ -25,6 +25,7 @@ final class Frames {
 
     /** Parses and releases every outbound ByteBuf of {@code ch} into headers (payloads are skipped). */
     static List<YamuxHeader> drainHeaders(io.netty.channel.embedded.EmbeddedChannel ch) {
+        ch.runPendingTasks(); // a write outside a connection read is flushed at the end of the loop's turn
         ByteBuf all = Unpooled.buffer();
         Object msg;
         while ((msg = ch.readOutbound()) != null) {
