@@ -20,6 +20,27 @@ final class AddressPolicy {
         this.allowPrivate = allowPrivate;
     }
 
+    /**
+     * Whether {@link #filter} has to look names up in the DNS (blocking) for these addresses; when
+     * not, it returns at once and may be called on any thread.
+     */
+    boolean needsLookup(List<Multiaddr> addresses) {
+        if (allowPrivate) {
+            return false;
+        }
+        for (Multiaddr a : addresses) {
+            for (Multiaddr.Protocol p : DNS_PROTOCOLS) {
+                if (a.has(p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static final List<Multiaddr.Protocol> DNS_PROTOCOLS = List.of(Multiaddr.Protocol.DNS,
+            Multiaddr.Protocol.DNS4, Multiaddr.Protocol.DNS6, Multiaddr.Protocol.DNSADDR);
+
     /** The addresses that may be dialed, in manifest order. Blocking for DNS names: call off the event loop. */
     List<Multiaddr> filter(List<Multiaddr> addresses) {
         if (allowPrivate) {
@@ -45,8 +66,7 @@ final class AddressPolicy {
                     return isPublic(InetAddress.getByName(a.valueOf(p).orElseThrow()));
                 }
             }
-            for (Multiaddr.Protocol p : List.of(Multiaddr.Protocol.DNS, Multiaddr.Protocol.DNS4,
-                    Multiaddr.Protocol.DNS6, Multiaddr.Protocol.DNSADDR)) {
+            for (Multiaddr.Protocol p : DNS_PROTOCOLS) {
                 if (a.has(p)) {
                     InetAddress[] all = InetAddress.getAllByName(a.valueOf(p).orElseThrow());
                     for (InetAddress ia : all) {

@@ -79,4 +79,15 @@ class HeaderRulesTest {
         assertEquals(1, new AddressPolicy(false).filter(local).size());
         assertEquals(2, new AddressPolicy(true).filter(local).size());
     }
+
+    @Test
+    void onlyDnsNamesMakeTheAddressCheckBlock() {
+        var ips = List.of(io.ipnslink.core.multiformats.Multiaddr.parse("/ip4/8.8.8.8/tcp/4001"),
+                io.ipnslink.core.multiformats.Multiaddr.parse("/ip6/2001:db8::1/tcp/4001"));
+        var named = List.of(io.ipnslink.core.multiformats.Multiaddr.parse("/ip4/8.8.8.8/tcp/4001"),
+                io.ipnslink.core.multiformats.Multiaddr.parse("/dns4/example.com/tcp/4001"));
+        assertFalse(new AddressPolicy(false).needsLookup(ips), "IP addresses are checked inline");
+        assertTrue(new AddressPolicy(false).needsLookup(named), "a DNS name is looked up off the caller's thread");
+        assertFalse(new AddressPolicy(true).needsLookup(named), "nothing is checked when private addresses are allowed");
+    }
 }
