@@ -421,17 +421,23 @@ final class Exchange {
             response.setStatus(status);
             copyResponseHeaders(head, response, target, siteHost);
         }
-        try {
-            ServletOutputStream o = response.getOutputStream();
-            o.setWriteListener(new ToVisitor());
-            synchronized (this) {
-                out = o;
-            }
-            // the container may have called onWritePossible before 'out' was set: drain once
-            // ourselves so the stream is always asked for more
-            drain();
-        } catch (IOException | RuntimeException e) {
-            fail(ProxyException.Kind.CLIENT_GONE, "cannot answer the visitor: " + e.getMessage(), e);
+        drain();
+    }
+
+    /**
+     * Puts the visitor's output in non-blocking mode with this exchange as its write listener.
+     * Called when the exchange is made, on the request's thread when the site was known at once:
+     * the container then calls the listener's first {@code onWritePossible} as that thread leaves
+     * the filter instead of handing a dispatch to another thread per request (which it does when the
+     * listener is set from another thread, as the answer's arrival would be). Nothing is written
+     * before the site's answer head arrives; an error page written instead is a single write, which
+     * non-blocking mode takes at once.
+     */
+    void listen() throws IOException {
+        ServletOutputStream o = response.getOutputStream();
+        o.setWriteListener(new ToVisitor());
+        synchronized (this) {
+            out = o;
         }
     }
 
@@ -521,8 +527,8 @@ final class Exchange {
         boolean readMore = false;
         try {
             synchronized (this) {
-                if (finished || out == null) {
-                    return;
+                if (finished || out == null || !headReceived) {
+                    return; // before the answer's head nothing is written (nor committed by a flush)
                 }
                 if (writeWhileReady(out, pending) < 0) {
                     return; // onWritePossible calls again
@@ -568,8 +574,13 @@ final class Exchange {
             }
             ByteBuf b = pending.poll();
             try {
-                written += b.readableBytes();
-                out.write(ByteBufUtil.getBytes(b));
+                int n = b.readableBytes();
+                written += n;
+                if (b.hasArray()) { // the container copies what it keeps: no copy of our own
+                    out.write(b.array(), b.arrayOffset() + b.readerIndex(), n);
+                } else {
+                    out.write(ByteBufUtil.getBytes(b));
+                }
             } finally {
                 b.release();
             }

@@ -73,6 +73,13 @@ public final class OriginProxy implements AutoCloseable {
         }
         result.whenComplete((v, e) -> count.decrementAndGet());
         Exchange exchange = new Exchange(async, target, config, result);
+        try {
+            exchange.listen();
+        } catch (java.io.IOException | RuntimeException e) {
+            result.completeExceptionally(new ProxyException(ProxyException.Kind.CLIENT_GONE, false,
+                    "cannot answer the visitor: " + e.getMessage(), e));
+            return result;
+        }
         String protocol = Manifest.siteProtocol(target.name());
         // Addresses with DNS names are checked on the resolver threads (lookups block); IP
         // addresses at once, on this thread (no hand-over per request).
