@@ -574,13 +574,11 @@ final class Exchange {
             }
             ByteBuf b = pending.poll();
             try {
-                int n = b.readableBytes();
-                written += n;
-                if (b.hasArray()) { // the container copies what it keeps: no copy of our own
-                    out.write(b.array(), b.arrayOffset() + b.readerIndex(), n);
-                } else {
-                    out.write(ByteBufUtil.getBytes(b));
-                }
+                written += b.readableBytes();
+                // A copy, not the buffer's own array: in non-blocking mode a container may keep the
+                // array until isReady() is true again (Jetty does; the buffer is pooled and reused
+                // as soon as it is released here).
+                out.write(ByteBufUtil.getBytes(b));
             } finally {
                 b.release();
             }
