@@ -35,7 +35,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -471,20 +474,22 @@ final class Exchange {
      */
     static void copyResponseHeaders(HttpResponse head, HttpServletResponse response, ProxyTarget target,
             String siteHost) {
-        Set<String> named = HeaderRules.connectionNamed(head.headers().getAll(HttpHeaderNames.CONNECTION));
-        for (String name : head.headers().names()) {
+        List<String> connection = head.headers().getAll(HttpHeaderNames.CONNECTION);
+        Set<String> named = connection.isEmpty() ? Set.of() : HeaderRules.connectionNamed(connection);
+        // one pass over the headers in their order (not a lookup per name)
+        for (Iterator<Map.Entry<String, String>> it = head.headers().iteratorAsString(); it.hasNext(); ) {
+            Map.Entry<String, String> h = it.next();
+            String name = h.getKey();
             if (!HeaderRules.crosses(name, named)) {
                 continue;
             }
-            String lower = name.toLowerCase(Locale.ROOT);
-            for (String v : head.headers().getAll(name)) {
-                if (lower.equals("location")) {
-                    v = HeaderRules.rewriteLocation(v, target, siteHost);
-                } else if (lower.equals("set-cookie")) {
-                    v = HeaderRules.rewriteSetCookie(v, target);
-                }
-                response.addHeader(name, v);
+            String v = h.getValue();
+            if (name.equalsIgnoreCase("location")) {
+                v = HeaderRules.rewriteLocation(v, target, siteHost);
+            } else if (name.equalsIgnoreCase("set-cookie")) {
+                v = HeaderRules.rewriteSetCookie(v, target);
             }
+            response.addHeader(name, v);
         }
         if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
             response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));
