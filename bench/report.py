@@ -94,6 +94,9 @@ def rows(args):
         ("idle_heap_kib", f"heap per idle connection: KiB ({args.idle} conns)"),
         ("chacha_mbps", "JDK ChaCha20-Poly1305, one core: MB/s"),
     ]
+    for c in conns:
+        out.append((f"tomcat_rps_1k_c{c}", f"Tomcat alone (servlet writing 1 KiB), {c} conn: requests/s"))
+        out.append((f"tomcat_p50_1k_c{c}", f"Tomcat alone (servlet writing 1 KiB), {c} conn: p50 ms"))
     return out
 
 
@@ -114,7 +117,8 @@ def table(values, args, jdks):
             any_value = True
             v = tv[key]
             cell = fmt(v)
-            ratio_base = num(nginx.get(key))
+            # the container-alone rows compare with nginx's 1 KiB figures
+            ratio_base = num(nginx.get(key[len("tomcat_"):] if key.startswith("tomcat_") else key))
             if (t != "nginx" and num(v) is not None and ratio_base is not None and ratio_base > 0
                     and not key.startswith(NO_RATIO)):
                 cell += f" ({num(v) / ratio_base:.2f}x)"

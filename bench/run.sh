@@ -378,6 +378,24 @@ wrk_series() {
   done
 }
 
+# container_alone TARGET URL: requests/s and p50 of the chain's own Tomcat answering 1 KiB from a
+# servlet (the filter passes the request on; no chain): the ceiling any servlet gateway has here.
+container_alone() {
+  local target=$1 url=$2 c threads line out
+  for c in "${CONNS[@]}"; do
+    threads=$(( c < 2 ? 1 : 2 ))
+    fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
+      --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$url"
+    out=$(cat "$WORK/wrk.out")
+    line=$(grep '^BENCH ' <<<"$out" || true)
+    [ -n "$line" ] || { log "  wrk $target container alone c=$c failed"; continue; }
+    eval "local ${line#BENCH }"
+    result "$target" "tomcat_rps_1k_c$c" "$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
+    result "$target" "tomcat_p50_1k_c$c" "$(awk -v v="$p50_us" 'BEGIN { printf "%.2f", v / 1000 }')"
+    log "  $target container alone 1k c=$c: $requests requests, p50 $((p50_us / 1000)) ms"
+  done
+}
+
 # download TARGET URL: MB/s (10^6 bytes) of one big download with curl, discarded; the better of
 # DL_TRIES downloads (the machine is shared: one slow run says little about the chain).
 download() {
@@ -501,6 +519,7 @@ for jdk in "${JDKS[@]}"; do
   if start_our_chain "$jdk" "$label"; then
     cold=""; for u in "${OUR_COLD[@]}"; do cold+="http://127.0.0.1:$OUR_PORT$u/1k "; done
     IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_PID measure_target "ours-$label" "http://127.0.0.1:$OUR_PORT$OUR_WARM" "$cold" "$OUR_PID"
+    container_alone "ours-$label" "http://127.0.0.1:$OUR_PORT/_bench/1k"
     stop_wrapper "$OUR_WRAPPER"
   else
     why=$(our_chain_missing)

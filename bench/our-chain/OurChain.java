@@ -151,6 +151,10 @@ public final class OurChain {
         // Filters only run for requests mapped to a servlet: everything the filter passes on is a 404.
         Tomcat.addServlet(ctx, "not-found", new NotFound()).setAsyncSupported(true);
         ctx.addServletMappingDecoded("/", "not-found");
+        // The container alone (with the filter passing the request on): the ceiling of any servlet
+        // gateway on this machine, measured next to the chain.
+        Tomcat.addServlet(ctx, "bytes-1k", new Bytes1k()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded(CONTAINER_ALONE_PATH, "bytes-1k");
         FilterDef def = new FilterDef();
         def.setFilterName("ipnslink");
         def.setFilter(new IpnsLinkFilter());
@@ -200,6 +204,22 @@ public final class OurChain {
     }
 
     /** Answers 404 to whatever the gateway filter passes down the chain. */
+    /** Path of the servlet that answers 1 KiB itself, without the chain. */
+    static final String CONTAINER_ALONE_PATH = "/_bench/1k";
+
+    /** Answers 1 KiB of fixed bytes: Tomcat and the filter's pass-through, no chain. */
+    static final class Bytes1k extends jakarta.servlet.http.HttpServlet {
+        private static final byte[] BODY = new byte[1024];
+
+        @Override
+        protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)
+                throws java.io.IOException {
+            resp.setContentType("application/octet-stream");
+            resp.setContentLength(BODY.length);
+            resp.getOutputStream().write(BODY);
+        }
+    }
+
     static final class NotFound extends jakarta.servlet.http.HttpServlet {
         @Override
         protected void service(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)

@@ -38,6 +38,7 @@ final class OriginPool {
     static final int MAX_HEADER_BYTES = 64 * 1024;
     static final int MAX_CHUNK = 64 * 1024;
     private static final String IDLE_WATCH = "idle-watch";
+    private static final String CONNECT_GUARD = "connect-guard";
     /** Key of the idle queue of connections made on the fallback group. */
     private static final Object FALLBACK = new Object();
     /** The idle queue a connection goes back to. */
@@ -65,6 +66,7 @@ final class OriginPool {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
+                        ch.pipeline().addLast(CONNECT_GUARD, ConnectGuard.INSTANCE);
                     }
                 });
         // Upgraded connections carry raw bytes after the 101 and propagate half-closes both ways.
@@ -78,7 +80,7 @@ final class OriginPool {
     Future<Channel> connectFresh(EventLoop loop, Promise<Channel> promise) {
         on(upgradeBootstrap, loop).connect().addListener(f -> {
             if (f.isSuccess()) {
-                promise.trySuccess(((io.netty.channel.ChannelFuture) f).channel());
+                promise.trySuccess(unguarded(((io.netty.channel.ChannelFuture) f).channel()));
             } else {
                 promise.tryFailure(f.cause());
             }
@@ -133,7 +135,7 @@ final class OriginPool {
         on(bootstrap, loop).connect().addListener(f -> {
             if (f.isSuccess()) {
                 opened.incrementAndGet();
-                Channel c = ((io.netty.channel.ChannelFuture) f).channel();
+                Channel c = unguarded(((io.netty.channel.ChannelFuture) f).channel());
                 c.attr(HOME).set(home);
                 promise.trySuccess(c);
             } else {
@@ -168,6 +170,35 @@ final class OriginPool {
         ConcurrentLinkedDeque<Channel> q = idle.get(homeOf(ch));
         if (q != null && q.remove(ch)) {
             idleCount.decrementAndGet();
+        }
+    }
+
+    /** The connected channel without its {@link ConnectGuard}: from now on the exchange handles its errors. */
+    private static Channel unguarded(Channel ch) {
+        if (ch.pipeline().get(CONNECT_GUARD) != null) {
+            try {
+                ch.pipeline().remove(CONNECT_GUARD);
+            } catch (java.util.NoSuchElementException e) {
+                // closed and cleaned up meanwhile
+            }
+        }
+        return ch;
+    }
+
+    /**
+     * Handler of a connection being opened: an error the epoll transport reports while the connect
+     * is still pending (a read that finds the socket "not yet connected") is not the end of it, the
+     * connect future says how it ends; such an error is only logged at debug level instead of
+     * reaching the end of the pipeline as a warning.
+     */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class ConnectGuard extends io.netty.channel.ChannelInboundHandlerAdapter {
+        static final ConnectGuard INSTANCE = new ConnectGuard();
+        private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OriginPool.class);
+
+        @Override
+        public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("[{}] origin connection not ready yet: {}", ctx.channel().id(), cause.toString());
         }
     }
 

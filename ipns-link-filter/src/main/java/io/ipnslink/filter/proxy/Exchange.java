@@ -26,6 +26,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
@@ -66,6 +68,10 @@ final class Exchange {
     private final ProxyConfig config;
     private final CompletableFuture<Void> result;
     private final String id;
+    /** The request's method, read once (the request object is not touched after the container is done). */
+    private final String method;
+    /** The status of the site's answer, once its head arrived (for the log). */
+    private volatile int status;
 
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
     private Stream stream;
@@ -78,6 +84,12 @@ final class Exchange {
     private boolean lastReceived;
     private boolean noBody;
     private boolean waitingForWritable;
+    /**
+     * The container ended the visitor's request on its own (visitor gone, error, timeout) or saw
+     * it completed: from then on its request and response objects may already serve another
+     * connection, so nothing here touches them again.
+     */
+    private boolean containerDone;
     /** The site's stream is delivering a read batch (its handler's channelRead is running). */
     private boolean inSiteRead;
     /** Written to the visitor during a read batch: flush (and ask for more) when the batch ends. */
@@ -93,6 +105,7 @@ final class Exchange {
         this.config = config;
         this.result = result;
         this.id = target.requestId();
+        this.method = request.getMethod();
     }
 
     /** Installs the codecs on the fresh stream, before any byte of the site's answer arrives. */
@@ -419,7 +432,8 @@ final class Exchange {
                 firstByteTimer.cancel(false);
             }
             int status = head.status().code();
-            noBody = "HEAD".equalsIgnoreCase(request.getMethod()) || status == 204 || status == 304;
+            this.status = status;
+            noBody = "HEAD".equalsIgnoreCase(method) || status == 204 || status == 304;
             response.setStatus(status);
             copyResponseHeaders(head, response, target, siteHost);
         }
@@ -436,6 +450,27 @@ final class Exchange {
      * non-blocking mode takes at once.
      */
     void listen() throws IOException {
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                containerEnded("completed");
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                containerEnded("timed out");
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                containerEnded("error: " + event.getThrowable());
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // not ours
+            }
+        });
         ServletOutputStream o = response.getOutputStream();
         o.setWriteListener(new ToVisitor());
         synchronized (this) {
@@ -556,9 +591,13 @@ final class Exchange {
         }
         if (complete) {
             stream.close();
-            async.complete();
+            try {
+                async.complete();
+            } catch (IllegalStateException e) {
+                // the container ended the request meanwhile (visitor gone); nothing left to do
+            }
             result.complete(null);
-            LOG.debug("[{}] {} {} -> {} done", id, request.getMethod(), target.pathAndQuery(), response.getStatus());
+            LOG.debug("[{}] {} {} -> {} done", id, method, target.pathAndQuery(), status);
         } else if (readMore) {
             channel.read();
         }
@@ -598,11 +637,13 @@ final class Exchange {
     void fail(ProxyException failure) {
         boolean committed;
         Stream s;
+        boolean done;
         synchronized (this) {
             if (finished) {
                 return;
             }
             finished = true;
+            done = containerDone;
             if (firstByteTimer != null) {
                 firstByteTimer.cancel(false);
             }
@@ -610,22 +651,40 @@ final class Exchange {
                 pending.poll().release();
             }
             s = stream;
-            committed = response.isCommitted();
-            if (!committed && headReceived) {
-                response.reset(); // nothing sent yet: the caller can still write an error page
+            if (containerDone) {
+                committed = true; // the container ended the request: no page, no abort, no touch
+            } else {
+                committed = response.isCommitted();
+                if (!committed && headReceived) {
+                    response.reset(); // nothing sent yet: the caller can still write an error page
+                }
             }
         }
         if (s != null) {
             s.reset();
         }
-        LOG.debug("[{}] {} {} failed ({}{}): {}", id, request.getMethod(), target.pathAndQuery(), failure.kind(),
+        LOG.debug("[{}] {} {} failed ({}{}): {}", id, method, target.pathAndQuery(), failure.kind(),
                 committed ? ", response already started" : "", failure.getMessage());
         if (committed) {
-            abortVisitorResponse();
+            if (!done) {
+                abortVisitorResponse();
+            }
             result.completeExceptionally(new ProxyException(failure.kind(), true, failure.getMessage(), failure.getCause()));
         } else {
             result.completeExceptionally(failure);
         }
+    }
+
+    /**
+     * The container's word that the request is over (from its own thread, before it recycles the
+     * request): an exchange still under way stops here, its stream is reset and it never writes
+     * again (a late write could land on the recycled objects of another visitor's connection).
+     */
+    private void containerEnded(String why) {
+        synchronized (this) {
+            containerDone = true;
+        }
+        fail(new ProxyException(ProxyException.Kind.CLIENT_GONE, true, "the container ended the request: " + why));
     }
 
     /**
