@@ -381,8 +381,9 @@ wrk_series() {
 # container_alone TARGET URL: requests/s and p50 of the chain's own Tomcat answering 1 KiB from a
 # servlet (the filter passes the request on; no chain): the ceiling any servlet gateway has here.
 container_alone() {
-  local target=$1 url=$2 c threads line out
-  for c in "${CONNS[@]}"; do
+  local target=$1 url=$2 c threads line out conns=("${CONNS[@]}")
+  [ "$QUICK" = 1 ] && conns=("${CONNS[-1]}") # --quick: the highest connection count only
+  for c in "${conns[@]}"; do
     threads=$(( c < 2 ? 1 : 2 ))
     fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
       --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$url"

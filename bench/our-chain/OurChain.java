@@ -46,7 +46,8 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
  * manifest) is PUT to the gateway's own delegated-routing endpoint, as an exposer publishing to
  * that gateway would. Prints one JSON line
  * {@code {"event":"listening","port":P,"warm":"/ipns/<name>","cold":["/ipns/<name>",...]}} and runs
- * until SIGTERM (a shutdown hook closes everything).
+ * until SIGTERM (a shutdown hook closes everything). The same Tomcat also answers
+ * {@code GET /_bench/1k} from a servlet (1 KiB, no chain): the container-alone figure.
  *
  * <p>Written against the contracts of issues 4/5 (TunnelService, SiteConfig,
  * TunnelConfig.defaults()) and the filter's configuration keys (docs/configuration.md).
