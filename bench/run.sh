@@ -351,49 +351,61 @@ start_our_chain() {
 stop_wrapper() { kill -TERM "$1" 2>/dev/null || true; local i; for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
 
 # ---- Measurements -----------------------------------------------------------------------------
+# wrk_point URL C: one wrk run with bench/wrk-report.lua at C connections. On success sets
+# WRK_RPS, WRK_P50_MS, WRK_P99_MS, WRK_ERRORS (connect + read + write + status + timeouts);
+# otherwise returns 1 with WRK_FAILURE (wrk's last lines).
+wrk_point() {
+  local url=$1 c=$2 threads out line
+  threads=$(( c < 2 ? 1 : 2 ))
+  fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
+    --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$url"
+  out=$(cat "$WORK/wrk.out")
+  line=$(grep '^BENCH ' <<<"$out" || true)
+  if [ -z "$line" ]; then
+    WRK_FAILURE=$(tail -2 <<<"$out" | tr '\n' ' ')
+    return 1
+  fi
+  local requests duration_us bytes p50_us p99_us errors_connect errors_read errors_write errors_status errors_timeout
+  eval "${line#BENCH }"
+  WRK_RPS=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+  WRK_P50_MS=$(awk -v v="$p50_us" 'BEGIN { printf "%.2f", v / 1000 }')
+  WRK_P99_MS=$(awk -v v="$p99_us" 'BEGIN { printf "%.2f", v / 1000 }')
+  WRK_ERRORS=$((errors_connect + errors_read + errors_write + errors_status + errors_timeout))
+}
+
 # wrk_series TARGET BASE_URL: requests/s, p50, p99 for 1 KiB and 1 MiB at each connection count.
 wrk_series() {
-  local target=$1 base=$2 size c threads out line
+  local target=$1 base=$2 size c
   fg_run /dev/null timeout $((WARMUP_SECONDS + 30)) wrk -t2 -c16 -d${WARMUP_SECONDS}s --timeout $WRK_TIMEOUT "$base/1k"
   for size in 1k 1m; do
     for c in "${CONNS[@]}"; do
-      threads=$(( c < 2 ? 1 : 2 ))
-      fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
-        --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$base/$size"
-      out=$(cat "$WORK/wrk.out")
-      line=$(grep '^BENCH ' <<<"$out" || true)
-      if [ -z "$line" ]; then
-        log "  wrk $target $size c=$c failed: $(tail -2 <<<"$out" | tr '\n' ' ')"
+      if ! wrk_point "$base/$size" "$c"; then
+        log "  wrk $target $size c=$c failed: $WRK_FAILURE"
         continue
       fi
-      eval "local ${line#BENCH }"
-      local errs=$((errors_connect + errors_read + errors_write + errors_status + errors_timeout))
-      local rps; rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
-      result "$target" "rps_${size}_c$c" "$rps"
-      result "$target" "p50_${size}_c$c" "$(awk -v v="$p50_us" 'BEGIN { printf "%.2f", v / 1000 }')"
-      result "$target" "p99_${size}_c$c" "$(awk -v v="$p99_us" 'BEGIN { printf "%.2f", v / 1000 }')"
-      result "$target" "err_${size}_c$c" "$errs"
-      log "  $target $size c=$c: $rps req/s, p50 $((p50_us / 1000)) ms, p99 $((p99_us / 1000)) ms, errors $errs"
+      result "$target" "rps_${size}_c$c" "$WRK_RPS"
+      result "$target" "p50_${size}_c$c" "$WRK_P50_MS"
+      result "$target" "p99_${size}_c$c" "$WRK_P99_MS"
+      result "$target" "err_${size}_c$c" "$WRK_ERRORS"
+      log "  $target $size c=$c: $WRK_RPS req/s, p50 $WRK_P50_MS ms, p99 $WRK_P99_MS ms, errors $WRK_ERRORS"
     done
   done
 }
 
 # container_alone TARGET URL: requests/s and p50 of the chain's own Tomcat answering 1 KiB from a
-# servlet (the filter passes the request on; no chain): the ceiling any servlet gateway has here.
+# servlet (the filter passes the request on; no chain): how much of the chain's cost is the
+# container's.
 container_alone() {
-  local target=$1 url=$2 c threads line out conns=("${CONNS[@]}")
+  local target=$1 url=$2 c conns=("${CONNS[@]}")
   [ "$QUICK" = 1 ] && conns=("${CONNS[-1]}") # --quick: the highest connection count only
   for c in "${conns[@]}"; do
-    threads=$(( c < 2 ? 1 : 2 ))
-    fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
-      --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$url"
-    out=$(cat "$WORK/wrk.out")
-    line=$(grep '^BENCH ' <<<"$out" || true)
-    [ -n "$line" ] || { log "  wrk $target container alone c=$c failed"; continue; }
-    eval "local ${line#BENCH }"
-    result "$target" "tomcat_rps_1k_c$c" "$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
-    result "$target" "tomcat_p50_1k_c$c" "$(awk -v v="$p50_us" 'BEGIN { printf "%.2f", v / 1000 }')"
-    log "  $target container alone 1k c=$c: $requests requests, p50 $((p50_us / 1000)) ms"
+    if ! wrk_point "$url" "$c"; then
+      log "  wrk $target container alone c=$c failed: $WRK_FAILURE"
+      continue
+    fi
+    result "$target" "tomcat_rps_1k_c$c" "$WRK_RPS"
+    result "$target" "tomcat_p50_1k_c$c" "$WRK_P50_MS"
+    log "  $target container alone 1k c=$c: $WRK_RPS req/s, p50 $WRK_P50_MS ms, errors $WRK_ERRORS"
   done
 }
 
