@@ -106,6 +106,8 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     };
     private boolean parentWritable = true;
     private boolean resumeScheduled;
+    /** Where the next round of writes after the connection drained starts ({@link #parentWritabilityChanged}). */
+    private int resumeFrom;
     private int controlFramesWhileUnwritable;
     private final List<YamuxStreamChannel> readCompletePending = new ArrayList<>();
     /** The stream the data frame being decoded belongs to, or null to discard its payload. */
@@ -668,8 +670,18 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             }
         }
         if (writable) {
-            for (YamuxStreamChannel s : all) {
-                s.writePendingIfAny();
+            // Round robin: the streams write in turn from where the last round stopped, and the
+            // round stops as soon as the connection is full again. Always starting from the first
+            // stream starved the others while many streams had data waiting (seen as seconds-long
+            // answers among 256 concurrent 1 MiB downloads).
+            int n = all.size();
+            int start = n == 0 ? 0 : Math.floorMod(resumeFrom, n);
+            for (int k = 0; k < n; k++) {
+                all.get((start + k) % n).writePendingIfAny();
+                if (!ctx.channel().isWritable()) {
+                    resumeFrom = start + k + 1;
+                    return;
+                }
             }
         }
     }
