@@ -214,6 +214,31 @@ class EndToEndTest {
         assertEquals(n + " " + HexFormat.of().formatHex(patternDigest(n)), r.body());
     }
 
+    /**
+     * A gateway that does not dial private addresses answers a manifest naming only loopback with
+     * its 502 page, written on the request's thread with the visitor's output already in
+     * non-blocking mode (the address check is done there when no DNS name needs a lookup).
+     */
+    @Test
+    void aManifestWithOnlyPrivateAddressesGetsTheAddressNotAllowedPage() throws Exception {
+        try (GatewayServer strict = GatewayServer.start(dir.resolve("strict"), new IpnsLinkFilter(),
+                Map.of("allow-private-addresses", "false"))) {
+            Manifest m = new Manifest(exposer.peerId(), exposer.listenAddresses(), null, null, false, List.of(),
+                    List.of(), List.of());
+            IpnsRecord record = ManifestRecords.create(site.key(), m, 1, Duration.ofHours(1), Duration.ofMinutes(5));
+            HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(strict.base().resolve(RoutingV1.IPNS_PATH
+                            + site.name())).header("Content-Type", RoutingV1.IPNS_RECORD_MEDIA_TYPE)
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(record.raw())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, put.statusCode(), put.body());
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response r = RawHttp.get(strict.port(), "127.0.0.1:" + strict.port(), "/ipns/" + k() + "/hello",
+                        "Accept: text/plain");
+                assertEquals(502, r.status(), r.text());
+                assertTrue(r.text().contains("Address not allowed"), r.text());
+            }
+        }
+    }
+
     @Test
     void aDeadOriginGoesToOnfailOrComingSoonWithinTheDialTimeout() throws Exception {
         Sites.Site dead = Sites.Site.generate();
