@@ -14,10 +14,21 @@ import java.util.List;
  * the gateway reach into its own network. DNS names are resolved and every result checked.
  */
 final class AddressPolicy {
+    /** DNS lookups (a seam for tests). */
+    interface Resolver {
+        InetAddress[] all(String host) throws UnknownHostException;
+    }
+
     private final boolean allowPrivate;
+    private final Resolver resolver;
 
     AddressPolicy(boolean allowPrivate) {
+        this(allowPrivate, InetAddress::getAllByName);
+    }
+
+    AddressPolicy(boolean allowPrivate, Resolver resolver) {
         this.allowPrivate = allowPrivate;
+        this.resolver = resolver;
     }
 
     /**
@@ -41,21 +52,72 @@ final class AddressPolicy {
     private static final List<Multiaddr.Protocol> DNS_PROTOCOLS = List.of(Multiaddr.Protocol.DNS,
             Multiaddr.Protocol.DNS4, Multiaddr.Protocol.DNS6, Multiaddr.Protocol.DNSADDR);
 
-    /** The addresses that may be dialed, in manifest order. Blocking for DNS names: call off the event loop. */
+    /**
+     * The addresses that may be dialed, in manifest order. Blocking for DNS names: call off the
+     * event loop. A {@code /dns}, {@code /dns4} or {@code /dns6} address whose every answer is
+     * public is replaced by those answers ({@code /ip4/...} or {@code /ip6/...}, of the family the
+     * name asks for): the gateway dials what it checked, so a name cannot answer differently when
+     * the dialer looks it up again (DNS rebinding).
+     */
     List<Multiaddr> filter(List<Multiaddr> addresses) {
         if (allowPrivate) {
             return addresses;
         }
         List<Multiaddr> ok = new ArrayList<>();
         for (Multiaddr a : addresses) {
-            if (allowed(a)) {
+            List<Multiaddr> pinned = pinned(a);
+            if (pinned != null) {
+                ok.addAll(pinned);
+            } else if (allowed(a)) {
                 ok.add(a);
             }
         }
         return ok;
     }
 
-    private static boolean allowed(Multiaddr a) {
+    /**
+     * For a direct {@code /dns|dns4|dns6} address: its public answers as IP addresses (empty when
+     * any answer is not public or none fits); null for other addresses.
+     */
+    private List<Multiaddr> pinned(Multiaddr a) {
+        if (a.has(Multiaddr.Protocol.P2P_CIRCUIT)) {
+            return null;
+        }
+        for (Multiaddr.Protocol p : List.of(Multiaddr.Protocol.DNS, Multiaddr.Protocol.DNS4, Multiaddr.Protocol.DNS6)) {
+            if (!a.has(p)) {
+                continue;
+            }
+            List<Multiaddr> out = new ArrayList<>();
+            try {
+                String host = a.valueOf(p).orElseThrow();
+                InetAddress[] all = resolver.all(host);
+                for (InetAddress ia : all) {
+                    if (!isPublic(ia)) {
+                        return List.of(); // one private answer is enough to refuse the name
+                    }
+                }
+                String text = a.toString();
+                String component = "/" + p.textName() + "/" + host;
+                for (InetAddress ia : all) {
+                    boolean v6 = ia instanceof Inet6Address;
+                    if ((p == Multiaddr.Protocol.DNS4 && v6) || (p == Multiaddr.Protocol.DNS6 && !v6)) {
+                        continue;
+                    }
+                    Multiaddr ip = Multiaddr.parse(text.replace(component,
+                            (v6 ? "/ip6/" : "/ip4/") + ia.getHostAddress()));
+                    if (!out.contains(ip)) {
+                        out.add(ip);
+                    }
+                }
+            } catch (UnknownHostException | RuntimeException e) {
+                return List.of();
+            }
+            return out;
+        }
+        return null;
+    }
+
+    private boolean allowed(Multiaddr a) {
         try {
             if (a.has(Multiaddr.Protocol.P2P_CIRCUIT)) {
                 // the relay's own address decides where the gateway connects
@@ -68,7 +130,7 @@ final class AddressPolicy {
             }
             for (Multiaddr.Protocol p : DNS_PROTOCOLS) {
                 if (a.has(p)) {
-                    InetAddress[] all = InetAddress.getAllByName(a.valueOf(p).orElseThrow());
+                    InetAddress[] all = resolver.all(a.valueOf(p).orElseThrow());
                     for (InetAddress ia : all) {
                         if (!isPublic(ia)) {
                             return false;

@@ -90,4 +90,33 @@ class HeaderRulesTest {
         assertTrue(new AddressPolicy(false).needsLookup(named), "a DNS name is looked up off the caller's thread");
         assertFalse(new AddressPolicy(true).needsLookup(named), "nothing is checked when private addresses are allowed");
     }
+
+    @Test
+    void aNameIsDialedAtTheAddressesThatWereChecked() throws Exception {
+        java.util.Map<String, InetAddress[]> dns = java.util.Map.of(
+                "site.example", new InetAddress[] {InetAddress.getByName("203.0.113.7"),
+                        InetAddress.getByName("2001:4860:4860::8888")},
+                "rebind.example", new InetAddress[] {InetAddress.getByName("203.0.113.8"),
+                        InetAddress.getByName("10.0.0.1")});
+        AddressPolicy policy = new AddressPolicy(false, host -> {
+            InetAddress[] a = dns.get(host);
+            if (a == null) {
+                throw new java.net.UnknownHostException(host);
+            }
+            return a;
+        });
+        String peer = "/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
+        var parse = (java.util.function.Function<String, io.ipnslink.core.multiformats.Multiaddr>)
+                io.ipnslink.core.multiformats.Multiaddr::parse;
+        assertEquals(List.of(parse.apply("/ip4/203.0.113.7/tcp/4001" + peer)),
+                policy.filter(List.of(parse.apply("/dns4/site.example/tcp/4001" + peer))), "dns4: the IPv4 answers");
+        assertEquals(List.of(parse.apply("/ip6/2001:4860:4860::8888/tcp/4001")),
+                policy.filter(List.of(parse.apply("/dns6/site.example/tcp/4001"))), "dns6: the IPv6 answers");
+        assertEquals(2, policy.filter(List.of(parse.apply("/dns/site.example/tcp/4001"))).size(), "dns: both");
+        assertEquals(List.of(), policy.filter(List.of(parse.apply("/dns4/rebind.example/tcp/4001"))),
+                "one private answer refuses the name");
+        assertEquals(List.of(), policy.filter(List.of(parse.apply("/dns4/unknown.example/tcp/4001"))));
+        var named = List.of(parse.apply("/dns4/rebind.example/tcp/4001"));
+        assertEquals(named, new AddressPolicy(true).filter(named), "nothing is looked up when private addresses are allowed");
+    }
 }
