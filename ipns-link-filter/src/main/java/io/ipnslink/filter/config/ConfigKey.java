@@ -42,7 +42,10 @@ public enum ConfigKey {
     MAX_REQUEST_BODY("max-request-body", "128MiB", "Largest request body forwarded (413 above); bytes or KiB/MiB/GiB"),
     MAX_STREAMS_PER_ORIGIN("max-streams-per-origin", "64", "Concurrent proxied requests to one site's peer"),
     ALLOW_PRIVATE_ADDRESSES("allow-private-addresses", "false",
-            "Dial loopback, private and link-local addresses found in manifests (keep false on a public gateway)"),
+            "Dial loopback, private and link-local addresses found in manifests (keep false on a public gateway). "
+                    + "When false, a `/dns`, `/dns4` or `/dns6` address is looked up, refused if any answer is "
+                    + "private, and dialed at the answers that were checked (no second lookup a rebinding name "
+                    + "could answer differently)"),
     REDIRECT_GATEWAY("redirect-gateway", "",
             "Redirect mode: base URL of the IPNS-Link gateway, e.g. `https://gw.example` (required in redirect mode)"),
     REDIRECT_SUBDOMAIN("redirect-subdomain", "false",
