@@ -93,17 +93,14 @@ final class OriginPool {
      * fallback group.
      */
     private Bootstrap on(Bootstrap b, EventLoop loop) {
-        EventLoopGroup parent = loop.parent();
-        if (parent instanceof EpollEventLoopGroup) {
-            return b.clone(loop).channel(EpollSocketChannel.class);
+        if (home(loop) == FALLBACK) {
+            return b.clone(fallback).channel(NioSocketChannel.class);
         }
-        if (parent instanceof NioEventLoopGroup) {
-            return b.clone(loop).channel(NioSocketChannel.class);
-        }
-        return b.clone(fallback).channel(NioSocketChannel.class);
+        return b.clone(loop).channel(loop.parent() instanceof EpollEventLoopGroup
+                ? EpollSocketChannel.class : NioSocketChannel.class);
     }
 
-    /** Key of the idle queue serving streams on {@code loop}. */
+    /** Key of the idle queue serving streams on {@code loop}: the loop itself when it can carry a socket. */
     private static Object home(EventLoop loop) {
         EventLoopGroup parent = loop.parent();
         return parent instanceof EpollEventLoopGroup || parent instanceof NioEventLoopGroup ? loop : FALLBACK;

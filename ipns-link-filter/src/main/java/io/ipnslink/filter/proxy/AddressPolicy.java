@@ -90,11 +90,9 @@ final class AddressPolicy {
             List<Multiaddr> out = new ArrayList<>();
             try {
                 String host = a.valueOf(p).orElseThrow();
-                InetAddress[] all = resolver.all(host);
-                for (InetAddress ia : all) {
-                    if (!isPublic(ia)) {
-                        return List.of(); // one private answer is enough to refuse the name
-                    }
+                InetAddress[] all = publicAnswers(host);
+                if (all == null) {
+                    return List.of();
                 }
                 String text = a.toString();
                 String component = "/" + p.textName() + "/" + host;
@@ -130,19 +128,24 @@ final class AddressPolicy {
             }
             for (Multiaddr.Protocol p : DNS_PROTOCOLS) {
                 if (a.has(p)) {
-                    InetAddress[] all = resolver.all(a.valueOf(p).orElseThrow());
-                    for (InetAddress ia : all) {
-                        if (!isPublic(ia)) {
-                            return false;
-                        }
-                    }
-                    return all.length > 0;
+                    return publicAnswers(a.valueOf(p).orElseThrow()) != null;
                 }
             }
             return false;
         } catch (UnknownHostException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** The DNS answers for {@code host} when there is one at least and every one is public; else null. */
+    private InetAddress[] publicAnswers(String host) throws UnknownHostException {
+        InetAddress[] all = resolver.all(host);
+        for (InetAddress ia : all) {
+            if (!isPublic(ia)) {
+                return null; // one private answer is enough to refuse the name
+            }
+        }
+        return all.length > 0 ? all : null;
     }
 
     static boolean isPublic(InetAddress ia) {

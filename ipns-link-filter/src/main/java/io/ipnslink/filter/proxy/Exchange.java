@@ -569,7 +569,7 @@ final class Exchange {
                 if (finished || out == null || !headReceived) {
                     return; // before the answer's head nothing is written (nor committed by a flush)
                 }
-                if (writeWhileReady(out, pending) < 0) {
+                if (!writeWhileReady(out, pending)) {
                     return; // onWritePossible calls again
                 }
                 if (!out.isReady()) {
@@ -605,19 +605,17 @@ final class Exchange {
 
     /**
      * Writes the pending buffers to the visitor while the container takes them without blocking,
-     * releasing each. Returns the bytes written, or -1 when it stopped because the output was not
-     * ready (the container calls {@code onWritePossible} then).
+     * releasing each. False when it stopped because the output was not ready (the container calls
+     * {@code onWritePossible} then).
      */
-    static long writeWhileReady(jakarta.servlet.ServletOutputStream out, java.util.Queue<ByteBuf> pending)
+    private static boolean writeWhileReady(jakarta.servlet.ServletOutputStream out, java.util.Queue<ByteBuf> pending)
             throws IOException {
-        long written = 0;
         while (!pending.isEmpty()) {
             if (!out.isReady()) {
-                return -1;
+                return false;
             }
             ByteBuf b = pending.poll();
             try {
-                written += b.readableBytes();
                 // A copy, not the buffer's own array: in non-blocking mode a container may keep the
                 // array until isReady() is true again (Jetty does; the buffer is pooled and reused
                 // as soon as it is released here).
@@ -626,7 +624,7 @@ final class Exchange {
                 b.release();
             }
         }
-        return written;
+        return true;
     }
 
     /** Ends the exchange with a failure; safe to call more than once and from any thread. */

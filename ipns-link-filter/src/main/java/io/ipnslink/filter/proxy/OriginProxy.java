@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -83,17 +84,9 @@ public final class OriginProxy implements AutoCloseable {
         String protocol = Manifest.siteProtocol(target.name());
         // Addresses with DNS names are checked on the resolver threads (lookups block); IP
         // addresses at once, on this thread (no hand-over per request).
-        CompletableFuture<List<Multiaddr>> addresses;
-        if (policy.needsLookup(manifest.addresses())) {
-            addresses = CompletableFuture.supplyAsync(() -> allowedAddresses(manifest.addresses()), resolver);
-        } else {
-            try {
-                addresses = CompletableFuture.completedFuture(allowedAddresses(manifest.addresses()));
-            } catch (CompletionException e) {
-                addresses = CompletableFuture.failedFuture(e.getCause());
-            }
-        }
-        addresses
+        Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
+        CompletableFuture
+                .supplyAsync(() -> allowedAddresses(manifest.addresses()), check)
                 .thenCompose(addrs -> host.newStreamPipelined(peer, addrs, protocol, exchange::install))
                 .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((stream, error) -> {
