@@ -140,7 +140,7 @@ final class Gateway implements AutoCloseable {
     /** The default forwarder: the libp2p origin proxy with the configured limits. */
     private static Forwarder originProxy(Host host, GatewayConfig c) {
         OriginProxy proxy = new OriginProxy(host, new ProxyConfig(c.dialTimeout(), c.firstByteTimeout(), c.idleTimeout(),
-                c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses()));
+                c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses(), c.keptStreamsPerSite()));
         return new Forwarder() {
             @Override
             public java.util.concurrent.CompletableFuture<Void> forward(jakarta.servlet.AsyncContext async,

@@ -41,10 +41,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP/1.1 exchange of one libp2p stream, relayed to the origin over a pooled connection.
+ * The HTTP/1.1 exchanges of one libp2p stream, each relayed to the origin over a pooled connection.
  * Everything runs on the stream's event loop (the origin-side handler is added with that loop as
  * its executor), so there is no shared state between threads. Backpressure: both channels read
  * only on demand; the next chunk is requested when the other side is writable.
+ *
+ * <p>Keep-alive: when the gateway's request allows it (HTTP/1.1 without {@code Connection: close})
+ * the stream stays open after the answer and the next request is read from it, one exchange after
+ * the other, as on a persistent HTTP/1.1 connection. An answer the origin delimits by closing its
+ * connection is re-framed in chunks so that the stream can stay open. The stream is closed after
+ * the answer instead when the request said {@code Connection: close}, when the gateway sent a
+ * second request before the first was answered (pipelining: it is dropped, the answer says
+ * {@code Connection: close} when it had not started yet), when the answer ended before the request
+ * body, and after every error answer. A stream that waits for its next request longer than the
+ * idle timeout, or that the gateway half-closes between requests, is closed quietly.
  *
  * <p>An upgrade request ({@code Connection: Upgrade} with an {@code Upgrade} header, e.g. WebSocket)
  * goes to the origin over a fresh connection that is never pooled. When the origin answers
@@ -80,6 +90,14 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private boolean originKeepAlive;
     private boolean done;
     private ScheduledFuture<?> firstByteTimer;
+    /** The request's method (HEAD answers have no body whatever their headers say). */
+    private String requestMethod;
+    /** The gateway's request allows the stream to carry another exchange after this one. */
+    private boolean requestKeepAlive;
+    /** A request arrived before the current one was answered: dropped, and the stream ends after the answer. */
+    private boolean pipelined;
+    /** Counts the exchanges of this stream; callbacks of an earlier exchange check it and stand down. */
+    private int generation;
 
     /** The request asks for a protocol upgrade: fresh origin connection, never pooled. */
     private boolean upgrade;
@@ -87,7 +105,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private boolean upgraded;
     /** Raw bytes the gateway sent after the upgrade request, held until the origin's 101. */
     private final ArrayDeque<ByteBuf> rawEarly = new ArrayDeque<>();
-    /** The gateway half-closed the stream (yamux FIN). */
+    /** The gateway half-closed the stream (yamux FIN): no further request can come. */
     private boolean streamInputDone;
     /** The origin half-closed its connection (TCP FIN) after the upgrade. */
     private boolean originInputDone;
@@ -125,7 +143,10 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpRequest req) {
             if (requestSeen) {
-                ReferenceCountUtil.release(msg); // one exchange per stream
+                // sent before the current request was answered: not served (the stream ends after
+                // the current answer; HTTP/1.1 clients that pipeline retry what was not answered)
+                pipelined = true;
+                ReferenceCountUtil.release(msg);
                 return;
             }
             requestSeen = true;
@@ -135,20 +156,25 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 answer(HttpResponseStatus.BAD_REQUEST, "bad-request", "bad request: " + req.decoderResult().cause().getMessage());
                 return;
             }
+            requestMethod = req.method().name();
+            requestKeepAlive = HttpUtil.isKeepAlive(req);
             upgrade = isUpgradeRequest(req);
             early.add(originRequest(req));
             if (msg instanceof HttpContent c) {
                 onRequestContent(c);
             }
+            int gen = generation;
             if (upgrade) {
-                pool.connectFresh(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(this::onOrigin);
+                pool.connectFresh(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(f -> onOrigin(f, gen));
             } else {
-                pool.acquire(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(this::onOrigin);
+                pool.acquire(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(f -> onOrigin(f, gen));
             }
             return;
         }
-        if (upgrade && requestDone) {
-            ReferenceCountUtil.release(msg); // the decoder's end marker after it was taken out
+        if (!requestSeen || requestDone) {
+            // the decoder's end marker after it was taken out (upgrade), or the body of a dropped
+            // pipelined request
+            ReferenceCountUtil.release(msg);
             return;
         }
         onRequestContent((HttpContent) msg);
@@ -237,8 +263,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onOrigin(Future<? super Channel> f) {
-        if (done) {
+    private void onOrigin(Future<? super Channel> f, int gen) {
+        if (done || gen != generation) {
             if (f.isSuccess()) {
                 pool.release((Channel) f.getNow(), false);
             }
@@ -266,8 +292,9 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
     private void startFirstByteTimer() {
         if (firstByteTimer == null && !responseStarted) {
+            int gen = generation;
             firstByteTimer = ctx.executor().schedule(() -> {
-                if (!responseStarted && !done) {
+                if (!responseStarted && !done && gen == generation) {
                     stats.error(TunnelErrors.ORIGIN_TIMEOUT);
                     answer(HttpResponseStatus.GATEWAY_TIMEOUT, TunnelErrors.ORIGIN_TIMEOUT, "origin sent no answer within "
                             + config.firstByteTimeout().toMillis() + " ms");
@@ -317,7 +344,34 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             }
             pool.release(ch, originReusable && !upgrade);
         }
-        stats.streamClosed();
+    }
+
+    /**
+     * The answer went out and the stream stays open: back to waiting for the gateway's next request
+     * on it (the exchange's state starts over; callbacks of the one that ended see the new generation).
+     */
+    private void nextExchange() {
+        generation++;
+        requestSeen = false;
+        requestDone = false;
+        responseStarted = false;
+        originKeepAlive = false;
+        firstByteTimer = null;
+        requestMethod = null;
+        requestKeepAlive = false;
+        done = false;
+        ctx.channel().read();
+    }
+
+    /** Whether the stream can carry another exchange once this answer is out. */
+    private boolean keepStreamAfterAnswer() {
+        return requestKeepAlive && !pipelined && !upgrade && !streamInputDone;
+    }
+
+    /** Whether the answer can carry a body (HEAD, 1xx, 204 and 304 answers have none). */
+    private boolean answerHasBody(HttpResponse resp) {
+        int code = resp.status().code();
+        return !"HEAD".equals(requestMethod) && code >= 200 && code != 204 && code != 304;
     }
 
     private void releaseHeld() {
@@ -414,7 +468,6 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 o.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
         }
-        stats.streamClosed();
     }
 
     @Override
@@ -428,6 +481,11 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
+            if (!requestSeen && !upgraded) {
+                LOG.debug("[{}] no request for {} ms: stream closed", id, config.idleTimeout().toMillis());
+                ctx.close();
+                return;
+            }
             stats.error(TunnelErrors.IDLE);
             if (upgraded) {
                 LOG.debug("[{}] upgraded stream idle for {} ms: reset", id, config.idleTimeout().toMillis());
@@ -438,11 +496,15 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             answer(HttpResponseStatus.GATEWAY_TIMEOUT, TunnelErrors.IDLE, "no data for " + config.idleTimeout().toMillis() + " ms");
             return;
         }
-        if (evt instanceof ChannelInputShutdownEvent && upgrade && requestDone) {
+        if (evt instanceof ChannelInputShutdownEvent) {
             streamInputDone = true;
-            if (upgraded && !done) {
-                shutdownOriginOutput();
-                endUpgradedIfBothDone();
+            if (upgrade && requestDone) {
+                if (upgraded && !done) {
+                    shutdownOriginOutput();
+                    endUpgradedIfBothDone();
+                }
+            } else if (!requestSeen && !done) {
+                ctx.close(); // between requests: the gateway is done with this stream
             }
             return;
         }
@@ -451,6 +513,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        stats.streamClosed();
         if (!done) {
             if (upgraded) {
                 endUpgraded(!streamInputDone); // closed after its FIN: let the origin get what is pending
@@ -530,16 +593,31 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 copyEndToEnd(resp.headers(), out.headers());
                 String via = resp.headers().get(HttpHeaderNames.VIA);
                 out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
+                boolean keep = keepStreamAfterAnswer();
                 if (HttpUtil.isTransferEncodingChunked(resp)) {
                     HttpUtil.setTransferEncodingChunked(out, true);
+                } else if (keep && answerHasBody(resp) && !HttpUtil.isContentLengthSet(resp)) {
+                    // the origin ends this body by closing its connection; the stream stays open, so
+                    // the gateway learns where the body ends from the chunks
+                    HttpUtil.setTransferEncodingChunked(out, true);
+                }
+                if (!keep) {
+                    out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 }
                 ctx.write(out);
             }
             if (msg instanceof HttpContent c) {
                 stats.bytesOut(c.content().readableBytes());
                 if (c instanceof LastHttpContent) {
-                    ctx.writeAndFlush(c).addListener(x -> stream.close());
-                    finish(originKeepAlive && requestDone);
+                    boolean originReusable = originKeepAlive && requestDone;
+                    if (requestDone && keepStreamAfterAnswer()) {
+                        ctx.writeAndFlush(c);
+                        finish(originReusable);
+                        nextExchange();
+                    } else {
+                        ctx.writeAndFlush(c).addListener(x -> stream.close());
+                        finish(originReusable);
+                    }
                     return;
                 }
                 ctx.writeAndFlush(c);

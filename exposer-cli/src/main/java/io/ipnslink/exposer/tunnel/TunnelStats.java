@@ -5,11 +5,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters per site: requests, upgrades, errors by kind, active streams, bytes in and out. */
+/** Counters per site: requests, upgrades, errors by kind, streams (all and open), bytes in and out. */
 public final class TunnelStats {
     private final ConcurrentHashMap<String, Site> sites = new ConcurrentHashMap<>();
 
-    Site site(String name) {
+    /** The counters of the site named {@code name} (all zero for a site not served yet). */
+    public Site site(String name) {
         return sites.computeIfAbsent(name, n -> new Site());
     }
 
@@ -25,6 +26,7 @@ public final class TunnelStats {
         private final AtomicLong requests = new AtomicLong();
         private final AtomicLong upgrades = new AtomicLong();
         private final AtomicLong active = new AtomicLong();
+        private final AtomicLong streams = new AtomicLong();
         private final AtomicLong bytesIn = new AtomicLong();
         private final AtomicLong bytesOut = new AtomicLong();
         private final ConcurrentHashMap<String, AtomicLong> errors = new ConcurrentHashMap<>();
@@ -39,6 +41,7 @@ public final class TunnelStats {
         }
 
         void streamOpened() {
+            streams.incrementAndGet();
             active.incrementAndGet();
         }
 
@@ -67,6 +70,14 @@ public final class TunnelStats {
             return upgrades.get();
         }
 
+        /**
+         * Streams accepted so far. A gateway that keeps a stream open between requests (HTTP/1.1
+         * keep-alive) sends many requests over one, so this is at most {@link #requests()}.
+         */
+        public long streams() {
+            return streams.get();
+        }
+
         public long activeStreams() {
             return active.get();
         }
@@ -80,6 +91,7 @@ public final class TunnelStats {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("requests", requests.get());
             m.put("upgrades", upgrades.get());
+            m.put("streams", streams.get());
             m.put("activeStreams", active.get());
             m.put("bytesIn", bytesIn.get());
             m.put("bytesOut", bytesOut.get());

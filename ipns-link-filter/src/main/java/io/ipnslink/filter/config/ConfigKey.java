@@ -41,6 +41,10 @@ public enum ConfigKey {
     IDLE_TIMEOUT("idle-timeout", "120s", "Longest silence in either direction of a proxied exchange"),
     MAX_REQUEST_BODY("max-request-body", "128MiB", "Largest request body forwarded (413 above); bytes or KiB/MiB/GiB"),
     MAX_STREAMS_PER_ORIGIN("max-streams-per-origin", "64", "Concurrent proxied requests to one site's peer"),
+    KEPT_STREAMS_PER_SITE("kept-streams-per-site", "64",
+            "Site streams kept open for the next request (HTTP/1.1 keep-alive over libp2p; a request without a"
+                    + " body takes one instead of opening a stream; each waits at most 30 s). 0: a new stream"
+                    + " for every request"),
     ALLOW_PRIVATE_ADDRESSES("allow-private-addresses", "false",
             "Dial loopback, private and link-local addresses found in manifests (keep false on a public gateway). "
                     + "When false, a `/dns`, `/dns4` or `/dns6` address is looked up, refused if any answer is "

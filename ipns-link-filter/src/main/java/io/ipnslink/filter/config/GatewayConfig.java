@@ -35,6 +35,7 @@ public record GatewayConfig(
         Duration idleTimeout,
         long maxRequestBody,
         int maxStreamsPerOrigin,
+        int keptStreamsPerSite,
         boolean allowPrivateAddresses,
         Optional<URI> redirectGateway,
         boolean redirectSubdomain,
@@ -123,6 +124,7 @@ public record GatewayConfig(
         Duration idleTimeout = r.parse(ConfigKey.IDLE_TIMEOUT, GatewayConfig::positiveDuration);
         long maxBody = r.parse(ConfigKey.MAX_REQUEST_BODY, GatewayConfig::size);
         int maxStreams = r.parse(ConfigKey.MAX_STREAMS_PER_ORIGIN, v -> positiveInt(v, 100_000));
+        int keptStreams = r.parse(ConfigKey.KEPT_STREAMS_PER_SITE, v -> wholeNumber(v, 0, 4_096));
         boolean allowPrivate = r.parse(ConfigKey.ALLOW_PRIVATE_ADDRESSES, GatewayConfig::bool);
         Optional<URI> redirect = r.raw(ConfigKey.REDIRECT_GATEWAY).filter(s -> !s.isBlank())
                 .map(s -> r.parse(ConfigKey.REDIRECT_GATEWAY, GatewayConfig::httpUrl));
@@ -145,7 +147,7 @@ public record GatewayConfig(
         }
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, maxBody, maxStreams,
-                allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
+                keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status);
     }
 
@@ -168,6 +170,7 @@ public record GatewayConfig(
                 + ", listen=" + listen + ", timeouts resolve/dns/dial/first-byte/idle=" + resolveTimeout + "/"
                 + dnsTimeout + "/" + dialTimeout + "/" + firstByteTimeout + "/" + idleTimeout
                 + ", max-request-body=" + maxRequestBody + ", max-streams-per-origin=" + maxStreamsPerOrigin
+                + ", kept-streams-per-site=" + keptStreamsPerSite
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="
                 + redirectGateway.map(URI::toString).orElse("-") + ", routing-endpoint-enabled="
                 + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT);
@@ -238,14 +241,18 @@ public record GatewayConfig(
     }
 
     static int positiveInt(String text, int max) {
+        return wholeNumber(text, 1, max);
+    }
+
+    static int wholeNumber(String text, int min, int max) {
         int n;
         try {
             n = Integer.parseInt(text.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("is not a whole number");
         }
-        if (n < 1 || n > max) {
-            throw new IllegalArgumentException("must be between 1 and " + max);
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("must be between " + min + " and " + max);
         }
         return n;
     }

@@ -8,13 +8,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -50,6 +50,13 @@ import org.slf4j.LoggerFactory;
  * One proxied request: visitor request (servlet async input) to stream, stream response to the
  * visitor (servlet async output), with backpressure both ways. All state changes happen under the
  * exchange's lock, so the container's listener threads and the stream's event loop never race.
+ *
+ * <p>The stream is either fresh ({@link #install} then {@link #start}) or one that carried an
+ * earlier exchange and waited in the {@link StreamPool} ({@link #reuse}). When the answer ends and
+ * both sides allow keep-alive, the stream goes (back) to the pool as soon as its last byte was read,
+ * while the visitor may still be receiving. If a reused stream ends before any answer arrives
+ * (the site closed it as it was taken), the request is repeated once on a fresh stream: reused
+ * streams only carry requests without a body, so nothing of the visitor's was consumed.
  */
 final class Exchange {
     private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
@@ -94,8 +101,26 @@ final class Exchange {
     private boolean inSiteRead;
     /** Written to the visitor during a read batch: flush (and ask for more) when the batch ends. */
     private boolean flushAfterRead;
+    /** Bytes of the visitor's body read so far (only the current pumper touches it). */
     private long requestBytes;
+    /** A thread is reading the visitor's body ({@link FromVisitor#pump}). */
+    private boolean pumping;
+    /** Another pump was asked for meanwhile: the current pumper goes round once more. */
+    private boolean pumpAgain;
     private String siteHost;
+    /** The handler of the stream in use; handlers of an abandoned stream find they are not it. */
+    private FromSite current;
+    /** The stream carried an earlier exchange (from the pool): repeat on a fresh one if it is dead. */
+    private boolean reused;
+    /** The whole request went out on the stream (only then can the stream carry another). */
+    private boolean requestComplete;
+    /** The site's answer allows keep-alive (HTTP/1.1 without Connection: close). */
+    private boolean siteKeepAlive;
+    /** The stream went to the pool: this exchange no longer closes or resets it. */
+    private boolean streamReleased;
+    private StreamPool pool;
+    private StreamPool.Key poolKey;
+    private Runnable openFresh;
 
     Exchange(AsyncContext async, ProxyTarget target, ProxyConfig config, CompletableFuture<Void> result) {
         this.async = async;
@@ -108,17 +133,40 @@ final class Exchange {
         this.method = request.getMethod();
     }
 
+    /**
+     * Where the stream goes when the answer allows keep-alive, and how to get a fresh stream when a
+     * reused one turns out to be dead. Set before the first stream is started.
+     */
+    void keepAliveVia(StreamPool pool, StreamPool.Key key, Runnable openFresh) {
+        this.pool = pool;
+        this.poolKey = key;
+        this.openFresh = openFresh;
+    }
+
     /** Installs the codecs on the fresh stream, before any byte of the site's answer arrives. */
     void install(Stream s) {
         Channel ch = s.channel();
         ch.config().setAutoRead(false);
         ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        ch.pipeline().addLast("exchange", new FromSite());
+        ch.pipeline().addLast(StreamPool.HANDLER, new FromSite());
+    }
+
+    /**
+     * Takes over a stream claimed from the pool (on its event loop): this exchange's handler
+     * replaces the waiting one, then the request goes out as on a fresh stream.
+     */
+    void reuse(Stream s) {
+        s.channel().pipeline().replace(StreamPool.HANDLER, StreamPool.HANDLER, new FromSite());
+        start(s, true);
     }
 
     /** The stream is negotiated: send the request head, then the body. */
     void start(Stream s) {
+        start(s, false);
+    }
+
+    private void start(Stream s, boolean fromPool) {
         synchronized (this) {
             if (finished) {
                 s.reset();
@@ -126,6 +174,7 @@ final class Exchange {
             }
             this.stream = s;
             this.channel = s.channel();
+            this.reused = fromPool;
         }
         try {
             HttpRequest head = requestHead();
@@ -150,6 +199,9 @@ final class Exchange {
                 in = request.getInputStream();
                 in.setReadListener(fromVisitor());
             } else {
+                synchronized (this) {
+                    requestComplete = true; // before the write: the answer may come back on another thread first
+                }
                 channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             }
             synchronized (this) {
@@ -162,6 +214,11 @@ final class Exchange {
         } catch (IOException | RuntimeException e) {
             fail(ProxyException.Kind.CLIENT_GONE, "cannot read the request: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the visitor's request has a body (read on the request's thread, before the exchange starts). */
+    boolean requestHasBody() {
+        return request.getContentLengthLong() > 0 || headerHasToken("Transfer-Encoding", "chunked");
     }
 
     private static boolean permitsBody(HttpMethod m) {
@@ -194,7 +251,7 @@ final class Exchange {
         siteHost = manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
         head.headers().set(HttpHeaderNames.HOST, siteHost);
         HeaderRules.addProxyHeaders(head.headers(), target);
-        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        // no Connection: close: HTTP/1.1 keep-alive lets the stream carry the next request
         return head;
     }
 
@@ -227,7 +284,12 @@ final class Exchange {
                 }
                 ch = channel;
             }
-            inOrder(ch, () -> ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+            inOrder(ch, () -> {
+                synchronized (Exchange.this) {
+                    requestComplete = true;
+                }
+                ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            });
         }
 
         @Override
@@ -235,16 +297,38 @@ final class Exchange {
             fail(ProxyException.Kind.CLIENT_GONE, "the visitor's request body broke off: " + t.getMessage(), t);
         }
 
+        /**
+         * Reads the visitor's body while the stream takes more, from the container's threads
+         * (onDataAvailable) or the stream's event loop (writable again). One pumper at a time: a
+         * call while another thread pumps makes that one go round once more. The container's
+         * input is never touched under the exchange's lock: Tomcat's {@code isReady()} on a
+         * non-container thread takes the processor's dispatch lock, which its own threads hold
+         * while they call our listeners, and those take the exchange's lock (a deadlock seen
+         * between {@code onAllDataRead} and a pump after backpressure).
+         */
         void pump() throws IOException {
+            synchronized (Exchange.this) {
+                if (pumping) {
+                    pumpAgain = true;
+                    return;
+                }
+                pumping = true;
+            }
+            boolean again;
             boolean wrote = false;
-            while (true) {
-                synchronized (Exchange.this) {
-                    if (finished) {
-                        return;
-                    }
-                    if (!channel.isWritable()) {
-                        waitingForWritable = true;
-                        break;
+            boolean tooLarge = false;
+            Channel ch = null;
+            try {
+                while (true) {
+                    synchronized (Exchange.this) {
+                        if (finished) {
+                            return;
+                        }
+                        ch = channel;
+                        if (!ch.isWritable()) {
+                            waitingForWritable = true;
+                            break;
+                        }
                     }
                     if (!in.isReady()) {
                         break;
@@ -258,22 +342,32 @@ final class Exchange {
                     }
                     requestBytes += n;
                     if (requestBytes > config.maxRequestBodyBytes()) {
+                        tooLarge = true;
                         break;
                     }
-                    Channel ch = channel;
+                    Channel target = ch;
                     DefaultHttpContent chunk = new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, n));
-                    inOrder(ch, () -> ch.write(chunk));
+                    inOrder(target, () -> target.write(chunk));
                     wrote = true;
                 }
+            } finally {
+                synchronized (Exchange.this) {
+                    pumping = false;
+                    again = pumpAgain;
+                    pumpAgain = false;
+                }
             }
-            if (requestBytes > config.maxRequestBodyBytes()) {
+            if (tooLarge) {
                 fail(ProxyException.Kind.REQUEST_TOO_LARGE, "request body is above the "
                         + config.maxRequestBodyBytes() + "-byte limit", null);
                 return;
             }
             if (wrote) {
-                Channel ch = channel;
-                inOrder(ch, ch::flush);
+                Channel target = ch;
+                inOrder(target, target::flush);
+            }
+            if (again) {
+                pump();
             }
         }
     }
@@ -301,9 +395,26 @@ final class Exchange {
     // ---- site -> visitor: response ---------------------------------------------------------------
 
     private final class FromSite extends ChannelInboundHandlerAdapter {
+        FromSite() {
+            synchronized (Exchange.this) {
+                current = this;
+            }
+        }
+
+        /** False for the handler of a stream this exchange gave up (a dead reused one). */
+        private boolean isCurrent() {
+            synchronized (Exchange.this) {
+                return current == this;
+            }
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             synchronized (Exchange.this) {
+                if (current != this) {
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
                 inSiteRead = true;
             }
             try {
@@ -341,6 +452,9 @@ final class Exchange {
          */
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (!isCurrent()) {
+                return;
+            }
             boolean readMore = false;
             try {
                 synchronized (Exchange.this) {
@@ -366,7 +480,7 @@ final class Exchange {
         public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
             boolean resume;
             synchronized (Exchange.this) {
-                resume = ctx.channel().isWritable() && waitingForWritable && !finished;
+                resume = current == this && ctx.channel().isWritable() && waitingForWritable && !finished;
                 if (resume) {
                     waitingForWritable = false;
                 }
@@ -383,9 +497,20 @@ final class Exchange {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (!isCurrent()) {
+                return;
+            }
             if (evt instanceof IdleStateEvent) {
                 fail(headReceived() ? ProxyException.Kind.STREAM_RESET : ProxyException.Kind.ORIGIN_TIMEOUT,
                         "no data for " + config.idleTimeout().toMillis() + " ms", null);
+                return;
+            }
+            if (evt instanceof ChannelInputShutdownEvent) {
+                // the site ended its side: an answer that has not ended by now never will (an answer
+                // delimited by the end of the stream was completed by the codec before this event)
+                if (!lastReceived() && !retryOnFreshStream()) {
+                    fail(ProxyException.Kind.STREAM_RESET, "the site closed the stream before the answer was complete", null);
+                }
                 return;
             }
             super.userEventTriggered(ctx, evt);
@@ -393,13 +518,19 @@ final class Exchange {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (!lastReceived()) {
+            if (isCurrent() && !lastReceived() && !retryOnFreshStream()) {
                 fail(ProxyException.Kind.STREAM_RESET, "the site's stream closed before the answer was complete", null);
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!isCurrent()) {
+                return;
+            }
+            if (!headReceived() && retryOnFreshStream()) {
+                return;
+            }
             if (cause instanceof io.ipnslink.p2p.P2pException.NoSuchProtocol && !headReceived()) {
                 // the stream was opened without waiting for the protocol answer; the peer said no
                 fail(ProxyException.Kind.ORIGIN_UNREACHABLE, "the site's peer does not serve this site", cause);
@@ -411,6 +542,49 @@ final class Exchange {
 
     private synchronized boolean headReceived() {
         return headReceived;
+    }
+
+    /**
+     * A reused stream ended before any answer: the site closed it as this exchange took it. The
+     * request (which has no body) is sent again on a fresh stream, once. False when this does not
+     * apply and the caller fails the exchange.
+     */
+    private boolean retryOnFreshStream() {
+        Stream dead;
+        synchronized (this) {
+            if (!reused || headReceived || finished || openFresh == null) {
+                return false;
+            }
+            reused = false;
+            dead = stream;
+            stream = null;
+            channel = null;
+            current = null;
+            requestComplete = false;
+            if (firstByteTimer != null) {
+                firstByteTimer.cancel(false);
+                firstByteTimer = null;
+            }
+        }
+        LOG.debug("[{}] the kept stream to {} was closed by the site: opening a fresh one", id, target.name());
+        dead.reset();
+        openFresh.run();
+        return true;
+    }
+
+    /**
+     * Called under the lock as the answer's last byte is read (on the stream's event loop): whether
+     * the stream goes to the pool, namely when the whole request went out and both sides allow
+     * keep-alive. If so this exchange lets go of it (the visitor may still be receiving what was
+     * read; nothing more is read from the stream for this exchange) and the caller hands it over.
+     */
+    private boolean letGoOfStreamForPool() {
+        if (pool == null || finished || streamReleased || !requestComplete || !siteKeepAlive || current == null) {
+            return false;
+        }
+        current = null;
+        streamReleased = true;
+        return true;
     }
 
     private synchronized boolean lastReceived() {
@@ -433,6 +607,7 @@ final class Exchange {
             }
             int status = head.status().code();
             this.status = status;
+            siteKeepAlive = HttpUtil.isKeepAlive(head);
             noBody = "HEAD".equalsIgnoreCase(method) || status == 204 || status == 304;
             response.setStatus(status);
             copyResponseHeaders(head, response, target, siteHost);
@@ -533,6 +708,7 @@ final class Exchange {
     }
 
     private void onContent(HttpContent content) {
+        Stream keep = null;
         synchronized (this) {
             if (finished) {
                 return;
@@ -543,7 +719,11 @@ final class Exchange {
             }
             if (content instanceof LastHttpContent) {
                 lastReceived = true;
+                keep = letGoOfStreamForPool() ? stream : null;
             }
+        }
+        if (keep != null && !pool.give(poolKey, keep)) {
+            keep.close();
         }
         drain();
     }
@@ -590,7 +770,13 @@ final class Exchange {
             return;
         }
         if (complete) {
-            stream.close();
+            Stream s;
+            synchronized (this) {
+                s = streamReleased ? null : stream;
+            }
+            if (s != null) {
+                s.close();
+            }
             try {
                 async.complete();
             } catch (IllegalStateException e) {
@@ -648,7 +834,7 @@ final class Exchange {
             while (!pending.isEmpty()) {
                 pending.poll().release();
             }
-            s = stream;
+            s = streamReleased ? null : stream;
             if (containerDone) {
                 committed = true; // the container ended the request: no page, no abort, no touch
             } else {

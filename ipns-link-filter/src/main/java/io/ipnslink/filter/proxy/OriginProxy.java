@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends a visitor's request to a site over libp2p and streams the answer back.
  *
- * <p>Steps, in order: check the manifest addresses ({@link AddressPolicy}), take a slot of the
- * origin's concurrency cap, open a stream on {@code /x/{name}/http} over the pooled connection to
- * the site's peer (the {@link Host} dials, reuses and coalesces connections), then one
+ * <p>Steps, in order: take a slot of the origin's concurrency cap, check the manifest addresses
+ * ({@link AddressPolicy}), take a stream on {@code /x/{name}/http} that an earlier request left
+ * open ({@link StreamPool}; requests without a body only) or open one over the pooled connection
+ * to the site's peer (the {@link Host} dials, reuses and coalesces connections), then one
  * {@link Exchange} moves the HTTP/1.1 request and response with servlet async I/O on one side and
  * Netty on the other. No container thread waits on the network.
  *
@@ -39,11 +40,13 @@ public final class OriginProxy implements AutoCloseable {
     private final AddressPolicy policy;
     private final ExecutorService resolver;
     private final ConcurrentHashMap<PeerId, AtomicInteger> active = new ConcurrentHashMap<>();
+    private final StreamPool streams;
 
     public OriginProxy(Host host, ProxyConfig config) {
         this.host = host;
         this.config = config;
         this.policy = new AddressPolicy(config.allowPrivateAddresses());
+        this.streams = new StreamPool(config.maxIdleStreamsPerSite());
         AtomicInteger n = new AtomicInteger();
         this.resolver = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "ipns-link-proxy-resolve-" + n.incrementAndGet());
@@ -82,12 +85,40 @@ public final class OriginProxy implements AutoCloseable {
             return result;
         }
         String protocol = Manifest.siteProtocol(target.name());
+        StreamPool.Key key = new StreamPool.Key(peer, protocol);
+        boolean mayReuse = !exchange.requestHasBody();
         // Addresses with DNS names are checked on the resolver threads (lookups block); IP
         // addresses at once, on this thread (no hand-over per request).
         Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
         CompletableFuture
                 .supplyAsync(() -> allowedAddresses(manifest.addresses()), check)
-                .thenCompose(addrs -> host.newStreamPipelined(peer, addrs, protocol, exchange::install))
+                .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((addrs, error) -> {
+                    if (error != null) {
+                        exchange.fail(dialFailure(error, target));
+                        return;
+                    }
+                    Runnable fresh = () -> openStream(exchange, target, addrs, protocol);
+                    exchange.keepAliveVia(streams, key, fresh);
+                    StreamPool.Waiting kept = mayReuse ? streams.take(key) : null;
+                    if (kept == null) {
+                        fresh.run();
+                        return;
+                    }
+                    kept.channel().eventLoop().execute(() -> {
+                        if (streams.claim(kept)) {
+                            exchange.reuse(kept.stream());
+                        } else {
+                            fresh.run(); // closed while it waited
+                        }
+                    });
+                });
+        return result;
+    }
+
+    /** A new stream to the site (over the host's connection to its peer, dialed when there is none). */
+    private void openStream(Exchange exchange, ProxyTarget target, List<Multiaddr> addrs, String protocol) {
+        host.newStreamPipelined(target.manifest().peer(), addrs, protocol, exchange::install)
                 .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((stream, error) -> {
                     if (error == null) {
@@ -96,7 +127,11 @@ public final class OriginProxy implements AutoCloseable {
                         exchange.fail(dialFailure(error, target));
                     }
                 });
-        return result;
+    }
+
+    /** Streams waiting for the next request to {@code peer}'s site {@code protocol} (tests, status). */
+    int waitingStreams(PeerId peer, String protocol) {
+        return streams.waiting(new StreamPool.Key(peer, protocol));
     }
 
     /** Counts one more request under way to {@code peer}; refused above the per-origin limit. */

@@ -13,10 +13,25 @@ import java.util.Objects;
  * @param maxStreamsPerOrigin concurrent requests to one origin peer; more wait for the dial timeout
  * @param allowPrivateAddresses whether manifest addresses in loopback, private, link-local,
  *     unique-local or multicast ranges may be dialed (off: no SSRF into the gateway's network)
+ * @param maxIdleStreamsPerSite site streams kept open between requests (HTTP/1.1 keep-alive), per
+ *     site; 0: a new stream for every request
  */
 public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
-        long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses) {
+        long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite) {
+    /** Streams kept per site unless configured otherwise. */
+    public static final int DEFAULT_IDLE_STREAMS_PER_SITE = 64;
+
+    /** With the default number of streams kept per site. */
+    public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
+            long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses) {
+        this(dialTimeout, firstByteTimeout, idleTimeout, maxRequestBodyBytes, maxStreamsPerOrigin, allowPrivateAddresses,
+                DEFAULT_IDLE_STREAMS_PER_SITE);
+    }
+
     public ProxyConfig {
+        if (maxIdleStreamsPerSite < 0) {
+            throw new IllegalArgumentException("maxIdleStreamsPerSite must be >= 0");
+        }
         Objects.requireNonNull(dialTimeout, "dialTimeout");
         Objects.requireNonNull(firstByteTimeout, "firstByteTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");

@@ -56,6 +56,7 @@ class GatewayConfigTest {
         assertEquals(Duration.ofSeconds(120), c.idleTimeout());
         assertEquals(128L << 20, c.maxRequestBody());
         assertEquals(64, c.maxStreamsPerOrigin());
+        assertEquals(64, c.keptStreamsPerSite());
         assertFalse(c.allowPrivateAddresses());
         assertTrue(c.routingEndpointEnabled());
         assertTrue(c.dnslink());
@@ -84,6 +85,9 @@ class GatewayConfigTest {
         "dial-timeout|0s|dial-timeout",
         "max-request-body|12 apples|max-request-body",
         "max-streams-per-origin|0|max-streams-per-origin",
+        "kept-streams-per-site|-1|kept-streams-per-site",
+        "kept-streams-per-site|5000|kept-streams-per-site",
+        "kept-streams-per-site|some|kept-streams-per-site",
         "allow-private-addresses|maybe|allow-private-addresses",
         "trusted-proxies|10.0.0.0/33|trusted-proxies",
         "trusted-proxies|proxy.example|trusted-proxies",
@@ -98,6 +102,11 @@ class GatewayConfigTest {
         assertTrue(e.getMessage().contains("'" + named + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("init-param " + named), e.getMessage());
         assertTrue(e.getMessage().contains(value), e.getMessage());
+    }
+
+    @Test
+    void keptStreamsCanBeTurnedOff() {
+        assertEquals(0, load(Map.of("kept-streams-per-site", "0"), Map.of(), Map.of(), Map.of()).keptStreamsPerSite());
     }
 
     @Test
