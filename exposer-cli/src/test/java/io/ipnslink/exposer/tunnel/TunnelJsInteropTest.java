@@ -12,6 +12,9 @@ import io.ipnslink.p2p.Host;
 import io.ipnslink.testing.NodeScript;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -30,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * it dials the exposer over TCP + Noise + yamux and uses {@code /http/1.1} (the default site) for a
  * GET, a 20 MiB POST whose SHA-256 the origin echoes, a 100 MiB download checked by SHA-256, and a
  * WebSocket echo ({@code connect}) through a second exposer whose origin is a WebSocket server.
+ * Then the same client's node:http keep-alive Agent (interop/bench-js-gateway.mjs) sends requests
+ * one after the other over the streams it keeps open.
  */
 @Tag("interop")
 class TunnelJsInteropTest {
@@ -133,5 +138,26 @@ class TunnelJsInteropTest {
         }
         assertEquals(1, wsTunnel.stats().snapshot().values().stream()
                 .mapToLong(s -> (Long) ((java.util.Map<?, ?>) s).get("upgrades")).sum());
+    }
+
+    private static long total(TunnelService t, String counter) {
+        return t.stats().snapshot().values().stream().mapToLong(s -> (Long) ((java.util.Map<?, ?>) s).get(counter)).sum();
+    }
+
+    @Test
+    void aKeepAliveJsAgentSendsRequestOnRequestOverOneStream() throws Exception {
+        try (NodeScript js = NodeScript.start("bench-js-gateway.mjs", "--exposer", target(exposer), "--timeout", "120")) {
+            int port = js.awaitEvent("listening", STEP).path("port").asInt();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            for (int i = 0; i < 30; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hello"))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals("hello from the origin, Host=site.example", r.body());
+            }
+        }
+        assertEquals(30, total(tunnel, "requests"));
+        long streams = total(tunnel, "streams");
+        assertTrue(streams >= 1 && streams <= 2, "30 requests one after the other took " + streams + " streams");
     }
 }
