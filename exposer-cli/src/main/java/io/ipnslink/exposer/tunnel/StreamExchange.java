@@ -28,12 +28,16 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -249,18 +253,36 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     }
 
     static void copyEndToEnd(HttpHeaders from, HttpHeaders to) {
-        Set<String> named = new HashSet<>();
-        for (String v : from.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String t : v.split(",")) {
-                named.add(t.trim().toLowerCase(Locale.ROOT));
+        List<String> connection = from.getAll(HttpHeaderNames.CONNECTION);
+        Set<String> named = Set.of();
+        if (!connection.isEmpty()) {
+            named = new HashSet<>();
+            for (String v : connection) {
+                for (String t : v.split(",")) {
+                    named.add(t.trim().toLowerCase(Locale.ROOT));
+                }
             }
         }
-        for (String name : from.names()) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(lower) && !named.contains(lower)) {
-                to.add(name, from.getAll(name));
+        // one pass in wire order; names compared ignoring case without a lower-case copy of each
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> h = it.next();
+            CharSequence name = h.getKey();
+            if (!isHopByHop(name) && (named.isEmpty() || !named.contains(name.toString().toLowerCase(Locale.ROOT)))) {
+                to.add(name, h.getValue());
             }
         }
+    }
+
+    private static final AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream().map(AsciiString::of)
+            .toArray(AsciiString[]::new);
+
+    static boolean isHopByHop(CharSequence name) {
+        for (AsciiString h : HOP_BY_HOP_NAMES) {
+            if (h.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void onOrigin(Future<? super Channel> f, int gen) {

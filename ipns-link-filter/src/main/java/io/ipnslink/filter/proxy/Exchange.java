@@ -11,7 +11,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -193,16 +195,17 @@ final class Exchange {
             } else if (chunked) {
                 HttpUtil.setTransferEncodingChunked(head, true);
             }
-            channel.write(head);
             if (hasBody) {
-                channel.flush();
+                channel.writeAndFlush(head);
                 in = request.getInputStream();
                 in.setReadListener(fromVisitor());
             } else {
                 synchronized (this) {
                     requestComplete = true; // before the write: the answer may come back on another thread first
                 }
-                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                // head and end in one message: one pass through the stream's pipeline
+                channel.writeAndFlush(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                        Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
             }
             synchronized (this) {
                 if (!finished) {

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,13 @@ public final class HeaderRules {
     public static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
             "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
+
+    /** {@link #HOP_BY_HOP}, looked up ignoring case (no lower-case copy of every header name). */
+    private static final Set<String> HOP_BY_HOP_ANY_CASE = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+    static {
+        HOP_BY_HOP_ANY_CASE.addAll(HOP_BY_HOP);
+    }
 
     /** Our Via token. */
     public static final String VIA = "1.1 ipns-link";
@@ -42,8 +50,8 @@ public final class HeaderRules {
 
     /** True when a header of this name crosses the proxy (in either direction). */
     public static boolean crosses(String name, Set<String> connectionNamed) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return !HOP_BY_HOP.contains(lower) && !connectionNamed.contains(lower);
+        return !HOP_BY_HOP_ANY_CASE.contains(name)
+                && (connectionNamed.isEmpty() || !connectionNamed.contains(name.toLowerCase(Locale.ROOT)));
     }
 
     /**
