@@ -236,20 +236,50 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The request as the origin gets it: the decoded head itself with its hop-by-hop headers taken
+     * out (one header table per request, not a copy), then Host, Via and the framing set.
+     */
     private HttpRequest originRequest(HttpRequest req) {
-        HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri());
-        copyEndToEnd(req.headers(), out.headers());
-        out.headers().set(HttpHeaderNames.HOST, site.originHost());
         String via = req.headers().get(HttpHeaderNames.VIA);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        String upgradeTo = isUpgradeRequest(req) ? req.headers().get(HttpHeaderNames.UPGRADE) : null;
+        HttpRequest out;
+        if (req instanceof HttpContent) {
+            // a head that carries content too: the content goes its own way, so only the head is copied
+            out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri());
+            copyEndToEnd(req.headers(), out.headers());
+        } else {
+            stripHopByHop(req.headers());
+            req.setProtocolVersion(HttpVersion.HTTP_1_1);
+            out = req;
+        }
+        out.headers().set(HttpHeaderNames.HOST, site.originHost());
         out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
-        if (HttpUtil.isTransferEncodingChunked(req)) {
+        if (chunked) {
             HttpUtil.setTransferEncodingChunked(out, true);
         }
-        if (isUpgradeRequest(req)) {
+        if (upgradeTo != null) {
             out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            out.headers().set(HttpHeaderNames.UPGRADE, req.headers().get(HttpHeaderNames.UPGRADE));
+            out.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);
         }
         return out;
+    }
+
+    /** Takes out, in place, the hop-by-hop headers and those named in {@code Connection}. */
+    static void stripHopByHop(HttpHeaders headers) {
+        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
+        for (String v : connection) {
+            for (String t : v.split(",")) {
+                String name = t.trim();
+                if (!name.isEmpty()) {
+                    headers.remove(name);
+                }
+            }
+        }
+        for (AsciiString name : HOP_BY_HOP_NAMES) {
+            headers.remove(name);
+        }
     }
 
     static void copyEndToEnd(HttpHeaders from, HttpHeaders to) {
@@ -611,12 +641,20 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                     firstByteTimer.cancel(false);
                 }
                 originKeepAlive = HttpUtil.isKeepAlive(resp);
-                HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status());
-                copyEndToEnd(resp.headers(), out.headers());
                 String via = resp.headers().get(HttpHeaderNames.VIA);
+                boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
+                HttpResponse out;
+                if (resp instanceof HttpContent) {
+                    out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status());
+                    copyEndToEnd(resp.headers(), out.headers());
+                } else {
+                    stripHopByHop(resp.headers()); // the decoded head goes on, without a copy
+                    resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+                    out = resp;
+                }
                 out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
                 boolean keep = keepStreamAfterAnswer();
-                if (HttpUtil.isTransferEncodingChunked(resp)) {
+                if (chunked) {
                     HttpUtil.setTransferEncodingChunked(out, true);
                 } else if (keep && answerHasBody(resp) && !HttpUtil.isContentLengthSet(resp)) {
                     // the origin ends this body by closing its connection; the stream stays open, so

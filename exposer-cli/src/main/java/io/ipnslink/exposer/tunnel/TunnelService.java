@@ -3,12 +3,12 @@ package io.ipnslink.exposer.tunnel;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.p2p.Host;
+import io.ipnslink.p2p.IdleTimeoutHandler;
 import io.ipnslink.p2p.ProtocolBinding;
 import io.ipnslink.p2p.Stream;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,7 +84,7 @@ public final class TunnelService implements AutoCloseable {
                         (int) config.originConnectTimeout().toMillis(), config.maxIdlePerOrigin()));
         stream.channel().pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
         stream.channel().pipeline().addLast("idle",
-                new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                new IdleTimeoutHandler(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         stream.channel().pipeline().addLast("exchange",
                 new StreamExchange(stream, site, pool, config, stats.site(site.name().toString())));
     }

@@ -1,6 +1,7 @@
 package io.ipnslink.filter.proxy;
 
 import io.ipnslink.core.manifest.TunnelErrors;
+import io.ipnslink.p2p.IdleTimeoutHandler;
 import io.ipnslink.p2p.Stream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -24,7 +25,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import jakarta.servlet.AsyncContext;
@@ -150,7 +150,7 @@ final class Exchange {
         Channel ch = s.channel();
         ch.config().setAutoRead(false);
         ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
-        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast("idle", new IdleTimeoutHandler(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         ch.pipeline().addLast(StreamPool.HANDLER, new FromSite());
     }
 
