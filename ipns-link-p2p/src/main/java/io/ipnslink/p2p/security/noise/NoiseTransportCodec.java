@@ -6,10 +6,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.CoalescingBufferQueue;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -44,19 +45,17 @@ public final class NoiseTransportCodec extends ByteToMessageDecoder implements C
     private final CipherState receiver;
     /** Copy of a frame whose buffer has no accessible array (direct or composite), inbound or outbound. */
     private final byte[] scratch = new byte[MAX_FRAME_LENGTH];
-    private CoalescingBufferQueue pending;
+    /** Written and not yet encrypted (until flush), with the promise of each write. */
+    private final ArrayDeque<ByteBuf> pendingBufs = new ArrayDeque<>();
+    private final ArrayDeque<ChannelPromise> pendingPromises = new ArrayDeque<>();
+    /** Promises whose last byte is in the frame being cut (reused). */
+    private final ArrayList<ChannelPromise> framePromises = new ArrayList<>();
     private boolean failed;
 
     /** @param sender encrypts what this side writes; @param receiver decrypts what it reads */
     public NoiseTransportCodec(CipherState sender, CipherState receiver) {
         this.sender = Objects.requireNonNull(sender, "sender");
         this.receiver = Objects.requireNonNull(receiver, "receiver");
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        pending = new CoalescingBufferQueue(ctx.channel(), 16, true);
-        super.handlerAdded(ctx);
     }
 
     @Override
@@ -144,7 +143,8 @@ public final class NoiseTransportCodec extends ByteToMessageDecoder implements C
             promise.setFailure(new P2pException.ConnectionClosed("Noise connection failed, write refused"));
             return;
         }
-        pending.add(buf, promise);
+        pendingBufs.add(buf);
+        pendingPromises.add(promise);
     }
 
     @Override
@@ -153,44 +153,79 @@ public final class NoiseTransportCodec extends ByteToMessageDecoder implements C
         ctx.flush();
     }
 
+    /**
+     * Cuts what was written into frames: the plaintext of each is gathered into {@code scratch}
+     * (one copy, whatever the number of buffers: many small yamux frames per flush are common),
+     * encrypted into the frame, and written with a promise that completes the promises of the
+     * writes whose last byte it carries.
+     */
     private void encryptPending(ChannelHandlerContext ctx) {
-        while (!pending.isEmpty()) {
-            ChannelPromise framePromise = ctx.newPromise();
-            ByteBuf plain = pending.remove(MAX_PLAINTEXT_LENGTH, framePromise);
+        while (!pendingBufs.isEmpty()) {
+            int n = 0;
+            framePromises.clear();
+            while (n < MAX_PLAINTEXT_LENGTH && !pendingBufs.isEmpty()) {
+                ByteBuf b = pendingBufs.peek();
+                int take = Math.min(b.readableBytes(), MAX_PLAINTEXT_LENGTH - n);
+                b.readBytes(scratch, n, take);
+                n += take;
+                if (!b.isReadable()) {
+                    pendingBufs.poll().release();
+                    framePromises.add(pendingPromises.poll());
+                }
+            }
             ByteBuf frame;
             try {
-                frame = plain.isReadable() ? encrypt(ctx, plain) : Unpooled.EMPTY_BUFFER;
+                frame = n > 0 ? encrypt(ctx, n) : Unpooled.EMPTY_BUFFER;
             } catch (RuntimeException e) { // nonce exhausted
-                framePromise.setFailure(e);
                 failed = true;
+                for (ChannelPromise p : framePromises) {
+                    fail(p, e);
+                }
                 failPending(e);
                 LOG.debug("[{}] closing Noise connection: {}", ctx.channel().id(), e.getMessage());
                 ctx.close();
                 return;
-            } finally {
-                plain.release();
             }
-            ctx.write(frame, framePromise);
+            ctx.write(frame, framePromise(ctx));
         }
     }
 
-    private ByteBuf encrypt(ChannelHandlerContext ctx, ByteBuf plain) {
-        int length = plain.readableBytes();
-        byte[] src;
-        int srcOff;
-        if (plain.hasArray()) {
-            src = plain.array();
-            srcOff = plain.arrayOffset() + plain.readerIndex();
-        } else {
-            plain.getBytes(plain.readerIndex(), scratch, 0, length);
-            src = scratch;
-            srcOff = 0;
+    /** The promise of a frame: the one write's own when it is the only one ending in the frame. */
+    private ChannelPromise framePromise(ChannelHandlerContext ctx) {
+        if (framePromises.size() == 1 && !framePromises.get(0).isVoid()) {
+            return framePromises.get(0);
         }
+        ChannelPromise frame = ctx.newPromise();
+        if (!framePromises.isEmpty()) {
+            ChannelPromise[] ended = framePromises.toArray(new ChannelPromise[0]);
+            frame.addListener(f -> {
+                for (ChannelPromise p : ended) {
+                    if (f.isSuccess()) {
+                        if (!p.isVoid()) {
+                            p.trySuccess();
+                        }
+                    } else {
+                        fail(p, f.cause());
+                    }
+                }
+            });
+        }
+        return frame;
+    }
+
+    private static void fail(ChannelPromise p, Throwable cause) {
+        if (!p.isVoid()) {
+            p.tryFailure(cause);
+        }
+    }
+
+    /** Encrypts the first {@code length} bytes of {@code scratch} into a new frame. */
+    private ByteBuf encrypt(ChannelHandlerContext ctx, int length) {
         int frameLength = LENGTH_PREFIX + length + CipherState.TAG_LENGTH;
         ByteBuf frame = ctx.alloc().heapBuffer(frameLength, frameLength);
         try {
             frame.writeShort(length + CipherState.TAG_LENGTH);
-            sender.encrypt(src, srcOff, length, frame.array(), frame.arrayOffset() + frame.writerIndex());
+            sender.encrypt(scratch, 0, length, frame.array(), frame.arrayOffset() + frame.writerIndex());
             frame.writerIndex(frameLength);
             return frame;
         } catch (RuntimeException e) {
@@ -200,8 +235,10 @@ public final class NoiseTransportCodec extends ByteToMessageDecoder implements C
     }
 
     private void failPending(Throwable cause) {
-        if (pending != null && !pending.isEmpty()) {
-            pending.releaseAndFailAll(cause);
+        ByteBuf b;
+        while ((b = pendingBufs.poll()) != null) {
+            b.release();
+            fail(pendingPromises.poll(), cause);
         }
     }
 

@@ -121,6 +121,49 @@ class NoiseTransportCodecTest {
         assertArrayEquals(data, received());
     }
 
+    @Test
+    void manySmallAndDirectWritesInOneFlushAreCutIntoFullFramesInOrder() {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        List<ChannelFuture> promises = new ArrayList<>();
+        Random r = new Random(7);
+        int total = 0;
+        int i = 0;
+        while (total < 2 * NoiseTransportCodec.MAX_PLAINTEXT_LENGTH + 5000) {
+            byte[] chunk = pattern(i % 50 == 0 ? 9000 : 12 + r.nextInt(300), i);
+            ByteBuf b = i % 3 == 0 ? Unpooled.directBuffer(chunk.length).writeBytes(chunk) : Unpooled.wrappedBuffer(chunk);
+            if (i % 7 == 0) {
+                sender.write(b, sender.voidPromise()); // a write nobody waits for mixed in
+            } else {
+                promises.add(sender.write(b));
+            }
+            all.writeBytes(chunk);
+            total += chunk.length;
+            i++;
+        }
+        sender.flush();
+        for (ChannelFuture f : promises) {
+            assertTrue(f.isSuccess());
+        }
+        List<byte[]> frames = frames(wire());
+        assertEquals(3, frames.size());
+        assertEquals(2 + NoiseTransportCodec.MAX_FRAME_LENGTH, frames.get(0).length);
+        assertEquals(2 + NoiseTransportCodec.MAX_FRAME_LENGTH, frames.get(1).length);
+        assertEquals(2 + total - 2 * NoiseTransportCodec.MAX_PLAINTEXT_LENGTH + 16, frames.get(2).length);
+        for (byte[] frame : frames) {
+            receiver.writeInbound(Unpooled.wrappedBuffer(frame));
+        }
+        assertArrayEquals(all.toByteArray(), received());
+    }
+
+    @Test
+    void writesPendingWhenTheChannelCloseFailTheirPromisesAndAreReleased() {
+        ByteBuf b = Unpooled.buffer().writeBytes(new byte[] {1, 2, 3});
+        ChannelFuture f = sender.write(b);
+        sender.pipeline().fireChannelInactive();
+        assertTrue(f.isDone() && !f.isSuccess(), "the promise of a write never encrypted fails");
+        assertEquals(0, b.refCnt());
+    }
+
     private static byte[] encode(NoiseTransportCodec codec, byte[]... messages) {
         EmbeddedChannel tx = new EmbeddedChannel(codec);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
