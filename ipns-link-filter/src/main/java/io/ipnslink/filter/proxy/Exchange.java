@@ -870,6 +870,9 @@ final class Exchange {
     private void containerEnded(String why) {
         synchronized (this) {
             containerDone = true;
+            if (finished) {
+                return; // the usual end (our own complete()): no failure to build
+            }
         }
         fail(new ProxyException(ProxyException.Kind.CLIENT_GONE, true, "the container ended the request: " + why));
     }
