@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -105,13 +106,17 @@ public final class OriginProxy implements AutoCloseable {
                         fresh.run();
                         return;
                     }
-                    kept.channel().eventLoop().execute(() -> {
-                        if (streams.claim(kept)) {
-                            exchange.reuse(kept.stream());
-                        } else {
-                            fresh.run(); // closed while it waited
-                        }
-                    });
+                    try {
+                        kept.channel().eventLoop().execute(() -> {
+                            if (streams.claim(kept)) {
+                                exchange.reuse(kept.stream());
+                            } else {
+                                fresh.run(); // closed while it waited
+                            }
+                        });
+                    } catch (RejectedExecutionException e) {
+                        fresh.run(); // the host is closing: the fresh stream fails and says so
+                    }
                 });
         return result;
     }
@@ -127,11 +132,6 @@ public final class OriginProxy implements AutoCloseable {
                         exchange.fail(dialFailure(error, target));
                     }
                 });
-    }
-
-    /** Streams waiting for the next request to {@code peer}'s site {@code protocol} (tests, status). */
-    int waitingStreams(PeerId peer, String protocol) {
-        return streams.waiting(new StreamPool.Key(peer, protocol));
     }
 
     /** Counts one more request under way to {@code peer}; refused above the per-origin limit. */

@@ -11,6 +11,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -162,7 +163,11 @@ final class StreamPool {
                 return w;
             }
             Waiting stale = w;
-            stale.channel().eventLoop().execute(() -> stale.retire(false));
+            try {
+                stale.channel().eventLoop().execute(() -> stale.retire(false));
+            } catch (RejectedExecutionException e) {
+                // the host is closing and closes the stream itself
+            }
         }
         if (site.size.get() == 0) {
             sites.remove(key, site); // a site nobody visits any more leaves no entry behind
@@ -184,11 +189,5 @@ final class StreamPool {
         }
         w.claimed = true;
         return true;
-    }
-
-    /** Streams waiting for the site now (for tests and status). */
-    int waiting(Key key) {
-        Site site = sites.get(key);
-        return site == null ? 0 : site.size.get();
     }
 }
