@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.ipnslink.core.crypto.PrivKey;
-import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.exposer.tunnel.TunnelServiceAdapter;
 import io.ipnslink.filter.IpnsLinkFilter;
@@ -117,12 +116,7 @@ class ProxyChainTest {
 
         gateway = GatewayServer.start(dir, new IpnsLinkFilter(), Map.of("allow-private-addresses", "true",
                 "dial-timeout", "3s", "first-byte-timeout", "2s"));
-        Manifest m = Sites.manifest(exposer.peerId(), exposer.listenAddresses(), null, false);
-        byte[] record = Sites.record(site, m, 1, Duration.ofHours(1), Duration.ofMinutes(1)).raw();
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(gateway.base().resolve("/routing/v1/ipns/" + site.name()))
-                .header("Content-Type", "application/vnd.ipfs.ipns-record")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(record)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, put.statusCode(), put.body());
+        gateway.publish(site, Sites.manifest(exposer.peerId(), exposer.listenAddresses(), null, false));
     }
 
     @AfterEach
@@ -266,11 +260,7 @@ class ProxyChainTest {
     @Test
     void loopbackManifestAddressesAreRefusedByDefault() throws Exception {
         try (GatewayServer strict = GatewayServer.start(dir.resolve("strict"), new IpnsLinkFilter(), Map.of())) {
-            Manifest m = Sites.manifest(exposer.peerId(), exposer.listenAddresses(), null, false);
-            byte[] record = Sites.record(site, m, 1, Duration.ofHours(1), Duration.ofMinutes(1)).raw();
-            http.send(HttpRequest.newBuilder(strict.base().resolve("/routing/v1/ipns/" + site.name()))
-                    .header("Content-Type", "application/vnd.ipfs.ipns-record")
-                    .PUT(HttpRequest.BodyPublishers.ofByteArray(record)).build(), HttpResponse.BodyHandlers.discarding());
+            strict.publish(site, Sites.manifest(exposer.peerId(), exposer.listenAddresses(), null, false));
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(strict.base().resolve("/ipns/" + site.name() + "/hello"))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(502, r.statusCode(), r.body());

@@ -99,12 +99,7 @@ class StreamReuseTest {
                 "dial-timeout", "3s", "first-byte-timeout", "5s"));
         params.putAll(extra);
         gateway = GatewayServer.start(dir, new IpnsLinkFilter(), params);
-        Manifest m = Sites.manifest(exposer.peerId(), exposer.listenAddresses(), null, false);
-        byte[] record = Sites.record(site, m, 1, Duration.ofHours(1), Duration.ofMinutes(1)).raw();
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(gateway.base().resolve("/routing/v1/ipns/" + site.name()))
-                .header("Content-Type", "application/vnd.ipfs.ipns-record")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(record)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, put.statusCode(), put.body());
+        gateway.publish(site, Sites.manifest(exposer.peerId(), exposer.listenAddresses(), null, false));
     }
 
     @AfterEach

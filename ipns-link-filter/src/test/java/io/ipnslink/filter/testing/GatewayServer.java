@@ -5,7 +5,12 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import io.ipnslink.core.manifest.Manifest;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -107,6 +112,22 @@ public final class GatewayServer implements AutoCloseable {
 
     public IpnsLinkFilter filter() {
         return filter;
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * PUTs {@code site}'s record with manifest {@code m} (sequence 1, valid for an hour) to this
+     * gateway's own routing endpoint, as an exposer publishing to it does; fails unless it answers 200.
+     */
+    public void publish(Sites.Site site, Manifest m) throws IOException, InterruptedException {
+        byte[] record = Sites.record(site, m, 1, Duration.ofHours(1), Duration.ofMinutes(1)).raw();
+        HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(base().resolve("/routing/v1/ipns/" + site.name()))
+                .header("Content-Type", "application/vnd.ipfs.ipns-record").timeout(Duration.ofSeconds(10))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(record)).build(), HttpResponse.BodyHandlers.ofString());
+        if (put.statusCode() != 200) {
+            throw new IllegalStateException("record PUT answered " + put.statusCode() + ": " + put.body());
+        }
     }
 
     @Override
