@@ -2,12 +2,17 @@
 # Benchmarks (issue 7): our chain against nginx and js-libp2p, side by side, on loopback.
 #
 #   bench/run.sh [--quick] [--jdk PATH]... [--no-doc] [--keep]
+#   bench/run.sh --profile [--jdk PATH]...
 #
 #   --quick     fewer points and shorter runs (finishes in under 2 minutes)
 #   --jdk PATH  a JDK home to run our chain (and the ChaCha20-Poly1305 reference) on; repeatable.
 #               Default: the default JDK 17 and Temurin 25.
 #   --no-doc    print the table only, do not rewrite the results section of docs/benchmarks.md
 #   --keep      keep the work directory (configs, logs, raw results) instead of deleting it
+#   --profile   no baselines and no table: our chain only, under wrk, recorded with JDK Flight
+#               Recorder (Java samples every 2 ms, bench/profile.jfc) for the measured window only;
+#               prints the summary of bench/jfr-summary.py per JDK and keeps the .jfr files.
+#               Environment: PROFILE_SIZE=1k|1m, PROFILE_CONNS=64, PROFILE_SECONDS=20.
 #   Environment: BENCH_CONNS="16 256", BENCH_SECONDS=N, BENCH_DOWNLOAD=1g|256m override the
 #   connection counts, seconds per wrk point and download size; OUR_CHAIN_CP=<classpath> runs our
 #   chain from a prebuilt classpath (no build); MVN_OFFLINE= lets Maven go online.
@@ -25,14 +30,16 @@ ROOT=$PWD
 QUICK=0
 WRITE_DOC=1
 KEEP=0
+PROFILE=0
 JDKS=()
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --jdk) [ $# -ge 2 ] || { echo "--jdk needs a path" >&2; exit 2; }; JDKS+=("$2"); shift ;;
     --no-doc) WRITE_DOC=0 ;;
     --keep) KEEP=1 ;;
+    --profile) PROFILE=1; KEEP=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -264,6 +271,7 @@ wait_http "http://127.0.0.1:$ORIGIN_PORT/1k"
 ORIGIN_PID=$(child_of "$ORIGIN_WRAPPER")
 ORIGIN=http://127.0.0.1:$ORIGIN_PORT
 
+if [ "$PROFILE" = 0 ]; then
 # ---- nginx reverse proxy ----------------------------------------------------------------------
 log "starting nginx as a reverse proxy in front of the origin"
 NGINX_PORT=$(free_port)
@@ -291,6 +299,7 @@ JS_GATEWAY_WRAPPER=$LAST_PID
 JS_PORT=$(wait_json js-gateway .port)
 wait_http "http://127.0.0.1:$JS_PORT/ipns/bench/1k"
 JS_PIDS="$(child_of "$JS_GATEWAY_WRAPPER") $(child_of "$JS_EXPOSER_WRAPPER")"
+fi
 
 # ---- Our chain (HOOK) -------------------------------------------------------------------------
 # Our chain: gateway (io.ipnslink.filter.IpnsLinkFilter in embedded Tomcat, connector maxThreads
@@ -512,6 +521,35 @@ measure_target() { # TARGET BASE_URL COLD_URLS(space separated) PIDS(space separ
 cold_urls() { # BASE: TTFB_SAMPLES distinct paths
   local i; for i in $(seq 1 "$TTFB_SAMPLES"); do printf '%s/1k?cold=%s ' "$1" "$i"; done
 }
+
+# profile JDK_HOME: our chain under wrk with a flight recording of the measured window only.
+profile() {
+  local jdk=$1 label size=${PROFILE_SIZE:-1k} c=${PROFILE_CONNS:-64} secs=${PROFILE_SECONDS:-20} jfr url
+  [[ "$size" =~ ^(1k|1m)$ ]] || { echo "PROFILE_SIZE must be 1k or 1m" >&2; return 2; }
+  [[ "$c$secs" =~ ^[0-9]+$ ]] && [ "$c" -ge 1 ] && [ "$secs" -ge 1 ] \
+    || { echo "PROFILE_CONNS and PROFILE_SECONDS must be positive integers" >&2; return 2; }
+  label=$(basename "$jdk")
+  start_our_chain "$jdk" "$label" || { echo "our chain did not start on $jdk" >&2; return 1; }
+  url="http://127.0.0.1:$OUR_PORT$OUR_WARM/$size"
+  log "profile $label: warm-up ($((secs / 2 + 5)) s), then $secs s of wrk -c$c on /$size under JFR"
+  fg_run /dev/null timeout $((secs + 60)) wrk -t2 -c"$c" -d$((secs / 2 + 5))s --timeout $WRK_TIMEOUT "$url"
+  jfr=$WORK/profile-$label.jfr
+  fg_run "$WORK/jcmd.out" timeout 60 "$jdk/bin/jcmd" "$OUR_PID" JFR.start name=bench \
+    settings="$PWD/bench/profile.jfc" filename="$jfr"
+  fg_run "$WORK/profile-$label.wrk" timeout $((secs + 60)) wrk -t$(( c < 2 ? 1 : 2 )) -c"$c" -d${secs}s \
+    --timeout $WRK_TIMEOUT --latency "$url"
+  fg_run "$WORK/jcmd.out" timeout 60 "$jdk/bin/jcmd" "$OUR_PID" JFR.stop name=bench
+  stop_wrapper "$OUR_WRAPPER"
+  echo "== $label ($("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.runtime.version/ { print $2 }')), /$size, $c connections, $secs s"
+  grep -E 'Requests/sec|^ +50%|^ +99%' "$WORK/profile-$label.wrk" || true
+  python3 bench/jfr-summary.py --jfr-tool "$jdk/bin/jfr" "$jfr"
+  echo "recording: $jfr"
+}
+
+if [ "$PROFILE" = 1 ]; then
+  for jdk in "${JDKS[@]}"; do profile "$jdk" || exit $?; done
+  exit 0
+fi
 
 START_EPOCH=$(date +%s)
 measure_target origin "$ORIGIN" "$(cold_urls "$ORIGIN")" "$ORIGIN_PID"
