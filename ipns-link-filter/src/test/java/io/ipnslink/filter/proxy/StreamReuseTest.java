@@ -67,6 +67,20 @@ class StreamReuseTest {
             ex.getResponseBody().write(b);
             ex.close();
         });
+        origin.createContext("/meta", ex -> {
+            byte[] b = "a body HEAD must not get".getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("X-Length", Integer.toString(b.length));
+            if ("HEAD".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().add("Content-Length", Integer.toString(b.length));
+                ex.sendResponseHeaders(200, -1);
+            } else if (ex.getRequestURI().getQuery() != null && ex.getRequestURI().getQuery().equals("empty")) {
+                ex.sendResponseHeaders(204, -1);
+            } else {
+                ex.sendResponseHeaders(200, b.length);
+                ex.getResponseBody().write(b);
+            }
+            ex.close();
+        });
         origin.createContext("/count", ex -> {
             long n = 0;
             try (InputStream in = ex.getRequestBody()) {
@@ -146,6 +160,28 @@ class StreamReuseTest {
         }
         assertEquals(2, exposerStats().streams());
         assertEquals(2, exposerStats().activeStreams());
+    }
+
+    @Test
+    void answersWithoutABodyLeaveTheKeptStreamReadyForTheNextAnswer() throws Exception {
+        expose(Duration.ofSeconds(120));
+        startGateway(Map.of());
+        URI meta = gateway.base().resolve("/ipns/" + site.name() + "/meta");
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> head = http.send(HttpRequest.newBuilder(meta).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, head.statusCode());
+            assertEquals("", head.body());
+            HttpResponse<String> empty = http.send(HttpRequest.newBuilder(URI.create(meta + "?empty"))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, empty.statusCode());
+            HttpResponse<String> get = http.send(HttpRequest.newBuilder(meta).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, get.statusCode());
+            assertEquals("a body HEAD must not get", get.body());
+        }
+        assertEquals(9, exposerStats().requests());
+        assertEquals(1, exposerStats().streams(), "HEAD, 204 and GET answers one after the other on one stream");
     }
 
     @Test
