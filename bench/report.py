@@ -88,7 +88,7 @@ def rows(args):
     out += [
         ("dl_mbps", f"one {dl} download: MB/s"),
         ("ttfb_cold_ms", f"cold first byte: ms (median of {args.ttfb_samples})"),
-        ("lp_ok", f"long-polls answered 200 (of {args.longpoll}, origin waits 5 s)"),
+        ("lp_ok", f"long-polls answered 200 (of {args.longpoll}, origin waits {int(args.longpoll_delay_ms) / 1000:g} s)"),
         ("lp_p99_ms", "long-poll p99 ms"),
         ("idle_rss_kib", f"RSS per idle connection: KiB ({args.idle} conns)"),
         ("idle_heap_kib", f"heap per idle connection: KiB ({args.idle} conns)"),
@@ -184,6 +184,7 @@ def main():
     p.add_argument("--download", required=True)
     p.add_argument("--ttfb-samples", required=True)
     p.add_argument("--longpoll", required=True)
+    p.add_argument("--longpoll-delay-ms", default="5000")
     p.add_argument("--idle", required=True)
     p.add_argument("--elapsed", default="?")
     p.add_argument("--doc")
