@@ -53,7 +53,7 @@ done
 # ---- Parameters -------------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
   CONNS=(1 64); WRK_SECONDS=2; WARMUP_SECONDS=1; DL_FILE=256m; TTFB_SAMPLES=3
-  CHACHA_SECONDS=1; LONGPOLL_DELAY_MS=2000
+  CHACHA_SECONDS=1
 else
   CONNS=(1 16 64 256); WRK_SECONDS=10; WARMUP_SECONDS=3; DL_FILE=1g; TTFB_SAMPLES=10
   CHACHA_SECONDS=3
@@ -67,7 +67,8 @@ for c in "${CONNS[@]}" "$WRK_SECONDS"; do
   [[ "$c" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_CONNS / BENCH_SECONDS must be positive integers: $c" >&2; exit 2; }
 done
 LONGPOLL_N=2000          # concurrent long-polls
-LONGPOLL_DELAY_MS=${LONGPOLL_DELAY_MS:-5000}   # the origin answers after this (2 s with --quick)
+LONGPOLL_DELAY_MS=5000   # the origin answers after this (2 s with --quick)
+[ "$QUICK" = 1 ] && LONGPOLL_DELAY_MS=2000
 LONGPOLL_TIMEOUT_MS=30000
 IDLE_N=1000              # idle keep-alive connections for the memory figure
 WRK_TIMEOUT=10s          # a response slower than this counts as a wrk timeout error
