@@ -34,11 +34,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -282,38 +278,14 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The end-to-end headers of {@code from} added to the (empty) {@code to}: the same rule as {@link #stripHopByHop}. */
     static void copyEndToEnd(HttpHeaders from, HttpHeaders to) {
-        List<String> connection = from.getAll(HttpHeaderNames.CONNECTION);
-        Set<String> named = Set.of();
-        if (!connection.isEmpty()) {
-            named = new HashSet<>();
-            for (String v : connection) {
-                for (String t : v.split(",")) {
-                    named.add(t.trim().toLowerCase(Locale.ROOT));
-                }
-            }
-        }
-        // one pass in wire order; names compared ignoring case without a lower-case copy of each
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> h = it.next();
-            CharSequence name = h.getKey();
-            if (!isHopByHop(name) && (named.isEmpty() || !named.contains(name.toString().toLowerCase(Locale.ROOT)))) {
-                to.add(name, h.getValue());
-            }
-        }
+        to.add(from);
+        stripHopByHop(to);
     }
 
     private static final AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream().map(AsciiString::of)
             .toArray(AsciiString[]::new);
-
-    static boolean isHopByHop(CharSequence name) {
-        for (AsciiString h : HOP_BY_HOP_NAMES) {
-            if (h.contentEqualsIgnoreCase(name)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private void onOrigin(Future<? super Channel> f, int gen) {
         if (done || gen != generation) {

@@ -51,6 +51,9 @@ final class AddressPolicy {
 
     private static final List<Multiaddr.Protocol> DNS_PROTOCOLS = List.of(Multiaddr.Protocol.DNS,
             Multiaddr.Protocol.DNS4, Multiaddr.Protocol.DNS6, Multiaddr.Protocol.DNSADDR);
+    /** Names dialed at their checked answers ({@code /dnsaddr} resolves to other multiaddrs, not to IPs). */
+    private static final List<Multiaddr.Protocol> PINNED_PROTOCOLS = List.of(Multiaddr.Protocol.DNS,
+            Multiaddr.Protocol.DNS4, Multiaddr.Protocol.DNS6);
 
     /**
      * The addresses that may be dialed, in manifest order. Blocking for DNS names: call off the
@@ -83,7 +86,7 @@ final class AddressPolicy {
         if (a.has(Multiaddr.Protocol.P2P_CIRCUIT)) {
             return null;
         }
-        for (Multiaddr.Protocol p : List.of(Multiaddr.Protocol.DNS, Multiaddr.Protocol.DNS4, Multiaddr.Protocol.DNS6)) {
+        for (Multiaddr.Protocol p : PINNED_PROTOCOLS) {
             if (!a.has(p)) {
                 continue;
             }

@@ -79,6 +79,9 @@ final class Exchange {
     private final String id;
     /** The request's method, read once (the request object is not touched after the container is done). */
     private final String method;
+    /** The visitor's Content-Length (-1 when absent) and chunked framing, read once on the request's thread. */
+    private final long contentLength;
+    private final boolean chunked;
     /** The status of the site's answer, once its head arrived (for the log). */
     private volatile int status;
 
@@ -133,6 +136,8 @@ final class Exchange {
         this.result = result;
         this.id = target.requestId();
         this.method = request.getMethod();
+        this.contentLength = request.getContentLengthLong();
+        this.chunked = headerHasToken("Transfer-Encoding", "chunked");
     }
 
     /**
@@ -180,14 +185,13 @@ final class Exchange {
         }
         try {
             HttpRequest head = requestHead();
-            long length = request.getContentLengthLong();
-            boolean chunked = headerHasToken("Transfer-Encoding", "chunked");
+            long length = contentLength;
             if (length > config.maxRequestBodyBytes()) {
                 fail(ProxyException.Kind.REQUEST_TOO_LARGE, "request body of " + length + " bytes is above the "
                         + config.maxRequestBodyBytes() + "-byte limit", null);
                 return;
             }
-            boolean hasBody = length > 0 || chunked;
+            boolean hasBody = requestHasBody();
             if (length >= 0) {
                 if (length > 0 || permitsBody(head.method())) {
                     HttpUtil.setContentLength(head, length);
@@ -219,9 +223,9 @@ final class Exchange {
         }
     }
 
-    /** Whether the visitor's request has a body (read on the request's thread, before the exchange starts). */
+    /** Whether the visitor's request has a body. */
     boolean requestHasBody() {
-        return request.getContentLengthLong() > 0 || headerHasToken("Transfer-Encoding", "chunked");
+        return contentLength > 0 || chunked;
     }
 
     private static boolean permitsBody(HttpMethod m) {

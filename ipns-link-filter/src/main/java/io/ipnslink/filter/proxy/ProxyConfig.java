@@ -18,16 +18,6 @@ import java.util.Objects;
  */
 public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
         long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite) {
-    /** Streams kept per site unless configured otherwise. */
-    public static final int DEFAULT_IDLE_STREAMS_PER_SITE = 64;
-
-    /** With the default number of streams kept per site. */
-    public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
-            long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses) {
-        this(dialTimeout, firstByteTimeout, idleTimeout, maxRequestBodyBytes, maxStreamsPerOrigin, allowPrivateAddresses,
-                DEFAULT_IDLE_STREAMS_PER_SITE);
-    }
-
     public ProxyConfig {
         if (maxIdleStreamsPerSite < 0) {
             throw new IllegalArgumentException("maxIdleStreamsPerSite must be >= 0");
