@@ -3,54 +3,72 @@ package io.ipnslink.core.ipns;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.stream.Stream;
 
-/** Locates /work/shared/fixtures: system property {@code ipnslink.fixtures.dir}, else a parent's {@code shared/fixtures}. */
-final class Fixtures {
-    static final String PROPERTY = "ipnslink.fixtures.dir";
+/**
+ * The Go-signed IPNS records kept in this module's test resources under {@value #FOLDER} (origin and
+ * licence in the README beside them). Read from the class path, so other modules reach them through
+ * core's test jar; {@value #INDEX} names the files, since a folder inside a jar cannot be listed.
+ */
+public final class Fixtures {
+    /** The class-path folder of the IPNS fixtures. */
+    public static final String FOLDER = "io/ipnslink/fixtures/ipns/";
+    /** The list of record files in {@link #FOLDER}, one name a line. */
+    public static final String INDEX = "index.txt";
+    private static final String SUFFIX = ".ipns-record";
+
+    /** One fixture: its file name (which carries the IPNS name) and its bytes. */
+    public record Fixture(String fileName, byte[] bytes) {
+        /** The file name without {@code .ipns-record}. */
+        public String stem() {
+            return fileName.substring(0, fileName.length() - SUFFIX.length());
+        }
+
+        @Override
+        public String toString() {
+            return fileName;
+        }
+    }
 
     private Fixtures() {}
 
-    /** The {@code ipns/} fixtures folder; fails the test (never skips) when it cannot be found. */
-    static Path ipnsDir() {
-        Path dir = root().resolve("ipns");
-        if (!Files.isDirectory(dir)) {
-            fail("IPNS fixtures folder missing: " + dir);
-        }
-        return dir;
+    /** Every record named in the index, sorted by file name; fails the test (never skips) when one is missing. */
+    public static List<Fixture> ipnsRecords() {
+        return indexedNames().stream().map(n -> new Fixture(n, read(FOLDER + n))).toList();
     }
 
-    static Path root() {
-        String prop = System.getProperty(PROPERTY);
-        if (prop != null && Files.isDirectory(Paths.get(prop, "ipns"))) {
-            return Paths.get(prop).normalize();
-        }
-        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared").resolve("fixtures");
-            if (Files.isDirectory(candidate.resolve("ipns"))) {
-                return candidate;
+    /** The names {@value #INDEX} lists, sorted. */
+    public static List<String> indexedNames() {
+        String text = new String(read(FOLDER + INDEX), StandardCharsets.UTF_8);
+        List<String> names = text.lines().map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
+        for (String n : names) {
+            if (!n.endsWith(SUFFIX) || n.contains("/")) {
+                fail(INDEX + " names something that is not a record file in its folder: " + n);
             }
         }
-        return fail("fixtures not found: set -D" + PROPERTY + " or run from a tree next to shared/fixtures (property was " + prop + ")");
+        return names;
     }
 
-    static List<Path> ipnsRecords() {
-        try (Stream<Path> files = Files.list(ipnsDir())) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".ipns-record")).sorted().toList();
-        } catch (IOException e) {
-            return fail("cannot list fixtures: " + e);
+    /** Where the fixture folder is on the class path (a directory in core's own tests, a jar entry elsewhere). */
+    public static URL folderUrl() {
+        URL url = Fixtures.class.getClassLoader().getResource(FOLDER + INDEX);
+        if (url == null) {
+            return fail("IPNS fixtures not on the class path: " + FOLDER + INDEX);
         }
+        return url;
     }
 
-    static byte[] read(Path p) {
-        try {
-            return Files.readAllBytes(p);
+    private static byte[] read(String resource) {
+        try (InputStream in = Fixtures.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                return fail("IPNS fixture missing from the class path: " + resource);
+            }
+            return in.readAllBytes();
         } catch (IOException e) {
-            return fail("cannot read " + p + ": " + e);
+            return fail("cannot read " + resource + ": " + e);
         }
     }
 }

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ipnslink.core.cbor.CborDecoder;
 import io.ipnslink.core.cbor.CborEncoder;
 import io.ipnslink.core.ipns.IpnsRecordException.Reason;
-import java.nio.file.Path;
+import io.ipnslink.core.ipns.Fixtures.Fixture;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** Every record in shared/fixtures/ipns gives the outcome its README table states. */
+/** Every Go-signed record in the test resources ({@link Fixtures}) gives the outcome its README table states. */
 class IpnsFixturesTest {
     /** Well before every fixture's Validity (the earliest is in 2123). */
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
@@ -76,25 +76,25 @@ class IpnsFixturesTest {
             new Row("path_gateway_dag_k51qzi5uqu5dhjghbw", null,
                     "/ipfs/baguqeeram5ujjqrwheyaty3w5gdsmoz6vittchvhk723jjqxk7hakxkd47xq", null));
 
-    private static Row rowFor(Path file) {
-        String f = file.getFileName().toString();
+    private static Row rowFor(Fixture file) {
+        String f = file.fileName();
         List<Row> rows = TABLE.stream().filter(r -> f.contains(r.marker)).toList();
         assertEquals(1, rows.size(), "fixture " + f + " must match exactly one table row, matched " + rows);
         return rows.get(0);
     }
 
-    private static IpnsName nameOf(Path file) {
-        Matcher m = NAME.matcher(file.getFileName().toString());
-        assertTrue(m.find(), "no IPNS name in " + file.getFileName());
+    private static IpnsName nameOf(Fixture file) {
+        Matcher m = NAME.matcher(file.fileName());
+        assertTrue(m.find(), "no IPNS name in " + file.fileName());
         return IpnsName.parse(m.group(1));
     }
 
     @Test
     void allSixteenFixturesArePresentAndEachMatchesOneRow() {
-        List<Path> files = Fixtures.ipnsRecords();
+        List<Fixture> files = Fixtures.ipnsRecords();
         assertEquals(16, files.size(), "fixture files: " + files);
         List<Row> used = new ArrayList<>();
-        for (Path f : files) {
+        for (Fixture f : files) {
             used.add(rowFor(f));
         }
         assertTrue(used.containsAll(TABLE), "every README row has a file");
@@ -102,10 +102,10 @@ class IpnsFixturesTest {
 
     @TestFactory
     Stream<DynamicTest> eachFixtureValidatesAsTheReadmeStates() {
-        return Fixtures.ipnsRecords().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+        return Fixtures.ipnsRecords().stream().map(file -> DynamicTest.dynamicTest(file.fileName(), () -> {
             Row row = rowFor(file);
             IpnsName name = nameOf(file);
-            byte[] bytes = Fixtures.read(file);
+            byte[] bytes = file.bytes();
             if (row.failure != null) {
                 IpnsRecordException e = assertThrows(IpnsRecordException.class,
                         () -> IpnsValidator.validate(name, bytes, NOW));
@@ -124,30 +124,30 @@ class IpnsFixturesTest {
 
     @Test
     void v1OnlyRecordIsRefusedWithAClearMessage() {
-        Path v1 = find("_v1.ipns-record");
+        Fixture v1 = find("_v1.ipns-record");
         IpnsRecordException e = assertThrows(IpnsRecordException.class,
-                () -> IpnsValidator.validate(nameOf(v1), Fixtures.read(v1), NOW));
+                () -> IpnsValidator.validate(nameOf(v1), v1.bytes(), NOW));
         assertEquals("record has no V2 signature (V1-only records are not accepted)", e.getMessage());
-        IpnsRecord parsed = IpnsRecord.parse(Fixtures.read(v1));
+        IpnsRecord parsed = IpnsRecord.parse(v1.bytes());
         assertTrue(parsed.hasV1());
         assertFalse(parsed.hasV2());
     }
 
     @Test
     void brokenValueAndSignatureMessagesSayWhatIsWrong() {
-        Path value = find("_v1-v2-broken-v1-value.");
+        Fixture value = find("_v1-v2-broken-v1-value.");
         assertEquals("protobuf value differs from the signed CBOR Value", assertThrows(IpnsRecordException.class,
-                () -> IpnsValidator.validate(nameOf(value), Fixtures.read(value), NOW)).getMessage());
-        Path sig = find("_v1-v2-broken-signature-v2.");
+                () -> IpnsValidator.validate(nameOf(value), value.bytes(), NOW)).getMessage());
+        Fixture sig = find("_v1-v2-broken-signature-v2.");
         assertEquals("signature V2 does not verify", assertThrows(IpnsRecordException.class,
-                () -> IpnsValidator.validate(nameOf(sig), Fixtures.read(sig), NOW)).getMessage());
+                () -> IpnsValidator.validate(nameOf(sig), sig.bytes(), NOW)).getMessage());
     }
 
     @TestFactory
     Stream<DynamicTest> validFixturesExpireAfterTheirValidity() {
-        return validFixtures().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+        return validFixtures().map(file -> DynamicTest.dynamicTest(file.fileName(), () -> {
             IpnsRecordException e = assertThrows(IpnsRecordException.class,
-                    () -> IpnsValidator.validate(nameOf(file), Fixtures.read(file), AFTER_ALL));
+                    () -> IpnsValidator.validate(nameOf(file), file.bytes(), AFTER_ALL));
             assertEquals(Reason.EXPIRED, e.reason());
             assertTrue(e.getMessage().startsWith("record expired at 21"), e.getMessage());
         }));
@@ -157,12 +157,12 @@ class IpnsFixturesTest {
     Stream<DynamicTest> validFixturesDoNotValidateUnderAnotherName() {
         IpnsName ed25519 = IpnsName.parse("k51qzi5uqu5dk3v4rmjber23h16xnr23bsggmqqil9z2gduiis5se8dht36dam");
         IpnsName rsa = IpnsName.parse("QmVujd5Vb7moysJj8itnGufN7MEtPRCNHkKpNuA4onsRa3");
-        return validFixtures().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+        return validFixtures().map(file -> DynamicTest.dynamicTest(file.fileName(), () -> {
             IpnsName own = nameOf(file);
             IpnsName other = own.equals(ed25519) ? rsa : ed25519;
             IpnsRecordException e = assertThrows(IpnsRecordException.class,
-                    () -> IpnsValidator.validate(other, Fixtures.read(file), NOW));
-            Reason expected = IpnsRecord.parse(Fixtures.read(file)).embeddedPublicKeyBytes().isPresent()
+                    () -> IpnsValidator.validate(other, file.bytes(), NOW));
+            Reason expected = IpnsRecord.parse(file.bytes()).embeddedPublicKeyBytes().isPresent()
                     ? Reason.PUBLIC_KEY_MISMATCH
                     : other.equals(rsa) ? Reason.PUBLIC_KEY_NOT_FOUND : Reason.SIGNATURE_V2_INVALID;
             assertEquals(expected, e.reason(), e.getMessage());
@@ -172,27 +172,27 @@ class IpnsFixturesTest {
     @TestFactory
     Stream<DynamicTest> goWrittenDataIsCanonicalForTheStrictDecoder() {
         return Fixtures.ipnsRecords().stream()
-                .filter(f -> !f.getFileName().toString().endsWith("_v1.ipns-record"))
-                .map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
-                    byte[] data = IpnsRecord.parse(Fixtures.read(file)).dataBytes();
+                .filter(f -> !f.fileName().endsWith("_v1.ipns-record"))
+                .map(file -> DynamicTest.dynamicTest(file.fileName(), () -> {
+                    byte[] data = IpnsRecord.parse(file.bytes()).dataBytes();
                     assertArrayEquals(data, CborEncoder.encode(CborDecoder.decode(data)));
                 }));
     }
 
     @Test
     void rsaFixtureEmbedsAKeyWhosePeerIdIsTheName() {
-        Path file = find("/QmVujd5Vb7moysJj");
-        IpnsRecord r = IpnsRecord.parse(Fixtures.read(file));
+        Fixture file = find("/QmVujd5Vb7moysJj");
+        IpnsRecord r = IpnsRecord.parse(file.bytes());
         assertEquals(nameOf(file).peerId(), r.embeddedPublicKey().orElseThrow().peerId());
     }
 
-    private static Stream<Path> validFixtures() {
+    private static Stream<Fixture> validFixtures() {
         return Fixtures.ipnsRecords().stream().filter(f -> rowFor(f).failure == null);
     }
 
-    private static Path find(String marker) {
+    private static Fixture find(String marker) {
         return Fixtures.ipnsRecords().stream()
-                .filter(f -> ("/" + f.getFileName()).contains(marker))
+                .filter(f -> ("/" + f.fileName()).contains(marker))
                 .findFirst().orElseThrow(() -> new AssertionError("no fixture " + marker));
     }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Name vectors from shared/fixtures/ipns/README.md. */
+/** Name vectors from the fixtures README (test resources, {@code io/ipnslink/fixtures/ipns/README.md}). */
 class IpnsNameTest {
     static final String ED_B58 = "12D3KooWLQzUv2FHWGVPXTXSZpdHs7oHbXub2G5WC8Tx4NQhyd2d";
     static final String ED_B36 = "k51qzi5uqu5dk3v4rmjber23h16xnr23bsggmqqil9z2gduiis5se8dht36dam";

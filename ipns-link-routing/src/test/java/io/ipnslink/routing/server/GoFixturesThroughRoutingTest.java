@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ipnslink.core.ipns.Fixtures;
+import io.ipnslink.core.ipns.Fixtures.Fixture;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.routing.MutableClock;
@@ -14,29 +15,24 @@ import io.ipnslink.routing.TomcatServer;
 import io.ipnslink.routing.client.RoutingException;
 import io.ipnslink.routing.client.RoutingV1Client;
 import io.ipnslink.routing.store.JdbcRecordStore;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Go-signed fixtures of {@code shared/fixtures/ipns} (system property
- * {@value #FIXTURES_PROPERTY}) published through our client to our servlet and read back.
+ * The Go-signed fixtures kept in core's test resources ({@link Fixtures}, through core's test jar)
+ * published through our client to our servlet and read back.
  */
 class GoFixturesThroughRoutingTest {
-    static final String FIXTURES_PROPERTY = "ipnslink.fixtures.dir";
     static final Pattern NAME_IN_FILE = Pattern.compile("(k51[0-9a-z]+|12D3KooW[1-9A-HJ-NP-Za-km-z]+|Qm[1-9A-HJ-NP-Za-km-z]+)");
     static final Set<String> INVALID_SUFFIXES = Set.of("_v1", "_v1-v2-broken-v1-value", "_v1-v2-broken-signature-v2");
 
@@ -66,18 +62,18 @@ class GoFixturesThroughRoutingTest {
 
     @Test
     void validGoRecordsRoundTripByteForByteAndInvalidOnesAre400() throws Exception {
-        List<Path> files = fixtures();
+        List<Fixture> files = Fixtures.ipnsRecords();
         assertTrue(files.size() >= 10, "expected the fixture set, found " + files);
         int valid = 0;
         int invalid = 0;
-        for (Path f : files) {
-            String file = f.getFileName().toString();
+        for (Fixture f : files) {
+            String file = f.fileName();
             Matcher m = NAME_IN_FILE.matcher(file);
             assertTrue(m.find(), file);
             IpnsName name = IpnsName.parse(m.group(1));
-            byte[] raw = Files.readAllBytes(f);
+            byte[] raw = f.bytes();
             URI endpoint = server.baseUri();
-            String stem = file.substring(0, file.length() - ".ipns-record".length());
+            String stem = f.stem();
             if (INVALID_SUFFIXES.stream().anyMatch(stem::endsWith)) {
                 RoutingException e = assertThrows(RoutingException.class, () -> client.putIpns(endpoint, name, raw),
                         file);
@@ -97,25 +93,5 @@ class GoFixturesThroughRoutingTest {
         }
         assertEquals(3, invalid, "invalid fixtures");
         assertFalse(valid < 10, "valid fixtures: " + valid);
-    }
-
-    private static List<Path> fixtures() throws IOException {
-        Path root = fixturesRoot().resolve("ipns");
-        try (Stream<Path> s = Files.list(root)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".ipns-record")).sorted().toList();
-        }
-    }
-
-    private static Path fixturesRoot() {
-        String prop = System.getProperty(FIXTURES_PROPERTY);
-        if (prop != null && Files.isDirectory(Paths.get(prop, "ipns"))) {
-            return Paths.get(prop);
-        }
-        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/fixtures/ipns"))) {
-                return p.resolve("shared/fixtures");
-            }
-        }
-        return fail("IPNS fixtures not found: set -D" + FIXTURES_PROPERTY + " (was " + prop + ")");
     }
 }
