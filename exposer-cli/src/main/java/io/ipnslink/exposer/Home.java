@@ -2,13 +2,12 @@ package io.ipnslink.exposer;
 
 import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.core.keystore.Keystore;
+import io.ipnslink.core.keystore.PrivateFiles;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The state directory ({@code ~/.ipns-link}, or {@code --home}, or {@code IPNS_LINK_HOME}):
@@ -100,31 +99,24 @@ public record Home(Path dir) {
         }
     }
 
+    /** Creates {@code d} (and missing parents) with mode 0700 where POSIX; an existing one is left alone. */
     static void createPrivateDir(Path d) throws IOException {
-        if (!Files.isDirectory(d)) {
-            Files.createDirectories(d);
-            try {
-                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
-            }
-        }
+        PrivateFiles.createPrivateDirectories(d);
     }
 
-    /** Writes {@code content} to a temp file readable only by the owner, then moves it in place. */
+    /**
+     * Writes {@code content} to {@code target}, readable only by the owner from the first byte on
+     * ({@link PrivateFiles}, as the keystore writes keys): a temporary file with a random name in
+     * the same directory, created exclusively with mode 0600 without following symbolic links,
+     * written, forced, then renamed over the target atomically.
+     */
     public static void writePrivate(Path target, byte[] content) throws IOException {
+        writePrivate(target, content, tmp -> { });
+    }
+
+    /** As {@link #writePrivate(Path, byte[])}; {@code afterCreate} sees the empty temporary file (tests). */
+    static void writePrivate(Path target, byte[] content, Consumer<Path> afterCreate) throws IOException {
         createPrivateDir(target.toAbsolutePath().getParent());
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.write(tmp, content);
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        PrivateFiles.write(target, content, afterCreate);
     }
 }

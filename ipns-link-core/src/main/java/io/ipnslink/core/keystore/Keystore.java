@@ -7,19 +7,14 @@ import io.ipnslink.core.multiformats.MultiformatException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -40,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * content: the marshalled libp2p {@code PrivateKey} protobuf. Files of any other name are ignored
  * (Kubo's repo migration 8-to-9 renamed the old plain-name files). Kubo writes key files with
  * mode 0400; this class writes 0600 where the file system has POSIX permissions, atomically
- * (temporary file, fsync, then rename), and never overwrites unless asked.
+ * (temporary file, fsync, then rename: {@link PrivateFiles}), and never overwrites unless asked.
  *
  * <p>Names: not empty, at most {@value #MAX_NAME_BYTES} UTF-8 bytes, no control characters, and
  * not {@code self} (Kubo's name for the node's own identity key, which lives in its config).
@@ -58,7 +53,6 @@ public final class Keystore {
 
     private static final Logger LOG = LoggerFactory.getLogger(Keystore.class);
     private static final String TEMP_PREFIX = ".tmp-";
-    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
 
     private final Path dir;
@@ -275,24 +269,7 @@ public final class Keystore {
     }
 
     private Path writeTemp(byte[] data) throws IOException {
-        Path tmp;
-        if (posix(dir)) {
-            FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(FILE_MODE);
-            tmp = Files.createTempFile(dir, TEMP_PREFIX, ".key", mode);
-        } else {
-            tmp = Files.createTempFile(dir, TEMP_PREFIX, ".key");
-        }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(data);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
-        return tmp;
+        return PrivateFiles.writeTemp(dir, TEMP_PREFIX, ".key", data, tmp -> { });
     }
 
     private void linkOrFail(Path existing, Path target, String name) throws IOException {
@@ -313,19 +290,11 @@ public final class Keystore {
     }
 
     private static void moveReplacing(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
+        PrivateFiles.moveReplacing(from, to);
     }
 
     private void syncDirectory() {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | RuntimeException e) {
-            // not every platform can fsync a directory; the rename itself is done
-        }
+        PrivateFiles.syncDirectory(dir);
     }
 
     private static byte[] readLimited(Path p) throws IOException {

@@ -2,50 +2,78 @@ package io.ipnslink.routing.server;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 
 /**
- * A token bucket per client address. Thread safe. Keeps at most {@value #MAX_TRACKED_CLIENTS}
- * buckets: when full, buckets that have refilled completely are dropped, and if that is not enough
- * all are (the limiter then fails open rather than growing without bound).
+ * A token bucket per client IP address ({@link ClientAddress#key}: the port and the spelling do
+ * not matter, IPv6 clients are keyed by their /64). Thread safe. Holds at most
+ * {@code maxClients} buckets, in least-recently-used order: a new client beyond that evicts the
+ * bucket used longest ago (which has usually refilled), so a crowd of new addresses never resets
+ * the buckets of clients that are active, and memory stays bounded.
  */
 final class PutRateLimiter {
-    /** Most client addresses tracked at once. */
-    static final int MAX_TRACKED_CLIENTS = 10_000;
+    /** Default most client addresses tracked at once. */
+    static final int DEFAULT_MAX_TRACKED_CLIENTS = 10_000;
 
     private final int burst;
     private final double perSecond;
+    private final int maxClients;
     private final Clock clock;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final LinkedHashMap<String, Bucket> buckets;
+    private long evicted;
 
     PutRateLimiter(int burst, double perSecond, Clock clock) {
-        if (burst < 1 || !(perSecond > 0)) {
+        this(burst, perSecond, DEFAULT_MAX_TRACKED_CLIENTS, clock);
+    }
+
+    PutRateLimiter(int burst, double perSecond, int maxClients, Clock clock) {
+        if (burst < 1 || !(perSecond > 0) || Double.isInfinite(perSecond)) {
             throw new IllegalArgumentException("rate limit needs burst >= 1 and a positive rate");
+        }
+        if (maxClients < 1) {
+            throw new IllegalArgumentException("the rate limiter must track at least one client, not " + maxClients);
         }
         this.burst = burst;
         this.perSecond = perSecond;
+        this.maxClients = maxClients;
         this.clock = clock;
+        this.buckets = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
+                if (size() > PutRateLimiter.this.maxClients) {
+                    evicted++;
+                    return true;
+                }
+                return false;
+            }
+        };
     }
 
-    /** Takes one token for {@code client}; empty when allowed, else how long to wait. */
-    java.util.Optional<Duration> acquire(String client) {
+    /**
+     * Takes one token for the client at {@code remoteAddr} (as the servlet container gives it);
+     * empty when allowed, else how long to wait.
+     */
+    synchronized Optional<Duration> acquire(String remoteAddr) {
         long nowMs = clock.millis();
-        if (buckets.size() >= MAX_TRACKED_CLIENTS && !buckets.containsKey(client)) {
-            buckets.values().removeIf(b -> b.isFull(nowMs));
-            if (buckets.size() >= MAX_TRACKED_CLIENTS) {
-                buckets.clear();
-            }
-        }
-        Bucket bucket = buckets.computeIfAbsent(client, c -> new Bucket(nowMs));
+        Bucket bucket = buckets.computeIfAbsent(ClientAddress.key(remoteAddr), c -> new Bucket(nowMs));
         return bucket.take(nowMs);
     }
 
-    /** Client addresses currently tracked (tests). */
-    int trackedClients() {
+    /** Client keys currently tracked (tests, metrics). */
+    synchronized int trackedClients() {
         return buckets.size();
     }
 
+    /** Buckets evicted to stay within the bound since the start (tests, metrics). */
+    synchronized long evictedClients() {
+        return evicted;
+    }
+
+    /** Guarded by the limiter's lock. */
     private final class Bucket {
         private double tokens = burst;
         private long lastMs;
@@ -54,26 +82,17 @@ final class PutRateLimiter {
             this.lastMs = nowMs;
         }
 
-        synchronized java.util.Optional<Duration> take(long nowMs) {
-            refill(nowMs);
-            if (tokens >= 1) {
-                tokens -= 1;
-                return java.util.Optional.empty();
-            }
-            long waitMs = (long) Math.ceil((1 - tokens) / perSecond * 1000);
-            return java.util.Optional.of(Duration.ofMillis(Math.max(1, waitMs)));
-        }
-
-        synchronized boolean isFull(long nowMs) {
-            refill(nowMs);
-            return tokens >= burst;
-        }
-
-        private void refill(long nowMs) {
+        Optional<Duration> take(long nowMs) {
             if (nowMs > lastMs) {
                 tokens = Math.min(burst, tokens + (nowMs - lastMs) / 1000.0 * perSecond);
                 lastMs = nowMs;
             }
+            if (tokens >= 1) {
+                tokens -= 1;
+                return Optional.empty();
+            }
+            long waitMs = (long) Math.ceil((1 - tokens) / perSecond * 1000);
+            return Optional.of(Duration.ofMillis(Math.max(1, waitMs)));
         }
     }
 }

@@ -7,6 +7,7 @@ import io.ipnslink.core.ipns.IpnsValidator;
 import io.ipnslink.routing.RoutingV1;
 import io.ipnslink.routing.store.RecordStore;
 import io.ipnslink.routing.store.RecordStoreException;
+import io.ipnslink.routing.store.StoreFullException;
 import io.ipnslink.routing.store.StoredRecord;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *       406 when {@code Accept} excludes the record type.
  *   <li>{@code PUT /ipns/{name}}: 200 when stored and also when a record at least as good is already
  *       held (the body says which); 400 invalid name or record; 406 wrong Content-Type (the
- *       spec's code); 413 body over 10 KiB; 429 over the per-client rate; 500 store failure.
+ *       spec's code); 413 body over 10 KiB; 429 over the per-client rate (with {@code Retry-After});
+ *       503 with {@code Retry-After} when the store is full and the name is new; 500 store failure.
  *   <li>{@code OPTIONS}: CORS preflight (204). Other methods: 501. Providers and peers API: 501.
  *       Unknown paths: 400.
  * </ul>
@@ -73,21 +75,38 @@ public class RoutingV1Servlet extends HttpServlet {
      * Settings.
      *
      * @param clock decides expiry and rate-limit refill
-     * @param putBurst PUTs one client address may send at once
-     * @param putPerSecond sustained PUTs per second per client address
+     * @param putBurst PUTs one client IP address may send at once
+     * @param putPerSecond sustained PUTs per second per client IP address
+     * @param maxTrackedClients most client addresses whose rate is tracked at once (least recently
+     *     used ones are forgotten first)
      */
-    public record Settings(Clock clock, int putBurst, double putPerSecond) {
-        /** Generous defaults: bursts of 60 PUTs, 10 per second sustained, per client address. */
+    public record Settings(Clock clock, int putBurst, double putPerSecond, int maxTrackedClients) {
+        /** Default {@link #putBurst()}. */
+        public static final int DEFAULT_PUT_BURST = 60;
+        /** Default {@link #putPerSecond()}. */
+        public static final double DEFAULT_PUT_PER_SECOND = 10;
+        /** Default {@link #maxTrackedClients()}. */
+        public static final int DEFAULT_MAX_TRACKED_CLIENTS = PutRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS;
+
+        public Settings(Clock clock, int putBurst, double putPerSecond) {
+            this(clock, putBurst, putPerSecond, DEFAULT_MAX_TRACKED_CLIENTS);
+        }
+
+        /** Generous defaults: bursts of 60 PUTs, 10 per second sustained, per client address; 10 000 clients tracked. */
         public static Settings defaults() {
-            return new Settings(Clock.systemUTC(), 60, 10);
+            return new Settings(Clock.systemUTC(), DEFAULT_PUT_BURST, DEFAULT_PUT_PER_SECOND, DEFAULT_MAX_TRACKED_CLIENTS);
         }
 
         public Settings withClock(Clock c) {
-            return new Settings(c, putBurst, putPerSecond);
+            return new Settings(c, putBurst, putPerSecond, maxTrackedClients);
         }
 
         public Settings withPutRate(int burst, double perSecond) {
-            return new Settings(clock, burst, perSecond);
+            return new Settings(clock, burst, perSecond, maxTrackedClients);
+        }
+
+        public Settings withMaxTrackedClients(int n) {
+            return new Settings(clock, putBurst, putPerSecond, n);
         }
     }
 
@@ -103,7 +122,8 @@ public class RoutingV1Servlet extends HttpServlet {
     public RoutingV1Servlet(RecordStore store, Settings settings) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(settings.clock(), "clock");
-        this.rateLimiter = new PutRateLimiter(settings.putBurst(), settings.putPerSecond(), clock);
+        this.rateLimiter = new PutRateLimiter(settings.putBurst(), settings.putPerSecond(),
+                settings.maxTrackedClients(), clock);
     }
 
     @Override
@@ -132,6 +152,10 @@ public class RoutingV1Servlet extends HttpServlet {
             }
         } catch (BadRequest e) {
             error(resp, e.status, e.getMessage());
+        } catch (StoreFullException e) {
+            LOG.debug("[{}] {} {}: {}", id, method, path, e.getMessage());
+            resp.setHeader("Retry-After", Long.toString(retryAfterSeconds(e.retryAfter())));
+            error(resp, 503, "record store full: no room for a new name; retry later");
         } catch (RecordStoreException e) {
             LOG.warn("[{}] {} {}: record store failed: {}", id, method, path, e.getMessage());
             error(resp, 500, "record store failed");
@@ -157,7 +181,8 @@ public class RoutingV1Servlet extends HttpServlet {
         IpnsName name = parseName(nameText);
         Optional<StoredRecord> found = store.get(name);
         Instant now = clock.instant();
-        if (found.isEmpty() || !found.get().record().validity().isAfter(now)) {
+        if (found.isEmpty() || !found.get().record().validity().isAfter(now)
+                || !found.get().retainUntil().isAfter(now)) {
             // IPIP-0513: "no record" is 200 with a content type other than the record's (clients
             // must also read 404 that way, but servers should not send it any more).
             resp.setHeader("Cache-Control", "public, max-age=" + NOT_FOUND_MAX_AGE.toSeconds());
@@ -170,14 +195,15 @@ public class RoutingV1Servlet extends HttpServlet {
         IpnsRecord record = stored.record();
         byte[] raw = record.raw();
         String etag = etag(raw);
-        long remaining = Math.max(0, Duration.between(now, record.validity()).toSeconds());
+        // Caches may keep the record as long as this store does, not up to a far EOL.
+        long remaining = Math.max(0, Duration.between(now, stored.retainUntil()).toSeconds());
         long ttl = record.ttl().isZero() || record.ttl().isNegative()
                 ? DEFAULT_MAX_AGE.toSeconds() : record.ttl().toSeconds();
         long maxAge = Math.min(ttl, remaining);
         resp.setHeader("Etag", etag);
         resp.setHeader("Cache-Control", "public, max-age=" + maxAge + ", stale-while-revalidate=" + remaining
                 + ", stale-if-error=" + remaining);
-        resp.setHeader("Expires", httpDate(record.validity()));
+        resp.setHeader("Expires", httpDate(stored.retainUntil()));
         resp.setHeader("Last-Modified", httpDate(stored.updated()));
         resp.setHeader("Vary", "Accept");
         if (notModified(req, etag, stored.updated())) {
@@ -220,7 +246,7 @@ public class RoutingV1Servlet extends HttpServlet {
             throws IOException {
         Optional<Duration> wait = rateLimiter.acquire(req.getRemoteAddr());
         if (wait.isPresent()) {
-            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            long seconds = retryAfterSeconds(wait.get());
             resp.setHeader("Retry-After", Long.toString(seconds));
             throw new BadRequest(429, "too many PUT requests; retry after " + seconds + " s");
         }
@@ -252,6 +278,11 @@ public class RoutingV1Servlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         resp.getOutputStream().write((stored ? "stored\n"
                 : "not stored: a record at least as good is already held\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whole seconds, rounded up, at least 1. */
+    static long retryAfterSeconds(Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 
     private static byte[] readBody(HttpServletRequest req) {

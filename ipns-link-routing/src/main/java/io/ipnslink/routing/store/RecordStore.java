@@ -13,7 +13,12 @@ import java.util.Optional;
  */
 public interface RecordStore extends AutoCloseable {
 
-    /** The stored record for {@code name} if there is one that has not expired yet. */
+    /**
+     * The stored record for {@code name} if there is one that has not expired yet (past its EOL,
+     * or kept longer than the store's retention allows).
+     *
+     * @throws RecordStoreException if the backend fails
+     */
     Optional<StoredRecord> get(IpnsName name);
 
     /**
@@ -22,6 +27,7 @@ public interface RecordStore extends AutoCloseable {
      *
      * @return true if the record was stored, false if the stored record is at least as good
      * @throws IpnsRecordException if the record is not valid for the name (expired, bad signature...)
+     * @throws StoreFullException if the name is new and the store holds as many names as it may
      * @throws RecordStoreException if the backend fails
      */
     boolean put(IpnsName name, IpnsRecord record);
@@ -32,7 +38,7 @@ public interface RecordStore extends AutoCloseable {
     /** Number of stored records (expired ones included until {@link #deleteExpired}). */
     long count();
 
-    /** Removes every record whose validity has passed. @return how many were removed */
+    /** Removes every expired record (see {@link #get}). @return how many were removed */
     int deleteExpired();
 
     /** Releases the backend (connections, files). */

@@ -40,6 +40,7 @@ class RoutingV1ServletTest {
     Path dir;
     MutableClock clock;
     JdbcRecordStore store;
+    JdbcRecordStore fullStore;
     TomcatServer server;
     HttpClient http;
     Identity alice;
@@ -49,11 +50,13 @@ class RoutingV1ServletTest {
     void start() throws Exception {
         clock = MutableClock.atNow();
         store = JdbcRecordStore.h2File(dir.resolve("db"), clock);
+        fullStore = JdbcRecordStore.h2File(dir.resolve("fulldb"), clock, JdbcRecordStore.Limits.defaults().withMaxNames(1));
         RoutingV1Servlet.Settings settings = RoutingV1Servlet.Settings.defaults().withClock(clock);
         server = new TomcatServer(dir.resolve("tomcat"))
                 .mount("/routing/v1/*", new RoutingV1Servlet(store, settings))
                 .mount("/broken/routing/v1/*", new RoutingV1Servlet(new FailingStore(), settings))
                 .mount("/limited/routing/v1/*", new RoutingV1Servlet(store, settings.withPutRate(2, 0.001)))
+                .mount("/full/routing/v1/*", new RoutingV1Servlet(fullStore, settings))
                 .start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         alice = TestRecords.newIdentity();
@@ -64,6 +67,7 @@ class RoutingV1ServletTest {
     void stop() throws Exception {
         server.close();
         store.close();
+        fullStore.close();
     }
 
     // ---------------------------------------------------------------- GET
@@ -371,6 +375,41 @@ class RoutingV1ServletTest {
         clock.advance(Duration.ofSeconds(retryAfter));
         assertEquals(200, send(HttpRequest.newBuilder(limited).header("Content-Type", RECORD)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(alice.record(3, inADay).raw()))).statusCode());
+    }
+
+    @Test
+    void putOfANewNameToAFullStoreIs503WithRetryAfterAndHeldNamesStillUpdate() throws Exception {
+        Identity bob = TestRecords.newIdentity();
+        URI aliceUri = uri("/full" + RoutingV1.IPNS_PATH + alice.name());
+        URI bobUri = uri("/full" + RoutingV1.IPNS_PATH + bob.name());
+        assertEquals(200, send(HttpRequest.newBuilder(aliceUri).header("Content-Type", RECORD)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(alice.record(1, inADay).raw()))).statusCode());
+        HttpResponse<byte[]> resp = send(HttpRequest.newBuilder(bobUri).header("Content-Type", RECORD)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bob.record(1, inADay).raw())));
+        assertEquals(503, resp.statusCode());
+        assertEquals(Long.toString(JdbcRecordStore.Limits.DEFAULT_SWEEP_INTERVAL.toSeconds()), header(resp, "Retry-After"));
+        assertEquals("record store full: no room for a new name; retry later", text(resp).strip());
+        assertPlainError(resp);
+        assertEquals(200, send(HttpRequest.newBuilder(aliceUri).header("Content-Type", RECORD)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(alice.record(2, inADay).raw()))).statusCode());
+        assertEquals(2, fullStore.get(alice.name()).orElseThrow().record().sequence());
+        assertEquals(1, fullStore.count());
+    }
+
+    @Test
+    void cachingOfARecordClaimingAFarEolAndTtlEndsWithTheRetention() throws Exception {
+        IpnsRecord r = alice.record(1, Instant.parse("9999-12-31T23:59:59Z"), Duration.ofDays(10_000), "/ipfs/x");
+        store.put(alice.name(), r);
+        HttpResponse<byte[]> resp = send(get(alice.name()));
+        assertEquals(200, resp.statusCode());
+        long retention = JdbcRecordStore.Limits.DEFAULT_MAX_RETENTION.toSeconds();
+        assertEquals("public, max-age=" + retention + ", stale-while-revalidate=" + retention
+                + ", stale-if-error=" + retention, header(resp, "Cache-Control"));
+        assertEquals(RoutingV1Servlet.httpDate(clock.instant().plusSeconds(retention)), header(resp, "Expires"));
+        clock.advance(JdbcRecordStore.Limits.DEFAULT_MAX_RETENTION);
+        HttpResponse<byte[]> gone = send(get(alice.name()));
+        assertEquals(200, gone.statusCode());
+        assertTrue(text(gone).startsWith("no record for"), text(gone));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -121,14 +121,17 @@ class JdbcRecordStoreTest {
     }
 
     @Test
-    void expiredRecordIsNotReturnedAndIsDeleted() {
+    void expiredRecordIsNotReturnedAndIsDeletedOnReadOrByDeleteExpired() {
         Identity bob = TestRecords.newIdentity();
+        Identity carol = TestRecords.newIdentity();
         store.put(alice.name(), alice.record(1, clock.instant().plusSeconds(10)));
         store.put(bob.name(), bob.record(1, inADay));
+        store.put(carol.name(), carol.record(1, clock.instant().plusSeconds(10)));
         clock.advance(Duration.ofSeconds(10));
+        assertEquals(3, store.count());
         assertTrue(store.get(alice.name()).isEmpty());
+        assertEquals(2, store.count(), "the expired record read is deleted");
         assertTrue(store.get(bob.name()).isPresent());
-        assertEquals(2, store.count());
         assertEquals(1, store.deleteExpired());
         assertEquals(1, store.count());
         assertEquals(List.of(bob.name()), store.names(10));
