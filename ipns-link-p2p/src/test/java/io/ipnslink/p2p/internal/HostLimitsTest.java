@@ -242,11 +242,18 @@ class HostLimitsTest {
         long connectionCap = 1024 * 1024; // 4,095 streams holding 1 byte each need more: pushed to it
         long hostCap = 2L * 1024 * 1024;
         AtomicInteger sinks = new AtomicInteger();
+        AtomicInteger resets = new AtomicInteger();
         String sink = "/ipns-link/test/sink";
         DefaultHost victim = victim(Host.Limits.defaults().withMaxBufferedInbound(hostCap),
                 YamuxConfig.builder().maxInboundStreams(4096).maxBufferedInbound(connectionCap).build(),
                 ProtocolBinding.of(sink, stream -> {
                     stream.channel().config().setAutoRead(false); // the victim's application never reads
+                    stream.channel().pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            resets.incrementAndGet(); // reset for memory, or the connection closed
+                        }
+                    });
                     sinks.incrementAndGet();
                 }));
         PrivKey hostileKey = PrivKey.generateEd25519();
@@ -279,6 +286,7 @@ class HostLimitsTest {
         assertTrue(held <= connectionCap, "held " + held);
         assertTrue(held > connectionCap / 2, "pushed to the cap: " + held);
         assertTrue(victim.inboundBudget().used() <= hostCap);
+        assertTrue(resets.get() > 0, "streams holding the most were reset");
         assertTrue(hostile.isOpen(), "unread streams are reset, the connection stays");
         honestGetsAnAnswer(honest(), victim);
         hostile.close().get(WAIT_S, TimeUnit.SECONDS);
