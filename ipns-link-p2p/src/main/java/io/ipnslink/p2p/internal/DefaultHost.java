@@ -188,7 +188,11 @@ public final class DefaultHost implements Host {
             ch.close();
             return;
         }
-        java.net.InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+        if (!(ch.remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
+            ch.close(); // closed before we saw it
+            return;
+        }
+        java.net.InetAddress source = remote.getAddress();
         String refused = admission.admit(source, table.size());
         if (refused != null) {
             log.debug("refusing inbound connection from {}: {}", ch.remoteAddress(), refused);

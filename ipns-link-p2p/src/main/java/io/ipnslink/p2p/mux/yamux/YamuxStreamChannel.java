@@ -589,7 +589,7 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
         ChannelOutboundBuffer buf = unsafe().outboundBuffer();
         return this + " open=" + open + " acked=" + acked + " reset=" + reset + " localFin=" + localFinSent
                 + " remoteFin=" + remoteFinReceived + " sendWindow=" + sendWindow + " recvWindow=" + recvWindowSize
-                + " recvCredit=" + recvCredit + " uncredited=" + consumedNotCredited + " buffered=" + bufferedBytes
+                + " recvCredit=" + recvCredit + " uncredited=" + consumedNotCredited + " buffered=" + bufferedBytes + " held=" + heldMemory
                 + " readRequested=" + readRequested + " autoRead=" + config.isAutoRead()
                 + " pendingOut=" + (buf == null ? -1 : buf.totalPendingWriteBytes()) + " writable=" + isWritable();
     }
