@@ -181,27 +181,33 @@ class HostLimitsTest {
     }
 
     @Test
-    void connectionsFromOneAddressAreCappedAndIdleOnesAreClosed() throws Exception {
-        DefaultHost victim = victim(Host.Limits.defaults().withMaxConnectionsPerIp(3),
-                YamuxConfig.builder().idleTimeout(Duration.ofMillis(500)).build());
-        PrivKey hostileKey = PrivKey.generateEd25519();
+    void upgradedConnectionsFromOneAddressAreCapped() throws Exception {
+        DefaultHost victim = victim(Host.Limits.defaults().withMaxConnectionsPerIp(3), YamuxConfig.defaults());
+        for (int i = 0; i < 3; i++) {
+            hostileDial(PrivKey.generateEd25519(), victim).get(WAIT_S, TimeUnit.SECONDS);
+        }
+        assertEquals(3, victim.inboundFrom(HOSTILE_IP));
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> hostileDial(PrivKey.generateEd25519(), victim).get(WAIT_S, TimeUnit.SECONDS));
+        assertTrue(refused.getCause() instanceof P2pException, String.valueOf(refused.getCause()));
+        assertEquals(3, victim.inboundFrom(HOSTILE_IP));
+        honestGetsAnAnswer(honest(), victim);
+    }
+
+    @Test
+    void connectionsThatOpenNoStreamAreClosedAfterTheIdleTimeout() throws Exception {
+        DefaultHost victim = victim(Host.Limits.defaults(), YamuxConfig.builder().idleTimeout(Duration.ofMillis(300)).build());
         List<ConnectionImpl> idle = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             idle.add(hostileDial(PrivKey.generateEd25519(), victim).get(WAIT_S, TimeUnit.SECONDS));
         }
-        assertEquals(3, victim.inboundFrom(HOSTILE_IP));
-        ExecutionException refused = assertThrows(ExecutionException.class,
-                () -> hostileDial(hostileKey, victim).get(WAIT_S, TimeUnit.SECONDS));
-        assertTrue(refused.getCause() instanceof P2pException, String.valueOf(refused.getCause()));
-        Host honest = honest();
-        honestGetsAnAnswer(honest, victim);
-
-        // they open no stream: the victim closes them after its idle timeout
+        // they connect and idle (the victim's identify stream is refused by them and closes)
         for (ConnectionImpl c : idle) {
             c.closeFuture().get(WAIT_S, TimeUnit.SECONDS);
         }
-        eventually("the victim forgot them", () -> victim.inboundFrom(HOSTILE_IP) == 0);
-        honestGetsAnAnswer(honest, victim);
+        eventually("the victim forgot them", () -> victim.inboundFrom(HOSTILE_IP) == 0
+                && victim.connections().isEmpty());
+        honestGetsAnAnswer(honest(), victim);
     }
 
     @Test
