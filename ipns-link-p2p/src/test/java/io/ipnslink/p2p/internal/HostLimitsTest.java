@@ -45,14 +45,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Hostile peers against a host's connection slots and memory (issue #15), over loopback: the hostile
- * ones come from 127.0.0.2 (raw sockets, or our own upgrade pipeline bound to that address), the
- * honest one from 127.0.0.1 and must keep getting answers.
+ * ones come from ::1 (raw sockets, or our own upgrade pipeline), the honest one from 127.0.0.1 and
+ * must keep getting answers: the victim listens on both loopback addresses.
  */
 class HostLimitsTest {
     private static final long WAIT_S = 30;
     private static final Host.Timeouts PATIENT = new Host.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofMillis(250), Duration.ofSeconds(3));
-    private static final InetAddress HOSTILE_IP = address("127.0.0.2");
+    private static final InetAddress HOSTILE_IP = address("::1");
 
     private final List<Host> hosts = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -79,7 +79,7 @@ class HostLimitsTest {
 
     private DefaultHost victim(Host.Limits limits, YamuxConfig yamux, ProtocolBinding... bindings) throws P2pException {
         Host.Builder b = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(2).timeouts(PATIENT)
-                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).limits(limits).yamuxConfig(yamux)
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"), Multiaddr.parse("/ip6/::1/tcp/0")).limits(limits).yamuxConfig(yamux)
                 .protocol(EchoHandler.binding());
         for (ProtocolBinding pb : bindings) {
             b.protocol(pb);
@@ -98,13 +98,14 @@ class HostLimitsTest {
     /** The honest peer gets an echo answer from {@code victim} (redialing if its connection was closed). */
     private static void honestGetsAnAnswer(Host honest, Host victim) throws Exception {
         PayloadExchange ex = new PayloadExchange(50_000, 3);
-        honest.newStream(victim.peerId(), victim.listenAddresses(), List.of(EchoHandler.PROTOCOL_ID),
+        honest.newStream(victim.peerId(), List.of(victim.listenAddresses().get(0)), List.of(EchoHandler.PROTOCOL_ID),
                 s -> s.channel().pipeline().addLast(ex)).get(WAIT_S, TimeUnit.SECONDS);
         assertEquals(PayloadExchange.expectedSha256(50_000, 3), ex.result().get(WAIT_S, TimeUnit.SECONDS).sha256());
     }
 
+    /** The victim's address the hostile peers use: its IPv6 loopback listener. */
     private static InetSocketAddress target(Host h) {
-        return h.listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
+        return h.listenAddresses().get(1).toTcpSocketAddress().orElseThrow();
     }
 
     private Socket rawFromHostileIp(Host victim) throws IOException {
@@ -138,7 +139,7 @@ class HostLimitsTest {
         }
     }
 
-    /** Our own upgrade pipeline (multistream, Noise, yamux) dialing from 127.0.0.2, without a host around it. */
+    /** Our own upgrade pipeline (multistream, Noise, yamux) dialing from ::1, without a host around it. */
     private CompletableFuture<ConnectionImpl> hostileDial(PrivKey key, Host victim) {
         if (hostileLoop == null) {
             hostileLoop = new NioEventLoopGroup(1);
