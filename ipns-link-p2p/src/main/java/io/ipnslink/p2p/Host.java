@@ -122,6 +122,80 @@ public interface Host extends AutoCloseable {
         }
     }
 
+    /**
+     * Bounds on what strangers may make this host hold. {@code maxPendingInbound}: inbound
+     * connections in the upgrade phase (multistream, Noise, muxer) at once; {@code
+     * maxPendingInboundPerIp}: of those, from one IPv4 address or IPv6 /64; {@code maxConnections}:
+     * open connections (inbound ones beyond are refused); {@code maxConnectionsPerIp}: inbound
+     * connections (upgrading or open) from one IPv4 address or IPv6 /64; {@code
+     * maxConnectionsPerPeer}: connections with one peer id (a new one beyond closes the oldest);
+     * {@code maxBufferedInbound}: memory all connections together may hold for streams not read yet
+     * (each connection also has {@link YamuxConfig#maxBufferedInbound()}). A connection without
+     * streams is closed after {@link YamuxConfig#idleTimeout()}.
+     */
+    record Limits(int maxPendingInbound, int maxPendingInboundPerIp, int maxConnections, int maxConnectionsPerIp,
+            int maxConnectionsPerPeer, long maxBufferedInbound) {
+        public static final int DEFAULT_MAX_PENDING_INBOUND = 256;
+        public static final int DEFAULT_MAX_PENDING_INBOUND_PER_IP = 16;
+        public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 64;
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_PEER = 4;
+        /** At most this, and at most a quarter of the heap ({@link #defaults()}). */
+        public static final long DEFAULT_MAX_BUFFERED_INBOUND = 256L * 1024 * 1024;
+
+        public Limits {
+            atLeastOne(maxPendingInbound, "maxPendingInbound");
+            atLeastOne(maxPendingInboundPerIp, "maxPendingInboundPerIp");
+            atLeastOne(maxConnections, "maxConnections");
+            atLeastOne(maxConnectionsPerIp, "maxConnectionsPerIp");
+            atLeastOne(maxConnectionsPerPeer, "maxConnectionsPerPeer");
+            atLeastOne(maxBufferedInbound, "maxBufferedInbound");
+        }
+
+        /** The defaults above; maxBufferedInbound is the smaller of 256 MiB and a quarter of the max heap. */
+        public static Limits defaults() {
+            return new Limits(DEFAULT_MAX_PENDING_INBOUND, DEFAULT_MAX_PENDING_INBOUND_PER_IP, DEFAULT_MAX_CONNECTIONS,
+                    DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_CONNECTIONS_PER_PEER,
+                    Math.min(DEFAULT_MAX_BUFFERED_INBOUND, Math.max(1, Runtime.getRuntime().maxMemory() / 4)));
+        }
+
+        public Limits withMaxPendingInbound(int v) {
+            return new Limits(v, maxPendingInboundPerIp, maxConnections, maxConnectionsPerIp, maxConnectionsPerPeer,
+                    maxBufferedInbound);
+        }
+
+        public Limits withMaxPendingInboundPerIp(int v) {
+            return new Limits(maxPendingInbound, v, maxConnections, maxConnectionsPerIp, maxConnectionsPerPeer,
+                    maxBufferedInbound);
+        }
+
+        public Limits withMaxConnections(int v) {
+            return new Limits(maxPendingInbound, maxPendingInboundPerIp, v, maxConnectionsPerIp, maxConnectionsPerPeer,
+                    maxBufferedInbound);
+        }
+
+        public Limits withMaxConnectionsPerIp(int v) {
+            return new Limits(maxPendingInbound, maxPendingInboundPerIp, maxConnections, v, maxConnectionsPerPeer,
+                    maxBufferedInbound);
+        }
+
+        public Limits withMaxConnectionsPerPeer(int v) {
+            return new Limits(maxPendingInbound, maxPendingInboundPerIp, maxConnections, maxConnectionsPerIp, v,
+                    maxBufferedInbound);
+        }
+
+        public Limits withMaxBufferedInbound(long v) {
+            return new Limits(maxPendingInbound, maxPendingInboundPerIp, maxConnections, maxConnectionsPerIp,
+                    maxConnectionsPerPeer, v);
+        }
+
+        private static void atLeastOne(long v, String name) {
+            if (v < 1) {
+                throw new IllegalArgumentException(name + " must be >= 1: " + v);
+            }
+        }
+    }
+
     /** Builder; {@link #identity(PrivKey)} is required, everything else has a default. */
     final class Builder {
         /** Default agent version sent in identify. */
@@ -134,6 +208,7 @@ public interface Host extends AutoCloseable {
         private Timeouts timeouts = Timeouts.defaults();
         private int eventLoopThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private YamuxConfig yamuxConfig = YamuxConfig.defaults();
+        private Limits limits = Limits.defaults();
 
         private Builder() {}
 
@@ -184,6 +259,11 @@ public interface Host extends AutoCloseable {
             return this;
         }
 
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
         /** A host that is not started yet (no thread, no socket until {@link Host#start()}). */
         public Host build() {
             if (identity == null) {
@@ -195,7 +275,7 @@ public interface Host extends AutoCloseable {
                 }
             }
             return new DefaultHost(identity, List.copyOf(listen), List.copyOf(protocols), agentVersion, timeouts,
-                    eventLoopThreads, yamuxConfig);
+                    eventLoopThreads, yamuxConfig, limits);
         }
 
         private static String version() {

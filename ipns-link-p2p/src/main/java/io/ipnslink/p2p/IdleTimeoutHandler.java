@@ -6,6 +6,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Fires {@link IdleStateEvent#ALL_IDLE_STATE_EVENT} when nothing was read from or written to the
@@ -19,15 +20,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class IdleTimeoutHandler extends ChannelDuplexHandler {
     private final long timeoutNanos;
+    private final LongSupplier clock;
     private long lastActivity;
     private ScheduledFuture<?> timer;
     private ChannelHandlerContext ctx;
 
     public IdleTimeoutHandler(long timeout, TimeUnit unit) {
+        this(timeout, unit, System::nanoTime);
+    }
+
+    /** With {@code clock} (nanoseconds) instead of {@link System#nanoTime()}, so tests can drive time. */
+    IdleTimeoutHandler(long timeout, TimeUnit unit, LongSupplier clock) {
         if (timeout <= 0) {
             throw new IllegalArgumentException("timeout must be > 0");
         }
         this.timeoutNanos = unit.toNanos(timeout);
+        this.clock = clock;
     }
 
     @Override
@@ -57,13 +65,13 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        lastActivity = System.nanoTime();
+        lastActivity = clock.getAsLong();
         ctx.fireChannelRead(msg);
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        lastActivity = System.nanoTime();
+        lastActivity = clock.getAsLong();
         ctx.write(msg, promise);
     }
 
@@ -71,7 +79,7 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
         if (timer != null) {
             return;
         }
-        lastActivity = System.nanoTime();
+        lastActivity = clock.getAsLong();
         timer = ctx.executor().schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -86,13 +94,13 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
         if (timer == null || !ctx.channel().isOpen()) {
             return;
         }
-        long left = timeoutNanos - (System.nanoTime() - lastActivity);
+        long left = timeoutNanos - (clock.getAsLong() - lastActivity);
         if (left > 0) {
             timer = ctx.executor().schedule(this::check, left, TimeUnit.NANOSECONDS);
             return;
         }
         timer = ctx.executor().schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
-        lastActivity = System.nanoTime(); // the next event only after another full timeout of silence
+        lastActivity = clock.getAsLong(); // the next event only after another full timeout of silence
         ctx.fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
     }
 }

@@ -44,6 +44,25 @@ class HostBuilderTest {
     }
 
     @Test
+    void limitsHaveTheDocumentedDefaultsAndRefuseNonsense() {
+        Host.Limits d = Host.Limits.defaults();
+        assertEquals(256, d.maxPendingInbound());
+        assertEquals(16, d.maxPendingInboundPerIp());
+        assertEquals(4096, d.maxConnections());
+        assertEquals(64, d.maxConnectionsPerIp());
+        assertEquals(4, d.maxConnectionsPerPeer());
+        assertEquals(Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4), d.maxBufferedInbound());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.withMaxConnectionsPerIp(0));
+        assertTrue(e.getMessage().contains("maxConnectionsPerIp"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> d.withMaxBufferedInbound(0));
+        io.ipnslink.p2p.mux.yamux.YamuxConfig y = io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults();
+        assertEquals(64L << 20, y.maxBufferedInbound());
+        assertEquals(Duration.ofMinutes(2), y.idleTimeout());
+        assertThrows(IllegalArgumentException.class, () -> y.toBuilder().maxBufferedInbound(0).build());
+        assertThrows(IllegalArgumentException.class, () -> y.toBuilder().idleTimeout(Duration.ofSeconds(-1)).build());
+    }
+
+    @Test
     void bindFailureIsReportedAndTheHostIsUnusable() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Host h = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(1)

@@ -15,9 +15,13 @@ class IdleTimeoutHandlerTest {
     private static final long TIMEOUT_MS = 100;
 
     private final AtomicInteger events = new AtomicInteger();
+    /** The handler's clock, moved together with the channel's frozen scheduler time. */
+    private long nowNanos;
 
     private EmbeddedChannel channel() {
-        return new EmbeddedChannel(new IdleTimeoutHandler(TIMEOUT_MS, TimeUnit.MILLISECONDS),
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(new IdleTimeoutHandler(TIMEOUT_MS, TimeUnit.MILLISECONDS, () -> nowNanos),
                 new ChannelInboundHandlerAdapter() {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
@@ -31,13 +35,14 @@ class IdleTimeoutHandlerTest {
                         // swallowed
                     }
                 });
+        return ch;
     }
 
-    /** Lets {@code ms} pass on the channel's loop, running its timers as they come due. */
-    private static void pass(EmbeddedChannel ch, long ms) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        while (System.nanoTime() < end) {
-            Thread.sleep(5);
+    /** Lets {@code ms} of virtual time pass on the channel's loop, 5 ms at a time, running its timers as they come due. */
+    private void pass(EmbeddedChannel ch, long ms) {
+        for (long t = 0; t < ms; t += 5) {
+            nowNanos += TimeUnit.MILLISECONDS.toNanos(5);
+            ch.advanceTimeBy(5, TimeUnit.MILLISECONDS);
             ch.runScheduledPendingTasks();
         }
     }

@@ -45,6 +45,8 @@ final class ConnectionImpl implements Connection {
     private volatile YamuxMuxer muxer;
     private volatile IdentifyProtos.Identify identifyMessage;
     private volatile IdentifyInfo identifyInfo;
+    /** Registration order in the {@link ConnectionTable} (older = smaller). */
+    volatile long serial;
 
     ConnectionImpl(String id, Channel channel, boolean initiator, PeerId remotePeer, PubKey remoteKey,
             Duration negotiationTimeout) {

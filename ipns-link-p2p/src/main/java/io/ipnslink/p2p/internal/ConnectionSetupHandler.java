@@ -5,6 +5,7 @@ import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.p2p.P2pException;
 import io.ipnslink.p2p.multistream.MultistreamSelect;
+import io.ipnslink.p2p.mux.yamux.InboundBufferBudget;
 import io.ipnslink.p2p.mux.yamux.YamuxConfig;
 import io.ipnslink.p2p.mux.yamux.YamuxMuxer;
 import io.ipnslink.p2p.security.noise.NoiseSecurityHandler;
@@ -39,7 +40,8 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
     static final String YAMUX_NAME = "yamux";
 
     /** What the handler needs from its host. */
-    record Settings(PrivKey identity, Host.Timeouts timeouts, YamuxConfig yamuxConfig, ProtocolRegistry registry) {}
+    record Settings(PrivKey identity, Host.Timeouts timeouts, YamuxConfig yamuxConfig, ProtocolRegistry registry,
+            InboundBufferBudget inboundBudget) {}
 
     private final Settings settings;
     private final String id;
@@ -152,7 +154,8 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
         ConnectionImpl conn = new ConnectionImpl(id, channel, initiator, session.remotePeer(), session.remoteKey(),
                 settings.timeouts().negotiation());
         YamuxMuxer muxer = new YamuxMuxer(initiator, settings.yamuxConfig(),
-                new InboundStreamInitializer(conn, settings.registry(), settings.timeouts().negotiation()));
+                new InboundStreamInitializer(conn, settings.registry(), settings.timeouts().negotiation()),
+                settings.inboundBudget());
         conn.setMuxer(muxer);
         channel.pipeline().addBefore(NAME, YAMUX_NAME, muxer);
         deadline.cancel(false);

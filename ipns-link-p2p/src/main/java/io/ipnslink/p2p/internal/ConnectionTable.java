@@ -20,9 +20,11 @@ final class ConnectionTable {
     private final Map<PeerId, ConnectionImpl> preferred = new ConcurrentHashMap<>();
     private final Set<ConnectionImpl> all = ConcurrentHashMap.newKeySet();
     private final Map<PeerId, CompletableFuture<Connection>> dials = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong serials = new java.util.concurrent.atomic.AtomicLong();
 
     /** Adds an upgraded connection; false when the table is closed (the caller closes it). */
     void add(ConnectionImpl c) {
+        c.serial = serials.incrementAndGet();
         all.add(c);
         preferred.compute(c.remotePeer(), (peer, old) -> old == null || !old.isOpen() ? c : old);
         c.channel().closeFuture().addListener(f -> remove(c));
@@ -38,6 +40,21 @@ final class ConnectionTable {
                 }
             }
         }
+    }
+
+    /** The oldest open connections of {@code peer} beyond the newest {@code max} (to be closed). */
+    List<ConnectionImpl> beyondPerPeerLimit(PeerId peer, int max) {
+        List<ConnectionImpl> ofPeer = new ArrayList<>();
+        for (ConnectionImpl c : all) {
+            if (c.remotePeer().equals(peer) && c.isOpen()) {
+                ofPeer.add(c);
+            }
+        }
+        if (ofPeer.size() <= max) {
+            return List.of();
+        }
+        ofPeer.sort(java.util.Comparator.comparingLong(c -> c.serial));
+        return ofPeer.subList(0, ofPeer.size() - max);
     }
 
     int size() {

@@ -11,6 +11,7 @@ import io.ipnslink.p2p.PeerRecord;
 import io.ipnslink.p2p.ProtocolBinding;
 import io.ipnslink.p2p.ProtocolHandler;
 import io.ipnslink.p2p.Stream;
+import io.ipnslink.p2p.mux.yamux.InboundBufferBudget;
 import io.ipnslink.p2p.mux.yamux.YamuxConfig;
 import io.ipnslink.p2p.protocol.identify.Identify;
 import io.ipnslink.p2p.protocol.identify.pb.IdentifyProtos;
@@ -51,13 +52,11 @@ public final class DefaultHost implements Host {
     private final YamuxConfig yamuxConfig;
     private final ProtocolRegistry registry = new ProtocolRegistry();
     private final ConnectionTable table = new ConnectionTable();
-    /** Most inbound connections in the upgrade phase at once; more are closed right away. */
-    public static final int MAX_PENDING_INBOUND = 256;
-    /** Most open connections; inbound ones beyond are closed right away. */
-    public static final int MAX_CONNECTIONS = 4096;
+    private final Limits limits;
+    private final InboundAdmission admission;
+    private final InboundBufferBudget inboundBudget;
 
     private final AtomicLong connectionIds = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicInteger pendingInbound = new java.util.concurrent.atomic.AtomicInteger();
     private final Object lifecycle = new Object();
 
     private volatile EventLoops loops;
@@ -73,7 +72,10 @@ public final class DefaultHost implements Host {
     private volatile boolean closed;
 
     public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
-            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig) {
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.admission = new InboundAdmission(limits);
+        this.inboundBudget = new InboundBufferBudget(limits.maxBufferedInbound());
         this.identity = Objects.requireNonNull(identity, "identity");
         this.peerId = identity.peerId();
         this.configuredListen = List.copyOf(listen);
@@ -186,16 +188,36 @@ public final class DefaultHost implements Host {
             ch.close();
             return;
         }
-        if (pendingInbound.get() >= MAX_PENDING_INBOUND || table.size() >= MAX_CONNECTIONS) {
-            log.debug("refusing inbound connection from {}: {} upgrading, {} open", ch.remoteAddress(),
-                    pendingInbound.get(), table.size());
+        if (!(ch.remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
+            ch.close(); // closed before we saw it
+            return;
+        }
+        java.net.InetAddress source = remote.getAddress();
+        String refused = admission.admit(source, table.size());
+        if (refused != null) {
+            log.debug("refusing inbound connection from {}: {}", ch.remoteAddress(), refused);
             ch.close();
             return;
         }
-        pendingInbound.incrementAndGet();
+        ch.closeFuture().addListener(f -> admission.closed(source));
         ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), false, null);
         ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
-        setup.result().whenComplete((c, e) -> pendingInbound.decrementAndGet()).thenAccept(this::register);
+        setup.result().whenComplete((c, e) -> admission.upgraded(source)).thenAccept(this::register);
+    }
+
+    /** Inbound connections being upgraded now (for tests and diagnostics). */
+    int upgradingInbound() {
+        return admission.upgrading();
+    }
+
+    /** Inbound connections, upgrading or open, from the IPv4 address or IPv6 /64 of {@code address}. */
+    int inboundFrom(java.net.InetAddress address) {
+        return admission.fromSource(address);
+    }
+
+    /** Memory held by all connections for streams not read yet. */
+    InboundBufferBudget inboundBudget() {
+        return inboundBudget;
     }
 
     private Dialer.Attempt startAttempt(InetSocketAddress target, PeerId expected) {
@@ -215,7 +237,7 @@ public final class DefaultHost implements Host {
     }
 
     private ConnectionSetupHandler.Settings settings() {
-        return new ConnectionSetupHandler.Settings(identity, timeouts, yamuxConfig, registry);
+        return new ConnectionSetupHandler.Settings(identity, timeouts, yamuxConfig, registry, inboundBudget);
     }
 
     private String nextId() {
@@ -228,6 +250,11 @@ public final class DefaultHost implements Host {
             return;
         }
         table.add(c);
+        for (ConnectionImpl old : table.beyondPerPeerLimit(c.remotePeer(), limits.maxConnectionsPerPeer())) {
+            log.debug("{}: closing, {} has more than {} connections (the oldest go)", old.id(), old.remotePeer(),
+                    limits.maxConnectionsPerPeer());
+            old.close();
+        }
         c.startIdentify(timeouts.identify());
     }
 

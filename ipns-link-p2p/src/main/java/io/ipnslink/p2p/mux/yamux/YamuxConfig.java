@@ -30,7 +30,18 @@ import java.util.Objects;
  *   <tr><td>maxFrameDataLength</td><td>16 KiB</td><td>largest data frame payload we send</td></tr>
  *   <tr><td>measureRttOnStart</td><td>true</td><td>send one ping when the session starts, so
  *       window auto-tuning knows the round-trip time</td></tr>
+ *   <tr><td>maxBufferedInbound</td><td>64 MiB</td><td>memory this connection may hold for streams
+ *       whose application has not read yet, counted as allocated (see below); when a stream's data
+ *       would go beyond, the stream holding the most is reset</td></tr>
+ *   <tr><td>idleTimeout</td><td>2 min</td><td>a connection without any open stream for this long
+ *       is closed (go-away, then close); 0 = never</td></tr>
  * </table>
+ *
+ * <p>Held inbound data: a payload chunk that its stream cannot deliver at once is copied into
+ * buffers the stream owns (appended to the last one while it has room), so a held byte never pins
+ * the decrypted Noise message it came in. What counts against {@code maxBufferedInbound} (and the
+ * host's {@link InboundBufferBudget}) is the memory of those buffers as allocated, plus
+ * {@value YamuxStreamChannel#HELD_BUFFER_OVERHEAD} bytes per buffer.
  *
  * <p>Window auto-tuning (as go-yamux): credit goes back to the remote once half of a stream's window
  * was delivered to its application; if that half was consumed in less than 4 round-trip times (RTT
@@ -48,10 +59,16 @@ public record YamuxConfig(
         Duration keepAliveInterval,
         Duration pingTimeout,
         int maxFrameDataLength,
-        boolean measureRttOnStart) {
+        boolean measureRttOnStart,
+        long maxBufferedInbound,
+        Duration idleTimeout) {
 
     /** The window every stream starts with, by the spec; both sides assume it. */
     public static final int SPEC_INITIAL_WINDOW = 256 * 1024;
+    /** Default of {@link #maxBufferedInbound()}: 64 MiB held for unread streams per connection. */
+    public static final long DEFAULT_MAX_BUFFERED_INBOUND = 64L * 1024 * 1024;
+    /** Default of {@link #idleTimeout()}: a connection without streams is closed after 2 minutes. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(2);
 
     public YamuxConfig {
         if (initialWindow < SPEC_INITIAL_WINDOW) {
@@ -87,12 +104,20 @@ public record YamuxConfig(
         if (maxFrameDataLength < 1) {
             throw new IllegalArgumentException("maxFrameDataLength must be >= 1, got " + maxFrameDataLength);
         }
+        if (maxBufferedInbound < 1) {
+            throw new IllegalArgumentException("maxBufferedInbound must be >= 1, got " + maxBufferedInbound);
+        }
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idleTimeout must be >= 0 (0 = off), got " + idleTimeout);
+        }
     }
 
     /** The defaults listed in the class documentation. */
     public static YamuxConfig defaults() {
         return new YamuxConfig(SPEC_INITIAL_WINDOW, 16 * 1024 * 1024, 64L * 1024 * 1024, 1024, 256, 1024,
-                Duration.ofSeconds(75), Duration.ZERO, Duration.ofSeconds(30), 16 * 1024, true);
+                Duration.ofSeconds(75), Duration.ZERO, Duration.ofSeconds(30), 16 * 1024, true,
+                DEFAULT_MAX_BUFFERED_INBOUND, DEFAULT_IDLE_TIMEOUT);
     }
 
     /** A builder starting from this config's values. */
@@ -118,6 +143,8 @@ public record YamuxConfig(
         private Duration pingTimeout;
         private int maxFrameDataLength;
         private boolean measureRttOnStart;
+        private long maxBufferedInbound;
+        private Duration idleTimeout;
 
         private Builder(YamuxConfig c) {
             initialWindow = c.initialWindow;
@@ -131,6 +158,8 @@ public record YamuxConfig(
             pingTimeout = c.pingTimeout;
             maxFrameDataLength = c.maxFrameDataLength;
             measureRttOnStart = c.measureRttOnStart;
+            maxBufferedInbound = c.maxBufferedInbound;
+            idleTimeout = c.idleTimeout;
         }
 
         public Builder initialWindow(int v) { initialWindow = v; return this; }
@@ -144,11 +173,13 @@ public record YamuxConfig(
         public Builder pingTimeout(Duration v) { pingTimeout = v; return this; }
         public Builder maxFrameDataLength(int v) { maxFrameDataLength = v; return this; }
         public Builder measureRttOnStart(boolean v) { measureRttOnStart = v; return this; }
+        public Builder maxBufferedInbound(long v) { maxBufferedInbound = v; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
 
         public YamuxConfig build() {
             return new YamuxConfig(initialWindow, maxWindow, connectionWindowGrowthBudget, maxInboundStreams,
                     maxUnackedOutbound, maxPendingOpens, streamOpenTimeout, keepAliveInterval, pingTimeout,
-                    maxFrameDataLength, measureRttOnStart);
+                    maxFrameDataLength, measureRttOnStart, maxBufferedInbound, idleTimeout);
         }
     }
 }

@@ -60,11 +60,13 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     /** Streams closed by us but not yet by the remote that are remembered; beyond this the oldest is reset. */
     static final int MAX_CLOSED_AWAITING_FIN = 1024;
     /**
-     * Control frames (ACK, RST, window update) we may queue while the connection is not writable. Each
-     * answers something the remote sent; a remote that keeps sending but never reads would otherwise
-     * make us buffer without bound, so beyond this the connection is closed.
+     * Control frames (ACK, RST, FIN, window update) queued while the connection was not writable that
+     * may still wait to be written to the socket. A remote that keeps sending but never reads would
+     * otherwise make us buffer without bound, so beyond this the connection is closed. Only frames not
+     * yet written count: under a saturated uplink the queue keeps draining (the remote reads), so a
+     * healthy connection stays far below this however long it stays unwritable.
      */
-    static final int MAX_CONTROL_FRAMES_WHILE_UNWRITABLE = 4096;
+    public static final int MAX_UNSENT_CONTROL_FRAMES = 4096;
     /** Pings of ours awaiting an answer at once; more fail at once. */
     static final int MAX_OUTSTANDING_PINGS = 64;
 
@@ -73,6 +75,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private final boolean initiator;
     private final YamuxConfig config;
     private final ChannelHandler inboundStreamInitializer;
+    private final InboundBufferBudget hostBudget;
 
     // Touched on the event loop only, except the volatile ones.
     private volatile ChannelHandlerContext ctx;
@@ -90,6 +93,9 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private long windowGrowthReserved;
     private volatile int activeStreams;
     private volatile long bufferedInbound;
+    /** Memory held for unread streams (counted as {@link YamuxStreamChannel#bufferedInboundMemory()}). */
+    private volatile long heldMemory;
+    private ScheduledFuture<?> idleTimer;
     private boolean started;
     private volatile boolean goAwayReceived;
     private boolean goAwaySent;
@@ -108,7 +114,10 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     private boolean resumeScheduled;
     /** Where the next round of writes after the connection drained starts ({@link #parentWritabilityChanged}). */
     private int resumeFrom;
-    private int controlFramesWhileUnwritable;
+    /** Control frames queued while unwritable and not yet written to the socket. */
+    private int unsentControlFrames;
+    private final io.netty.util.concurrent.GenericFutureListener<Future<Void>> controlFrameWritten =
+            f -> unsentControlFrames--;
     private final List<YamuxStreamChannel> readCompletePending = new ArrayList<>();
     /** The stream the data frame being decoded belongs to, or null to discard its payload. */
     private YamuxStreamChannel currentDataStream;
@@ -120,6 +129,19 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
      * @param inboundStreamInitializer added to every stream the remote opens; must be sharable
      */
     public YamuxMuxer(boolean initiator, YamuxConfig config, ChannelHandler inboundStreamInitializer) {
+        this(initiator, config, inboundStreamInitializer, InboundBufferBudget.unlimited());
+    }
+
+    /**
+     * @param initiator               true on the side that dialed the connection (odd stream ids)
+     * @param config                  session settings
+     * @param inboundStreamInitializer added to every stream the remote opens; must be sharable
+     * @param hostBudget              memory for unread inbound data shared with other sessions (of
+     *                                one host), on top of this session's {@link YamuxConfig#maxBufferedInbound()}
+     */
+    public YamuxMuxer(boolean initiator, YamuxConfig config, ChannelHandler inboundStreamInitializer,
+            InboundBufferBudget hostBudget) {
+        this.hostBudget = Objects.requireNonNull(hostBudget, "hostBudget");
         this.initiator = initiator;
         this.config = Objects.requireNonNull(config, "config");
         this.inboundStreamInitializer = Objects.requireNonNull(inboundStreamInitializer, "inboundStreamInitializer");
@@ -234,6 +256,19 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     /** Inbound bytes held in all streams because their application has not read them yet. */
     public long bufferedInboundBytes() {
         return bufferedInbound;
+    }
+
+    /**
+     * Memory held for those bytes, as counted against {@link YamuxConfig#maxBufferedInbound()} and the
+     * host's budget (allocated buffer sizes plus a per-buffer overhead).
+     */
+    public long bufferedInboundMemory() {
+        return heldMemory;
+    }
+
+    /** Control frames queued while the connection was not writable and not written yet. */
+    public int unsentControlFrames() {
+        return unsentControlFrames;
     }
 
     /** The last measured round-trip time, or null if none was measured yet. */
@@ -419,7 +454,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
                 parentWritable);
         streams.put(id, child);
         inboundStreams++;
-        activeStreams++;
+        streamOpened();
         writeControl(TYPE_WINDOW_UPDATE, FLAG_ACK, id, config.initialWindow() - YamuxConfig.SPEC_INITIAL_WINDOW);
         child.pipeline().addLast(inboundStreamInitializer);
         ChannelFuture registered = ctx.channel().eventLoop().register(child);
@@ -541,7 +576,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
                 parentWritable);
         streams.put(id, child);
         unackedOutbound++;
-        activeStreams++;
+        streamOpened();
         writeControl(TYPE_WINDOW_UPDATE, FLAG_SYN, id, config.initialWindow() - YamuxConfig.SPEC_INITIAL_WINDOW);
         child.startAckTimeout(config.streamOpenTimeout().toNanos());
         child.pipeline().addLast(initializer);
@@ -601,6 +636,9 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             return;
         }
         started = true;
+        if (activeStreams == 0) {
+            armIdleTimer();
+        }
         if (config.measureRttOnStart()) {
             Promise<Duration> p = ctx.executor().newPromise();
             ping0(p); // the result lands in rttNanos, used by window auto-tuning
@@ -617,6 +655,40 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
                 ping0(p);
             }, interval, interval, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private void streamOpened() {
+        activeStreams++;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    /** No stream is open (any more): close the connection unless one opens within the idle timeout. */
+    private void armIdleTimer() {
+        long timeout = config.idleTimeout().toNanos();
+        if (timeout == 0 || closing || closed || !started || idleTimer != null) {
+            return;
+        }
+        idleTimer = ctx.executor().schedule(this::idleTimeout, timeout, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleTimeout() {
+        idleTimer = null;
+        if (activeStreams > 0 || closing || closed) {
+            return;
+        }
+        closing = true;
+        closeReason = "yamux connection closed: no stream for " + config.idleTimeout().toMillis() + " ms";
+        log.debug("[{}] yamux: no stream open for {} ms, closing the idle connection", ctx.channel().id(),
+                config.idleTimeout().toMillis());
+        if (!goAwaySent) {
+            goAwaySent = true;
+            ctx.write(new YamuxHeader(TYPE_GO_AWAY, 0, 0, YamuxHeader.GO_AWAY_NORMAL).encode(ctx.alloc()));
+        }
+        ctx.flush();
+        ctx.close();
     }
 
     private void protocolErrorLikeTimeout(P2pException.Timeout t) {
@@ -637,6 +709,10 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         closeReason = reason;
         if (keepAlive != null) {
             keepAlive.cancel(false);
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
         }
         failPendingOpens(reason);
         for (PendingPing p : pings.values()) {
@@ -659,9 +735,6 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
             return;
         }
         boolean writable = ctx.channel().isWritable();
-        if (writable) {
-            controlFramesWhileUnwritable = 0;
-        }
         List<YamuxStreamChannel> all = new ArrayList<>(streams.values());
         if (writable != parentWritable) {
             parentWritable = writable;
@@ -730,6 +803,47 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         bufferedInbound += delta;
     }
 
+    /**
+     * Takes {@code bytes} of held memory for {@code s} from this connection's cap and the host's
+     * budget. When they do not fit, streams holding more than {@code s} are reset, the largest first,
+     * until they fit; false when {@code s} itself holds the most (the caller resets it).
+     */
+    boolean reserveHeld(YamuxStreamChannel s, long bytes) {
+        for (;;) {
+            if (heldMemory + bytes <= config.maxBufferedInbound() && hostBudget.tryReserve(bytes)) {
+                heldMemory += bytes;
+                return true;
+            }
+            YamuxStreamChannel largest = null;
+            for (YamuxStreamChannel other : streams.values()) {
+                if (largest == null || other.bufferedInboundMemory() > largest.bufferedInboundMemory()) {
+                    largest = other;
+                }
+            }
+            if (largest == null || largest == s || largest.bufferedInboundMemory() <= s.bufferedInboundMemory()) {
+                return false;
+            }
+            long before = largest.bufferedInboundMemory();
+            largest.resetForMemory();
+            if (largest.bufferedInboundMemory() >= before) {
+                return false; // cannot happen: a reset stream holds nothing
+            }
+        }
+    }
+
+    /** Held memory that grew without a check (the allocator rounded a size up). */
+    void adjustHeld(long delta) {
+        if (delta != 0) {
+            heldMemory += delta;
+            hostBudget.force(delta);
+        }
+    }
+
+    void releaseHeld(long bytes) {
+        heldMemory -= bytes;
+        hostBudget.release(bytes);
+    }
+
     int reserveWindowGrowth(long wanted) {
         long granted = Math.max(0, Math.min(wanted, config.connectionWindowGrowthBudget() - windowGrowthReserved));
         windowGrowthReserved += granted;
@@ -744,12 +858,20 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
         if (closing || closed) {
             return;
         }
-        if (!ctx.channel().isWritable() && ++controlFramesWhileUnwritable > MAX_CONTROL_FRAMES_WHILE_UNWRITABLE) {
-            protocolError(new P2pException.ProtocolViolation("yamux: the remote keeps sending but does not read: "
-                    + MAX_CONTROL_FRAMES_WHILE_UNWRITABLE + " control frames queued on an unwritable connection"));
-            return;
+        ByteBuf frame = new YamuxHeader(type, flags, streamId, length).encode(ctx.alloc());
+        if (ctx.channel().isWritable()) {
+            ctx.write(frame);
+        } else {
+            // Counted until written to the socket: only a remote that does not read lets them pile up.
+            if (unsentControlFrames >= MAX_UNSENT_CONTROL_FRAMES) {
+                frame.release();
+                protocolError(new P2pException.ProtocolViolation("yamux: the remote keeps sending but does not read: "
+                        + MAX_UNSENT_CONTROL_FRAMES + " control frames wait to be written"));
+                return;
+            }
+            unsentControlFrames++;
+            ctx.write(frame).addListener(controlFrameWritten);
         }
-        ctx.write(new YamuxHeader(type, flags, streamId, length).encode(ctx.alloc()));
         flushPending = true;
     }
 
@@ -783,6 +905,9 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
 
     void onChildClosed(YamuxStreamChannel s) {
         activeStreams--;
+        if (activeStreams == 0) {
+            armIdleTimer();
+        }
         if (s.isReset() || s.remoteFinReceived() || closed) {
             forget(s);
             return;

@@ -45,6 +45,12 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
 
     /** The {@link ChannelOutboundBuffer} user-defined writability bit that mirrors the connection's writability. */
     private static final int PARENT_WRITABILITY_INDEX = 1;
+    /** Counted per held buffer on top of its allocated bytes: the buffer object and its queue slot. */
+    public static final int HELD_BUFFER_OVERHEAD = 96;
+    /** Smallest buffer allocated to hold inbound data (a stream's first held bytes). */
+    static final int MIN_HELD_BUFFER = 256;
+    /** Held buffers grow with what the stream holds, up to this (larger chunks get their own size). */
+    static final int MAX_HELD_BUFFER = 64 * 1024;
 
     private final YamuxMuxer muxer;
     private final int id;
@@ -71,8 +77,15 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     /** Window growth beyond the initial window, reserved from the connection's budget. */
     long grownBytes;
 
+    /**
+     * Held inbound data: buffers this stream owns (copies), except {@link #unheld}, a chunk of the
+     * connection's buffer queued only to be delivered at once.
+     */
     private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
+    private ByteBuf unheld;
     private volatile long bufferedBytes;
+    /** Memory of the held buffers as counted against the connection's and the host's limits. */
+    private volatile long heldMemory;
     private boolean readRequested;
     private boolean delivering;
     private boolean readCompletePending;
@@ -127,6 +140,14 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     /** Bytes received and held because the application has not read them yet (auto-read off). */
     public long bufferedInboundBytes() {
         return bufferedBytes;
+    }
+
+    /**
+     * Memory held for those bytes, as counted against {@link YamuxConfig#maxBufferedInbound()}: the
+     * allocated size of the buffers holding them plus {@value #HELD_BUFFER_OVERHEAD} bytes each.
+     */
+    public long bufferedInboundMemory() {
+        return heldMemory;
     }
 
     /** Bytes we may still send before the remote grants more window. */
@@ -422,10 +443,82 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
             consumed(n);
             return;
         }
-        inbound.add(chunk);
+        if (inbound.isEmpty() && readRequested && !delivering) {
+            // deliver() below hands it to the application first thing: it is never held
+            unheld = chunk;
+            inbound.add(chunk);
+        } else if (!hold(chunk)) {
+            return; // over the memory limit: this stream was reset
+        }
         bufferedBytes += n;
         muxer.adjustBuffered(n);
         deliver();
+    }
+
+    /**
+     * Keeps {@code chunk} (released here) until the application reads: copied into the last held
+     * buffer if it has room, else into a new one sized to what the stream holds. A retained slice
+     * would keep the whole decrypted message alive for one byte; a copy costs what it holds.
+     * False when the memory limits did not allow it and this stream was reset.
+     */
+    private boolean hold(ByteBuf chunk) {
+        try {
+            int n = chunk.readableBytes();
+            ByteBuf tail = inbound.peekLast();
+            if (tail != null && tail != unheld && tail.maxFastWritableBytes() >= n) {
+                long before = allocated(tail);
+                tail.writeBytes(chunk);
+                long grown = allocated(tail) - before; // 0: the room was there
+                heldMemory += grown;
+                muxer.adjustHeld(grown);
+                return true;
+            }
+            int size = (int) Math.max(n, Math.min(MAX_HELD_BUFFER, Math.max(MIN_HELD_BUFFER, bufferedBytes)));
+            long wanted = (long) size + HELD_BUFFER_OVERHEAD;
+            if (!muxer.reserveHeld(this, wanted)) {
+                resetForMemory();
+                return false;
+            }
+            ByteBuf copy = alloc().heapBuffer(size);
+            long cost = allocated(copy) + HELD_BUFFER_OVERHEAD;
+            heldMemory += cost;
+            muxer.adjustHeld(cost - wanted); // the allocator may round the size up
+            copy.writeBytes(chunk);
+            inbound.add(copy);
+            return true;
+        } finally {
+            chunk.release();
+        }
+    }
+
+    /** What a buffer really occupies: pooled buffers may own more than their capacity. */
+    private static long allocated(ByteBuf b) {
+        return Math.max(b.capacity(), (long) b.writerIndex() + b.maxFastWritableBytes());
+    }
+
+    /** A held buffer leaves this stream (delivered or released): give its memory back. Call before releasing it. */
+    private void unhold(ByteBuf b) {
+        if (b == unheld) {
+            unheld = null;
+            return;
+        }
+        long cost = allocated(b) + HELD_BUFFER_OVERHEAD;
+        heldMemory -= cost;
+        muxer.releaseHeld(cost);
+    }
+
+    /** Reset because the connection or the host holds too much for unread streams (this one holds the most). */
+    void resetForMemory() {
+        if (reset) {
+            return;
+        }
+        muxer.logDebug("yamux: memory limit for unread inbound data reached, resetting {}", this);
+        if (open) {
+            pipeline().fireExceptionCaught(new P2pException("yamux stream " + Integer.toUnsignedString(id)
+                    + " reset: the memory for data not yet read is used up (limit per connection "
+                    + muxer.config().maxBufferedInbound() + " bytes, and per host)"));
+        }
+        reset0();
     }
 
     void onWindowUpdate(long delta) throws P2pException.ProtocolViolation {
@@ -496,7 +589,7 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
         ChannelOutboundBuffer buf = unsafe().outboundBuffer();
         return this + " open=" + open + " acked=" + acked + " reset=" + reset + " localFin=" + localFinSent
                 + " remoteFin=" + remoteFinReceived + " sendWindow=" + sendWindow + " recvWindow=" + recvWindowSize
-                + " recvCredit=" + recvCredit + " uncredited=" + consumedNotCredited + " buffered=" + bufferedBytes
+                + " recvCredit=" + recvCredit + " uncredited=" + consumedNotCredited + " buffered=" + bufferedBytes + " held=" + heldMemory
                 + " readRequested=" + readRequested + " autoRead=" + config.isAutoRead()
                 + " pendingOut=" + (buf == null ? -1 : buf.totalPendingWriteBytes()) + " writable=" + isWritable();
     }
@@ -606,6 +699,7 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
                 boolean any = false;
                 while (open && readRequested && !inbound.isEmpty()) {
                     ByteBuf buf = inbound.poll();
+                    unhold(buf);
                     int n = buf.readableBytes();
                     bufferedBytes -= n;
                     muxer.adjustBuffered(-n);
@@ -641,11 +735,13 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     /** Everything held, as one buffer (a composite when more than one frame is held). */
     private ByteBuf takeAllInbound() {
         ByteBuf first = inbound.poll();
+        unhold(first);
         ByteBuf result = first;
         if (!inbound.isEmpty()) {
             io.netty.buffer.CompositeByteBuf c = alloc().compositeBuffer(inbound.size() + 1);
             c.addComponent(true, first);
             for (ByteBuf b; (b = inbound.poll()) != null; ) {
+                unhold(b);
                 c.addComponent(true, b);
             }
             result = c;
@@ -686,6 +782,7 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
         long n = bufferedBytes;
         ByteBuf buf;
         while ((buf = inbound.poll()) != null) {
+            unhold(buf);
             buf.release();
         }
         muxer.adjustBuffered(-n);

@@ -207,7 +207,7 @@ class YamuxHostilePeerTest {
         EmbeddedChannel ch = listener(YamuxConfig.builder().maxInboundStreams(1).build());
         ch.unsafe().outboundBuffer().setUserDefinedWritability(7, false); // the remote stopped reading
         ByteBuf flood = Unpooled.buffer();
-        for (int id = 1; id <= 2 * (YamuxMuxer.MAX_CONTROL_FRAMES_WHILE_UNWRITABLE + 1); id += 2) {
+        for (int id = 1; id <= 2 * (YamuxMuxer.MAX_UNSENT_CONTROL_FRAMES + 1); id += 2) {
             new YamuxHeader(TYPE_WINDOW_UPDATE, FLAG_SYN, id, 0).writeTo(flood);
         }
         feed(flood);
