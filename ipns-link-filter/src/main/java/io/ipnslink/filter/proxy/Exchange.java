@@ -1,6 +1,6 @@
 package io.ipnslink.filter.proxy;
 
-import io.ipnslink.core.manifest.TunnelErrors;
+import io.ipnslink.tunnel.TunnelErrors;
 import io.ipnslink.p2p.IdleTimeoutHandler;
 import io.ipnslink.p2p.Stream;
 import io.netty.buffer.ByteBuf;
@@ -45,6 +45,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import io.ipnslink.tunnel.client.StreamPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

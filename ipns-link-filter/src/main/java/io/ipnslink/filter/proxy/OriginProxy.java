@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.ipnslink.tunnel.client.StreamPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

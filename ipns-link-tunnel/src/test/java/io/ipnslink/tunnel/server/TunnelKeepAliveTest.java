@@ -1,4 +1,4 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.tunnel.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -277,7 +277,7 @@ class TunnelKeepAliveTest {
         assertEquals("answer 1 to /n?1", body(c.exchange(request(HttpMethod.GET, "/n?1"))));
         assertTrue(c.closesWithin(5_000), "closed after the 600 ms idle timeout");
         assertTrue(c.answers.isEmpty(), "no error answer for an idle kept stream");
-        assertEquals(0, stats(name).errors(io.ipnslink.core.manifest.TunnelErrors.IDLE));
+        assertEquals(0, stats(name).errors(io.ipnslink.tunnel.TunnelErrors.IDLE));
         assertEquals(0, stats(name).activeStreams());
     }
 

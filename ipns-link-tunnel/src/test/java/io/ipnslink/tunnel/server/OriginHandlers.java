@@ -1,4 +1,4 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.tunnel.server;
 
 import com.sun.net.httpserver.HttpHandler;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.tunnel.server;
 
+import io.ipnslink.tunnel.TunnelLimits;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -34,9 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * use the fallback group given to the constructor.
  */
 final class OriginPool {
-    static final int MAX_INITIAL_LINE = 8 * 1024;
-    static final int MAX_HEADER_BYTES = 64 * 1024;
-    static final int MAX_CHUNK = 64 * 1024;
     private static final String IDLE_WATCH = "idle-watch";
     private static final String CONNECT_GUARD = "connect-guard";
     /** Key of the idle queue of connections made on the fallback group. */
@@ -65,7 +63,8 @@ final class OriginPool {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
+                        ch.pipeline().addLast("http", new HttpClientCodec(TunnelLimits.MAX_INITIAL_LINE,
+                                TunnelLimits.MAX_HEADER_BYTES, TunnelLimits.MAX_CHUNK));
                         ch.pipeline().addLast(CONNECT_GUARD, ConnectGuard.INSTANCE);
                     }
                 });

@@ -1,4 +1,4 @@
-package io.ipnslink.filter.route;
+package io.ipnslink.filter.resolve;
 
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsNameException;

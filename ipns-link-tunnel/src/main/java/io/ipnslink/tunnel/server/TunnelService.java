@@ -1,11 +1,12 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.tunnel.server;
 
 import io.ipnslink.core.ipns.IpnsName;
-import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.p2p.IdleTimeoutHandler;
 import io.ipnslink.p2p.ProtocolBinding;
 import io.ipnslink.p2p.Stream;
+import io.ipnslink.tunnel.TunnelLimits;
+import io.ipnslink.tunnel.TunnelProtocol;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -18,11 +19,11 @@ import java.util.concurrent.TimeUnit;
  * The exposer's tunnel: serves each site's stream protocol ({@code /x/{name}/http}, and
  * {@code /http/1.1} for the default site) by relaying one HTTP/1.1 exchange per stream to the
  * site's origin over pooled keep-alive connections. Upgrade requests (WebSocket) use a fresh
- * connection and, after the origin's 101, carry raw bytes both ways (see {@link StreamExchange}).
+ * connection and, after the origin's 101, carry raw bytes both ways ({@link UpgradeRelay}).
  */
 public final class TunnelService implements AutoCloseable {
-    /** Protocol of the libp2p HTTP spec; served for the default site. */
-    public static final String HTTP_1_1 = "/http/1.1";
+    /** Protocol of the libp2p HTTP spec; served for the default site ({@link TunnelProtocol#HTTP_1_1}). */
+    public static final String HTTP_1_1 = TunnelProtocol.HTTP_1_1;
 
     /**
      * Yamux settings for the exposer's host: a gateway carries all its visitors of a site over one
@@ -32,9 +33,6 @@ public final class TunnelService implements AutoCloseable {
      */
     public static final io.ipnslink.p2p.mux.yamux.YamuxConfig HOST_YAMUX = io.ipnslink.p2p.mux.yamux.YamuxConfig
             .defaults().toBuilder().maxInboundStreams(4096).build();
-    static final int MAX_INITIAL_LINE = 8 * 1024;
-    static final int MAX_HEADER_BYTES = 64 * 1024;
-    static final int MAX_CHUNK = 64 * 1024;
 
     private final Host host;
     private final TunnelConfig config;
@@ -51,7 +49,7 @@ public final class TunnelService implements AutoCloseable {
 
     public void addSite(SiteConfig site) {
         sites.put(site.name(), site);
-        host.addProtocol(ProtocolBinding.of(Manifest.siteProtocol(site.name()), s -> serve(s, site)));
+        host.addProtocol(ProtocolBinding.of(TunnelProtocol.forSite(site.name()), s -> serve(s, site)));
         if (site.defaultSite()) {
             host.addProtocol(ProtocolBinding.of(HTTP_1_1, s -> serve(s, site)));
         }
@@ -60,7 +58,7 @@ public final class TunnelService implements AutoCloseable {
     public void removeSite(IpnsName name) {
         SiteConfig site = sites.remove(name);
         if (site != null) {
-            host.removeProtocol(Manifest.siteProtocol(name));
+            host.removeProtocol(TunnelProtocol.forSite(name));
             if (site.defaultSite()) {
                 host.removeProtocol(HTTP_1_1);
             }
@@ -82,10 +80,11 @@ public final class TunnelService implements AutoCloseable {
         OriginPool pool = pools.computeIfAbsent(site.origin().getHost() + ":" + site.originPort(),
                 k -> new OriginPool(originLoops, site.origin().getHost(), site.originPort(),
                         (int) config.originConnectTimeout().toMillis(), config.maxIdlePerOrigin()));
-        stream.channel().pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_CHUNK));
+        stream.channel().pipeline().addLast("http", new HttpServerCodec(TunnelLimits.MAX_INITIAL_LINE,
+                TunnelLimits.MAX_HEADER_BYTES, TunnelLimits.MAX_CHUNK));
         stream.channel().pipeline().addLast("idle",
                 new IdleTimeoutHandler(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        stream.channel().pipeline().addLast("exchange",
+        stream.channel().pipeline().addLast(StreamExchange.HANDLER,
                 new StreamExchange(stream, site, pool, config, stats.site(site.name().toString())));
     }
 

@@ -1,8 +1,10 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.exposer;
 
 import io.ipnslink.core.ipns.IpnsName;
-import io.ipnslink.exposer.SiteTunnel;
 import io.ipnslink.p2p.Host;
+import io.ipnslink.tunnel.server.SiteConfig;
+import io.ipnslink.tunnel.server.TunnelConfig;
+import io.ipnslink.tunnel.server.TunnelService;
 import java.net.URI;
 import java.util.Map;
 

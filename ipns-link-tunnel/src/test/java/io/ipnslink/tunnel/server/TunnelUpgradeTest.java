@@ -1,4 +1,4 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.tunnel.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,15 +1,14 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.tunnel.server;
 
-import io.ipnslink.core.manifest.TunnelErrors;
 import io.ipnslink.p2p.Stream;
+import io.ipnslink.tunnel.HopByHop;
+import io.ipnslink.tunnel.TunnelErrors;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -17,25 +16,21 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,21 +53,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An upgrade request ({@code Connection: Upgrade} with an {@code Upgrade} header, e.g. WebSocket)
  * goes to the origin over a fresh connection that is never pooled. When the origin answers
- * {@code 101}, the answer is relayed, the HTTP codecs leave both pipelines and the two channels are
- * piped byte for byte: same on-demand reads, a half-close (FIN) of one side is passed on to the
- * other, a reset or close of one side closes the other, the idle timeout still applies. Any other
- * answer is relayed as a normal response and both connections are closed.
+ * {@code 101}, the answer is relayed, the HTTP codecs leave both pipelines and an
+ * {@link UpgradeRelay} takes this handler's place on both channels. Any other answer is relayed as
+ * a normal response and both connections are closed.
  */
 final class StreamExchange extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(StreamExchange.class);
 
     /** Response header on answers the exposer makes itself: {@link TunnelErrors#HEADER}. */
     public static final String ERROR_HEADER = TunnelErrors.HEADER;
-
-    /** Hop-by-hop headers, lower case (Content-Length stays: it frames the body). */
-    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
-    static final String VIA = "1.1 ipns-link-exposer";
+    /** The exposer's Via token ({@link HopByHop#VIA_EXPOSER}). */
+    static final String VIA = HopByHop.VIA_EXPOSER;
+    /** Name of the exchange's handler in the stream's and the origin connection's pipelines. */
+    static final String HANDLER = "exchange";
 
     private final Stream stream;
     private final SiteConfig site;
@@ -101,14 +94,10 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
     /** The request asks for a protocol upgrade: fresh origin connection, never pooled. */
     private boolean upgrade;
-    /** The origin accepted the upgrade (101 relayed): both channels carry raw bytes. */
-    private boolean upgraded;
     /** Raw bytes the gateway sent after the upgrade request, held until the origin's 101. */
     private final ArrayDeque<ByteBuf> rawEarly = new ArrayDeque<>();
     /** The gateway half-closed the stream (yamux FIN): no further request can come. */
     private boolean streamInputDone;
-    /** The origin half-closed its connection (TCP FIN) after the upgrade. */
-    private boolean originInputDone;
 
     StreamExchange(Stream stream, SiteConfig site, OriginPool pool, TunnelConfig config, TunnelStats.Site stats) {
         this.stream = stream;
@@ -127,6 +116,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         ctx.channel().read();
     }
 
+    // ---- gateway -> origin: the request ----------------------------------------------------------
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (done) {
@@ -134,7 +125,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof ByteBuf raw) {
-            onRawFromStream(raw);
+            holdUpgradeBytes(raw);
             return;
         }
         if (!(msg instanceof HttpObject)) {
@@ -142,33 +133,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpRequest req) {
-            if (requestSeen) {
-                // sent before the current request was answered: not served (the stream ends after
-                // the current answer; HTTP/1.1 clients that pipeline retry what was not answered)
-                pipelined = true;
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            requestSeen = true;
-            stats.request();
-            if (req.decoderResult().isFailure()) {
-                ReferenceCountUtil.release(msg);
-                answer(HttpResponseStatus.BAD_REQUEST, "bad-request", "bad request: " + req.decoderResult().cause().getMessage());
-                return;
-            }
-            requestMethod = req.method().name();
-            requestKeepAlive = HttpUtil.isKeepAlive(req);
-            upgrade = isUpgradeRequest(req);
-            early.add(originRequest(req));
-            if (msg instanceof HttpContent c) {
-                onRequestContent(c);
-            }
-            int gen = generation;
-            if (upgrade) {
-                pool.connectFresh(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(f -> onOrigin(f, gen));
-            } else {
-                pool.acquire(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(f -> onOrigin(f, gen));
-            }
+            onRequestHead(req);
             return;
         }
         if (!requestSeen || requestDone) {
@@ -180,28 +145,44 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         onRequestContent((HttpContent) msg);
     }
 
-    /** Connection: Upgrade (a token of the Connection header) together with an Upgrade header. */
-    static boolean isUpgradeRequest(HttpRequest req) {
-        String to = req.headers().get(HttpHeaderNames.UPGRADE);
-        return to != null && !to.isBlank()
-                && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    private void onRequestHead(HttpRequest req) {
+        if (requestSeen) {
+            // sent before the current request was answered: not served (the stream ends after
+            // the current answer; HTTP/1.1 clients that pipeline retry what was not answered)
+            pipelined = true;
+            ReferenceCountUtil.release(req);
+            return;
+        }
+        requestSeen = true;
+        stats.request();
+        if (req.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(req);
+            answer(HttpResponseStatus.BAD_REQUEST, TunnelErrors.BAD_REQUEST,
+                    "bad request: " + req.decoderResult().cause().getMessage());
+            return;
+        }
+        requestMethod = req.method().name();
+        requestKeepAlive = HttpUtil.isKeepAlive(req);
+        upgrade = HopByHop.isUpgradeRequest(req);
+        early.add(originRequest(req));
+        if (req instanceof HttpContent c) {
+            onRequestContent(c);
+        }
+        int gen = generation;
+        if (upgrade) {
+            pool.connectFresh(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(f -> onOrigin(f, gen));
+        } else {
+            pool.acquire(ctx.channel().eventLoop(), ctx.executor().newPromise()).addListener(f -> onOrigin(f, gen));
+        }
     }
 
-    /** Bytes after an upgrade request: held until the 101, then piped to the origin. */
-    private void onRawFromStream(ByteBuf raw) {
+    /** Bytes after an upgrade request: held until the origin's 101 hands them to the {@link UpgradeRelay}. */
+    private void holdUpgradeBytes(ByteBuf raw) {
         if (!upgrade || !requestDone) {
             raw.release(); // no raw bytes outside an upgrade
             return;
         }
-        if (!upgraded || origin == null) {
-            rawEarly.add(raw);
-            return;
-        }
-        stats.bytesIn(raw.readableBytes());
-        origin.writeAndFlush(raw);
-        if (origin.isWritable()) {
-            ctx.channel().read();
-        }
+        rawEarly.add(raw);
     }
 
     private void onRequestContent(HttpContent c) {
@@ -239,19 +220,19 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private HttpRequest originRequest(HttpRequest req) {
         String via = req.headers().get(HttpHeaderNames.VIA);
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
-        String upgradeTo = isUpgradeRequest(req) ? req.headers().get(HttpHeaderNames.UPGRADE) : null;
+        String upgradeTo = upgrade ? req.headers().get(HttpHeaderNames.UPGRADE) : null;
         HttpRequest out;
         if (req instanceof HttpContent) {
             // a head that carries content too: the content goes its own way, so only the head is copied
             out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri());
-            copyEndToEnd(req.headers(), out.headers());
+            HopByHop.copyEndToEnd(req.headers(), out.headers());
         } else {
-            stripHopByHop(req.headers());
+            HopByHop.strip(req.headers());
             req.setProtocolVersion(HttpVersion.HTTP_1_1);
             out = req;
         }
         out.headers().set(HttpHeaderNames.HOST, site.originHost());
-        out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
+        out.headers().set(HttpHeaderNames.VIA, HopByHop.appendVia(via, VIA));
         if (chunked) {
             HttpUtil.setTransferEncodingChunked(out, true);
         }
@@ -262,31 +243,6 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         return out;
     }
 
-    /** Takes out, in place, the hop-by-hop headers and those named in {@code Connection}. */
-    static void stripHopByHop(HttpHeaders headers) {
-        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-        for (String v : connection) {
-            for (String t : v.split(",")) {
-                String name = t.trim();
-                if (!name.isEmpty()) {
-                    headers.remove(name);
-                }
-            }
-        }
-        for (AsciiString name : HOP_BY_HOP_NAMES) {
-            headers.remove(name);
-        }
-    }
-
-    /** The end-to-end headers of {@code from} added to the (empty) {@code to}: the same rule as {@link #stripHopByHop}. */
-    static void copyEndToEnd(HttpHeaders from, HttpHeaders to) {
-        to.add(from);
-        stripHopByHop(to);
-    }
-
-    private static final AsciiString[] HOP_BY_HOP_NAMES = HOP_BY_HOP.stream().map(AsciiString::of)
-            .toArray(AsciiString[]::new);
-
     private void onOrigin(Future<? super Channel> f, int gen) {
         if (done || gen != generation) {
             if (f.isSuccess()) {
@@ -296,11 +252,12 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
         if (!f.isSuccess()) {
             stats.error(TunnelErrors.ORIGIN_UNREACHABLE);
-            answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.ORIGIN_UNREACHABLE, "origin " + site.origin() + " unreachable: " + f.cause().getMessage());
+            answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.ORIGIN_UNREACHABLE,
+                    "origin " + site.origin() + " unreachable: " + f.cause().getMessage());
             return;
         }
         origin = (Channel) f.getNow();
-        origin.pipeline().addLast(ctx.executor(), "exchange", new FromOrigin());
+        origin.pipeline().addLast(ctx.executor(), HANDLER, new FromOrigin());
         HttpObject o;
         while ((o = early.poll()) != null) {
             origin.write(o);
@@ -325,6 +282,84 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 }
             }, config.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    // ---- origin -> gateway: the answer -----------------------------------------------------------
+
+    /** The origin's answer head (not 1xx): relayed as it came, its hop-by-hop headers out, framed for the stream. */
+    private void onAnswerHead(HttpResponse resp) {
+        responseStarted = true;
+        if (firstByteTimer != null) {
+            firstByteTimer.cancel(false);
+        }
+        originKeepAlive = HttpUtil.isKeepAlive(resp);
+        String via = resp.headers().get(HttpHeaderNames.VIA);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
+        HttpResponse out;
+        if (resp instanceof HttpContent) {
+            out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status());
+            HopByHop.copyEndToEnd(resp.headers(), out.headers());
+        } else {
+            HopByHop.strip(resp.headers()); // the decoded head goes on, without a copy
+            resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+            out = resp;
+        }
+        out.headers().set(HttpHeaderNames.VIA, HopByHop.appendVia(via, VIA));
+        boolean keep = keepStreamAfterAnswer();
+        if (chunked) {
+            HttpUtil.setTransferEncodingChunked(out, true);
+        } else if (keep && answerHasBody(resp) && !HttpUtil.isContentLengthSet(resp)) {
+            // the origin ends this body by closing its connection; the stream stays open, so
+            // the gateway learns where the body ends from the chunks
+            HttpUtil.setTransferEncodingChunked(out, true);
+        }
+        if (!keep) {
+            out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.write(out);
+    }
+
+    /** A piece of the answer's body; the last one ends the exchange (and the stream, or starts the next exchange). */
+    private boolean onAnswerContent(HttpContent c) {
+        stats.bytesOut(c.content().readableBytes());
+        if (c instanceof LastHttpContent) {
+            boolean originReusable = originKeepAlive && requestDone;
+            if (requestDone && keepStreamAfterAnswer()) {
+                ctx.writeAndFlush(c);
+                finish(originReusable);
+                nextExchange();
+            } else {
+                ctx.writeAndFlush(c).addListener(x -> stream.close());
+                finish(originReusable);
+            }
+            return true;
+        }
+        ctx.writeAndFlush(c);
+        return false;
+    }
+
+    /**
+     * The origin's 101: relayed, then the HTTP codecs leave both pipelines and the {@link UpgradeRelay}
+     * takes this exchange's place on both channels with what the gateway sent early.
+     */
+    private void switchProtocols(ChannelHandlerContext octx, HttpResponse resp) {
+        responseStarted = true;
+        if (firstByteTimer != null) {
+            firstByteTimer.cancel(false);
+        }
+        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        HopByHop.copyEndToEnd(resp.headers(), out.headers());
+        out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        out.headers().set(HttpHeaderNames.UPGRADE, resp.headers().get(HttpHeaderNames.UPGRADE));
+        out.headers().set(HttpHeaderNames.VIA, HopByHop.appendVia(resp.headers().get(HttpHeaderNames.VIA), VIA));
+        ctx.write(out);
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        stats.upgrade();
+        LOG.debug("[{}] {} upgraded to {}", id, site.name(), resp.headers().get(HttpHeaderNames.UPGRADE));
+        done = true; // this handler's part is over; the relay's begins
+        Channel o = origin;
+        origin = null;
+        UpgradeRelay.install(stream, ctx, o, octx, rawEarly, streamInputDone, stats, id);
     }
 
     /**
@@ -363,8 +398,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         if (origin != null) {
             Channel ch = origin;
             origin = null;
-            if (ch.pipeline().get("exchange") != null) {
-                ch.pipeline().remove("exchange");
+            if (ch.pipeline().get(HANDLER) != null) {
+                ch.pipeline().remove(HANDLER);
             }
             pool.release(ch, originReusable && !upgrade);
         }
@@ -409,90 +444,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * Switches to raw piping after the origin's 101: relays the 101, takes the HTTP codecs out of both
-     * pipelines, passes on what arrived early and a half-close that happened meanwhile.
-     */
-    private void switchProtocols(ChannelHandlerContext octx, HttpResponse resp) {
-        responseStarted = true;
-        if (firstByteTimer != null) {
-            firstByteTimer.cancel(false);
-        }
-        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
-        copyEndToEnd(resp.headers(), out.headers());
-        out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        out.headers().set(HttpHeaderNames.UPGRADE, resp.headers().get(HttpHeaderNames.UPGRADE));
-        String via = resp.headers().get(HttpHeaderNames.VIA);
-        out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
-        ctx.write(out);
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        upgraded = true;
-        stats.upgrade();
-        LOG.debug("[{}] {} upgraded to {}", id, site.name(), resp.headers().get(HttpHeaderNames.UPGRADE));
-        if (ctx.pipeline().get("http") != null) {
-            ctx.pipeline().remove("http");
-        }
-        // Bytes the origin sent right after its 101 come back from the decoder as raw ByteBufs.
-        if (octx.pipeline().get("http") != null) {
-            octx.pipeline().remove("http");
-        }
-        if (done || origin == null) {
-            return;
-        }
-        ByteBuf b;
-        while ((b = rawEarly.poll()) != null) {
-            stats.bytesIn(b.readableBytes());
-            origin.write(b);
-        }
-        origin.flush();
-        if (streamInputDone) {
-            shutdownOriginOutput();
-        } else {
-            ctx.channel().read();
-        }
-        if (!originInputDone) {
-            origin.read();
-        }
-    }
-
-    /** The gateway sent FIN: the origin gets FIN once what it was sent before is out. */
-    private void shutdownOriginOutput() {
-        Channel o = origin;
-        o.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (o instanceof DuplexChannel d && o.isActive()) {
-                d.shutdownOutput();
-            }
-        });
-    }
-
-    /** Both sides sent FIN: the upgraded exchange is over. */
-    private void endUpgradedIfBothDone() {
-        if (streamInputDone && originInputDone) {
-            endUpgraded(false);
-            stream.closeWrite().whenComplete((v, e) -> stream.close());
-        }
-    }
-
-    /**
-     * Ends an upgraded exchange: the origin connection is closed at once ({@code abort}) or once what
-     * was written to it is out. The caller deals with the stream.
-     */
-    private void endUpgraded(boolean abort) {
-        if (done) {
-            return;
-        }
-        done = true;
-        releaseHeld();
-        Channel o = origin;
-        origin = null;
-        if (o != null) {
-            if (abort) {
-                o.close();
-            } else {
-                o.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            }
-        }
-    }
+    // ---- stream events ---------------------------------------------------------------------------
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
@@ -505,31 +457,21 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            if (!requestSeen && !upgraded) {
+            if (!requestSeen) {
                 LOG.debug("[{}] no request for {} ms: stream closed", id, config.idleTimeout().toMillis());
                 ctx.close();
                 return;
             }
             stats.error(TunnelErrors.IDLE);
-            if (upgraded) {
-                LOG.debug("[{}] upgraded stream idle for {} ms: reset", id, config.idleTimeout().toMillis());
-                endUpgraded(true);
-                stream.reset();
-                return;
-            }
             answer(HttpResponseStatus.GATEWAY_TIMEOUT, TunnelErrors.IDLE, "no data for " + config.idleTimeout().toMillis() + " ms");
             return;
         }
         if (evt instanceof ChannelInputShutdownEvent) {
             streamInputDone = true;
-            if (upgrade && requestDone) {
-                if (upgraded && !done) {
-                    shutdownOriginOutput();
-                    endUpgradedIfBothDone();
-                }
-            } else if (!requestSeen && !done) {
+            if (!upgrade && !requestSeen && !done) {
                 ctx.close(); // between requests: the gateway is done with this stream
             }
+            // during an upgrade request the 101 hands the half-close on to the relay
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -539,11 +481,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         stats.streamClosed();
         if (!done) {
-            if (upgraded) {
-                endUpgraded(!streamInputDone); // closed after its FIN: let the origin get what is pending
-            } else {
-                finish(false); // the gateway went away: the origin connection is not reusable
-            }
+            finish(false); // the gateway went away: the origin connection is not reusable
         }
     }
 
@@ -551,11 +489,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("[{}] stream failed: {}", id, cause.toString());
         if (!done) {
-            if (upgraded) {
-                endUpgraded(true);
-            } else {
-                finish(false);
-            }
+            finish(false);
         }
         ctx.close();
     }
@@ -564,39 +498,23 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private final class FromOrigin extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext octx, Object msg) {
-            if (done) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (upgraded) {
-                ByteBuf raw = msg instanceof ByteBuf b ? b : msg instanceof HttpContent c ? c.content() : null;
-                if (raw == null || !raw.isReadable()) {
-                    ReferenceCountUtil.release(msg); // e.g. the decoder's empty end marker after the 101
-                    return;
-                }
-                stats.bytesOut(raw.readableBytes());
-                ctx.writeAndFlush(raw);
-                if (ctx.channel().isWritable()) {
-                    octx.channel().read();
-                }
-                return;
-            }
-            if (!(msg instanceof HttpObject)) {
+            if (done || !(msg instanceof HttpObject)) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
             if (msg instanceof HttpResponse resp) {
                 if (resp.decoderResult().isFailure()) {
                     ReferenceCountUtil.release(msg);
-                    stats.error("bad-response");
-                    answer(HttpResponseStatus.BAD_GATEWAY, "bad-response", "origin answered something that is not HTTP/1.1");
+                    stats.error(TunnelErrors.BAD_RESPONSE);
+                    answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.BAD_RESPONSE,
+                            "origin answered something that is not HTTP/1.1");
                     return;
                 }
                 if (resp.status().code() == 101) {
                     ReferenceCountUtil.release(msg);
                     if (!upgrade || !resp.headers().contains(HttpHeaderNames.UPGRADE)) {
-                        stats.error("bad-response");
-                        answer(HttpResponseStatus.BAD_GATEWAY, "bad-response",
+                        stats.error(TunnelErrors.BAD_RESPONSE);
+                        answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.BAD_RESPONSE,
                                 "origin switched protocols without a matching upgrade request");
                         return;
                     }
@@ -608,51 +526,12 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                     octx.channel().read();
                     return;
                 }
-                responseStarted = true;
-                if (firstByteTimer != null) {
-                    firstByteTimer.cancel(false);
-                }
-                originKeepAlive = HttpUtil.isKeepAlive(resp);
-                String via = resp.headers().get(HttpHeaderNames.VIA);
-                boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
-                HttpResponse out;
-                if (resp instanceof HttpContent) {
-                    out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status());
-                    copyEndToEnd(resp.headers(), out.headers());
-                } else {
-                    stripHopByHop(resp.headers()); // the decoded head goes on, without a copy
-                    resp.setProtocolVersion(HttpVersion.HTTP_1_1);
-                    out = resp;
-                }
-                out.headers().set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
-                boolean keep = keepStreamAfterAnswer();
-                if (chunked) {
-                    HttpUtil.setTransferEncodingChunked(out, true);
-                } else if (keep && answerHasBody(resp) && !HttpUtil.isContentLengthSet(resp)) {
-                    // the origin ends this body by closing its connection; the stream stays open, so
-                    // the gateway learns where the body ends from the chunks
-                    HttpUtil.setTransferEncodingChunked(out, true);
-                }
-                if (!keep) {
-                    out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                }
-                ctx.write(out);
+                onAnswerHead(resp);
             }
             if (msg instanceof HttpContent c) {
-                stats.bytesOut(c.content().readableBytes());
-                if (c instanceof LastHttpContent) {
-                    boolean originReusable = originKeepAlive && requestDone;
-                    if (requestDone && keepStreamAfterAnswer()) {
-                        ctx.writeAndFlush(c);
-                        finish(originReusable);
-                        nextExchange();
-                    } else {
-                        ctx.writeAndFlush(c).addListener(x -> stream.close());
-                        finish(originReusable);
-                    }
+                if (onAnswerContent(c)) {
                     return;
                 }
-                ctx.writeAndFlush(c);
             } else {
                 ctx.flush();
             }
@@ -663,7 +542,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext octx) throws Exception {
-            if (octx.channel().isWritable() && !done && (!requestDone || upgraded) && !streamInputDone) {
+            if (octx.channel().isWritable() && !done && !requestDone && !streamInputDone) {
                 ctx.channel().read();
             }
             super.channelWritabilityChanged(octx);
@@ -674,14 +553,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             if (evt instanceof ChannelInputShutdownEvent) {
                 // Only fresh (upgrade) connections allow half-closure. Before the 101, the decoder has
                 // already ended an EOF-delimited body; a FIN without an answer means the origin is gone.
-                if (done) {
-                    return;
-                }
-                if (upgraded) {
-                    originInputDone = true;
-                    stream.closeWrite();
-                    endUpgradedIfBothDone();
-                } else {
+                if (!done) {
                     octx.close();
                 }
                 return;
@@ -692,29 +564,16 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         @Override
         public void channelInactive(ChannelHandlerContext octx) {
             if (!done) {
-                if (upgraded) {
-                    // The origin closed outright: the gateway gets what is pending, then FIN and close.
-                    endUpgraded(false);
-                    stream.closeWrite().whenComplete((v, e) -> stream.close());
-                    return;
-                }
-                stats.error("origin-closed");
-                answer(HttpResponseStatus.BAD_GATEWAY, "origin-closed", "origin closed the connection before answering");
+                stats.error(TunnelErrors.ORIGIN_CLOSED);
+                answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.ORIGIN_CLOSED, "origin closed the connection before answering");
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext octx, Throwable cause) {
             if (!done) {
-                if (upgraded) {
-                    LOG.debug("[{}] upgraded origin connection failed: {}", id, cause.toString());
-                    endUpgraded(true);
-                    stream.reset();
-                    octx.close();
-                    return;
-                }
-                stats.error("origin-failed");
-                answer(HttpResponseStatus.BAD_GATEWAY, "origin-failed", "origin connection failed: " + cause.getMessage());
+                stats.error(TunnelErrors.ORIGIN_FAILED);
+                answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.ORIGIN_FAILED, "origin connection failed: " + cause.getMessage());
             }
             octx.close();
         }

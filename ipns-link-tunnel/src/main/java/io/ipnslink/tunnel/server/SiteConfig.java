@@ -1,4 +1,4 @@
-package io.ipnslink.exposer.tunnel;
+package io.ipnslink.tunnel.server;
 
 import io.ipnslink.core.ipns.IpnsName;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.ipnslink.filter.route;
+package io.ipnslink.filter.resolve;
 
 import java.time.Duration;
 import java.util.List;

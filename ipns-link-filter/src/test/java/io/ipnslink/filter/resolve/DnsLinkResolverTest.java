@@ -1,4 +1,4 @@
-package io.ipnslink.filter.route;
+package io.ipnslink.filter.resolve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

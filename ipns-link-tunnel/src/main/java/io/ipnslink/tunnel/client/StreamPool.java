@@ -1,4 +1,4 @@
-package io.ipnslink.filter.proxy;
+package io.ipnslink.tunnel.client;
 
 import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.p2p.Stream;
@@ -33,22 +33,22 @@ import org.slf4j.LoggerFactory;
  * <p>Thread use: {@link #take} from any thread; {@link #give} and {@link #claim} on the stream's
  * event loop.
  */
-final class StreamPool {
+public final class StreamPool {
     private static final Logger LOG = LoggerFactory.getLogger(StreamPool.class);
 
     /** Longest wait of a stream for its next request: well below the exposer's idle timeout (120 s by default). */
-    static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    public static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** Name of the exchange's handler in a site stream's pipeline; the waiting handler takes its place. */
-    static final String HANDLER = "exchange";
+    public static final String HANDLER = "exchange";
 
     /** Which streams can serve a request: same peer, same site protocol. */
-    record Key(PeerId peer, String protocol) {}
+    public record Key(PeerId peer, String protocol) {}
 
     private final int maxPerSite;
     private final ConcurrentHashMap<Key, Site> sites = new ConcurrentHashMap<>();
 
     /** @param maxPerSite most streams kept waiting per site; 0 turns keeping streams off */
-    StreamPool(int maxPerSite) {
+    public StreamPool(int maxPerSite) {
         if (maxPerSite < 0) {
             throw new IllegalArgumentException("maxPerSite must be >= 0");
         }
@@ -64,7 +64,7 @@ final class StreamPool {
      * A waiting stream, and its pipeline's handler while it waits. {@code claimed} and the handler
      * events are confined to the stream's event loop.
      */
-    final class Waiting extends ChannelInboundHandlerAdapter {
+    public final class Waiting extends ChannelInboundHandlerAdapter {
         private final Site site;
         private final Stream stream;
         private final long since = System.nanoTime();
@@ -75,11 +75,11 @@ final class StreamPool {
             this.stream = stream;
         }
 
-        Stream stream() {
+        public Stream stream() {
             return stream;
         }
 
-        Channel channel() {
+        public Channel channel() {
             return stream.channel();
         }
 
@@ -129,7 +129,7 @@ final class StreamPool {
      * exchange's handler is replaced by the waiting one. False (and nothing changed) when keeping
      * streams is off or the site has {@code maxPerSite} waiting already. On the stream's event loop.
      */
-    boolean give(Key key, Stream stream) {
+    public boolean give(Key key, Stream stream) {
         Channel ch = stream.channel();
         if (maxPerSite == 0 || !ch.isActive() || (ch instanceof DuplexChannel d && d.isInputShutdown())) {
             return false;
@@ -151,7 +151,7 @@ final class StreamPool {
      * closed on the way. The caller then {@link #claim}s it on its event loop, where it may still
      * turn out to be closed meanwhile.
      */
-    Waiting take(Key key) {
+    public Waiting take(Key key) {
         Site site = sites.get(key);
         if (site == null) {
             return null;
@@ -179,7 +179,7 @@ final class StreamPool {
      * Makes a taken stream the caller's: true when it is still open both ways and nothing retired it
      * meanwhile. On the stream's event loop; the caller then replaces the waiting handler.
      */
-    boolean claim(Waiting w) {
+    public boolean claim(Waiting w) {
         Channel ch = w.channel();
         if (w.claimed || !ch.isActive() || (ch instanceof DuplexChannel d && (d.isInputShutdown() || d.isOutputShutdown()))) {
             if (!w.claimed) {

@@ -1,4 +1,4 @@
-package io.ipnslink.filter.route;
+package io.ipnslink.filter.resolve;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
