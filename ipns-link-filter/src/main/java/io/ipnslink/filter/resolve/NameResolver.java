@@ -1,5 +1,6 @@
 package io.ipnslink.filter.resolve;
 
+import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.ipns.IpnsRecordException;

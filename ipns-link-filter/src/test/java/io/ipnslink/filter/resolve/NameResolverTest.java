@@ -1,5 +1,6 @@
 package io.ipnslink.filter.resolve;
 
+import io.ipnslink.filter.errors.ResolveException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,9 +1,9 @@
-package io.ipnslink.filter.resolve;
+package io.ipnslink.filter.errors;
 
 import io.ipnslink.core.ipns.IpnsName;
 
 /** A name that could not be resolved; {@link #kind()} says why, the message says it for people. */
-public final class ResolveException extends Exception {
+public final class ResolveException extends GatewayException {
     /** Why. */
     public enum Kind {
         /** Nobody (store, routing endpoints) has a record for the name. */
@@ -25,6 +25,7 @@ public final class ResolveException extends Exception {
         this.name = name;
     }
 
+    @Override
     public Kind kind() {
         return kind;
     }

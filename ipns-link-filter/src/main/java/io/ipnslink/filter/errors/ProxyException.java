@@ -1,11 +1,11 @@
-package io.ipnslink.filter.proxy;
+package io.ipnslink.filter.errors;
 
 /**
  * Why a proxied exchange failed. {@link #committed()} tells whether the visitor's response had
  * already started: then the proxy has aborted it and completed the async context itself; else the
  * caller writes the error answer ({@code GatewayErrors}) and completes.
  */
-public final class ProxyException extends Exception {
+public final class ProxyException extends GatewayException {
     /** Failure kinds; {@code GatewayErrors} maps them to HTTP status. */
     public enum Kind {
         /** No connection to the site's peer: every address failed or the dial timed out. */
@@ -33,7 +33,7 @@ public final class ProxyException extends Exception {
     private final boolean committed;
 
     public ProxyException(Kind kind, boolean committed, String message) {
-        super(message);
+        super(message, null);
         this.kind = kind;
         this.committed = committed;
     }
@@ -44,6 +44,7 @@ public final class ProxyException extends Exception {
         this.committed = committed;
     }
 
+    @Override
     public Kind kind() {
         return kind;
     }
