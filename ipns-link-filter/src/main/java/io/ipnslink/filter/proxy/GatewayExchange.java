@@ -1,7 +1,8 @@
 package io.ipnslink.filter.proxy;
 
-import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.core.crypto.PeerId;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.p2p.Stream;
 import io.ipnslink.tunnel.HopByHop;
 import io.ipnslink.tunnel.TunnelErrors;
@@ -23,9 +24,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -242,7 +241,7 @@ final class GatewayExchange implements ClientExchange.Listener {
     // ---- 4: send -------------------------------------------------------------------------------
 
     /** Step 4: a stream to the site (kept or fresh) and the request on it. */
-    void send(TunnelClient client, List<io.ipnslink.core.multiformats.Multiaddr> addresses) {
+    void send(TunnelClient client, List<Multiaddr> addresses) {
         client.send(site, addresses);
     }
 
@@ -347,8 +346,7 @@ final class GatewayExchange implements ClientExchange.Listener {
         }
         if (!headWritten) {
             headWritten = true;
-            response.setStatus(status);
-            copyResponseHeaders(answerHead, response, target, siteHost);
+            writeAnswerHead();
         }
         if (!w.writePending() || !w.isReady()) {
             return; // onWritePossible comes
@@ -361,6 +359,12 @@ final class GatewayExchange implements ClientExchange.Listener {
                 site.readMore();
             }
         }
+    }
+
+    /** Step 5, on the visitor's side (writer): the answer's status and end-to-end headers. */
+    private void writeAnswerHead() {
+        response.setStatus(status);
+        HeaderRules.copyResponseHeaders(answerHead, response, target, siteHost);
     }
 
     /**
@@ -385,34 +389,6 @@ final class GatewayExchange implements ClientExchange.Listener {
             return new ProxyException(ProxyException.Kind.ORIGIN_FAILED, false, "the exposer reports: " + exposerError);
         }
         return null;
-    }
-
-    /**
-     * The end-to-end headers of the site's answer onto the visitor's response ({@code Location} and
-     * {@code Set-Cookie} rewritten for path mode, Content-Length when not chunked, our Via added).
-     */
-    static void copyResponseHeaders(HttpResponse head, HttpServletResponse response, ProxyTarget target,
-            String siteHost) {
-        Set<String> named = HopByHop.connectionTokens(head.headers().getAll(HttpHeaderNames.CONNECTION));
-        // one pass over the headers in their order (not a lookup per name)
-        for (Iterator<Map.Entry<String, String>> it = head.headers().iteratorAsString(); it.hasNext(); ) {
-            Map.Entry<String, String> h = it.next();
-            String name = h.getKey();
-            if (!HeaderRules.crosses(name, named)) {
-                continue;
-            }
-            String v = h.getValue();
-            if (name.equalsIgnoreCase("location")) {
-                v = HeaderRules.rewriteLocation(v, target, siteHost);
-            } else if (name.equalsIgnoreCase("set-cookie")) {
-                v = HeaderRules.rewriteSetCookie(v, target);
-            }
-            response.addHeader(name, v);
-        }
-        if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));
-        }
-        response.setHeader("Via", HopByHop.appendVia(head.headers().get("Via"), HeaderRules.VIA));
     }
 
     // ---- the upgrade seam ----------------------------------------------------------------------

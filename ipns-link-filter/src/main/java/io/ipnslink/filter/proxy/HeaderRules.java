@@ -1,8 +1,14 @@
 package io.ipnslink.filter.proxy;
 
 import io.ipnslink.tunnel.HopByHop;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -103,5 +109,33 @@ public final class HeaderRules {
             return cookie.substring(0, m.start(2)) + rewritten + cookie.substring(m.end(2));
         }
         return cookie + "; Path=" + base;
+    }
+
+    /**
+     * The end-to-end headers of the site's answer onto the visitor's response ({@code Location} and
+     * {@code Set-Cookie} rewritten for path mode, Content-Length when not chunked, our Via added).
+     */
+    static void copyResponseHeaders(HttpResponse head, HttpServletResponse response, ProxyTarget target,
+            String siteHost) {
+        Set<String> named = HopByHop.connectionTokens(head.headers().getAll(HttpHeaderNames.CONNECTION));
+        // one pass over the headers in their order (not a lookup per name)
+        for (Iterator<Map.Entry<String, String>> it = head.headers().iteratorAsString(); it.hasNext(); ) {
+            Map.Entry<String, String> h = it.next();
+            String name = h.getKey();
+            if (!crosses(name, named)) {
+                continue;
+            }
+            String v = h.getValue();
+            if (name.equalsIgnoreCase("location")) {
+                v = rewriteLocation(v, target, siteHost);
+            } else if (name.equalsIgnoreCase("set-cookie")) {
+                v = rewriteSetCookie(v, target);
+            }
+            response.addHeader(name, v);
+        }
+        if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));
+        }
+        response.setHeader("Via", HopByHop.appendVia(head.headers().get("Via"), VIA));
     }
 }

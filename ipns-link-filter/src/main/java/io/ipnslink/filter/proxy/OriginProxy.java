@@ -1,9 +1,9 @@
 package io.ipnslink.filter.proxy;
 
-import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.tunnel.TunnelProtocol;
 import io.ipnslink.tunnel.client.TunnelClient;

@@ -15,8 +15,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>{@link #NONE} declines: the 101 is then read over like any other 1xx answer, as the gateway
  * did before it relayed upgrades (the gateway sends no upgrade request, so only a site that
- * switches protocols unasked answers 101; its exchange ends by the first-byte timeout or a later
- * final answer).
+ * switches protocols unasked answers 101; its exchange ends by the first-byte timeout, 504).
  */
 public interface UpgradeStep {
     /** Relays no upgrade. */

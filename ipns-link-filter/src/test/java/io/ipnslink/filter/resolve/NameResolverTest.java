@@ -1,6 +1,5 @@
 package io.ipnslink.filter.resolve;
 
-import io.ipnslink.filter.errors.ResolveException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.ipns.IpnsRecords;
+import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.filter.testing.MutableClock;
 import io.ipnslink.filter.testing.Sites;
 import io.ipnslink.routing.client.RoutingException;

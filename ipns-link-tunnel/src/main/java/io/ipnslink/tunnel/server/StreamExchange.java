@@ -98,6 +98,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<ByteBuf> rawEarly = new ArrayDeque<>();
     /** The gateway half-closed the stream (yamux FIN): no further request can come. */
     private boolean streamInputDone;
+    /** The stream was counted as closed (once: when this side closes it, or when it went inactive). */
+    private boolean closeCounted;
 
     StreamExchange(Stream stream, SiteConfig site, OriginPool pool, TunnelConfig config, TunnelStats.Site stats) {
         this.stream = stream;
@@ -329,7 +331,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                 finish(originReusable);
                 nextExchange();
             } else {
-                ctx.writeAndFlush(c).addListener(x -> stream.close());
+                ctx.writeAndFlush(c).addListener(x -> closeStream());
                 finish(originReusable);
             }
             return true;
@@ -374,6 +376,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         LOG.debug("[{}] {} for {}: {}", id, status.code(), site.name(), reason);
         if (responseStarted) {
             finish(false);
+            countClosed();
             stream.reset();
             return;
         }
@@ -385,7 +388,20 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         r.headers().set(HttpHeaderNames.VIA, VIA);
         r.headers().set(ERROR_HEADER, kind);
-        ctx.writeAndFlush(r).addListener(x -> stream.close());
+        ctx.writeAndFlush(r).addListener(x -> closeStream());
+    }
+
+    /** Closes the stream, counted as closed first (a peer that sees it closed sees the counters agree). */
+    private void closeStream() {
+        countClosed();
+        stream.close();
+    }
+
+    private void countClosed() {
+        if (!closeCounted) {
+            closeCounted = true;
+            stats.streamClosed();
+        }
     }
 
     /** Marks the exchange finished and gives the origin connection back (or closes it). */
@@ -459,6 +475,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent) {
             if (!requestSeen) {
                 LOG.debug("[{}] no request for {} ms: stream closed", id, config.idleTimeout().toMillis());
+                countClosed();
                 ctx.close();
                 return;
             }
@@ -469,6 +486,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             streamInputDone = true;
             if (!upgrade && !requestSeen && !done) {
+                countClosed();
                 ctx.close(); // between requests: the gateway is done with this stream
             }
             // during an upgrade request the 101 hands the half-close on to the relay
@@ -479,7 +497,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        stats.streamClosed();
+        countClosed();
         if (!done) {
             finish(false); // the gateway went away: the origin connection is not reusable
         }
@@ -491,6 +509,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         if (!done) {
             finish(false);
         }
+        countClosed();
         ctx.close();
     }
 
