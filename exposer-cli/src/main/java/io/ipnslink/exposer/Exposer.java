@@ -157,7 +157,7 @@ public final class Exposer implements AutoCloseable {
     public synchronized List<Publisher.Result> start() {
         try {
             host = Host.builder().identity(home.hostKey()).listen(options.listen())
-                    .yamuxConfig(io.ipnslink.exposer.tunnel.TunnelService.HOST_YAMUX).build().start();
+                    .yamuxConfig(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX).build().start();
         } catch (P2pException e) {
             throw new ExposerException(bindMessage(e), e);
         }

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * What the exposer needs from the tunnel: serve a site's stream protocol by proxying to its origin.
- * {@link TunnelServiceAdapter} implements it with {@code io.ipnslink.exposer.tunnel.TunnelService}.
+ * {@link TunnelServiceAdapter} implements it with {@code io.ipnslink.tunnel.server.TunnelService}.
  */
 public interface SiteTunnel extends AutoCloseable {
     void addSite(IpnsName name, URI origin, String hostHeader, boolean defaultSite);

@@ -86,7 +86,7 @@ class ExposeEndToEndTest {
             URI originUri = URI.create("http://127.0.0.1:" + origin.getAddress().getPort());
             try (Exposer exposer = new Exposer(home, options,
                     List.of(new Exposer.Site("blog", siteKey, originUri, null, "https://down.example/")), publisher,
-                    io.ipnslink.exposer.tunnel.TunnelServiceAdapter::new)) {
+                    io.ipnslink.exposer.TunnelServiceAdapter::new)) {
                 assertTrue(exposer.start().get(0).allOk());
                 Manifest m = Manifest.fromRecord(routing.getIpns(router.uri(), name).orElseThrow()).orElseThrow();
                 assertEquals(exposer.host().peerId(), m.peer());

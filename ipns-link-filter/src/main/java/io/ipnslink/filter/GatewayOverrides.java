@@ -1,7 +1,7 @@
 package io.ipnslink.filter;
 
 import io.ipnslink.filter.config.GatewayConfig;
-import io.ipnslink.filter.route.TxtLookup;
+import io.ipnslink.filter.resolve.TxtLookup;
 import io.ipnslink.p2p.Host;
 import java.time.Clock;
 import java.util.Map;

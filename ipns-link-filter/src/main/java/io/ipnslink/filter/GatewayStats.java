@@ -1,9 +1,6 @@
 package io.ipnslink.filter;
 
-import io.ipnslink.filter.errors.SiteException;
-import io.ipnslink.filter.proxy.ProxyException;
-import io.ipnslink.filter.resolve.ResolveException;
-import java.util.Locale;
+import io.ipnslink.filter.errors.GatewayException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
@@ -60,22 +57,12 @@ final class GatewayStats {
         while ((f instanceof CompletionException || f instanceof ExecutionException) && f.getCause() != null) {
             f = f.getCause();
         }
-        if (f instanceof ResolveException e) {
-            return name(e.kind());
-        }
-        if (f instanceof SiteException e) {
-            return name(e.kind());
-        }
-        if (f instanceof ProxyException e) {
-            return name(e.kind());
+        if (f instanceof GatewayException e) {
+            return e.kindName();
         }
         if (f instanceof TimeoutException) {
             return RESOLVE_TIMEOUT;
         }
         return INTERNAL;
-    }
-
-    private static String name(Enum<?> kind) {
-        return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

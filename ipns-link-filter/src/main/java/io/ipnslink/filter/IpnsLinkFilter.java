@@ -6,9 +6,9 @@ import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.filter.config.ConfigSource;
 import io.ipnslink.filter.config.GatewayConfig;
 import io.ipnslink.filter.errors.GatewayErrors;
+import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.filter.errors.SiteException;
 import io.ipnslink.filter.proxy.ProxyTarget;
-import io.ipnslink.filter.resolve.ResolveException;
 import io.ipnslink.filter.resolve.ResolvedName;
 import io.ipnslink.filter.route.NameRef;
 import io.ipnslink.filter.route.PublicRequest;
@@ -259,128 +259,137 @@ public class IpnsLinkFilter implements Filter {
         resp.getOutputStream().write(raw);
     }
 
-    // ---- sites
+    // ---- sites: route -> resolve -> manifest check -> forward -> respond
 
+    /** A site request: its context is made here, and resolution starts with the name's kind. */
     private void site(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
             PublicRequest pr, Route.Site site) throws IOException, ServletException {
+        RequestContext rc = new RequestContext(g, id, req, resp, chain, pr, site);
         if (site.name() instanceof NameRef.DnsLink d) {
-            Optional<Optional<IpnsName>> cached = g.dnsLink.cached(d.domain());
-            if (cached.isPresent()) {
-                if (cached.get().isEmpty()) {
-                    noDnsLink(g, id, req, resp, chain, pr, site, null);
-                    return;
-                }
-                site(g, id, req, resp, chain, pr, site, cached.get().get(), null);
-                return;
-            }
-            AsyncContext async = startAsync(req, resp, g);
-            g.dnsLink.resolve(d.domain()).whenComplete((name, error) -> {
-                try {
-                    if (name == null || name.isEmpty()) {
-                        noDnsLink(g, id, req, resp, chain, pr, site, async);
-                    } else {
-                        site(g, id, req, resp, chain, pr, site, name.get(), async);
-                    }
-                } catch (IOException | ServletException | RuntimeException e) {
-                    fail(g.stats, id, resp, async, e, context(id, pr, null, null));
-                }
-            });
-            return;
-        }
-        site(g, id, req, resp, chain, pr, site, ((NameRef.Key) site.name()).name(), null);
-    }
-
-    private void noDnsLink(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
-            PublicRequest pr, Route.Site site, AsyncContext async) throws IOException, ServletException {
-        if (site.dnsLinkHost()) {
-            pass(req, resp, chain, async);
-            return;
-        }
-        ResolveException e = new ResolveException(ResolveException.Kind.NO_DNSLINK, null,
-                "no DNSLink record naming an IPNS key at _dnslink." + site.name().text(), null);
-        if (async == null) {
-            g.stats.failed(e);
-            GatewayErrors.send(resp, e, context(id, pr, null, null));
+            resolveDnsLink(rc, d);
         } else {
-            fail(g.stats, id, resp, async, e, context(id, pr, null, null));
+            resolveName(rc, ((NameRef.Key) site.name()).name());
         }
     }
 
-    /** Continues with a key name; {@code async} is null while still on the container thread. */
-    private void site(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
-            PublicRequest pr, Route.Site site, IpnsName name, AsyncContext async) throws IOException, ServletException {
+    /** Resolve, DNSLink: the domain's {@code _dnslink} TXT names the key (cached by its TTL). */
+    private void resolveDnsLink(RequestContext rc, NameRef.DnsLink d) throws IOException, ServletException {
+        Optional<Optional<IpnsName>> cached = rc.gateway.dnsLink.cached(d.domain());
+        if (cached.isPresent()) {
+            if (cached.get().isEmpty()) {
+                noDnsLink(rc);
+            } else {
+                resolveName(rc, cached.get().get());
+            }
+            return;
+        }
+        rc.startAsync();
+        rc.gateway.dnsLink.resolve(d.domain()).whenComplete((name, error) -> {
+            try {
+                if (name == null || name.isEmpty()) {
+                    noDnsLink(rc);
+                } else {
+                    resolveName(rc, name.get());
+                }
+            } catch (IOException | ServletException | RuntimeException e) {
+                rc.fail(e);
+            }
+        });
+    }
+
+    /** No DNSLink: a DNSLink host is not ours (pass), an {@code /ipns/domain} path is a 404. */
+    private void noDnsLink(RequestContext rc) throws IOException, ServletException {
+        if (rc.site.dnsLinkHost()) {
+            rc.pass();
+            return;
+        }
+        rc.fail(new ResolveException(ResolveException.Kind.NO_DNSLINK, null,
+                "no DNSLink record naming an IPNS key at _dnslink." + rc.site.name().text(), null));
+    }
+
+    /** Resolve, key name: its best record (store, then routing endpoints); then redirect mode or the manifest check. */
+    private void resolveName(RequestContext rc, IpnsName name) throws IOException, ServletException {
+        Gateway g = rc.gateway;
         CompletableFuture<ResolvedName> f = g.resolver.resolve(name);
-        if (g.config.mode() == GatewayConfig.Mode.REDIRECT) {
-            if (f.isDone() && async == null) {
-                redirectMode(g, req, resp, chain, pr, site, f, null);
+        if (rc.redirectMode()) {
+            if (f.isDone() && rc.async() == null) {
+                redirectMode(rc, f);
                 return;
             }
-            AsyncContext a = async != null ? async : startAsync(req, resp, g);
+            rc.startAsync();
             f.whenComplete((r, e) -> {
                 try {
-                    redirectMode(g, req, resp, chain, pr, site, f, a);
+                    redirectMode(rc, f);
                 } catch (IOException | ServletException | RuntimeException ex) {
-                    fail(g.stats, id, resp, a, ex, context(id, pr, null, null));
+                    rc.fail(ex);
                 }
             });
             return;
         }
-        AsyncContext a = async != null ? async : startAsync(req, resp, g);
+        rc.startAsync();
         // the async context has no container timeout in gateway mode: bound the wait for the name here
         f.copy().orTimeout(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((resolved, error) -> {
             if (error != null) {
-                fail(g.stats, id, resp, a, error, context(id, pr, null, site));
+                rc.fail(error);
                 return;
             }
-            forward(g, id, resp, a, pr, site, resolved);
+            Manifest manifest = checkManifest(rc, resolved);
+            if (manifest != null) {
+                forward(rc, resolved, manifest);
+            }
         });
     }
 
-    private void forward(Gateway g, String id, HttpServletResponse resp, AsyncContext async, PublicRequest pr,
-            Route.Site site, ResolvedName resolved) {
+    /** Manifest check: the record's IPNS-Link manifest, or null after failing the request (none, invalid, offline). */
+    private static Manifest checkManifest(RequestContext rc, ResolvedName resolved) {
         IpnsName name = resolved.name();
         Manifest manifest = resolved.manifest().orElse(null);
-        GatewayErrors.Context ctx = context(id, pr, manifest, site);
+        rc.manifest(manifest);
         if (manifest == null) {
-            SiteException e = resolved.manifestError() != null
+            rc.fail(resolved.manifestError() != null
                     ? new SiteException(SiteException.Kind.INVALID_MANIFEST, name,
                             "the record of " + name + " has an invalid IPNS-Link manifest: " + resolved.manifestError())
                     : new SiteException(SiteException.Kind.NO_MANIFEST, name, "the record of " + name
-                            + " carries no IPNS-Link manifest (it points to " + resolved.record().valuePath() + ")");
-            fail(g.stats, id, resp, async, e, ctx);
-            return;
+                            + " carries no IPNS-Link manifest (it points to " + resolved.record().valuePath() + ")"));
+            return null;
         }
         if (manifest.offline()) {
-            fail(g.stats, id, resp, async, new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline"), ctx);
-            return;
+            rc.fail(new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline"));
+            return null;
         }
-        ProxyTarget target = new ProxyTarget(name, manifest, site.pathAndQuery(), site.publicBasePath(), pr.scheme(),
-                pr.host(), pr.clientAddress(), id);
+        return manifest;
+    }
+
+    /** Forward, then respond: the forwarder answers; a failure it could not answer itself comes back here. */
+    private static void forward(RequestContext rc, ResolvedName resolved, Manifest manifest) {
+        PublicRequest pr = rc.publicRequest;
+        ProxyTarget target = new ProxyTarget(resolved.name(), manifest, rc.site.pathAndQuery(), rc.site.publicBasePath(),
+                pr.scheme(), pr.host(), pr.clientAddress(), rc.id);
         CompletableFuture<Void> done;
         try {
-            done = g.forwarder.forward(async, target);
+            done = rc.gateway.forwarder.forward(rc.async(), target);
         } catch (RuntimeException e) {
             done = CompletableFuture.failedFuture(e);
         }
         done.whenComplete((v, error) -> {
             if (error != null) {
-                fail(g.stats, id, resp, async, error, ctx);
+                rc.fail(error);
             }
         });
     }
 
-    private void redirectMode(Gateway g, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
-            PublicRequest pr, Route.Site site, CompletableFuture<ResolvedName> f, AsyncContext async)
-            throws IOException, ServletException {
+    /** Redirect mode: IPNS-Link names go to the IPNS-Link gateway, everything else down the chain. */
+    private void redirectMode(RequestContext rc, CompletableFuture<ResolvedName> f) throws IOException, ServletException {
         ResolvedName r = f.isCompletedExceptionally() ? null : f.join();
         if (r == null || r.manifest().isEmpty()) {
-            pass(req, resp, chain, async);
+            rc.pass();
             return;
         }
-        String location = redirectLocation(g.config, r.name(), site);
-        GatewayErrors.write(resp, new GatewayErrors.Answer.Redirect(307, location), context("", pr, null, null));
-        complete(async);
+        String location = redirectLocation(rc.gateway.config, r.name(), rc.site);
+        GatewayErrors.write(rc.response, new GatewayErrors.Answer.Redirect(307, location),
+                context("", rc.publicRequest, null, null));
+        rc.complete();
     }
 
     /** Where redirect mode sends an IPNS-Link name: same path on the IPNS-Link gateway, or its subdomain form. */
@@ -397,21 +406,11 @@ public class IpnsLinkFilter implements Filter {
 
     // ---- helpers
 
-    private static void pass(HttpServletRequest req, HttpServletResponse resp, FilterChain chain, AsyncContext async)
-            throws IOException, ServletException {
-        req.setAttribute(PASS_ATTRIBUTE, Boolean.TRUE);
-        if (async == null) {
-            chain.doFilter(req, resp);
-        } else {
-            async.dispatch();
-        }
-    }
-
     /**
      * Async mode. In gateway mode without a container timeout (the resolver and the forwarder bound
      * every wait themselves, and long downloads must not be cut); otherwise bounded by the lookups.
      */
-    private static AsyncContext startAsync(HttpServletRequest req, HttpServletResponse resp, Gateway g) {
+    static AsyncContext startAsync(HttpServletRequest req, HttpServletResponse resp, Gateway g) {
         AsyncContext async = req.startAsync(req, resp);
         async.setTimeout(g.config.mode() == GatewayConfig.Mode.GATEWAY ? 0
                 : g.config.resolveTimeout().plus(g.config.dnsTimeout()).plus(RESOLVE_PHASE_SLACK).toMillis());
@@ -442,24 +441,7 @@ public class IpnsLinkFilter implements Filter {
         return async;
     }
 
-    private static void fail(GatewayStats stats, String id, HttpServletResponse resp, AsyncContext async,
-            Throwable error, GatewayErrors.Context ctx) {
-        stats.failed(error);
-        try {
-            GatewayErrors.Answer a = GatewayErrors.answer(error, ctx);
-            if (a instanceof GatewayErrors.Answer.Nothing) {
-                return;
-            }
-            if (!resp.isCommitted()) {
-                GatewayErrors.write(resp, a, ctx);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("[{}] writing the error answer failed: {}", id, e.toString());
-        }
-        complete(async);
-    }
-
-    private static void complete(AsyncContext async) {
+    static void complete(AsyncContext async) {
         if (async == null) {
             return;
         }
@@ -470,7 +452,7 @@ public class IpnsLinkFilter implements Filter {
         }
     }
 
-    private static GatewayErrors.Context context(String id, PublicRequest pr, Manifest manifest, Route.Site site) {
+    static GatewayErrors.Context context(String id, PublicRequest pr, Manifest manifest, Route.Site site) {
         String base = pr.contextPath();
         if (site != null && site.subdomain()) {
             base = pr.scheme() + "://" + site.gatewayHost() + pr.contextPath();

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ipnslink.core.ipns.IpnsRecord;
-import io.ipnslink.filter.proxy.ProxyException;
-import io.ipnslink.filter.route.TxtLookup;
+import io.ipnslink.filter.errors.ProxyException;
+import io.ipnslink.filter.resolve.TxtLookup;
 import io.ipnslink.filter.testing.FakeForwarder;
 import io.ipnslink.filter.testing.GatewayServer;
 import io.ipnslink.filter.testing.MutableClock;

@@ -6,7 +6,7 @@ import java.util.function.Function;
 
 /** The tunnel the real command uses. */
 final class Tunnels {
-    static final Function<Host, SiteTunnel> DEFAULT = io.ipnslink.exposer.tunnel.TunnelServiceAdapter::new;
+    static final Function<Host, SiteTunnel> DEFAULT = io.ipnslink.exposer.TunnelServiceAdapter::new;
 
     private Tunnels() {}
 }

@@ -3,8 +3,6 @@ package io.ipnslink.filter.errors;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.filter.pages.Page;
 import io.ipnslink.filter.pages.Pages;
-import io.ipnslink.filter.proxy.ProxyException;
-import io.ipnslink.filter.resolve.ResolveException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Locale;
@@ -16,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where gateway failures become HTTP answers.
+ * The one place where gateway failures ({@link GatewayException} and its three phases, timeouts,
+ * anything unexpected) become HTTP answers.
  *
  * <table>
  *   <caption>failure to answer</caption>
@@ -69,7 +68,19 @@ public final class GatewayErrors {
     /** Maps {@code failure} to an answer (pure). */
     public static Answer answer(Throwable failure, Context ctx) {
         Throwable f = unwrap(failure);
-        if (f instanceof ResolveException e) {
+        if (f instanceof GatewayException e) {
+            return answer(e, ctx);
+        }
+        if (f instanceof TimeoutException) {
+            return page(504, "Name resolution timeout", "Looking up the site's record took too long; try again.");
+        }
+        LOG.warn("[{}] internal error", ctx.requestId(), f);
+        return page(500, "Internal error", "The gateway failed on this request (request " + ctx.requestId() + ").");
+    }
+
+    /** A gateway failure by its phase and kind (every kind of the sealed hierarchy answered here). */
+    private static Answer answer(GatewayException failure, Context ctx) {
+        if (failure instanceof ResolveException e) {
             return switch (e.kind()) {
                 case NOT_FOUND -> page(404, "Name not found", e.getMessage()
                         + ": the name is not published here nor on the routing endpoints this gateway asks.");
@@ -78,36 +89,30 @@ public final class GatewayErrors {
                 case ROUTING_FAILED -> page(502, "Name could not be resolved", e.getMessage());
             };
         }
-        if (f instanceof SiteException e) {
+        if (failure instanceof SiteException e) {
             return switch (e.kind()) {
                 case NO_MANIFEST -> page(502, "Not an IPNS-Link site", e.getMessage());
                 case INVALID_MANIFEST -> page(502, "Invalid IPNS-Link manifest", e.getMessage());
                 case OFFLINE -> onfail(ctx, "The site's owner has taken it offline for now.");
             };
         }
-        if (f instanceof ProxyException e) {
-            if (e.committed() || e.kind() == ProxyException.Kind.CLIENT_GONE) {
-                return new Answer.Nothing();
-            }
-            return switch (e.kind()) {
-                case ORIGIN_UNREACHABLE -> onfail(ctx, "The computer serving this site cannot be reached right now.");
-                case ORIGIN_TIMEOUT -> page(504, "Origin timeout", "The site did not answer in time.");
-                case REQUEST_TOO_LARGE -> new Answer.Write(new Page(413, "Request too large",
-                        "The request body is larger than this gateway forwards."), Map.of("Connection", "close"));
-                case ADDRESS_NOT_ALLOWED -> page(502, "Address not allowed",
-                        "The site's manifest names only addresses this gateway does not dial.");
-                case STREAM_RESET -> page(502, "Connection to the site failed", "The site reset the connection.");
-                case BAD_RESPONSE -> page(502, "Bad response", "The site sent a response that is not valid HTTP.");
-                case ORIGIN_FAILED -> page(502, "The site's server failed",
-                        "The site's own web server failed to answer this request. Please try again later.");
-                case CLIENT_GONE -> new Answer.Nothing();
-            };
+        ProxyException e = (ProxyException) failure; // the last permitted subclass
+        if (e.committed()) {
+            return new Answer.Nothing();
         }
-        if (f instanceof TimeoutException) {
-            return page(504, "Name resolution timeout", "Looking up the site's record took too long; try again.");
-        }
-        LOG.warn("[{}] internal error", ctx.requestId(), f);
-        return page(500, "Internal error", "The gateway failed on this request (request " + ctx.requestId() + ").");
+        return switch (e.kind()) {
+            case ORIGIN_UNREACHABLE -> onfail(ctx, "The computer serving this site cannot be reached right now.");
+            case ORIGIN_TIMEOUT -> page(504, "Origin timeout", "The site did not answer in time.");
+            case REQUEST_TOO_LARGE -> new Answer.Write(new Page(413, "Request too large",
+                    "The request body is larger than this gateway forwards."), Map.of("Connection", "close"));
+            case ADDRESS_NOT_ALLOWED -> page(502, "Address not allowed",
+                    "The site's manifest names only addresses this gateway does not dial.");
+            case STREAM_RESET -> page(502, "Connection to the site failed", "The site reset the connection.");
+            case BAD_RESPONSE -> page(502, "Bad response", "The site sent a response that is not valid HTTP.");
+            case ORIGIN_FAILED -> page(502, "The site's server failed",
+                    "The site's own web server failed to answer this request. Please try again later.");
+            case CLIENT_GONE -> new Answer.Nothing();
+        };
     }
 
     /** Writes the answer for {@code failure} unless the response is committed. */

@@ -1,57 +1,46 @@
 package io.ipnslink.filter.proxy;
 
+import io.ipnslink.tunnel.HopByHop;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.util.ArrayList;
-import java.util.HashSet;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The one place for header rules of the proxy: which headers cross, which are added, and how
+ * The gateway's header rules: which headers cross (the tunnel's one hop-by-hop rule,
+ * {@link HopByHop}, plus the gateway's own re-framing step), which are added, and how
  * {@code Location} and {@code Set-Cookie} are rewritten in path mode.
  */
 public final class HeaderRules {
-    /** Hop-by-hop headers (RFC 9110 7.6.1 and the usual extras), lower case. */
-    public static final Set<String> HOP_BY_HOP = Set.of(
-            "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-            "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
-
-    /** {@link #HOP_BY_HOP}, looked up ignoring case (no lower-case copy of every header name). */
-    private static final Set<String> HOP_BY_HOP_ANY_CASE = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-
-    static {
-        HOP_BY_HOP_ANY_CASE.addAll(HOP_BY_HOP);
-    }
-
-    /** Our Via token. */
-    public static final String VIA = "1.1 ipns-link";
+    /** Our Via token ({@link HopByHop#VIA_GATEWAY}). */
+    public static final String VIA = HopByHop.VIA_GATEWAY;
 
     private static final Pattern COOKIE_PATH = Pattern.compile("(?i)(;\\s*path\\s*=\\s*)([^;]*)");
 
     private HeaderRules() {}
 
-    /** Names listed in {@code Connection} values, lower case. */
-    public static Set<String> connectionNamed(List<String> connectionValues) {
-        Set<String> names = new HashSet<>();
-        for (String v : connectionValues) {
-            for (String token : v.split(",")) {
-                String t = token.trim().toLowerCase(Locale.ROOT);
-                if (!t.isEmpty()) {
-                    names.add(t);
-                }
-            }
-        }
-        return names;
+    /**
+     * True when a header of this name crosses the gateway (in either direction): it crosses the
+     * tunnel's hop ({@link HopByHop#crosses}) and is not one the gateway {@linkplain #reframed re-frames}.
+     */
+    public static boolean crosses(String name, Set<String> connectionTokens) {
+        return HopByHop.crosses(name, connectionTokens) && !reframed(name);
     }
 
-    /** True when a header of this name crosses the proxy (in either direction). */
-    public static boolean crosses(String name, Set<String> connectionNamed) {
-        return !HOP_BY_HOP_ANY_CASE.contains(name)
-                && (connectionNamed.isEmpty() || !connectionNamed.contains(name.toLowerCase(Locale.ROOT)));
+    /**
+     * The gateway's extra step: {@code Host} and {@code Content-Length} are end-to-end headers, but
+     * the gateway sets them itself on both sides (the site's Host from the manifest, the body's
+     * framing from the servlet request and the site's answer), so the copied ones stay behind.
+     */
+    static boolean reframed(String name) {
+        return name.equalsIgnoreCase("host") || name.equalsIgnoreCase("content-length");
     }
 
     /**
@@ -74,8 +63,7 @@ public final class HeaderRules {
         fwd.append("proto=").append(target.publicScheme()).append(";host=\"").append(target.publicHost()).append('"');
         String prior = headers.get("Forwarded");
         headers.set("Forwarded", prior == null || prior.isBlank() ? fwd.toString() : prior + ", " + fwd);
-        String via = headers.get("Via");
-        headers.set("Via", via == null || via.isBlank() ? VIA : via + ", " + VIA);
+        headers.set("Via", HopByHop.appendVia(headers.get("Via"), VIA));
     }
 
     private static String forwardedNode(String address) {
@@ -123,8 +111,31 @@ public final class HeaderRules {
         return cookie + "; Path=" + base;
     }
 
-    /** Header values of one name as a list (empty when absent). */
-    static List<String> all(HttpHeaders headers, String name) {
-        return new ArrayList<>(headers.getAll(name));
+    /**
+     * The end-to-end headers of the site's answer onto the visitor's response ({@code Location} and
+     * {@code Set-Cookie} rewritten for path mode, Content-Length when not chunked, our Via added).
+     */
+    static void copyResponseHeaders(HttpResponse head, HttpServletResponse response, ProxyTarget target,
+            String siteHost) {
+        Set<String> named = HopByHop.connectionTokens(head.headers().getAll(HttpHeaderNames.CONNECTION));
+        // one pass over the headers in their order (not a lookup per name)
+        for (Iterator<Map.Entry<String, String>> it = head.headers().iteratorAsString(); it.hasNext(); ) {
+            Map.Entry<String, String> h = it.next();
+            String name = h.getKey();
+            if (!crosses(name, named)) {
+                continue;
+            }
+            String v = h.getValue();
+            if (name.equalsIgnoreCase("location")) {
+                v = rewriteLocation(v, target, siteHost);
+            } else if (name.equalsIgnoreCase("set-cookie")) {
+                v = rewriteSetCookie(v, target);
+            }
+            response.addHeader(name, v);
+        }
+        if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));
+        }
+        response.setHeader("Via", HopByHop.appendVia(head.headers().get("Via"), VIA));
     }
 }

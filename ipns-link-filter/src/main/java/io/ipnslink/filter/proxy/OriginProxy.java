@@ -3,18 +3,19 @@ package io.ipnslink.filter.proxy;
 import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.p2p.Host;
-import io.ipnslink.p2p.P2pException;
-import io.ipnslink.p2p.Stream;
+import io.ipnslink.tunnel.TunnelProtocol;
+import io.ipnslink.tunnel.client.TunnelClient;
 import jakarta.servlet.AsyncContext;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,29 +26,34 @@ import org.slf4j.LoggerFactory;
  * Sends a visitor's request to a site over libp2p and streams the answer back.
  *
  * <p>Steps, in order: take a slot of the origin's concurrency cap, check the manifest addresses
- * ({@link AddressPolicy}), take a stream on {@code /x/{name}/http} that an earlier request left
- * open ({@link StreamPool}; requests without a body only) or open one over the pooled connection
- * to the site's peer (the {@link Host} dials, reuses and coalesces connections), then one
- * {@link Exchange} moves the HTTP/1.1 request and response with servlet async I/O on one side and
- * Netty on the other. No container thread waits on the network.
+ * ({@link AddressPolicy}), then one {@link GatewayExchange} builds the site's request and sends it
+ * through the tunnel's {@link TunnelClient} (a stream an earlier request left open, for requests
+ * without a body, or a fresh one over the host's connection to the site's peer), with servlet
+ * async I/O on one side and Netty on the other. No container thread waits on the network.
  *
  * <p>The host belongs to the caller (the filter starts it in init and closes it in destroy).
  */
 public final class OriginProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OriginProxy.class);
 
-    private final Host host;
     private final ProxyConfig config;
     private final AddressPolicy policy;
+    private final TunnelClient client;
+    private final UpgradeStep upgrade;
     private final ExecutorService resolver;
     private final ConcurrentHashMap<PeerId, AtomicInteger> active = new ConcurrentHashMap<>();
-    private final StreamPool streams;
 
     public OriginProxy(Host host, ProxyConfig config) {
-        this.host = host;
+        this(host, config, UpgradeStep.NONE);
+    }
+
+    /** With an {@link UpgradeStep} for sites that answer 101 Switching Protocols. */
+    public OriginProxy(Host host, ProxyConfig config, UpgradeStep upgrade) {
         this.config = config;
+        this.upgrade = upgrade;
         this.policy = new AddressPolicy(config.allowPrivateAddresses());
-        this.streams = new StreamPool(config.maxIdleStreamsPerSite());
+        this.client = new TunnelClient(host, new TunnelClient.Settings(config.dialTimeout(), config.firstByteTimeout(),
+                config.idleTimeout(), config.maxIdleStreamsPerSite()));
         AtomicInteger n = new AtomicInteger();
         this.resolver = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "ipns-link-proxy-resolve-" + n.incrementAndGet());
@@ -77,7 +83,7 @@ public final class OriginProxy implements AutoCloseable {
             return result;
         }
         result.whenComplete((v, e) -> count.decrementAndGet());
-        Exchange exchange = new Exchange(async, target, config, result);
+        GatewayExchange exchange = new GatewayExchange(async, target, config, upgrade, result);
         try {
             exchange.listen();
         } catch (java.io.IOException | RuntimeException e) {
@@ -85,9 +91,7 @@ public final class OriginProxy implements AutoCloseable {
                     "cannot answer the visitor: " + e.getMessage(), e));
             return result;
         }
-        String protocol = Manifest.siteProtocol(target.name());
-        StreamPool.Key key = new StreamPool.Key(peer, protocol);
-        boolean mayReuse = !exchange.requestHasBody();
+        exchange.prepare(client, peer, TunnelProtocol.forSite(target.name()));
         // Addresses with DNS names are checked on the resolver threads (lookups block); IP
         // addresses at once, on this thread (no hand-over per request).
         Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
@@ -96,42 +100,12 @@ public final class OriginProxy implements AutoCloseable {
                 .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((addrs, error) -> {
                     if (error != null) {
-                        exchange.fail(dialFailure(error, target));
-                        return;
-                    }
-                    Runnable fresh = () -> openStream(exchange, target, addrs, protocol);
-                    exchange.keepAliveVia(streams, key, fresh);
-                    StreamPool.Waiting kept = mayReuse ? streams.take(key) : null;
-                    if (kept == null) {
-                        fresh.run();
-                        return;
-                    }
-                    try {
-                        kept.channel().eventLoop().execute(() -> {
-                            if (streams.claim(kept)) {
-                                exchange.reuse(kept.stream());
-                            } else {
-                                fresh.run(); // closed while it waited
-                            }
-                        });
-                    } catch (RejectedExecutionException e) {
-                        fresh.run(); // the host is closing: the fresh stream fails and says so
+                        exchange.fail(addressFailure(error, target));
+                    } else {
+                        exchange.send(client, addrs);
                     }
                 });
         return result;
-    }
-
-    /** A new stream to the site (over the host's connection to its peer, dialed when there is none). */
-    private void openStream(Exchange exchange, ProxyTarget target, List<Multiaddr> addrs, String protocol) {
-        host.newStreamPipelined(target.manifest().peer(), addrs, protocol, exchange::install)
-                .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((stream, error) -> {
-                    if (error == null) {
-                        exchange.start(stream);
-                    } else {
-                        exchange.fail(dialFailure(error, target));
-                    }
-                });
     }
 
     /** Counts one more request under way to {@code peer}; refused above the per-origin limit. */
@@ -158,36 +132,23 @@ public final class OriginProxy implements AutoCloseable {
         return ok;
     }
 
-    private ProxyException dialFailure(Throwable error, ProxyTarget target) {
+    private ProxyException addressFailure(Throwable error, ProxyTarget target) {
         Throwable e = error;
-        while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException)
-                && e.getCause() != null) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
         if (e instanceof ProxyException pe) {
             return pe;
         }
-        String reason;
-        if (e instanceof TimeoutException) {
-            reason = "no connection to the site within " + config.dialTimeout().toMillis() + " ms";
-        } else if (e instanceof P2pException.NoSuchProtocol) {
-            reason = "the site's peer does not serve this site";
-        } else if (e instanceof P2pException) {
-            reason = "cannot reach the site: " + e.getMessage();
-        } else {
-            reason = "cannot reach the site: " + e;
-        }
-        LOG.debug("[{}] dial of {} failed: {}", target.requestId(), target.name(), reason);
+        String reason = e instanceof TimeoutException
+                ? "no connection to the site within " + config.dialTimeout().toMillis() + " ms"
+                : "cannot reach the site: " + e;
+        LOG.debug("[{}] address check for {} failed: {}", target.requestId(), target.name(), reason);
         return new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false, reason, e);
     }
 
     @Override
     public void close() {
         resolver.shutdownNow();
-    }
-
-    /** Stream opened but the exchange already failed (dial timeout raced the stream). */
-    static void discard(Stream stream) {
-        stream.reset();
     }
 }

@@ -4,6 +4,7 @@ import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.ipns.IpnsRecordException;
 import io.ipnslink.core.ipns.IpnsRecords;
+import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.routing.client.RoutingException;
 import io.ipnslink.routing.store.RecordStore;
 import io.ipnslink.routing.store.RecordStoreException;

@@ -22,7 +22,7 @@ class HeaderRulesTest {
 
     @Test
     void hopByHopAndConnectionNamedHeadersDoNotCross() {
-        Set<String> named = HeaderRules.connectionNamed(List.of("close, X-Private", " keep-alive"));
+        Set<String> named = io.ipnslink.tunnel.HopByHop.connectionTokens(List.of("close, X-Private", " keep-alive"));
         assertFalse(HeaderRules.crosses("X-Private", named));
         assertFalse(HeaderRules.crosses("Transfer-Encoding", named));
         assertFalse(HeaderRules.crosses("Upgrade", named));

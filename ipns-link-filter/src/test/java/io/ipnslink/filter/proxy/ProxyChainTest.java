@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.core.multiformats.Multiaddr;
-import io.ipnslink.exposer.tunnel.TunnelServiceAdapter;
+import io.ipnslink.exposer.TunnelServiceAdapter;
 import io.ipnslink.filter.IpnsLinkFilter;
 import io.ipnslink.filter.testing.GatewayServer;
 import io.ipnslink.filter.testing.RawHttp;

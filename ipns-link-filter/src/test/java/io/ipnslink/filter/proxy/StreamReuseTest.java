@@ -7,10 +7,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
-import io.ipnslink.exposer.tunnel.SiteConfig;
-import io.ipnslink.exposer.tunnel.TunnelConfig;
-import io.ipnslink.exposer.tunnel.TunnelService;
-import io.ipnslink.exposer.tunnel.TunnelStats;
+import io.ipnslink.tunnel.server.SiteConfig;
+import io.ipnslink.tunnel.server.TunnelConfig;
+import io.ipnslink.tunnel.server.TunnelService;
+import io.ipnslink.tunnel.server.TunnelStats;
 import io.ipnslink.filter.IpnsLinkFilter;
 import io.ipnslink.filter.testing.GatewayServer;
 import io.ipnslink.filter.testing.Sites;
@@ -211,7 +211,7 @@ class StreamReuseTest {
         assertEquals(0, exposerStats().activeStreams(), "the exposer closed the idle stream");
         assertEquals("hello 2", get("/hello?2").body());
         assertEquals(2, exposerStats().streams());
-        assertEquals(0, exposerStats().errors(io.ipnslink.core.manifest.TunnelErrors.IDLE));
+        assertEquals(0, exposerStats().errors(io.ipnslink.tunnel.TunnelErrors.IDLE));
     }
 
     /**

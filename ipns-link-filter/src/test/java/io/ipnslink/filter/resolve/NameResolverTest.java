@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.ipns.IpnsRecords;
+import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.filter.testing.MutableClock;
 import io.ipnslink.filter.testing.Sites;
 import io.ipnslink.routing.client.RoutingException;

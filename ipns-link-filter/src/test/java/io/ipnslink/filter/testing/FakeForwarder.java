@@ -1,7 +1,7 @@
 package io.ipnslink.filter.testing;
 
 import io.ipnslink.filter.Forwarder;
-import io.ipnslink.filter.proxy.ProxyException;
+import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.filter.proxy.ProxyTarget;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletResponse;

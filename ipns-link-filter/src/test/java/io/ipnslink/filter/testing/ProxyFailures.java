@@ -1,6 +1,6 @@
 package io.ipnslink.filter.testing;
 
-import io.ipnslink.filter.proxy.ProxyException;
+import io.ipnslink.filter.errors.ProxyException;
 
 /** The one place tests build {@link ProxyException}s (its constructor belongs to the proxy package). */
 public final class ProxyFailures {

@@ -1,0 +1,81 @@
+package io.ipnslink.filter.resolve;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.lookup.LookupSession;
+import org.xbill.DNS.lookup.NoSuchDomainException;
+import org.xbill.DNS.lookup.NoSuchRRSetException;
+
+/** {@link TxtLookup} with dnsjava: the system's resolvers or given servers, each lookup cut at a timeout. */
+public final class DnsJavaTxtLookup implements TxtLookup {
+    private final LookupSession session;
+    private final Duration timeout;
+
+    /**
+     * @param servers {@code host} or {@code host:port} entries; empty = the system's resolvers
+     * @param timeout longest wait for one lookup
+     */
+    public DnsJavaTxtLookup(List<String> servers, Duration timeout) {
+        this.timeout = timeout;
+        Resolver resolver;
+        {
+            if (servers.isEmpty()) {
+                resolver = new ExtendedResolver();
+            } else {
+                List<Resolver> list = new ArrayList<>();
+                for (String s : servers) {
+                    int colon = s.lastIndexOf(':');
+                    boolean hasPort = colon > 0 && s.indexOf(':') == colon;
+                    SimpleResolver r = new SimpleResolver(new InetSocketAddress(
+                            hasPort ? s.substring(0, colon) : s, hasPort ? Integer.parseInt(s.substring(colon + 1)) : 53));
+                    list.add(r);
+                }
+                resolver = new ExtendedResolver(list);
+            }
+        }
+        resolver.setTimeout(timeout);
+        this.session = LookupSession.defaultBuilder().resolver(resolver).clearCaches().build();
+    }
+
+    @Override
+    public CompletableFuture<List<Txt>> lookup(String fqdn) {
+        Name name;
+        try {
+            name = Name.fromString(fqdn.endsWith(".") ? fqdn : fqdn + ".");
+        } catch (TextParseException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return session.lookupAsync(name, Type.TXT).toCompletableFuture()
+                .orTimeout(timeout.toMillis() + 500, TimeUnit.MILLISECONDS)
+                .handle((result, error) -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        if (cause instanceof NoSuchDomainException || cause instanceof NoSuchRRSetException) {
+                            return List.of();
+                        }
+                        throw new CompletionException(cause);
+                    }
+                    List<Txt> out = new ArrayList<>();
+                    for (Record r : result.getRecords()) {
+                        if (r instanceof TXTRecord txt) {
+                            out.add(new Txt(String.join("", txt.getStrings()), Duration.ofSeconds(txt.getTTL())));
+                        }
+                    }
+                    return out;
+                });
+    }
+}

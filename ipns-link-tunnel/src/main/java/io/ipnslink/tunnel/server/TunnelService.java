@@ -1,0 +1,99 @@
+package io.ipnslink.tunnel.server;
+
+import io.ipnslink.core.ipns.IpnsName;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.p2p.IdleTimeoutHandler;
+import io.ipnslink.p2p.ProtocolBinding;
+import io.ipnslink.p2p.Stream;
+import io.ipnslink.tunnel.TunnelLimits;
+import io.ipnslink.tunnel.TunnelProtocol;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The exposer's tunnel: serves each site's stream protocol ({@code /x/{name}/http}, and
+ * {@code /http/1.1} for the default site) by relaying one HTTP/1.1 exchange per stream to the
+ * site's origin over pooled keep-alive connections. Upgrade requests (WebSocket) use a fresh
+ * connection and, after the origin's 101, carry raw bytes both ways ({@link UpgradeRelay}).
+ */
+public final class TunnelService implements AutoCloseable {
+    /** Protocol of the libp2p HTTP spec; served for the default site ({@link TunnelProtocol#HTTP_1_1}). */
+    public static final String HTTP_1_1 = TunnelProtocol.HTTP_1_1;
+
+    /**
+     * Yamux settings for the exposer's host: a gateway carries all its visitors of a site over one
+     * connection, so up to 4,096 concurrent streams are accepted (2,000 long-polls fit) instead of
+     * the library's 1,024. A stream holds at most one 256 KiB window unread, and only while its
+     * origin is slower than its visitor.
+     */
+    public static final io.ipnslink.p2p.mux.yamux.YamuxConfig HOST_YAMUX = io.ipnslink.p2p.mux.yamux.YamuxConfig
+            .defaults().toBuilder().maxInboundStreams(4096).build();
+
+    private final Host host;
+    private final TunnelConfig config;
+    private final EventLoopGroup originLoops;
+    private final TunnelStats stats = new TunnelStats();
+    private final Map<IpnsName, SiteConfig> sites = new ConcurrentHashMap<>();
+    private final Map<String, OriginPool> pools = new ConcurrentHashMap<>();
+
+    public TunnelService(Host host, TunnelConfig config) {
+        this.host = host;
+        this.config = config;
+        this.originLoops = new NioEventLoopGroup(1, new DefaultThreadFactory("ipns-link-origin", true));
+    }
+
+    public void addSite(SiteConfig site) {
+        sites.put(site.name(), site);
+        host.addProtocol(ProtocolBinding.of(TunnelProtocol.forSite(site.name()), s -> serve(s, site)));
+        if (site.defaultSite()) {
+            host.addProtocol(ProtocolBinding.of(HTTP_1_1, s -> serve(s, site)));
+        }
+    }
+
+    public void removeSite(IpnsName name) {
+        SiteConfig site = sites.remove(name);
+        if (site != null) {
+            host.removeProtocol(TunnelProtocol.forSite(name));
+            if (site.defaultSite()) {
+                host.removeProtocol(HTTP_1_1);
+            }
+        }
+    }
+
+    public TunnelStats stats() {
+        return stats;
+    }
+
+    /** Connections opened to the origin of a site so far (the pool reuses them). */
+    public int originConnectionsOpened(IpnsName name) {
+        SiteConfig site = sites.get(name);
+        OriginPool p = site == null ? null : pools.get(site.origin().getHost() + ":" + site.originPort());
+        return p == null ? 0 : p.opened();
+    }
+
+    private void serve(Stream stream, SiteConfig site) {
+        OriginPool pool = pools.computeIfAbsent(site.origin().getHost() + ":" + site.originPort(),
+                k -> new OriginPool(originLoops, site.origin().getHost(), site.originPort(),
+                        (int) config.originConnectTimeout().toMillis(), config.maxIdlePerOrigin()));
+        stream.channel().pipeline().addLast("http", new HttpServerCodec(TunnelLimits.MAX_INITIAL_LINE,
+                TunnelLimits.MAX_HEADER_BYTES, TunnelLimits.MAX_CHUNK));
+        stream.channel().pipeline().addLast("idle",
+                new IdleTimeoutHandler(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        stream.channel().pipeline().addLast(StreamExchange.HANDLER,
+                new StreamExchange(stream, site, pool, config, stats.site(site.name().toString())));
+    }
+
+    @Override
+    public void close() {
+        for (IpnsName name : sites.keySet()) {
+            removeSite(name);
+        }
+        pools.values().forEach(OriginPool::close);
+        originLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,172 @@
+package io.ipnslink.tunnel.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ipnslink.p2p.Stream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The gateway's side of one tunnel exchange on an embedded stream: answers, keep-alive, the upgrade seam. */
+class ClientExchangeTest {
+    private static final String SWITCH = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\n\r\n";
+    private static final String AFTER = "frames of the new protocol";
+    private static final TunnelClient.Settings SETTINGS = new TunnelClient.Settings(Duration.ofSeconds(5),
+            Duration.ofSeconds(2), Duration.ofSeconds(60), 4);
+
+    /** Records what the exchange tells the gateway. */
+    static class Recorder implements ClientExchange.Listener {
+        final boolean takeUpgrades;
+        final List<String> events = new ArrayList<>();
+        final StringBuilder body = new StringBuilder();
+        final StringBuilder upgradedBytes = new StringBuilder();
+        HttpResponse head;
+        Stream upgraded;
+
+        Recorder(boolean takeUpgrades) {
+            this.takeUpgrades = takeUpgrades;
+        }
+
+        @Override
+        public boolean onStreamReady() {
+            events.add("ready");
+            return true;
+        }
+
+        @Override
+        public void onBodyWanted() {
+            events.add("body");
+        }
+
+        @Override
+        public void onAnswerHead(HttpResponse h) {
+            head = h;
+            events.add("head " + h.status().code());
+        }
+
+        @Override
+        public void onAnswerContent(ByteBuf data, boolean last) {
+            body.append(data.toString(StandardCharsets.UTF_8));
+            if (last) {
+                events.add("last");
+            }
+        }
+
+        @Override
+        public void onReadComplete() {
+        }
+
+        @Override
+        public void onWritable() {
+        }
+
+        @Override
+        public void onFailure(ClientExchange.Failure failure, String reason, Throwable cause) {
+            events.add("failed " + failure);
+        }
+
+        @Override
+        public boolean acceptsUpgrade(HttpResponse h) {
+            return takeUpgrades;
+        }
+
+        @Override
+        public void onUpgraded(HttpResponse h, Stream stream, ByteBuf alreadyRead) {
+            events.add("upgraded " + h.status().code());
+            upgraded = stream;
+            upgradedBytes.append(alreadyRead.toString(StandardCharsets.UTF_8));
+            alreadyRead.release();
+            // the step's own handler: what the site sends next
+            stream.channel().pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    upgradedBytes.append(((ByteBuf) msg).toString(StandardCharsets.UTF_8));
+                    ReferenceCountUtil.release(msg);
+                }
+            });
+        }
+    }
+
+    private static ClientExchange start(TunnelClient client, EmbeddedStream s, Recorder r) {
+        ClientExchange ex = client.exchange("t", null, "/x/test/http",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ws"), false, r);
+        ex.install(s);
+        ex.attach(s, false);
+        for (Object o; (o = s.channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o); // the request
+        }
+        return ex;
+    }
+
+    private static void feed(EmbeddedStream s, String text) {
+        s.channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII));
+        s.channel.runPendingTasks();
+    }
+
+    @Test
+    void anAnswerComesThroughAndTheStreamGoesBackToThePool() {
+        TunnelClient client = new TunnelClient(null, SETTINGS);
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        ClientExchange ex = start(client, s, r);
+        feed(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        assertEquals(List.of("ready", "head 200", "last"), r.events);
+        assertEquals("hello", r.body.toString());
+        ex.finish();
+        assertFalse(s.closed, "a kept stream is not closed");
+        assertNotNull(client.pool().take(new StreamPool.Key(null, "/x/test/http")), "the stream waits in the pool");
+    }
+
+    @Test
+    void anAcceptedUpgradeHandsOverTheStreamWithTheBytesAfterTheHeadWhereverTheReadsSplit() {
+        String wire = SWITCH + AFTER;
+        for (int split = 1; split < wire.length(); split++) {
+            TunnelClient client = new TunnelClient(null, SETTINGS);
+            EmbeddedStream s = new EmbeddedStream();
+            Recorder r = new Recorder(true);
+            start(client, s, r);
+            feed(s, wire.substring(0, split));
+            feed(s, wire.substring(split));
+            assertEquals(List.of("ready", "upgraded 101"), r.events, "split at " + split);
+            assertEquals(AFTER, r.upgradedBytes.toString(), "split at " + split);
+            assertNull(s.channel.pipeline().get(ClientExchange.CODEC), "the codec left the pipeline");
+            assertNull(s.channel.pipeline().get(StreamPool.HANDLER), "the exchange's handler left the pipeline");
+            assertFalse(s.channel.config().isAutoRead(), "auto-read stays off");
+            assertFalse(s.reset || s.closed, "the step owns the stream");
+            s.channel.advanceTimeBy(3, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertEquals(List.of("ready", "upgraded 101"), r.events, "no first-byte timeout after the hand-over");
+        }
+    }
+
+    @Test
+    void aDeclinedUpgradeIsReadOverLikeAnInterimAnswerAndEndsByTheFirstByteTimeout() {
+        TunnelClient client = new TunnelClient(null, SETTINGS);
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        start(client, s, r);
+        feed(s, SWITCH + AFTER);
+        assertEquals(List.of("ready"), r.events, "nothing relayed of a 101 nobody takes");
+        s.channel.advanceTimeBy(3, TimeUnit.SECONDS);
+        s.channel.runPendingTasks();
+        assertEquals(List.of("ready", "failed TIMEOUT"), r.events);
+        assertTrue(s.reset, "the stream is reset");
+    }
+}
