@@ -86,6 +86,8 @@ final class RelayFixture implements AutoCloseable {
     /** Bytes the flood site managed to write. */
     final AtomicInteger floodWritten = new AtomicInteger();
     final BlockingQueue<Channel> floodChannels = new LinkedBlockingQueue<>();
+    /** Bytes that reached the WebSocket site. */
+    final java.util.concurrent.atomic.AtomicLong wsSiteBytesIn = new java.util.concurrent.atomic.AtomicLong();
     private final Channel wsSite;
     private final Channel rawSite;
     private final Channel floodSite;
@@ -104,7 +106,13 @@ final class RelayFixture implements AutoCloseable {
         wsSite = serve(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                ch.pipeline().addLast(new WebSocket13FrameDecoder(true, false, MAX_FRAME),
+                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        wsSiteBytesIn.addAndGet(((ByteBuf) msg).readableBytes());
+                        ctx.fireChannelRead(msg);
+                    }
+                }, new WebSocket13FrameDecoder(true, false, MAX_FRAME),
                         new WebSocket13FrameEncoder(false), new WsEcho());
             }
         });
