@@ -280,6 +280,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
 
     /** Servlet side: writes what the site sent while the visitor takes it, then asks the channel for more. */
     private void pumpOutput() {
+        assert notOnEventLoop();
         if (ended.get()) {
             releaseQueued();
             closeVisitor();
@@ -348,6 +349,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
      * an event-loop future and holds no lock; the event loop never waits for the container.
      */
     private void pumpInput() {
+        assert notOnEventLoop();
         ServletInputStream i = in;
         try {
             while (true) {
@@ -498,6 +500,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
 
     /** Servlet side: closes the visitor's connection once (after init()). */
     private void closeVisitor() {
+        assert notOnEventLoop();
         WebConnection wc = connection;
         if (wc == null || !visitorClosed.compareAndSet(false, true)) {
             return;
@@ -507,6 +510,14 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
         } catch (Exception e) {
             LOG.debug("[{}] closing the visitor's connection: {}", id, e.toString());
         }
+    }
+
+    /** For assertions: the rule that no servlet stream method runs on the channel's event loop. */
+    private boolean notOnEventLoop() {
+        if (channel != null && channel.eventLoop().inEventLoop()) {
+            throw new AssertionError("a servlet stream call on the channel's event loop");
+        }
+        return true;
     }
 
     private void submit(Runnable task) {
