@@ -112,6 +112,9 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
     private final AtomicLong bytesToSite = new AtomicLong();
     private final AtomicLong bytesToVisitor = new AtomicLong();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    /** How the relay ended: the first end to set it wins, then sets {@link #ended}. */
+    private final java.util.concurrent.atomic.AtomicReference<Outcome> endOutcome =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private volatile boolean siteEnded;
     private volatile WebConnection connection;
     private volatile ServletInputStream in;
@@ -179,7 +182,10 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
         ch.pipeline().addLast(HANDLER_NAME, new FromSite());
     }
 
-    /** Completes when the relay ended, either way; never completes exceptionally. */
+    /**
+     * Completes when the relay ended, either way, once the visitor's connection was closed (its
+     * socket closes at the container's next event on it); never completes exceptionally.
+     */
     public CompletableFuture<Outcome> ended() {
         return outcome;
     }
@@ -284,6 +290,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
         if (ended.get()) {
             releaseQueued();
             closeVisitor();
+            outcome.complete(endOutcome.get()); // after the close: a caller of ended() sees the visitor's side closed
             return;
         }
         ServletOutputStream o = out;
@@ -461,7 +468,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
 
     /** Servlet side: both sides are done; close both. */
     private void finish(String reason) {
-        if (!ended.compareAndSet(false, true)) {
+        if (!endWith(new Outcome(true, reason, bytesToSite.get(), bytesToVisitor.get()))) {
             return;
         }
         releaseQueued();
@@ -469,7 +476,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
         channel.close();
         LOG.debug("[{}] upgraded connection ended ({}): {} bytes to the site, {} to the visitor", id, reason,
                 bytesToSite.get(), bytesToVisitor.get());
-        outcome.complete(new Outcome(true, reason, bytesToSite.get(), bytesToVisitor.get()));
+        outcome.complete(endOutcome.get());
     }
 
     /**
@@ -477,7 +484,10 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
      * on the servlet side (the output pump sees {@link #ended}).
      */
     private void abort(String reason, Throwable cause) {
-        if (channel == null || !ended.compareAndSet(false, true)) {
+        if (channel == null) {
+            return;
+        }
+        if (!endWith(new Outcome(false, reason, bytesToSite.get(), bytesToVisitor.get()))) {
             return;
         }
         if (channel instanceof YamuxStreamChannel y) {
@@ -487,8 +497,16 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
         }
         LOG.debug("[{}] upgraded connection aborted: {} ({} bytes to the site, {} to the visitor)", id, reason,
                 bytesToSite.get(), bytesToVisitor.get());
-        outcome.complete(new Outcome(false, reason, bytesToSite.get(), bytesToVisitor.get()));
-        scheduleOutput();
+        scheduleOutput(); // closes the visitor's connection, then completes ended()
+    }
+
+    /** True for the first end only: records how it ended, then marks the relay ended. */
+    private boolean endWith(Outcome o) {
+        if (!endOutcome.compareAndSet(null, o)) {
+            return false;
+        }
+        ended.set(true);
+        return true;
     }
 
     private void releaseQueued() {
@@ -525,12 +543,11 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
             settings.servletSide().execute(task);
         } catch (RejectedExecutionException e) {
             // the gateway is stopping: end here, releasing what we hold (no servlet call on this thread)
-            if (ended.compareAndSet(false, true)) {
-                releaseQueued();
-                channel.close();
-                outcome.complete(new Outcome(false, "the servlet-side executor is shut down",
-                        bytesToSite.get(), bytesToVisitor.get()));
-            }
+            endWith(new Outcome(false, "the servlet-side executor is shut down", bytesToSite.get(),
+                    bytesToVisitor.get()));
+            releaseQueued();
+            channel.close();
+            outcome.complete(endOutcome.get());
         }
     }
 }

@@ -57,7 +57,8 @@ import org.apache.catalina.startup.Tomcat;
  *   <li>{@code /ws}: a WebSocket echo (frames echoed as they are; a text {@code "close-me"} makes the
  *       site send a close frame and close; ping answered with pong); {@code /ws?slow} reads one
  *       frame at a time with a pause between reads</li>
- *   <li>{@code /raw}: echoes bytes; {@code QUIT} in the input makes it close after the echo; its end
+ *   <li>{@code /raw}: echoes bytes; {@code QUIT} in the input makes it close after the echo,
+ *       {@code RESET} reset the connection; its end
  *       of input makes it write {@code EOF-SEEN} and close; {@link #GREETING} is handed to the relay
  *       as bytes read behind the 101</li>
  *   <li>{@code /flood}: writes {@link #FLOOD_BYTES} as fast as the relay takes them, counting
@@ -86,6 +87,8 @@ final class RelayFixture implements AutoCloseable {
     /** Bytes the flood site managed to write. */
     final AtomicInteger floodWritten = new AtomicInteger();
     final BlockingQueue<Channel> floodChannels = new LinkedBlockingQueue<>();
+    /** Gateway-side channels to the raw site, as the servlet made them. */
+    final BlockingQueue<Channel> rawStreams = new LinkedBlockingQueue<>();
     /** Bytes that reached the WebSocket site. */
     final java.util.concurrent.atomic.AtomicLong wsSiteBytesIn = new java.util.concurrent.atomic.AtomicLong();
     private final Channel wsSite;
@@ -214,6 +217,7 @@ final class RelayFixture implements AutoCloseable {
             if ("/ws".equals(path)) {
                 resp.setHeader("Sec-WebSocket-Accept", accept(req.getHeader("Sec-WebSocket-Key")));
             } else if ("/raw".equals(path)) {
+                rawStreams.add(stream);
                 already = Unpooled.copiedBuffer(GREETING, StandardCharsets.US_ASCII);
             }
             // known before the visitor's first byte can reach the site
@@ -313,6 +317,12 @@ final class RelayFixture implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf b = (ByteBuf) msg;
+            if (b.toString(StandardCharsets.US_ASCII).contains("RESET")) {
+                b.release();
+                ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0); // close sends RST
+                ctx.close();
+                return;
+            }
             boolean quit = b.toString(StandardCharsets.US_ASCII).contains("QUIT");
             ctx.writeAndFlush(b).addListener(f -> {
                 if (quit || !f.isSuccess()) {

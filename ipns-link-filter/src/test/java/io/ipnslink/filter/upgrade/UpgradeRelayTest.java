@@ -206,6 +206,39 @@ class UpgradeRelayTest {
     }
 
     @Test
+    void aResetFromTheSiteEndsTheRelayAndTheVisitorsConnection() throws Exception {
+        start();
+        try (RawVisitor v = new RawVisitor(fixture.port(), "/raw")) {
+            assertEquals(RelayFixture.GREETING, v.read(RelayFixture.GREETING.length()));
+            v.write("RESET");
+            UpgradeRelay.Outcome o = await(((UpgradeRelay) fixture.nextRelay()).ended(), "the relay's end");
+            assertFalse(o.clean(), o.toString());
+            assertTrue(o.reason().startsWith("the site's side failed"), o.reason());
+            v.write("x");
+            assertEquals(-1, v.readOrReset(), "the visitor's connection ends");
+        }
+    }
+
+    @Test
+    void aResetFromTheVisitorEndsTheRelayAndClosesTheStream() throws Exception {
+        start();
+        RawVisitor v = new RawVisitor(fixture.port(), "/raw");
+        assertEquals(RelayFixture.GREETING, v.read(RelayFixture.GREETING.length()));
+        UpgradeRelay relay = (UpgradeRelay) fixture.nextRelay();
+        io.netty.channel.Channel stream = fixture.rawStreams.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        v.socket.setSoLinger(true, 0);
+        v.close(); // RST
+        await(relay.ended(), "the relay's end");
+        await(toStage(stream.closeFuture()), "the stream's close");
+    }
+
+    static CompletableFuture<Void> toStage(io.netty.channel.ChannelFuture f) {
+        CompletableFuture<Void> c = new CompletableFuture<>();
+        f.addListener(x -> c.complete(null));
+        return c;
+    }
+
+    @Test
     void aConnectionWithoutTrafficEndsAfterTheIdleTimeout() throws Exception {
         fixture = new RelayFixture(dir, e -> UpgradeSettings.defaults(e).withIdleTimeout(Duration.ofMillis(300)));
         try (RawVisitor v = new RawVisitor(fixture.port(), "/raw")) {
