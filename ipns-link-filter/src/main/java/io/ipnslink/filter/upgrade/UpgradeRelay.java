@@ -48,8 +48,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Site to visitor: the channel is read (auto-read off) only when the visitor's output has
  *       taken everything read before and is ready again; one read batch of the channel at a time.</li>
  *   <li>Visitor to site: the visitor's input is read one chunk ({@link UpgradeSettings#chunkSize()})
- *       at a time, and the next chunk only after the write of the last one completed and while the
- *       channel is writable.</li>
+ *       at a time, and the next chunk goes out only after the write of the last one completed.</li>
  *   <li>Ends: the visitor's end of input half-closes the channel ({@link DuplexChannel#shutdownOutput()};
  *       other channels are closed); the site's end (input shut down, or the channel closed) flushes
  *       what is left to the visitor and closes the {@code WebConnection} and the channel. An error
@@ -70,17 +69,23 @@ import org.slf4j.LoggerFactory;
  *       servlet streams ({@code isReady}, {@code read}, {@code write}, {@code flush}, {@code close}),
  *       and they hold no lock while they do.</li>
  * </ul>
- * Each direction has one pump, run by one thread at a time through a work-in-progress counter (the
- * thread that raises it from 0 runs the pump until it falls back to 0; a thread that finds it above 0
- * only adds one, so the running thread goes round once more). A container thread runs a pump inline
- * in its listener; the event loop raises the counter and, only when it was 0, submits the pump to the
- * servlet-side executor. So at most one task per direction is queued, no wake-up is lost (the flag is
- * set before the counter is raised, and the pump reads the flags after it took the counter), and a
- * stalled visitor or site holds no thread.
+ * <b>Site to visitor</b> has one pump, run by one thread at a time through a work-in-progress
+ * counter (the thread that raises it from 0 runs the pump until it falls back to 0; a thread that
+ * finds it above 0 only adds one, so the running thread goes round once more). A container thread
+ * runs it inline in {@code onWritePossible}; the event loop raises the counter and, only when it was
+ * 0, submits the pump to the servlet-side executor. So at most one task per relay is queued, no
+ * wake-up is lost (the flag is set before the counter is raised, and the pump reads the flags after
+ * it took the counter), and a visitor that does not read holds no thread.
  *
- * <p>Why: the first version of this relay called {@code isReady}/{@code read}/{@code write} on the
- * event loop while holding the exchange's monitor, which container threads also took inside the
- * listeners; see docs/websocket.md for what that did.
+ * <p><b>Visitor to site</b> is read only by container threads in {@code onDataAvailable}: Tomcat's
+ * upgraded input is not safe to read outside its dispatch (its own pre-check of the socket buffer
+ * races a reader on another thread and can leave bytes unread with nothing to wake anyone, which
+ * is how the first version stalled). When the next chunk is read while the last is still being
+ * written, the container thread waits for that write (a Netty future, at most the idle timeout,
+ * no lock held); the event loop never waits for the container.
+ *
+ * <p>The first version of this relay (commit 4fe3e5e) read and wrote the servlet streams on the
+ * event loop under the exchange's monitor; docs/websocket.md tells how it stalled, with evidence.
  *
  * <p>Public with a public no-argument constructor because the container instantiates it in
  * {@link HttpServletRequest#upgrade}.

@@ -11,12 +11,13 @@ import java.util.concurrent.Executor;
  *     closed); the container sets no timeout of its own on an upgraded connection
  * @param chunkSize bytes read from the visitor at a time; at most one such chunk is on its way to the
  *     site (and one read batch of the site's bytes on its way to the visitor)
- * @param servletSide where the relay calls the container's streams when the work starts on the
- *     stream's event loop (bytes from the site, a finished write, writability back, the site's end,
- *     failures). Never an event loop: Tomcat's upgraded output takes its write lock in
- *     {@code write}/{@code flush}, and its input is not safe to read while another thread reads it.
- *     Tasks are short and never block (the streams are in non-blocking mode); at most one task per
- *     direction and relay is queued at a time. The owner (the gateway) shuts it down.
+ * @param servletSide where the relay writes to the visitor (and closes the visitor's connection)
+ *     when the work starts on the stream's event loop (bytes from the site, the site's end,
+ *     failures, the idle timeout). Never an event loop: Tomcat's upgraded output takes its write
+ *     lock in {@code write}/{@code flush}. Tasks are short and never block (the output is in
+ *     non-blocking mode); at most one task per relay is queued at a time. The visitor's input is
+ *     never read here, only in the container's {@code onDataAvailable}. The owner (the gateway)
+ *     shuts it down.
  */
 public record UpgradeSettings(Duration idleTimeout, int chunkSize, Executor servletSide) {
     /** Default of {@link #idleTimeout}: a WebSocket with pings every 30 to 60 s stays open. */

@@ -31,8 +31,8 @@ import java.util.ArrayDeque;
  *   <li>the visitor's output is written ({@code isReady}/{@code write}/{@code flush}) by the event loop
  *       as soon as the site's bytes arrive, and by container threads in {@code onWritePossible};</li>
  * </ul>
- * all of it inside {@code synchronized (this)}. Run {@link UpgradeRelayTest} against it with
- * {@code -Dipnslink.upgrade.relay=old} (see docs/websocket.md).
+ * all of it inside {@code synchronized (this)}. {@link OldShapeStallCheck} runs the 1 MiB echo
+ * through it (see docs/websocket.md).
  */
 public final class OldShapeRelay implements HttpUpgradeHandler {
     static final int CHUNK = 16 * 1024;

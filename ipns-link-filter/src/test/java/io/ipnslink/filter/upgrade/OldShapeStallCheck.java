@@ -13,18 +13,17 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The echo of {@link UpgradeRelayTest#aHundredMebibyteMessagesEchoedOneAfterTheOther} run against
  * {@link OldShapeRelay}, the pump of the removed first version: it fails (a stall, reported with
- * every thread's stack) where {@link UpgradeRelay} passes. Not part of the build's run, as it
- * reproduces a race: {@code -Dipnslink.upgrade.evidence=true -Dtest=OldShapeStallTest}.
+ * every thread's stack and byte counts) where {@link UpgradeRelay} passes. Not part of the build's
+ * run (its name does not end in Test): it is expected to fail, by a race. Run it by name:
+ * {@code ./mvnw -pl ipns-link-filter -am verify -Dtest=OldShapeStallCheck -Dsurefire.failIfNoSpecifiedTests=false}.
  */
-@EnabledIfSystemProperty(named = "ipnslink.upgrade.evidence", matches = "true")
 @Timeout(120)
-class OldShapeStallTest {
+class OldShapeStallCheck {
     @TempDir
     Path dir;
     RelayFixture fixture;
