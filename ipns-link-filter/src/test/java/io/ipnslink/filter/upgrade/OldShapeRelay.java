@@ -46,6 +46,8 @@ public final class OldShapeRelay implements HttpUpgradeHandler {
      */
     static final java.util.concurrent.atomic.AtomicLong OVERLAPS = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean loopReading;
+    /** Diagnostics: the last relay installed. */
+    static volatile OldShapeRelay last;
 
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
     private Channel channel;
@@ -68,6 +70,7 @@ public final class OldShapeRelay implements HttpUpgradeHandler {
             throws Exception {
         resp.setStatus(101);
         OldShapeRelay r = req.upgrade(OldShapeRelay.class);
+        last = r;
         synchronized (r) {
             r.channel = stream;
             if (already != null) {
@@ -329,6 +332,35 @@ public final class OldShapeRelay implements HttpUpgradeHandler {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             end();
+        }
+    }
+
+    /**
+     * Diagnostics, by reflection into Tomcat's {@code UpgradeServletInputStream}: its cached
+     * {@code ready} answer and whether its socket read buffer holds bytes.
+     */
+    String inputState() {
+        ServletInputStream i;
+        synchronized (this) {
+            i = in;
+        }
+        try {
+            java.lang.reflect.Field ready = i.getClass().getDeclaredField("ready");
+            ready.setAccessible(true);
+            java.lang.reflect.Field wrapper = i.getClass().getDeclaredField("socketWrapper");
+            wrapper.setAccessible(true);
+            org.apache.tomcat.util.net.SocketBufferHandler buffers =
+                    ((org.apache.tomcat.util.net.SocketWrapperBase<?>) wrapper.get(i)).getSocketBufferHandler();
+            java.nio.ByteBuffer rb = buffers.getReadBuffer();
+            Object w = wrapper.get(i);
+            String interest = w instanceof org.apache.tomcat.util.net.NioEndpoint.NioSocketWrapper n
+                    ? ", poller interest OP_READ=" + n.interestOpsHas(java.nio.channels.SelectionKey.OP_READ)
+                    : "";
+            return "Tomcat's input: cached ready=" + ready.get(i) + ", read buffer empty="
+                    + buffers.isReadBufferEmpty() + " (position " + rb.position() + ", limit " + rb.limit() + ")"
+                    + interest;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return "Tomcat's input: not readable (" + e + ")";
         }
     }
 

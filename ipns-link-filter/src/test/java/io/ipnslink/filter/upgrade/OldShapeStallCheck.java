@@ -54,7 +54,8 @@ class OldShapeStallCheck {
                         + OldShapeRelay.READ_ON_CONTAINER.get() + ", on the event loop "
                         + OldShapeRelay.READ_ON_EVENT_LOOP.get() + "; the site received " + fixture.wsSiteBytesIn.get()
                         + "; the container entered onDataAvailable while the event loop was reading "
-                        + OldShapeRelay.OVERLAPS.get() + " times\n" + UpgradeRelayTest.threadDump());
+                        + OldShapeRelay.OVERLAPS.get() + " times; " + OldShapeRelay.last.inputState() + "\n"
+                        + UpgradeRelayTest.threadDump());
             }
             assertEquals(crc(m), crc((byte[]) echoed), "message " + i);
         }
