@@ -63,6 +63,7 @@ import org.apache.catalina.startup.Tomcat;
  *       as bytes read behind the 101</li>
  *   <li>{@code /flood}: writes {@link #FLOOD_BYTES} as fast as the relay takes them, counting
  *       what it could write</li>
+ *   <li>{@code /sink}: never reads a byte</li>
  * </ul>
  */
 final class RelayFixture implements AutoCloseable {
@@ -94,6 +95,7 @@ final class RelayFixture implements AutoCloseable {
     private final Channel wsSite;
     private final Channel rawSite;
     private final Channel floodSite;
+    private final Channel sinkSite;
     private final Tomcat tomcat;
     private final UpgradeSettings settings;
     private final RelayInstaller installer;
@@ -129,6 +131,12 @@ final class RelayFixture implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ch.pipeline().addLast(new Flood());
+            }
+        });
+        sinkSite = serve(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.config().setReceiveBufferSize(16 * 1024); // auto-read is off: it never reads at all
             }
         });
         tomcat = startTomcat(dir);
@@ -181,6 +189,7 @@ final class RelayFixture implements AutoCloseable {
             wsSite.close();
             rawSite.close();
             floodSite.close();
+            sinkSite.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
             servletSide.shutdownNow();
         }
@@ -195,6 +204,7 @@ final class RelayFixture implements AutoCloseable {
                 case "/ws" -> wsSite;
                 case "/raw" -> rawSite;
                 case "/flood" -> floodSite;
+                case "/sink" -> sinkSite;
                 default -> null;
             };
             if (site == null || req.getHeader("Upgrade") == null) {

@@ -253,6 +253,36 @@ class UpgradeRelayTest {
         }
     }
 
+    /**
+     * A site that reads nothing: the container thread that waits for the last chunk's write is let
+     * go at the idle timeout, the relay ends (not clean) and the visitor's connection with it.
+     */
+    @Test
+    void aSiteThatReadsNothingEndsTheRelayAtTheIdleTimeout() throws Exception {
+        fixture = new RelayFixture(dir, e -> UpgradeSettings.defaults(e).withIdleTimeout(Duration.ofMillis(500)));
+        try (RawVisitor v = new RawVisitor(fixture.port(), "/sink")) {
+            assertEquals(101, v.status);
+            UpgradeRelay relay = (UpgradeRelay) fixture.nextRelay();
+            CompletableFuture<Throwable> writer = CompletableFuture.supplyAsync(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    for (int i = 0; i < 1024; i++) { // 64 MiB at most, far more than the buffers on the way
+                        v.socket.getOutputStream().write(chunk);
+                    }
+                    return null;
+                } catch (IOException e) {
+                    return e; // the connection was closed under it
+                }
+            });
+            UpgradeRelay.Outcome o = await(relay.ended(), "the relay's end");
+            assertFalse(o.clean(), o.toString());
+            assertTrue(o.reason().startsWith("no byte in either direction") || o.reason().startsWith("the site took"),
+                    o.reason());
+            assertTrue(o.bytesToSite() < 64L << 20, o.toString());
+            assertTrue(await(writer, "the visitor's writes to fail") instanceof IOException);
+        }
+    }
+
     @Test
     void aVisitorThatReadsNothingHoldsTheSiteBack() throws Exception {
         start();
