@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,8 +119,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
     private final AtomicLong bytesToVisitor = new AtomicLong();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     /** How the relay ended: the first end to set it wins, then sets {@link #ended}. */
-    private final java.util.concurrent.atomic.AtomicReference<Outcome> endOutcome =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<Outcome> endOutcome = new AtomicReference<>();
     private volatile boolean siteEnded;
     private volatile WebConnection connection;
     private volatile ServletInputStream in;
