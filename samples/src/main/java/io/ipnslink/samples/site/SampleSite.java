@@ -1,88 +1,148 @@
 package io.ipnslink.samples.site;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerContainer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.websocket.server.WsSci;
 
 /**
  * A small dynamic site for the demo: a form (post, then redirect), a cookie-based session, a
- * redirect, static assets, a large download and server-sent events. Relative links only, so it
- * works under {@code /ipns/{name}/} as well as on its own subdomain.
+ * redirect, static assets, a large download, server-sent events and a WebSocket chat
+ * ({@link ChatRoom}). Relative links only, so it works under {@code /ipns/{name}/} as well as on its
+ * own subdomain. It runs on an embedded Tomcat (loopback, a free port) with the JSR 356 WebSocket
+ * container for the chat.
  */
 public final class SampleSite implements AutoCloseable {
     /** Size of {@code download.bin}. */
     public static final long DOWNLOAD_BYTES = 64L << 20;
     private static final int MAX_FORM_BYTES = 8 * 1024;
 
-    private final HttpServer server;
-    private final ExecutorService pool;
+    private final Tomcat tomcat;
+    private final Path baseDir;
     private final Map<String, AtomicInteger> sessions = new ConcurrentHashMap<>();
     private final Map<String, String> messages = new ConcurrentHashMap<>();
+    private final ChatRoom chat = new ChatRoom();
 
-    private SampleSite(HttpServer server, ExecutorService pool) {
-        this.server = server;
-        this.pool = pool;
+    private SampleSite(Path baseDir) {
+        this.baseDir = baseDir;
+        this.tomcat = new Tomcat();
     }
 
     /** Starts on 127.0.0.1 and a free port. */
     public static SampleSite start() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        ExecutorService pool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "sample-site");
-            t.setDaemon(true);
-            return t;
-        });
-        SampleSite site = new SampleSite(server, pool);
-        server.createContext("/", site::handle);
-        server.setExecutor(pool);
-        server.start();
+        SampleSite site = new SampleSite(Files.createTempDirectory("ipns-link-sample-site"));
+        try {
+            site.startTomcat();
+        } catch (LifecycleException | RuntimeException e) {
+            site.close();
+            throw new IOException("the sample site did not start: " + e.getMessage(), e);
+        }
         return site;
     }
 
+    private void startTomcat() throws LifecycleException {
+        java.util.logging.Logger.getLogger("org.apache").setLevel(java.util.logging.Level.WARNING);
+        tomcat.setBaseDir(baseDir.toString());
+        tomcat.setHostname("127.0.0.1");
+        tomcat.setPort(0);
+        tomcat.getConnector().setProperty("address", "127.0.0.1");
+        Context ctx = tomcat.addContext("", null);
+        ctx.addServletContainerInitializer(new WsSci(), null);
+        Tomcat.addServlet(ctx, "site", new Pages()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("/", "site");
+        tomcat.start();
+        if (!ctx.getState().isAvailable()) {
+            throw new IllegalStateException("the site's context did not start");
+        }
+        // the WebSocket container (made by WsSci) takes endpoints until its first handshake
+        ServerContainer sc = (ServerContainer) ctx.getServletContext().getAttribute(ServerContainer.class.getName());
+        try {
+            sc.addEndpoint(chat.endpointConfig());
+        } catch (DeploymentException e) {
+            throw new IllegalStateException("cannot deploy the chat endpoint", e);
+        }
+    }
+
     public URI uri() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create("http://127.0.0.1:" + tomcat.getConnector().getLocalPort());
+    }
+
+    /** Members of the chat right now. */
+    public int chatMembers() {
+        return chat.size();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        pool.shutdownNow();
-    }
-
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
-            switch (path) {
-                case "/" -> home(ex);
-                case "/guestbook" -> guestbook(ex);
-                case "/old-page" -> redirect(ex, 301, "./");
-                case "/style.css" -> send(ex, 200, "text/css", CSS);
-                case "/logo.svg" -> send(ex, 200, "image/svg+xml", LOGO);
-                case "/download.bin" -> download(ex);
-                case "/events" -> events(ex);
-                case "/events-page" -> send(ex, 200, "text/html;charset=utf-8", page("Live clock",
-                        "<p>The server's clock, pushed every second: <b id=\"clock\">…</b></p>"
-                                + "<script>new EventSource('events').onmessage=e=>clock.textContent=e.data</script>"
-                                + "<p><a href=\"./\">Home</a></p>"));
-                default -> send(ex, 404, "text/html;charset=utf-8", page("Not here", "<p>No such page. <a href=\"./\">Home</a></p>"));
-            }
+        try {
+            tomcat.stop();
+            tomcat.destroy();
+        } catch (LifecycleException e) {
+            // stopping anyway
+        }
+        try (Stream<Path> files = Files.walk(baseDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary directory left behind
         }
     }
 
-    private int visits(HttpExchange ex) {
-        String cookie = ex.getRequestHeaders().getFirst("Cookie");
+    private final class Pages extends HttpServlet {
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+            handle(new Exchange(req, resp));
+        }
+    }
+
+    /** The request and its answer, as the pages below use them. */
+    private record Exchange(HttpServletRequest req, HttpServletResponse resp) {
+        String path() {
+            return req.getRequestURI();
+        }
+    }
+
+    private void handle(Exchange ex) throws IOException {
+        String path = ex.path();
+        switch (path) {
+            case "/" -> home(ex);
+            case "/guestbook" -> guestbook(ex);
+            case "/old-page" -> redirect(ex, 301, "./");
+            case "/style.css" -> send(ex, 200, "text/css", CSS);
+            case "/logo.svg" -> send(ex, 200, "image/svg+xml", LOGO);
+            case "/download.bin" -> download(ex);
+            case "/events" -> events(ex);
+            case "/events-page" -> send(ex, 200, "text/html;charset=utf-8", page("Live clock",
+                    "<p>The server's clock, pushed every second: <b id=\"clock\">…</b></p>"
+                            + "<script>new EventSource('events').onmessage=e=>clock.textContent=e.data</script>"
+                            + "<p><a href=\"./\">Home</a></p>"));
+            case "/chat-page" -> send(ex, 200, "text/html;charset=utf-8", page("Chat", CHAT));
+            default -> send(ex, 404, "text/html;charset=utf-8", page("Not here", "<p>No such page. <a href=\"./\">Home</a></p>"));
+        }
+    }
+
+    private int visits(Exchange ex) {
+        String cookie = ex.req().getHeader("Cookie");
         String sid = null;
         if (cookie != null) {
             for (String part : cookie.split(";")) {
@@ -95,12 +155,12 @@ public final class SampleSite implements AutoCloseable {
         if (sid == null) {
             sid = UUID.randomUUID().toString();
             sessions.put(sid, new AtomicInteger());
-            ex.getResponseHeaders().add("Set-Cookie", "sid=" + sid + "; Path=/; HttpOnly; SameSite=Lax");
+            ex.resp().addHeader("Set-Cookie", "sid=" + sid + "; Path=/; HttpOnly; SameSite=Lax");
         }
         return sessions.get(sid).incrementAndGet();
     }
 
-    private void home(HttpExchange ex) throws IOException {
+    private void home(Exchange ex) throws IOException {
         int n = visits(ex);
         StringBuilder msgs = new StringBuilder();
         messages.forEach((k, v) -> msgs.append("<li>").append(escape(v)).append("</li>"));
@@ -112,18 +172,19 @@ public final class SampleSite implements AutoCloseable {
                 <ul id="messages">%s</ul>
                 <h2>More</h2>
                 <ul><li><a href="events-page">Live clock</a> (server-sent events)</li>
+                <li><a href="chat-page">Chat</a> (WebSocket; open it in two tabs)</li>
                 <li><a href="download.bin">A 64 MiB download</a></li>
                 <li><a href="old-page">An old link</a> (redirects home)</li></ul>
                 """.formatted(n, n == 1 ? "" : "s", msgs)));
     }
 
-    private void guestbook(HttpExchange ex) throws IOException {
-        if (!"POST".equals(ex.getRequestMethod())) {
+    private void guestbook(Exchange ex) throws IOException {
+        if (!"POST".equals(ex.req().getMethod())) {
             redirect(ex, 303, "./");
             return;
         }
         byte[] body;
-        try (InputStream in = ex.getRequestBody()) {
+        try (InputStream in = ex.req().getInputStream()) {
             body = in.readNBytes(MAX_FORM_BYTES + 1);
         }
         if (body.length > MAX_FORM_BYTES) {
@@ -141,25 +202,24 @@ public final class SampleSite implements AutoCloseable {
         redirect(ex, 303, "./");
     }
 
-    private void download(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
-        ex.sendResponseHeaders(200, DOWNLOAD_BYTES);
+    private void download(Exchange ex) throws IOException {
+        ex.resp().setContentType("application/octet-stream");
+        ex.resp().setContentLengthLong(DOWNLOAD_BYTES);
         byte[] chunk = new byte[64 * 1024];
         for (int i = 0; i < chunk.length; i++) {
             chunk[i] = (byte) i;
         }
-        try (OutputStream out = ex.getResponseBody()) {
+        try (OutputStream out = ex.resp().getOutputStream()) {
             for (long sent = 0; sent < DOWNLOAD_BYTES; sent += chunk.length) {
                 out.write(chunk);
             }
         }
     }
 
-    private void events(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().add("Content-Type", "text/event-stream");
-        ex.getResponseHeaders().add("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
-        try (OutputStream out = ex.getResponseBody()) {
+    private void events(Exchange ex) throws IOException {
+        ex.resp().setContentType("text/event-stream");
+        ex.resp().setHeader("Cache-Control", "no-cache");
+        try (OutputStream out = ex.resp().getOutputStream()) {
             for (int i = 0; i < 60; i++) {
                 out.write(("data: " + java.time.LocalTime.now().withNano(0) + "\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
@@ -170,16 +230,18 @@ public final class SampleSite implements AutoCloseable {
         }
     }
 
-    private static void redirect(HttpExchange ex, int status, String location) throws IOException {
-        ex.getResponseHeaders().add("Location", location);
-        ex.sendResponseHeaders(status, -1);
+    private static void redirect(Exchange ex, int status, String location) {
+        ex.resp().setStatus(status);
+        ex.resp().setHeader("Location", location); // relative, as written (sendRedirect would make it absolute)
+        ex.resp().setContentLength(0);
     }
 
-    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+    private static void send(Exchange ex, int status, String type, String body) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().add("Content-Type", type);
-        ex.sendResponseHeaders(status, b.length);
-        ex.getResponseBody().write(b);
+        ex.resp().setStatus(status);
+        ex.resp().setContentType(type);
+        ex.resp().setContentLength(b.length);
+        ex.resp().getOutputStream().write(b);
     }
 
     static String escape(String s) {
@@ -202,6 +264,29 @@ public final class SampleSite implements AutoCloseable {
             form{display:flex;gap:.5rem}input{flex:1;padding:.5rem;border:1px solid #bbb;border-radius:6px;font:inherit}
             button{padding:.5rem 1rem;border:0;border-radius:6px;background:#1f6feb;color:#fff;font:inherit}
             a{color:#1f6feb}.visits{background:#eef4ff;padding:.6rem 1rem;border-radius:8px}
+            #lines{list-style:none;padding:0;min-height:6rem}#lines li{padding:.2rem 0;border-bottom:1px solid #eee}
+            """;
+
+    /**
+     * The chat page: connects to {@code chat} relative to itself (ws: or wss: as the page came), so it
+     * works under {@code /ipns/{name}/} and on a subdomain; lines are shown as text, never as HTML.
+     */
+    private static final String CHAT = """
+            <p id="state">Connecting…</p>
+            <ul id="lines" aria-live="polite"></ul>
+            <form id="say"><input id="text" maxlength="500" required autocomplete="off"
+            placeholder="Say something" aria-label="message"><button>Send</button></form>
+            <p><a href="./">Home</a></p>
+            <script>
+            const url = new URL('chat', location.href);
+            url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+            const ws = new WebSocket(url);
+            const show = t => { const li = document.createElement('li'); li.textContent = t; lines.append(li); };
+            ws.onopen = () => state.textContent = 'Connected. Open this page in another tab to chat with yourself.';
+            ws.onmessage = e => show(e.data);
+            ws.onclose = e => state.textContent = 'Disconnected (' + e.code + ').';
+            say.onsubmit = e => { e.preventDefault(); if (text.value) { ws.send(text.value); text.value = ''; } };
+            </script>
             """;
 
     private static final String LOGO = """
