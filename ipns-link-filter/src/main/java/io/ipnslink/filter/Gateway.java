@@ -140,12 +140,26 @@ final class Gateway implements AutoCloseable {
     /** The default forwarder: the libp2p origin proxy with the configured limits. */
     private static Forwarder originProxy(Host host, GatewayConfig c) {
         OriginProxy proxy = new OriginProxy(host, new ProxyConfig(c.dialTimeout(), c.firstByteTimeout(), c.idleTimeout(),
-                c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses(), c.keptStreamsPerSite()));
+                c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses(), c.keptStreamsPerSite(),
+                c.upgradeIdleTimeout()));
         return new Forwarder() {
             @Override
             public java.util.concurrent.CompletableFuture<Void> forward(jakarta.servlet.AsyncContext async,
                     io.ipnslink.filter.proxy.ProxyTarget target) {
                 return proxy.forward(async, target);
+            }
+
+            @Override
+            public boolean upgrades() {
+                return true;
+            }
+
+            @Override
+            public void upgrade(jakarta.servlet.http.HttpServletRequest request,
+                    jakarta.servlet.http.HttpServletResponse response, io.ipnslink.filter.proxy.ProxyTarget target)
+                    throws io.ipnslink.filter.errors.ProxyException, java.io.IOException,
+                    jakarta.servlet.ServletException {
+                proxy.upgrade(request, response, target);
             }
 
             @Override

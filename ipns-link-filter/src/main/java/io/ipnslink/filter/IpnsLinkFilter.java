@@ -6,8 +6,10 @@ import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.filter.config.ConfigSource;
 import io.ipnslink.filter.config.GatewayConfig;
 import io.ipnslink.filter.errors.GatewayErrors;
+import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.filter.errors.SiteException;
+import io.ipnslink.filter.proxy.HeaderRules;
 import io.ipnslink.filter.proxy.ProxyTarget;
 import io.ipnslink.filter.resolve.ResolvedName;
 import io.ipnslink.filter.route.NameRef;
@@ -37,7 +39,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -265,6 +269,10 @@ public class IpnsLinkFilter implements Filter {
     private void site(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
             PublicRequest pr, Route.Site site) throws IOException, ServletException {
         RequestContext rc = new RequestContext(g, id, req, resp, chain, pr, site);
+        if (!rc.redirectMode() && g.forwarder.upgrades() && HeaderRules.isUpgradeRequest(req)) {
+            upgradeSite(rc);
+            return;
+        }
         if (site.name() instanceof NameRef.DnsLink d) {
             resolveDnsLink(rc, d);
         } else {
@@ -363,9 +371,7 @@ public class IpnsLinkFilter implements Filter {
 
     /** Forward, then respond: the forwarder answers; a failure it could not answer itself comes back here. */
     private static void forward(RequestContext rc, ResolvedName resolved, Manifest manifest) {
-        PublicRequest pr = rc.publicRequest;
-        ProxyTarget target = new ProxyTarget(resolved.name(), manifest, rc.site.pathAndQuery(), rc.site.publicBasePath(),
-                pr.scheme(), pr.host(), pr.clientAddress(), rc.id);
+        ProxyTarget target = target(rc, resolved, manifest);
         CompletableFuture<Void> done;
         try {
             done = rc.gateway.forwarder.forward(rc.async(), target);
@@ -377,6 +383,49 @@ public class IpnsLinkFilter implements Filter {
                 rc.fail(error);
             }
         });
+    }
+
+    private static ProxyTarget target(RequestContext rc, ResolvedName resolved, Manifest manifest) {
+        PublicRequest pr = rc.publicRequest;
+        return new ProxyTarget(resolved.name(), manifest, rc.site.pathAndQuery(), rc.site.publicBasePath(),
+                pr.scheme(), pr.host(), pr.clientAddress(), rc.id);
+    }
+
+    /**
+     * An upgrade request (WebSocket) in gateway mode: the same route -> resolve -> manifest check ->
+     * forward, but on the container thread, since the container switches protocols only after the
+     * filter returns on its own thread. Each wait is bounded (the DNS and resolve timeouts here,
+     * the dial, first-byte and idle timeouts in the forwarder); failures get the usual pages.
+     */
+    private void upgradeSite(RequestContext rc) throws IOException, ServletException {
+        Gateway g = rc.gateway;
+        try {
+            IpnsName name;
+            if (rc.site.name() instanceof NameRef.DnsLink d) {
+                Optional<IpnsName> n = g.dnsLink.resolve(d.domain())
+                        .get(g.config.dnsTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+                if (n.isEmpty()) {
+                    noDnsLink(rc);
+                    return;
+                }
+                name = n.get();
+            } else {
+                name = ((NameRef.Key) rc.site.name()).name();
+            }
+            ResolvedName resolved = g.resolver.resolve(name)
+                    .get(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+            Manifest manifest = checkManifest(rc, resolved);
+            if (manifest != null) {
+                g.forwarder.upgrade(rc.request, rc.response, target(rc, resolved, manifest));
+            }
+        } catch (ExecutionException e) {
+            rc.fail(e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException | ProxyException e) {
+            rc.fail(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rc.fail(e);
+        }
     }
 
     /** Redirect mode: IPNS-Link names go to the IPNS-Link gateway, everything else down the chain. */

@@ -39,6 +39,9 @@ public enum ConfigKey {
             "Longest wait for a libp2p connection and stream to the site's peer; then onfail / 504"),
     FIRST_BYTE_TIMEOUT("first-byte-timeout", "60s", "Longest wait for the origin's response head (504 after)"),
     IDLE_TIMEOUT("idle-timeout", "120s", "Longest silence in either direction of a proxied exchange"),
+    UPGRADE_IDLE_TIMEOUT("upgrade-idle-timeout", "120s",
+            "Longest silence in both directions of an upgraded connection (WebSocket or another `Upgrade`) before"
+                    + " the gateway closes it and resets its site stream"),
     MAX_REQUEST_BODY("max-request-body", "128MiB", "Largest request body forwarded (413 above); bytes or KiB/MiB/GiB"),
     MAX_STREAMS_PER_ORIGIN("max-streams-per-origin", "64", "Concurrent proxied requests to one site's peer"),
     KEPT_STREAMS_PER_SITE("kept-streams-per-site", "64",

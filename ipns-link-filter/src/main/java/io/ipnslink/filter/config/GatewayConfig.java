@@ -33,6 +33,7 @@ public record GatewayConfig(
         Duration dialTimeout,
         Duration firstByteTimeout,
         Duration idleTimeout,
+        Duration upgradeIdleTimeout,
         long maxRequestBody,
         int maxStreamsPerOrigin,
         int keptStreamsPerSite,
@@ -122,6 +123,7 @@ public record GatewayConfig(
         Duration dialTimeout = r.parse(ConfigKey.DIAL_TIMEOUT, GatewayConfig::positiveDuration);
         Duration firstByteTimeout = r.parse(ConfigKey.FIRST_BYTE_TIMEOUT, GatewayConfig::positiveDuration);
         Duration idleTimeout = r.parse(ConfigKey.IDLE_TIMEOUT, GatewayConfig::positiveDuration);
+        Duration upgradeIdleTimeout = r.parse(ConfigKey.UPGRADE_IDLE_TIMEOUT, GatewayConfig::positiveDuration);
         long maxBody = r.parse(ConfigKey.MAX_REQUEST_BODY, GatewayConfig::size);
         int maxStreams = r.parse(ConfigKey.MAX_STREAMS_PER_ORIGIN, v -> positiveInt(v, 100_000));
         int keptStreams = r.parse(ConfigKey.KEPT_STREAMS_PER_SITE, v -> wholeNumber(v, 0, 4_096));
@@ -146,7 +148,7 @@ public record GatewayConfig(
                     "configuration key 'redirect-gateway' is required when mode is redirect");
         }
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
-                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, maxBody, maxStreams,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status);
     }
@@ -169,6 +171,7 @@ public record GatewayConfig(
                         .orElse("(embedded H2)")
                 + ", listen=" + listen + ", timeouts resolve/dns/dial/first-byte/idle=" + resolveTimeout + "/"
                 + dnsTimeout + "/" + dialTimeout + "/" + firstByteTimeout + "/" + idleTimeout
+                + ", upgrade-idle-timeout=" + upgradeIdleTimeout
                 + ", max-request-body=" + maxRequestBody + ", max-streams-per-origin=" + maxStreamsPerOrigin
                 + ", kept-streams-per-site=" + keptStreamsPerSite
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="

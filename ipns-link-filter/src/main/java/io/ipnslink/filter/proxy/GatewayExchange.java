@@ -120,8 +120,13 @@ final class GatewayExchange implements ClientExchange.Listener {
         this.method = request.getMethod();
         this.contentLength = request.getContentLengthLong();
         this.chunked = headerHasToken("Transfer-Encoding", "chunked");
+        this.siteHost = siteHost(target);
+    }
+
+    /** The Host header the site gets: the manifest's host, else the name. */
+    static String siteHost(ProxyTarget target) {
         String manifestHost = target.manifest().host();
-        this.siteHost = manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
+        return manifestHost != null && !manifestHost.isEmpty() ? manifestHost : target.name().toString();
     }
 
     /** Whether the visitor's request has a body (then it never takes a kept stream). */
@@ -185,6 +190,11 @@ final class GatewayExchange implements ClientExchange.Listener {
 
     /** Step 1: method and origin-form target ({@code /a/b?c}) of the site's request. */
     HttpRequest rewriteTarget() {
+        return rewriteTarget(method, target);
+    }
+
+    /** {@link #rewriteTarget()} for any request (the upgrade path builds its head with the same steps). */
+    static HttpRequest rewriteTarget(String method, ProxyTarget target) {
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), target.pathAndQuery());
     }
 
@@ -193,6 +203,11 @@ final class GatewayExchange implements ClientExchange.Listener {
      * not the ones the gateway re-frames: {@link HeaderRules#crosses}).
      */
     void copyRequestHeaders(HttpRequest head) {
+        copyRequestHeaders(request, head);
+    }
+
+    /** {@link #copyRequestHeaders(HttpRequest)} from any visitor's request. */
+    static void copyRequestHeaders(HttpServletRequest request, HttpRequest head) {
         Set<String> named = HopByHop.connectionTokens(Collections.list(request.getHeaders("Connection")));
         for (String name : Collections.list(request.getHeaderNames())) {
             if (HeaderRules.crosses(name, named)) {
@@ -208,6 +223,11 @@ final class GatewayExchange implements ClientExchange.Listener {
      * No {@code Connection: close}: HTTP/1.1 keep-alive lets the stream carry the next request.
      */
     void addProxyHeaders(HttpRequest head) {
+        addProxyHeaders(head, siteHost, target);
+    }
+
+    /** {@link #addProxyHeaders(HttpRequest)} for any site request. */
+    static void addProxyHeaders(HttpRequest head, String siteHost, ProxyTarget target) {
         head.headers().set(HttpHeaderNames.HOST, siteHost);
         HeaderRules.addProxyHeaders(head.headers(), target);
     }

@@ -27,6 +27,27 @@ public final class HeaderRules {
     private HeaderRules() {}
 
     /**
+     * Whether a visitor's request asks the site to switch protocols (WebSocket or any other token):
+     * an {@code Upgrade} header, the {@code upgrade} token in {@code Connection}, and no body
+     * ({@code Content-Length} absent or 0, no {@code Transfer-Encoding}). An offer of {@code h2c}
+     * (HTTP/2 over cleartext, which clients such as the JDK's make on ordinary requests) concerns
+     * this hop only: such requests are proxied as ordinary ones.
+     */
+    public static boolean isUpgradeRequest(jakarta.servlet.http.HttpServletRequest request) {
+        String to = request.getHeader("Upgrade");
+        if (to == null || to.isBlank() || request.getContentLengthLong() > 0
+                || request.getHeader("Transfer-Encoding") != null) {
+            return false;
+        }
+        for (String token : to.split(",")) {
+            if (token.trim().toLowerCase(java.util.Locale.ROOT).startsWith("h2c")) {
+                return false;
+            }
+        }
+        return HopByHop.connectionTokens(java.util.Collections.list(request.getHeaders("Connection"))).contains("upgrade");
+    }
+
+    /**
      * True when a header of this name crosses the gateway (in either direction): it crosses the
      * tunnel's hop ({@link HopByHop#crosses}) and is not one the gateway {@linkplain #reframed re-frames}.
      */

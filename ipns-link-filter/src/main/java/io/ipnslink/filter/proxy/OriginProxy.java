@@ -6,8 +6,15 @@ import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.tunnel.TunnelProtocol;
+import io.ipnslink.filter.upgrade.UpgradeRelay;
+import io.ipnslink.filter.upgrade.UpgradeSettings;
+import io.ipnslink.tunnel.client.ClientExchange;
 import io.ipnslink.tunnel.client.TunnelClient;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -41,6 +48,14 @@ public final class OriginProxy implements AutoCloseable {
     private final TunnelClient client;
     private final UpgradeStep upgrade;
     private final ExecutorService resolver;
+    /**
+     * The servlet side of upgraded connections ({@link UpgradeSettings#servletSide()}): short,
+     * never-blocking writes to visitors that start on an event loop, at most one queued per relay.
+     */
+    private final ExecutorService upgradeThreads;
+    private final UpgradeSettings upgradeSettings;
+    /** Threads that write to upgraded visitors' connections. */
+    static final int UPGRADE_THREADS = 2;
     private final ConcurrentHashMap<PeerId, AtomicInteger> active = new ConcurrentHashMap<>();
 
     public OriginProxy(Host host, ProxyConfig config) {
@@ -60,6 +75,13 @@ public final class OriginProxy implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger u = new AtomicInteger();
+        this.upgradeThreads = Executors.newFixedThreadPool(UPGRADE_THREADS, r -> {
+            Thread t = new Thread(r, "ipns-link-upgrade-" + u.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.upgradeSettings = UpgradeSettings.defaults(upgradeThreads).withIdleTimeout(config.upgradeIdleTimeout());
     }
 
     public ProxyConfig config() {
@@ -147,8 +169,50 @@ public final class OriginProxy implements AutoCloseable {
         return new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false, reason, e);
     }
 
+    /**
+     * Forwards an upgrade request (WebSocket or any other {@code Upgrade}) on the container thread,
+     * with bounded waits ({@link UpgradeExchange}): the site's 101 hands the visitor's connection to
+     * an {@link UpgradeRelay}; any other answer is relayed as it is. The per-origin slot is held
+     * until the site answered: an upgraded connection is bounded by the container's connection
+     * limit and the relay's idle timeout, not by {@code max-streams-per-origin}.
+     *
+     * @return the relay, or null when the site answered without switching protocols
+     * @throws ProxyException when the site could not be reached or failed (not committed when
+     *     nothing was written: the caller answers with the gateway's page)
+     */
+    public UpgradeRelay upgrade(HttpServletRequest request, HttpServletResponse response, ProxyTarget target)
+            throws ProxyException, IOException, ServletException {
+        Manifest manifest = target.manifest();
+        PeerId peer = manifest.peer();
+        AtomicInteger count = takeSlot(peer);
+        try {
+            List<Multiaddr> addresses = checkedAddresses(manifest, target);
+            UpgradeExchange exchange = new UpgradeExchange(request, response, target, config);
+            ClientExchange site = client.exchange(target.requestId(), peer, TunnelProtocol.forSite(target.name()),
+                    exchange.siteRequest(), false, exchange);
+            return exchange.run(site, () -> client.sendFresh(site, addresses), upgradeSettings);
+        } finally {
+            count.decrementAndGet();
+        }
+    }
+
+    /** The manifest's addresses this gateway may dial, checked on this thread within the dial timeout. */
+    private List<Multiaddr> checkedAddresses(Manifest manifest, ProxyTarget target) throws ProxyException {
+        Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
+        try {
+            return CompletableFuture.supplyAsync(() -> allowedAddresses(manifest.addresses()), check)
+                    .get(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw addressFailure(e, target);
+        } catch (ExecutionException | TimeoutException e) {
+            throw addressFailure(e, target);
+        }
+    }
+
     @Override
     public void close() {
         resolver.shutdownNow();
+        upgradeThreads.shutdownNow();
     }
 }

@@ -15,10 +15,21 @@ import java.util.Objects;
  *     unique-local or multicast ranges may be dialed (off: no SSRF into the gateway's network)
  * @param maxIdleStreamsPerSite site streams kept open between requests (HTTP/1.1 keep-alive), per
  *     site; 0: a new stream for every request
+ * @param upgradeIdleTimeout no byte in either direction of an upgraded connection (WebSocket) for
+ *     this long closes it
  */
 public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
-        long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite) {
+        long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite,
+        Duration upgradeIdleTimeout) {
+    /** Upgraded connections idle out after {@link io.ipnslink.filter.upgrade.UpgradeSettings#DEFAULT_IDLE_TIMEOUT}. */
+    public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout, long maxRequestBodyBytes,
+            int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite) {
+        this(dialTimeout, firstByteTimeout, idleTimeout, maxRequestBodyBytes, maxStreamsPerOrigin, allowPrivateAddresses,
+                maxIdleStreamsPerSite, io.ipnslink.filter.upgrade.UpgradeSettings.DEFAULT_IDLE_TIMEOUT);
+    }
+
     public ProxyConfig {
+        Objects.requireNonNull(upgradeIdleTimeout, "upgradeIdleTimeout");
         if (maxIdleStreamsPerSite < 0) {
             throw new IllegalArgumentException("maxIdleStreamsPerSite must be >= 0");
         }

@@ -101,6 +101,15 @@ public final class TunnelClient {
         }
     }
 
+    /**
+     * Sends {@code exchange}'s request on a fresh stream, never a kept one: for an upgrade request,
+     * whose stream the site may take over for good ({@code 101}).
+     */
+    public void sendFresh(ClientExchange exchange, List<Multiaddr> addresses) {
+        exchange.addresses(addresses);
+        openFresh(exchange);
+    }
+
     /** A new stream to the site (over the host's connection to its peer, dialed when there is none). */
     void openFresh(ClientExchange exchange) {
         host.newStreamPipelined(exchange.key().peer(), exchange.addresses(), exchange.key().protocol(), exchange::install)
