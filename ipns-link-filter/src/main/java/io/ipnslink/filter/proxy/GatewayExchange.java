@@ -446,13 +446,17 @@ final class GatewayExchange implements ClientExchange.Listener {
 
     @Override
     public void onFailure(ClientExchange.Failure f, String reason, Throwable cause) {
-        ProxyException.Kind kind = switch (f) {
+        fail(kindOf(f), reason, cause);
+    }
+
+    /** What a tunnel failure means to the gateway (its status and page: GatewayErrors). */
+    static ProxyException.Kind kindOf(ClientExchange.Failure f) {
+        return switch (f) {
             case UNREACHABLE -> ProxyException.Kind.ORIGIN_UNREACHABLE;
             case TIMEOUT -> ProxyException.Kind.ORIGIN_TIMEOUT;
             case RESET -> ProxyException.Kind.STREAM_RESET;
             case BAD_ANSWER -> ProxyException.Kind.BAD_RESPONSE;
         };
-        fail(kind, reason, cause);
     }
 
     /** Ends the exchange with a failure; safe to call more than once and from any thread. */

@@ -258,13 +258,7 @@ final class UpgradeExchange implements ClientExchange.Listener {
 
     @Override
     public void onFailure(ClientExchange.Failure f, String reason, Throwable cause) {
-        ProxyException.Kind kind = switch (f) {
-            case UNREACHABLE -> ProxyException.Kind.ORIGIN_UNREACHABLE;
-            case TIMEOUT -> ProxyException.Kind.ORIGIN_TIMEOUT;
-            case RESET -> ProxyException.Kind.STREAM_RESET;
-            case BAD_ANSWER -> ProxyException.Kind.BAD_RESPONSE;
-        };
-        put(new Failed(new ProxyException(kind, false, reason, cause)));
+        put(new Failed(new ProxyException(GatewayExchange.kindOf(f), false, reason, cause)));
     }
 
     @Override
