@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ipnslink.core.crypto.Ed25519PrivKey;
@@ -16,32 +15,30 @@ import io.ipnslink.tunnel.server.TunnelConfig;
 import io.ipnslink.tunnel.server.TunnelService;
 import io.ipnslink.filter.testing.GatewayServer;
 import io.ipnslink.filter.testing.Sites;
+import io.ipnslink.filter.testing.WebSocketChecks;
+import io.ipnslink.filter.testing.WebSocketChecks.Messages;
+import io.ipnslink.filter.testing.WebSocketChecks.RawUpgrade;
 import io.ipnslink.filter.testing.WebSocketEchoOrigin;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.routing.RoutingV1;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,11 +108,11 @@ class WebSocketEndToEndTest {
 
     @Test
     void textAndAMebibyteBinaryEchoedThenCloseThenPlainRequestsStillWork() throws Exception {
-        Messages messages = new Messages();
+        Messages messages = new Messages(null);
         WebSocket socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(ws(site, "/ws"), messages).get(WAIT, TimeUnit.SECONDS);
         // the origin's greeting sent right behind its 101 is not lost
-        assertEquals(WebSocketEchoOrigin.GREETING, messages.next());
+        assertEquals(WebSocketEchoOrigin.GREETING, messages.next("a message"));
         HttpHeaders seen = origin.handshakeHeaders();
         assertNotNull(seen);
         assertEquals("127.0.0.1:" + origin.port(), seen.get("Host"));
@@ -124,17 +121,17 @@ class WebSocketEndToEndTest {
         for (int i = 0; i < 5; i++) {
             String text = "message " + i + " " + "x".repeat(i * 100);
             socket.sendText(text, true).get(WAIT, TimeUnit.SECONDS);
-            assertEquals(text, messages.next());
+            assertEquals(text, messages.next("a message"));
         }
         byte[] big = new byte[1 << 20];
         new Random(42).nextBytes(big);
         socket.sendBinary(ByteBuffer.wrap(big), true).get(WAIT, TimeUnit.SECONDS);
-        Object echoed = messages.next();
+        Object echoed = messages.next("a message");
         assertInstanceOf(byte[].class, echoed);
         assertArrayEquals(big, (byte[]) echoed);
         // a text message after the big one still arrives in order
         socket.sendText("after", true).get(WAIT, TimeUnit.SECONDS);
-        assertEquals("after", messages.next());
+        assertEquals("after", messages.next("a message"));
 
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(WAIT, TimeUnit.SECONDS);
         assertEquals(WebSocket.NORMAL_CLOSURE, messages.closed.get(WAIT, TimeUnit.SECONDS));
@@ -151,30 +148,23 @@ class WebSocketEndToEndTest {
         assertEquals(200, download.statusCode());
         assertArrayEquals(new byte[WebSocketEchoOrigin.BIG], download.body());
         // and a second WebSocket on the same site
-        Messages again = new Messages();
+        Messages again = new Messages(null);
         WebSocket second = HTTP.newWebSocketBuilder().buildAsync(ws(site, "/ws"), again).get(WAIT, TimeUnit.SECONDS);
-        assertEquals(WebSocketEchoOrigin.GREETING, again.next());
+        assertEquals(WebSocketEchoOrigin.GREETING, again.next("a message"));
         second.sendText("second", true).get(WAIT, TimeUnit.SECONDS);
-        assertEquals("second", again.next());
+        assertEquals("second", again.next("a message"));
         second.sendClose(WebSocket.NORMAL_CLOSURE, "").get(WAIT, TimeUnit.SECONDS);
         assertEquals(WebSocket.NORMAL_CLOSURE, again.closed.get(WAIT, TimeUnit.SECONDS));
     }
 
     @Test
     void anUpgradeTheOriginRefusesIsRelayedAsItsAnswer() throws Exception {
-        Raw r = rawUpgrade(site, "/refuse");
-        assertEquals(403, r.status, r.head);
-        assertEquals(WebSocketEchoOrigin.REFUSAL, r.body);
-        assertTrue(r.head.toLowerCase(Locale.ROOT).contains("via: 1.1 ipns-link"), r.head);
-        // the JDK client sees the refusal as a failed handshake with that status
-        ExecutionException e = assertThrows(ExecutionException.class, () -> HTTP.newWebSocketBuilder()
-                .buildAsync(ws(site, "/refuse"), new Messages()).get(WAIT, TimeUnit.SECONDS));
-        assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
-        assertEquals(403, ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
+        // as a raw handshake (status, body, Via) and as the JDK client's failed handshake (403)
+        WebSocketChecks.refusal(HTTP, ws(site, "/refuse"), gateway.port(), "127.0.0.1:" + gateway.port());
         // a WebSocket to the same site afterwards works
-        Messages messages = new Messages();
+        Messages messages = new Messages(null);
         WebSocket socket = HTTP.newWebSocketBuilder().buildAsync(ws(site, "/ws"), messages).get(WAIT, TimeUnit.SECONDS);
-        assertEquals(WebSocketEchoOrigin.GREETING, messages.next());
+        assertEquals(WebSocketEchoOrigin.GREETING, messages.next("a message"));
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(WAIT, TimeUnit.SECONDS);
         assertEquals(WebSocket.NORMAL_CLOSURE, messages.closed.get(WAIT, TimeUnit.SECONDS));
     }
@@ -184,90 +174,96 @@ class WebSocketEndToEndTest {
         Sites.Site dead = Sites.Site.generate();
         put(Sites.record(dead, Sites.deadManifest(null, false), 1, Duration.ofHours(1), Duration.ofMinutes(5)).raw(),
                 dead);
-        Raw r = rawUpgrade(dead, "/ws");
-        assertEquals(504, r.status, r.head);
-        assertTrue(r.head.toLowerCase(Locale.ROOT).contains("retry-after:"), r.head);
+        try (RawUpgrade r = rawUpgrade(dead, "/ws")) {
+            assertEquals(504, r.status, r.head);
+            assertTrue(r.head.toLowerCase(Locale.ROOT).contains("retry-after:"), r.head);
+        }
         // and an unknown name: the 404 page, without waiting for a stream
-        Raw unknown = rawUpgrade(Sites.Site.generate(), "/ws");
-        assertEquals(404, unknown.status, unknown.head);
+        try (RawUpgrade unknown = rawUpgrade(Sites.Site.generate(), "/ws")) {
+            assertEquals(404, unknown.status, unknown.head);
+        }
     }
 
-    record Raw(int status, String head, String body) {}
+    @Test
+    @Timeout(240)
+    void aHundredMebibyteMessagesEchoedOneAfterTheOther() throws Exception {
+        WebSocketChecks.sequentialEchoes(HTTP, ws(site, "/ws"), 100, 1 << 20);
+    }
 
-    /** A hand-written WebSocket handshake request; reads the answer's head and Content-Length body. */
-    Raw rawUpgrade(Sites.Site s, String path) throws IOException {
-        try (Socket sock = new Socket("127.0.0.1", gateway.port())) {
-            sock.setSoTimeout(10_000);
-            sock.getOutputStream().write(("GET /ipns/" + s.name() + path + " HTTP/1.1\r\nHost: 127.0.0.1:"
-                    + gateway.port() + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAccept: text/plain\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            InputStream in = sock.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int c = in.read();
-                assertTrue(c >= 0, "connection ended in the head: " + head);
-                head.write(c);
-            }
-            String h = head.toString(StandardCharsets.ISO_8859_1);
-            int status = Integer.parseInt(h.substring(9, 12));
-            int length = 0;
-            for (String line : h.split("\r\n")) {
-                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Integer.parseInt(line.substring("content-length:".length()).trim());
+    @Test
+    @Timeout(240)
+    void twoHundredSocketsAtOnceEachEchoing64KiB() throws Exception {
+        WebSocketChecks.concurrentEchoes(HTTP, ws(site, "/ws"), 200, 64 * 1024);
+        // and the gateway still serves the site afterwards (no slot leaked)
+        WebSocketChecks.sequentialEchoes(HTTP, ws(site, "/ws"), 1, 1024);
+    }
+
+    /**
+     * Both ways at once under backpressure at both ends: the origin reads one message at a time
+     * with a pause after writing its echo ({@code /ws?slow}), the visitor's listener requests each
+     * next part after a pause, while the visitor keeps sending. Twenty rounds of 16 x 256 KiB each
+     * way, each a fresh WebSocket, without a stall.
+     */
+    @Test
+    @Timeout(300)
+    void bothWaysAtOnceWithASlowReaderOnEachSideTwentyTimes() throws Exception {
+        ScheduledExecutorService slowVisitor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "slow-visitor");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (int round = 0; round < 20; round++) {
+                Messages messages = new Messages(slowVisitor);
+                WebSocket socket = WebSocketChecks.await(HTTP.newWebSocketBuilder().buildAsync(ws(site, "/ws?slow"),
+                        messages), "handshake, round " + round);
+                assertEquals(WebSocketEchoOrigin.GREETING, messages.next("greeting, round " + round));
+                List<Long> sums = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    byte[] m = WebSocketChecks.random(round * 100L + i, 256 * 1024);
+                    sums.add(WebSocketChecks.crc(m));
+                    WebSocketChecks.await(socket.sendBinary(ByteBuffer.wrap(m), true), "send " + i + ", round " + round);
                 }
+                for (int i = 0; i < 16; i++) {
+                    byte[] echoed = assertInstanceOf(byte[].class, messages.next("echo " + i + ", round " + round));
+                    assertEquals(sums.get(i), WebSocketChecks.crc(echoed), "echo " + i + ", round " + round);
+                }
+                WebSocketChecks.close(socket, messages, "round " + round);
             }
-            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-            return new Raw(status, h, body);
+        } finally {
+            slowVisitor.shutdownNow();
         }
     }
 
-    /** Collects whole messages (String or byte[]) and the close status. */
-    static final class Messages implements WebSocket.Listener {
-        final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        private final StringBuilder text = new StringBuilder();
-        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
-
-        Object next() throws InterruptedException {
-            Object o = queue.poll(WAIT, TimeUnit.SECONDS);
-            assertNotNull(o, "no message within " + WAIT + " s");
-            return o;
+    /**
+     * Subdomain form ({@code {name}.ipns.localhost:port}, the test gateway's default
+     * {@code gateway-hosts}): a hand-written handshake with that Host on a socket to 127.0.0.1,
+     * then frames both ways: the greeting, a 64 KiB binary echo (CRC-32), a close answered.
+     */
+    @Test
+    void aWebSocketInSubdomainForm() throws Exception {
+        String host = site.name() + ".ipns.localhost:" + gateway.port();
+        try (RawUpgrade r = RawUpgrade.open(gateway.port(), host, "/ws")) {
+            assertEquals(101, r.status, r.head);
+            String head = r.head.toLowerCase(Locale.ROOT);
+            assertTrue(head.contains("upgrade: websocket") && head.contains("sec-websocket-accept:"), r.head);
+            RawUpgrade.Frame greeting = r.read();
+            assertEquals(1, greeting.opcode());
+            assertEquals(WebSocketEchoOrigin.GREETING, new String(greeting.payload(), StandardCharsets.UTF_8));
+            byte[] m = WebSocketChecks.random(99, 64 * 1024);
+            r.send(2, m);
+            RawUpgrade.Frame echo = r.read();
+            assertEquals(2, echo.opcode());
+            assertEquals(WebSocketChecks.crc(m), WebSocketChecks.crc(echo.payload()));
+            r.send(8, new byte[] {0x03, (byte) 0xe8}); // close, 1000
+            RawUpgrade.Frame close = r.read();
+            assertEquals(8, close.opcode());
         }
+        // the origin saw the subdomain as the visitor's host
+        assertEquals(host, origin.handshakeHeaders().get("X-Forwarded-Host"));
+    }
 
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                queue.add(text.toString());
-                text.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            byte[] b = new byte[data.remaining()];
-            data.get(b);
-            binary.writeBytes(b);
-            if (last) {
-                queue.add(binary.toByteArray());
-                binary.reset();
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            closed.completeExceptionally(error);
-        }
+    RawUpgrade rawUpgrade(Sites.Site s, String path) throws IOException {
+        return RawUpgrade.open(gateway.port(), "127.0.0.1:" + gateway.port(), "/ipns/" + s.name() + path);
     }
 }

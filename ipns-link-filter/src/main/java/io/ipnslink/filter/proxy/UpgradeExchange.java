@@ -109,8 +109,11 @@ final class UpgradeExchange implements ClientExchange.Listener {
             String noHead = "the site sent no answer within " + headWait.toMillis() + " ms";
             Object first = take(headWait, noHead);
             while (first == READ_COMPLETE) {
-                // a read batch that did not complete the head: the next one
-                site.readMore();
+                // a read batch that did not complete the head: the stream's HTTP codec has asked
+                // for the next one itself. No read from here: one asked for after the batch that
+                // completes a 101 would stay pending on the stream and deliver the site's first
+                // bytes behind the head while no handler takes them (the relay's are added from
+                // this thread, pending on the event loop), so they were lost.
                 first = take(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), noHead);
             }
             if (first instanceof Failed f) {

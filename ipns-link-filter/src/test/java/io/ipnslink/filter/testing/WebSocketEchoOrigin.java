@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A Netty web server on loopback: WebSocket echo on {@code /ws} (greets with a text message
  * {@value #GREETING} right behind its 101, then echoes text and binary messages up to 2 MiB);
+ * {@code /ws?slow} is the same echo reading slowly: one whole message at a time, the next read
+ * only after its echo was written and a pause of {@value #SLOW_PAUSE_MILLIS} ms;
  * {@code /refuse} answers 403 with {@value #REFUSAL}; {@code /big} {@value #BIG} zero bytes;
  * anything else 200 {@code hello PATH}.
  */
@@ -43,6 +45,8 @@ public final class WebSocketEchoOrigin implements AutoCloseable {
     /** Size of the zero-filled answer to {@code /big}. */
     public static final int BIG = 3 << 20;
     private static final int MAX_MESSAGE = 2 << 20;
+    /** Pause of a slow echo ({@code /ws?slow}) before it reads on. */
+    public static final long SLOW_PAUSE_MILLIS = 2;
 
     private final EventLoopGroup group = new NioEventLoopGroup(1);
     private final Channel server;
@@ -50,7 +54,7 @@ public final class WebSocketEchoOrigin implements AutoCloseable {
 
     public WebSocketEchoOrigin() throws InterruptedException {
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder().websocketPath("/ws")
-                .checkStartsWith(false).maxFramePayloadLength(MAX_MESSAGE).handshakeTimeoutMillis(5_000).build();
+                .checkStartsWith(true).maxFramePayloadLength(MAX_MESSAGE).handshakeTimeoutMillis(5_000).build();
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -79,11 +83,18 @@ public final class WebSocketEchoOrigin implements AutoCloseable {
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {
+        private boolean slow;
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hc) {
                 handshakeHeaders.set(hc.requestHeaders());
                 ctx.writeAndFlush(new TextWebSocketFrame(GREETING));
+                if (hc.requestUri().contains("?slow")) {
+                    slow = true;
+                    ctx.channel().config().setAutoRead(false);
+                    ctx.read();
+                }
             }
             super.userEventTriggered(ctx, evt);
         }
@@ -91,7 +102,14 @@ public final class WebSocketEchoOrigin implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
-                ctx.writeAndFlush(msg); // echo (the frame goes back out as it came)
+                // echo (the frame goes back out as it came)
+                if (slow) {
+                    ctx.writeAndFlush(msg).addListener(f -> ctx.executor().schedule(() -> {
+                        ctx.read();
+                    }, SLOW_PAUSE_MILLIS, TimeUnit.MILLISECONDS));
+                } else {
+                    ctx.writeAndFlush(msg);
+                }
                 return;
             }
             try {
