@@ -60,20 +60,20 @@ for j in "${JDKS[@]}"; do
 done
 
 # ---- Parameters -------------------------------------------------------------------------------
-# Warm-up (warm_up below): one round of WARMUP_ROUND s on /1m, then rounds of wrk -c64 on /1k until
-# the target stops getting faster (and, for our chains, until their JITs are about done), at most
-# WARMUP_MAX s. Our chain is two JVMs whose JIT compilers share two cores with everything
+# Warm-up (warm_up below): rounds of WARMUP_ROUND s of wrk -c64 on /1k, then on /1m, until the
+# target stops getting faster (and, for our chains, until their JITs are about done), at most
+# WARMUP_MAX s in all. Our chain is two JVMs whose JIT compilers share two cores with everything
 # else: it needs 15-35 s of load before it reaches its speed.
 if [ "$QUICK" = 1 ]; then
   CONNS=(1 64); WRK_SECONDS=2; DL_FILE=256m; TTFB_SAMPLES=0
-  WARMUP_ROUND=2; WARMUP_MAX=24
+  WARMUP_ROUND=2; WARMUP_MAX=36
   # --quick keeps requests/s, latencies and the download (1 MiB at 64 connections only), and leaves
   # out the origin alone, the cold first byte (one more exposer JVM per sample), memory per idle
   # connection, the long-polls, the container alone and the ChaCha20-Poly1305 reference
   FULL_ONLY=0
 else
   CONNS=(1 16 64 256); WRK_SECONDS=10; DL_FILE=1g; TTFB_SAMPLES=10
-  WARMUP_ROUND=3; WARMUP_MAX=60
+  WARMUP_ROUND=3; WARMUP_MAX=90
   FULL_ONLY=1
 fi
 CHACHA_SECONDS=3
@@ -542,13 +542,13 @@ start_one_jvm_chain() {
 stop_wrapper() { kill -TERM "$1" 2>/dev/null || true; local i; for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
 
 # ---- Measurements -----------------------------------------------------------------------------
-# wrk_point URL C: one wrk run with bench/wrk-report.lua at C connections. On success sets
+# wrk_point URL C [SECONDS]: one wrk run with bench/wrk-report.lua at C connections. On success sets
 # WRK_RPS, WRK_P50_MS, WRK_P99_MS, WRK_ERRORS (connect + read + write + status + timeouts);
 # otherwise returns 1 with WRK_FAILURE (wrk's last lines).
 wrk_point() {
-  local url=$1 c=$2 threads out line
+  local url=$1 c=$2 secs=${3:-$WRK_SECONDS} threads out line
   threads=$(( c < 2 ? 1 : 2 ))
-  fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
+  fg_run "$WORK/wrk.out" timeout $((secs + 30)) wrk -t$threads -c$c -d${secs}s \
     --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$url"
   out=$(cat "$WORK/wrk.out")
   line=$(grep '^BENCH ' <<<"$out" || true)
@@ -564,63 +564,89 @@ wrk_point() {
   WRK_ERRORS=$((errors_connect + errors_read + errors_write + errors_status + errors_timeout))
 }
 
-# jit_compiled JDK_HOME PID: methods the JVM's JIT has compiled so far (jstat -compiler), or "".
-jit_compiled() { "$1/bin/jstat" -compiler "$2" 2>/dev/null | awk 'NR == 2 { print $1 }'; }
+# jit_compiled PID...: per JVM, the methods its JIT has compiled so far (jstat -compiler's
+# "Compiled", read from the JVM's performance data file without starting a JVM), "-" when unknown.
+jit_compiled() { python3 bench/jit-compiles.py "$@"; }
 
 # warm_up TARGET BASE_URL: load before measuring, until the target stops getting faster (a JVM's
-# JIT compilers, V8's): one round of WARMUP_ROUND s of wrk -c16 on /1m (the large-body path),
-# then rounds of wrk -c64 on /1k, at least 3, at most WARMUP_MAX s in all, until
+# JIT compilers, V8's), on each path measured: first rounds of WARMUP_ROUND s of wrk -c64 on
+# /1k, then on /1m (the large-body path: flow control, big frames, its own JIT work), each phase
+# at least 3 rounds (2 for /1m) and until
 #   - a target without WARM_JVMS: two rounds in a row did not beat the best round before them by
 #     more than 5 %;
-#   - our chains (WARM_JVMS="PID..." on WARM_JDK): the last round did not beat the best before it
-#     by more than 5 %, and in the last round each JVM's JIT compiled fewer than
-#     JIT_QUIET_PER_S methods per second (jstat -compiler): the requests/s of a chain whose JIT is
-#     still busy climb for a while after they seem flat on a loaded machine.
-# Records warmup_s.
+#   - our chains (WARM_JVMS="PID..."): the last round did not beat the best before it by more
+#     than 5 %, and in the last round each JVM's JIT compiled fewer than JIT_QUIET_PER_S methods
+#     per second (bench/jit-compiles.py): the requests/s of a chain whose JIT is still busy
+#     climb for a while after they seem flat on a loaded machine.
+# The /1k phase gets at most 2/3 of WARMUP_MAX, both together at most WARMUP_MAX. Records warmup_s.
 warm_up() {
-  local target=$1 base=$2 t0=$SECONDS best=0 flat=0 rounds=0 rps trail="" how="stable" quiet pid n
+  local target=$1 base=$2 t0=$SECONDS
+  WARM_TRAIL=""
+  warm_phase "$base/1k" 3 $((WARMUP_MAX * 2 / 3)) "$t0"
+  local trail_1k=$WARM_TRAIL
+  warm_phase "$base/1m" 2 "$WARMUP_MAX" "$t0"
+  result "$target" "warmup_s" $((SECONDS - t0))
+  log "  $target warm-up: $((SECONDS - t0)) s; requests/s of its ${WARMUP_ROUND} s rounds at 64 connections${WARM_JVMS:+ (methods JIT-compiled per round: gateway/exposer)}: /1k $trail_1k; /1m $WARM_TRAIL"
+}
+
+# warm_phase URL MIN_ROUNDS UNTIL_S T0: one phase of warm_up (above), ending at the latest
+# UNTIL_S seconds after T0; its rounds' figures in WARM_TRAIL.
+warm_phase() {
+  local url=$1 min_rounds=$2 until_s=$3 t0=$4 best=0 flat=0 rounds=0 rps quiet pid n k jit
   local -A prev=()
-  # the large-body path first, so that the rounds judged stable are the last load before measuring
-  fg_run /dev/null timeout $((WARMUP_ROUND + 30)) wrk -t2 -c16 -d${WARMUP_ROUND}s --timeout $WRK_TIMEOUT "$base/1m"
-  for pid in ${WARM_JVMS:-}; do prev[$pid]=$(jit_compiled "$WARM_JDK" "$pid"); done
+  local counts=()
+  WARM_TRAIL=""
+  if [ -n "${WARM_JVMS:-}" ]; then
+    # shellcheck disable=SC2086
+    read -r -a counts <<<"$(jit_compiled $WARM_JVMS)"
+    k=0; for pid in $WARM_JVMS; do prev[$pid]=${counts[$k]:--}; k=$((k + 1)); done
+  fi
   while :; do
-    fg_run "$WORK/warm.out" timeout $((WARMUP_ROUND + 30)) wrk -t2 -c64 -d${WARMUP_ROUND}s --timeout $WRK_TIMEOUT "$base/1k"
+    fg_run "$WORK/warm.out" timeout $((WARMUP_ROUND + 30)) wrk -t2 -c64 -d${WARMUP_ROUND}s --timeout $WRK_TIMEOUT "$url"
     rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/warm.out")
     rps=${rps:-0}
     rounds=$((rounds + 1))
     if [ "$rps" -gt $((best + best / 20)) ]; then flat=0; else flat=$((flat + 1)); fi
     [ "$rps" -gt "$best" ] && best=$rps
     quiet=1
-    local jit=""
-    for pid in ${WARM_JVMS:-}; do
-      n=$(jit_compiled "$WARM_JDK" "$pid")
-      if [ -n "$n" ] && [ -n "${prev[$pid]}" ]; then
-        jit+="${jit:+/}$((n - prev[$pid]))"
-        [ $((n - prev[$pid])) -lt $((JIT_QUIET_PER_S * WARMUP_ROUND)) ] || quiet=0
-      fi
-      prev[$pid]=$n
-    done
-    trail+="${trail:+ }$rps${jit:+ (jit $jit)}"
-    if [ $rounds -ge 3 ]; then
+    jit=""
+    if [ -n "${WARM_JVMS:-}" ]; then
+      # shellcheck disable=SC2086
+      read -r -a counts <<<"$(jit_compiled $WARM_JVMS)"
+      k=0
+      for pid in $WARM_JVMS; do
+        n=${counts[$k]:--}; k=$((k + 1))
+        if [ "$n" != - ] && [ "${prev[$pid]}" != - ]; then
+          jit+="${jit:+/}$((n - prev[$pid]))"
+          [ $((n - prev[$pid])) -lt $((JIT_QUIET_PER_S * WARMUP_ROUND)) ] || quiet=0
+        else
+          quiet=0
+        fi
+        prev[$pid]=$n
+      done
+    fi
+    WARM_TRAIL+="${WARM_TRAIL:+ }$rps${jit:+ (jit $jit)}"
+    if [ $rounds -ge "$min_rounds" ]; then
       if [ -n "${WARM_JVMS:-}" ]; then
-        [ $quiet = 1 ] && [ $flat -ge 1 ] && break
+        [ $quiet = 1 ] && [ $flat -ge 1 ] && return 0
       else
-        [ $flat -ge 2 ] && break
+        [ $flat -ge 2 ] && return 0
       fi
     fi
-    if [ $((SECONDS - t0 + WARMUP_ROUND)) -gt "$WARMUP_MAX" ]; then how="stopped at ${WARMUP_MAX} s"; break; fi
+    if [ $((SECONDS - t0 + WARMUP_ROUND)) -gt "$until_s" ]; then WARM_TRAIL+=" (bound reached)"; return 0; fi
   done
-  result "$target" "warmup_s" $((SECONDS - t0))
-  log "  $target warm-up ($how): $((SECONDS - t0)) s; requests/s of its ${WARMUP_ROUND} s rounds on /1k${WARM_JVMS:+ (methods JIT-compiled per round: gateway/exposer)}: $trail"
 }
 
 # wrk_series TARGET BASE_URL: requests/s, p50, p99 for 1 KiB and 1 MiB at each connection count.
 wrk_series() {
-  local target=$1 base=$2 size c
+  local target=$1 base=$2 size c secs
   for size in 1k 1m; do
     for c in "${CONNS[@]}"; do
       [ "$QUICK" = 1 ] && [ $size = 1m ] && [ "$c" = 1 ] && continue
-      if ! wrk_point "$base/$size" "$c"; then
+      # --quick: 4 s for 1 MiB (at 64 connections an answer takes 0.3-1 s; 2 s is a few rounds)
+      secs=$WRK_SECONDS
+      [ "$QUICK" = 1 ] && [ $size = 1m ] && [ "$secs" -lt 4 ] && secs=4
+      if ! wrk_point "$base/$size" "$c" "$secs"; then
         log "  wrk $target $size c=$c failed: $WRK_FAILURE"
         continue
       fi
@@ -839,7 +865,7 @@ for jdk in "${JDKS[@]}"; do
     [ -n "$chacha" ] && result "ours-$label" "chacha_mbps" "$chacha"
   fi
   if start_deployed_chain "$jdk" "$label"; then
-    IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_GW_PID WARM_JDK=$jdk WARM_JVMS="$OUR_GW_PID $OUR_EXP_PID" \
+    IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_GW_PID WARM_JVMS="$OUR_GW_PID $OUR_EXP_PID" \
       AFTER_WARMUP=our_cold_urls AFTER_TTFB=deployed_cold_stop COLD_URLS="" measure_target "ours-$label" "http://127.0.0.1:$OUR_PORT$OUR_WARM" \
       "$OUR_GW_PID $OUR_EXP_PID"
     # the gateway's landing page: Tomcat, the filter passing the request on, a servlet (4 KiB of HTML)
@@ -851,7 +877,7 @@ for jdk in "${JDKS[@]}"; do
   fi
   if [ "$ONE_JVM" = 1 ]; then
     if start_one_jvm_chain "$jdk" "$label"; then
-      IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_GW_PID WARM_JDK=$jdk WARM_JVMS=$OUR_GW_PID AFTER_WARMUP=our_cold_urls COLD_URLS="" \
+      IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_GW_PID WARM_JVMS=$OUR_GW_PID AFTER_WARMUP=our_cold_urls COLD_URLS="" \
         measure_target "one-$label" "http://127.0.0.1:$OUR_PORT$OUR_WARM" "$OUR_GW_PID"
       [ "$FULL_ONLY" = 1 ] && container_alone "one-$label" tomcat_1k "http://127.0.0.1:$OUR_PORT/_bench/1k"
       stop_wrappers "${OUR_WRAPPERS[@]}"
