@@ -315,8 +315,8 @@ def main():
                       f"({'; '.join(sorted(set(missing.values())))}); its columns say `missing`.")
         if args.warmup:
             rnd, mx = args.warmup.split()
-            md.append(f"- Every target warmed up first: {rnd} s rounds of wrk -c64 on /1k until it stops getting "
-                      f"faster (at most {mx} s), then one round on /1m (row \"warm-up\").")
+            md.append(f"- Every target warmed up first: {rnd} s rounds of wrk -c64 on /1k, then on /1m, each until "
+                      f"it stops getting faster (at most {mx} s in all; row \"warm-up\").")
         md += ["", "Ratios in parentheses: the value divided by nginx's value in the same run.", "",
                markdown(header, lines),
                "Our chains against the baselines of this run (value divided by the baseline's value):", "",
