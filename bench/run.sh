@@ -824,6 +824,7 @@ profile() {
 }
 
 build_launcher_jars || exit 1
+[ "$PROFILE" = 1 ] && TTFB_SAMPLES=0   # --profile: the warm chain only
 make_homes || exit 1
 if [ "$PROFILE" = 1 ]; then
   for jdk in "${JDKS[@]}"; do profile "$jdk" || exit $?; done
