@@ -291,6 +291,10 @@ def main():
             for t, k, b, r in ratios(values, jdks):
                 f.write(f"{t}\t{k}\t{b}\t{r:.4f}\n")
     missing = {t: v["missing"] for t, v in values.items() if "missing" in v}
+    bounded = [t for t, v in values.items() if "warmup_bound" in v]
+    bound_note = (f"warm-up reached its bound before {', '.join(bounded)} stopped getting faster (or, for our "
+                  "chains, before their JITs were done): their figures may be those of a target still warming up "
+                  "(the machine is loaded?); rerun before reading them") if bounded else ""
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
     print()
@@ -302,6 +306,8 @@ def main():
     print(plain(theader, tlines))
     for t, why in missing.items():
         print(f"{t}: no figures for our chain: {why}")
+    if bound_note:
+        print("WARNING: " + bound_note)
 
     if args.doc:
         md = [f"Run of {date}: `{args.command}` ({'quick' if args.quick == '1' else 'full'}: "
@@ -310,6 +316,8 @@ def main():
         md.append(f"- Machine: {machine()}; everything on 127.0.0.1, load generators on the same cores.")
         for j in jdks:
             md.append(f"- JDK {j['label']}: {j['version']} (`{j['home']}`)")
+        if bound_note:
+            md.append("- **Warning**: " + bound_note + ".")
         if missing:
             md.append("- **Baselines only**: no figures for our chain in this run "
                       f"({'; '.join(sorted(set(missing.values())))}); its columns say `missing`.")
