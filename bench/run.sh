@@ -1,42 +1,51 @@
 #!/usr/bin/env bash
-# Benchmarks (issue 7): our chain against nginx and js-libp2p, side by side, on loopback.
+# Benchmarks (issues 7 and 14): our chain as deployed against nginx and js-libp2p, side by side,
+# on loopback.
 #
-#   bench/run.sh [--quick] [--jdk PATH]... [--no-doc] [--keep]
+#   bench/run.sh [--quick] [--jdk PATH]... [--one-jvm] [--no-doc] [--keep]
 #   bench/run.sh --profile [--jdk PATH]...
 #
-#   --quick     fewer points and shorter runs (finishes in under 2 minutes)
+#   --quick     fewer points and shorter runs (finishes in under 2 minutes); every target is still
+#               warmed up until it stops getting faster before it is measured
 #   --jdk PATH  a JDK home to run our chain (and the ChaCha20-Poly1305 reference) on; repeatable.
 #               Default: the default JDK 17 and Temurin 25.
+#   --one-jvm   also measure the gateway and the exposer in one JVM (bench/our-chain/OurChain.java,
+#               built from the modules' classes) as an extra column per JDK
 #   --no-doc    print the table only, do not rewrite the results section of docs/benchmarks.md
 #   --keep      keep the work directory (configs, logs, raw results) instead of deleting it
-#   --profile   no baselines and no table: our chain only, under wrk, recorded with JDK Flight
-#               Recorder (Java samples every 2 ms, bench/profile.jfc) for the measured window only;
-#               prints the summary of bench/jfr-summary.py per JDK and keeps the .jfr files.
+#   --profile   no baselines and no table: our chain only (gateway and exposer, each its own JVM),
+#               under wrk, both recorded with JDK Flight Recorder (Java samples every 2 ms,
+#               bench/profile.jfc) for the measured window only; prints the summary of
+#               bench/jfr-summary.py per JVM and JDK and keeps the .jfr files.
 #               Environment: PROFILE_SIZE=1k|1m, PROFILE_CONNS=64, PROFILE_SECONDS=20.
 #   Environment: BENCH_CONNS="16 256", BENCH_SECONDS=N, BENCH_DOWNLOAD=1g|256m override the
-#   connection counts, seconds per wrk point and download size; OUR_CHAIN_CP=<classpath> runs our
-#   chain from a prebuilt classpath (no build); MVN_OFFLINE= lets Maven go online.
+#   connection counts, seconds per wrk point and download size; OUR_CHAIN_CP=<classpath> runs the
+#   one-JVM launcher from a prebuilt classpath (no build); MVN_OFFLINE= lets its Maven build go online.
 #
-# Starts on 127.0.0.1, random free ports: the origin (nginx serving 1 KiB / 1 MiB / 256 MiB /
-# 1 GiB files, plus bench/origin-slow.mjs behind it for /poll), nginx as a reverse proxy in front
-# of the origin, the js-libp2p chain (interop/bench-js-gateway.mjs -> libp2p -> interop/
-# bench-js-exposer.mjs -> origin) and our chain (start_our_chain below). Load from wrk (Debian
-# package), curl and two small Node load programs (bench/longpoll.mjs, bench/idle-conns.mjs).
-# Every process started is killed on exit; every wait is bounded. See docs/benchmarks.md.
+# Starts on 127.0.0.1, free ports: the origin (nginx serving 1 KiB / 1 MiB / 256 MiB / 1 GiB
+# files, plus bench/origin-slow.mjs behind it for /poll), nginx as a reverse proxy in front of the
+# origin, the js-libp2p chain (interop/bench-js-gateway.mjs -> libp2p -> interop/
+# bench-js-exposer.mjs -> origin) and our chain as users run it (start_deployed_chain below):
+# `./ipns-link gateway` and `./ipns-link expose ... --publish-to <that gateway>`, two JVMs. Load
+# from wrk (Debian package), curl and two small Node load programs (bench/longpoll.mjs,
+# bench/idle-conns.mjs). Every process started is killed on exit; every wait is bounded. See
+# docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 QUICK=0
+ONE_JVM=0
 WRITE_DOC=1
 KEEP=0
 PROFILE=0
 JDKS=()
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --jdk) [ $# -ge 2 ] || { echo "--jdk needs a path" >&2; exit 2; }; JDKS+=("$2"); shift ;;
+    --one-jvm) ONE_JVM=1 ;;
     --no-doc) WRITE_DOC=0 ;;
     --keep) KEEP=1 ;;
     --profile) PROFILE=1; KEEP=1 ;;
@@ -51,13 +60,24 @@ for j in "${JDKS[@]}"; do
 done
 
 # ---- Parameters -------------------------------------------------------------------------------
+# Warm-up (warm_up below): rounds of WARMUP_ROUND s of wrk -c64 on /1k, then on /1m, until the
+# target stops getting faster (and, for our chains, until their JITs are about done), at most
+# WARMUP_MAX s in all. Our chain is two JVMs whose JIT compilers share two cores with everything
+# else: it needs 15-35 s of load before it reaches its speed.
 if [ "$QUICK" = 1 ]; then
-  CONNS=(1 64); WRK_SECONDS=2; WARMUP_SECONDS=1; DL_FILE=256m; TTFB_SAMPLES=3
-  CHACHA_SECONDS=1
+  CONNS=(1 64); WRK_SECONDS=2; DL_FILE=256m; TTFB_SAMPLES=0
+  WARMUP_ROUND=2; WARMUP_MAX=36
+  # --quick keeps requests/s, latencies and the download (1 MiB at 64 connections only), and leaves
+  # out the origin alone, the cold first byte (one more exposer JVM per sample), memory per idle
+  # connection, the long-polls, the container alone and the ChaCha20-Poly1305 reference
+  FULL_ONLY=0
 else
-  CONNS=(1 16 64 256); WRK_SECONDS=10; WARMUP_SECONDS=3; DL_FILE=1g; TTFB_SAMPLES=10
-  CHACHA_SECONDS=3
+  CONNS=(1 16 64 256); WRK_SECONDS=10; DL_FILE=1g; TTFB_SAMPLES=10
+  WARMUP_ROUND=3; WARMUP_MAX=90
+  FULL_ONLY=1
 fi
+CHACHA_SECONDS=3
+JIT_QUIET_PER_S=10   # warm_up: a JVM compiling fewer methods per second than this is about done
 # Overrides (e.g. to look at one point): BENCH_CONNS="16 256" BENCH_SECONDS=5 BENCH_DOWNLOAD=1g|256m
 [ -n "${BENCH_CONNS:-}" ] && read -r -a CONNS <<<"$BENCH_CONNS"
 WRK_SECONDS=${BENCH_SECONDS:-$WRK_SECONDS}
@@ -73,7 +93,8 @@ LONGPOLL_TIMEOUT_MS=30000
 IDLE_N=1000              # idle keep-alive connections for the memory figure
 WRK_TIMEOUT=10s          # a response slower than this counts as a wrk timeout error
 DL_MAX_SECONDS=120       # bound of one big download
-DL_TRIES=2               # big downloads per target, the best counts
+DL_TRIES=2               # big downloads per target, the best counts (1 with --quick)
+[ "$QUICK" = 1 ] && DL_TRIES=1
 START_TIMEOUT=60         # bound of every "wait until it listens"
 LIFETIME=3600            # hard lifetime of every process started (timeout(1) kills it after)
 
@@ -147,13 +168,14 @@ start() {
 }
 
 # fg_run OUTFILE CMD...: runs one measurement command (stdout to OUTFILE, stderr to fg.err) and
-# waits for it. In the background + wait, so that a signal to the script interrupts at once (bash
+# waits for it; its exit status in FG_RC. In the background + wait, so that a signal to the script interrupts at once (bash
 # defers traps while a foreground command runs); the exit trap then kills it.
 fg_run() {
   local out=$1; shift
   "$@" >"$out" 2>>"$WORK/fg.err" &
   FG_PID=$!
-  wait "$FG_PID" || true
+  FG_RC=0
+  wait "$FG_PID" || FG_RC=$?
   FG_PID=""
 }
 
@@ -177,6 +199,51 @@ wait_json() {
     if [ -s "$WORK/$name.out" ] && head -1 "$WORK/$name.out" | jq -e . >/dev/null 2>&1; then
       head -1 "$WORK/$name.out" | jq -r "$field"
       return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited before it was ready; its stderr:" >&2
+      tail -20 "$WORK/$name.err" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "$name did not start within ${START_TIMEOUT}s; its stderr:" >&2
+  tail -20 "$WORK/$name.err" >&2
+  return 1
+}
+
+# wait_line NAME REGEX [PID]: waits (bounded) for a line of NAME.out matching REGEX (grep -P;
+# \K keeps what follows), prints the match; gives up early when PID (default: the last process
+# started) has exited.
+wait_line() {
+  local name=$1 re=$2 pid=${3:-$LAST_PID} i m
+  for i in $(seq 1 $((START_TIMEOUT * 10))); do
+    m=$(grep -oP -m1 "$re" "$WORK/$name.out" 2>/dev/null || true)
+    if [ -n "$m" ]; then echo "$m"; return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited before it was ready; its stderr:" >&2
+      tail -20 "$WORK/$name.err" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "$name did not start within ${START_TIMEOUT}s; its stderr:" >&2
+  tail -20 "$WORK/$name.err" >&2
+  return 1
+}
+
+# wait_doc NAME JQ [PID]: waits (bounded) until NAME.out holds one whole JSON document (the
+# `--json` output of `ipns-link expose`, several lines), prints JQ of it; fails when JQ gives
+# nothing or null, or when PID (default: the last process started) has exited.
+wait_doc() {
+  local name=$1 filter=$2 pid=${3:-$LAST_PID} i v
+  for i in $(seq 1 $((START_TIMEOUT * 10))); do
+    if [ -s "$WORK/$name.out" ] && jq -e . "$WORK/$name.out" >/dev/null 2>&1; then
+      v=$(jq -r "$filter" "$WORK/$name.out" 2>/dev/null || true)
+      if [ -n "$v" ] && [ "$v" != null ]; then echo "$v"; return 0; fi
+      echo "$name: unexpected output (no $filter):" >&2
+      head -c 2000 "$WORK/$name.out" >&2
+      return 1
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "$name exited before it was ready; its stderr:" >&2
@@ -302,40 +369,154 @@ wait_http "http://127.0.0.1:$JS_PORT/ipns/bench/1k"
 JS_PIDS="$(child_of "$JS_GATEWAY_WRAPPER") $(child_of "$JS_EXPOSER_WRAPPER")"
 fi
 
-# ---- Our chain (HOOK) -------------------------------------------------------------------------
-# Our chain: gateway (io.ipnslink.filter.IpnsLinkFilter in embedded Tomcat, connector maxThreads
-# 50) -> libp2p -> exposer (io.ipnslink.exposer.tunnel.TunnelService) -> the same origin, all in
-# one JVM started by the launcher bench/our-chain/OurChain.java (a single-file Java program run
-# with the modules' classpath; see its Javadoc and docs/benchmarks.md). It prints ONE JSON line
-#   {"event":"listening","port":P,"warm":"/ipns/<name>","cold":["/ipns/<name>",...]}
-# and runs until SIGTERM. Until TunnelService and IpnsLinkFilter are on main, start_our_chain
-# fails with "our chain not available yet" and the table says "missing" for our chain: no number
-# is ever made up.
-OUR_CHAIN_LAUNCHER=bench/our-chain/OurChain.java
+# ---- Our chain, as deployed -------------------------------------------------------------------
+# start_deployed_chain JDK_HOME LABEL: our chain the way a user runs it, two JVMs on JDK_HOME,
+# through the ./ipns-link launcher (the jars it builds, as any user's first run does):
+#   ./ipns-link gateway --address 127.0.0.1 --port 0 --data DIR --set KEY=VALUE... --connector ATTR=VALUE...
+#   ./ipns-link --home HOME --json expose bench ORIGIN --publish-to <the gateway> --listen /ip4/127.0.0.1/tcp/0
+# The exposer publishes the site's record to the gateway's routing v1 endpoint (--publish-to), the
+# gateway resolves it from its own store. On success sets OUR_PORT, OUR_WARM (/ipns/<name>),
+# OUR_GW_PID, OUR_EXP_PID (the two JVMs) and OUR_WRAPPERS.
+#
+# The gateway's settings, as a deployment would write them in server.xml (<Connector ...>) and
+# its configuration (docs/configuration.md):
+GW_CONNECTOR=(
+  maxThreads=50             # the long-poll target: 2,000 waiting requests on 50 container threads
+  minSpareThreads=10
+  acceptCount=4096          # 2,000 long-polls connect at once (nginx: listen backlog=4096)
+  maxKeepAliveRequests=-1   # as nginx's keepalive_requests 1000000 (Tomcat's default closes after 100)
+  keepAliveTimeout=120000   # as nginx's keepalive_timeout 120s
+)
+GW_SET=(
+  dnslink=false                 # no DNS on loopback
+  max-streams-per-origin=4096   # the default 64 would queue the 2,000 long-polls to the one site
+)
+EXPOSE_LISTEN=/ip4/127.0.0.1/tcp/0
 
-our_chain_missing() {
-  local missing=()
-  if [ -z "${OUR_CHAIN_CP:-}" ]; then
-    [ -f exposer-cli/src/main/java/io/ipnslink/exposer/tunnel/TunnelService.java ] \
-      || missing+=("exposer TunnelService (exposer-cli, READY-TUNNEL)")
-    [ -f ipns-link-filter/src/main/java/io/ipnslink/filter/IpnsLinkFilter.java ] \
-      || missing+=("gateway filter io.ipnslink.filter.IpnsLinkFilter (ipns-link-filter)")
-  fi
-  [ -f "$OUR_CHAIN_LAUNCHER" ] || missing+=("launcher $OUR_CHAIN_LAUNCHER")
-  [ ${#missing[@]} = 0 ] || { printf '%s; ' "${missing[@]}" | sed 's/; $//'; }
+# build_launcher_jars: what `./ipns-link gateway` and `./ipns-link expose` build on their first
+# run (the launcher's own up-to-date check; nothing when the jars are newer than the sources).
+# The second check is the first exposer home's `key gen` (make_homes).
+build_launcher_jars() {
+  log "building the ./ipns-link jars if out of date (the launcher's own check)"
+  fg_run "$WORK/build-gateway.out" timeout 900 ./ipns-link gateway --help
+  [ "$FG_RC" = 0 ] || { echo "./ipns-link gateway --help failed ($FG_RC); see $WORK/fg.err" >&2; tail -20 "$WORK/fg.err" >&2; return 1; }
 }
 
-OUR_CP="${OUR_CHAIN_CP:-}"   # OUR_CHAIN_CP: a prebuilt classpath (e.g. of another checkout); skips the build
-# start_our_chain JDK_HOME LABEL: on success sets OUR_PORT, OUR_PID, OUR_WRAPPER, OUR_WARM, OUR_COLD.
-start_our_chain() {
-  local jdk=$1 label=$2 missing
-  missing=$(our_chain_missing)
-  if [ -n "$missing" ]; then
-    echo "our chain not available yet: missing $missing" >&2
-    return 1
+# make_homes: the exposers' state directories, each with one site key `bench`
+# (./ipns-link --home DIR key gen bench): `warm` first (it builds the CLI's jar if needed), then
+# cold1..K (TTFB_SAMPLES) in parallel. Each home is one exposer, hence one peer id; shared by the
+# JDKs' runs.
+make_homes() {
+  local n wrappers=() w
+  log "generating the site keys of $((TTFB_SAMPLES + 1)) exposer homes (./ipns-link key gen)"
+  fg_run "$WORK/keygen-warm.out" timeout 900 env JAVA="${JDKS[0]}/bin/java" ./ipns-link --home "$WORK/homes/warm" key gen bench
+  [ "$FG_RC" = 0 ] || { echo "./ipns-link key gen failed ($FG_RC); see $WORK/fg.err" >&2; tail -20 "$WORK/fg.err" >&2; return 1; }
+  for n in $(seq 1 "$TTFB_SAMPLES"); do
+    start "keygen-cold$n" env JAVA="${JDKS[0]}/bin/java" ./ipns-link --home "$WORK/homes/cold$n" key gen bench
+    wrappers+=("$LAST_PID")
+  done
+  for w in "${wrappers[@]}"; do
+    wait "$w" || { echo "./ipns-link key gen failed; see $WORK/keygen-*.err" >&2; return 1; }
+  done
+}
+
+start_deployed_chain() {
+  local jdk=$1 label=$2 args=() kv name i
+  args=(gateway --address 127.0.0.1 --port 0 --data "$WORK/gateway-$label")
+  for kv in "${GW_SET[@]}"; do args+=(--set "$kv"); done
+  for kv in "${GW_CONNECTOR[@]}"; do args+=(--connector "$kv"); done
+  OUR_WRAPPERS=()
+  COLD_WRAPPERS=()
+  OUR_COLD=()
+  log "starting our chain on $label: ./ipns-link ${args[*]}"
+  start "gateway-$label" env JAVA="$jdk/bin/java" ./ipns-link "${args[@]}"
+  OUR_WRAPPERS+=("$LAST_PID")
+  local gw_wrapper=$LAST_PID
+  if [ "$TTFB_SAMPLES" -gt 0 ] && [ -z "${WARMER_PORT:-}" ]; then
+    # the second gateway that the cold exposers serve before they are measured (see
+    # start_cold_exposers); one for the whole run
+    start warmer env JAVA="$jdk/bin/java" ./ipns-link gateway --address 127.0.0.1 --port 0 \
+      --data "$WORK/warmer" --set dnslink=false
+    WARMER_PORT=$(wait_line warmer 'IPNS-Link gateway on http://127\.0\.0\.1:\K[0-9]+') || return 1
   fi
+  OUR_PORT=$(wait_line "gateway-$label" 'IPNS-Link gateway on http://127\.0\.0\.1:\K[0-9]+' "$gw_wrapper") || return 1
+  OUR_GW_PID=$(child_of "$gw_wrapper") || return 1
+  args=(--home "$WORK/homes/warm" --json expose bench "$ORIGIN" --publish-to "http://127.0.0.1:$OUR_PORT"
+    --listen "$EXPOSE_LISTEN")
+  log "  ./ipns-link ${args[*]}"
+  start "expose-$label" env JAVA="$jdk/bin/java" ./ipns-link "${args[@]}"
+  OUR_WRAPPERS+=("$LAST_PID")
+  local exp_wrapper=$LAST_PID
+  [ "$TTFB_SAMPLES" -gt 0 ] && start_cold_exposers "$jdk" "$label" "$WARMER_PORT"
+  name=$(wait_doc "expose-$label" '.sites[0] | select(.publish.routers[0].ok == true) | .name' "$exp_wrapper") || return 1
+  OUR_EXP_PID=$(child_of "$exp_wrapper") || return 1
+  OUR_WARM=/ipns/$name
+  wait_http "http://127.0.0.1:$OUR_PORT$OUR_WARM/1k" || return 1
+  [ "$TTFB_SAMPLES" -gt 0 ] || return 0
+  collect_cold
+  # each cold exposer serves a few hundred requests through the other gateway (its JVM has loaded
+  # and run the tunnel's code, as a running exposer has); our gateway has not seen their names
+  local wrappers=()
+  for i in "${!OUR_COLD[@]}"; do
+    start "coldwarm$i-$label" wrk -t1 -c2 -d${WARMUP_ROUND}s "http://127.0.0.1:$WARMER_PORT${OUR_COLD[$i]}/1k"
+    wrappers+=("$LAST_PID")
+  done
+  for i in "${wrappers[@]}"; do wait "$i" || true; done
+  log "  cold exposers served (requests/s through the other gateway): $(cat "$WORK"/coldwarm*-"$label".out | awk '/^Requests\/sec:/ { printf "%.0f ", $2 }')"
+}
+
+# start_cold_exposers JDK_HOME LABEL WARMER_PORT: one more `ipns-link expose` per cold home (own
+# JVM, own peer id), publishing to our gateway and to a second one (WARMER_PORT). Before the
+# measurement each serves a few hundred requests through that second gateway only, so that a
+# first request through ours to a cold name pays what a visitor's first request to a name pays
+# (record lookup + validation + a new libp2p dial: TCP + Noise + yamux + the first stream) and
+# not the exposer JVM's own start-up (class loading, interpreter).
+start_cold_exposers() {
+  local jdk=$1 label=$2 warmer_port=$3 n
+  COLD_WRAPPERS=()
+  COLD_NAMES=()
+  for n in $(seq 1 "$TTFB_SAMPLES"); do
+    start "cold$n-$label" env JAVA="$jdk/bin/java" ./ipns-link --home "$WORK/homes/cold$n" --json expose bench \
+      "$ORIGIN" --publish-to "http://127.0.0.1:$OUR_PORT" --publish-to "http://127.0.0.1:$warmer_port" \
+      --listen "$EXPOSE_LISTEN"
+    COLD_WRAPPERS+=("$LAST_PID")
+    COLD_NAMES+=("cold$n-$label")
+  done
+}
+# collect_cold: sets OUR_COLD to the cold names (/ipns/<name>) whose exposer published to both gateways.
+collect_cold() {
+  local i name
+  OUR_COLD=()
+  for i in "${!COLD_WRAPPERS[@]}"; do
+    if name=$(wait_doc "${COLD_NAMES[$i]}" '.sites[0] | select(all(.publish.routers[]; .ok == true)) | .name' "${COLD_WRAPPERS[$i]}"); then
+      OUR_COLD+=("/ipns/$name")
+    else
+      log "  ${COLD_NAMES[$i]} did not publish; one cold sample fewer"
+    fi
+  done
+}
+
+# stop_wrappers WRAPPER...: SIGTERM to all at once, then waits (bounded) for each.
+stop_wrappers() {
+  local w
+  for w in "$@"; do kill -TERM "$w" 2>/dev/null || true; done
+  for w in "$@"; do stop_wrapper "$w"; done
+}
+
+# ---- Our chain in one JVM (--one-jvm) ----------------------------------------------------------
+# The launcher bench/our-chain/OurChain.java (a single-file Java program run with the modules'
+# classpath; see its Javadoc and docs/benchmarks.md): gateway (IpnsLinkFilter in embedded Tomcat,
+# same connector settings) -> libp2p -> exposer (TunnelService) -> origin, in one JVM, plus one
+# exposer host per cold name. It prints ONE JSON line
+#   {"event":"listening","port":P,"warm":"/ipns/<name>","cold":["/ipns/<name>",...]}
+# and runs until SIGTERM. No deployment runs this shape; the column shows what the second JVM costs.
+OUR_CHAIN_LAUNCHER=bench/our-chain/OurChain.java
+OUR_CP="${OUR_CHAIN_CP:-}"   # OUR_CHAIN_CP: a prebuilt classpath (e.g. of another checkout); skips the build
+# start_one_jvm_chain JDK_HOME LABEL: on success sets OUR_PORT, OUR_GW_PID, OUR_WRAPPERS, OUR_WARM, OUR_COLD.
+start_one_jvm_chain() {
+  local jdk=$1 label=$2
   if [ -z "$OUR_CP" ]; then
-    log "building the modules for our chain (mvnw -o test-compile, reactor)"
+    log "building the modules for the one-JVM launcher (mvnw -o test-compile, reactor)"
     local cpfile=$WORK/our-chain.classpath
     # The reactor writes the file once per module; the filter (which has exposer-cli and
     # tomcat-embed-core in its test scope) comes last. Full plugin coordinates: offline, the
@@ -343,31 +524,31 @@ start_our_chain() {
     fg_run "$WORK/mvn.log" timeout 900 ./mvnw -q ${MVN_OFFLINE--o} -pl ipns-link-filter -am test-compile \
       org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
       -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test
-    [ -s "$cpfile" ] || { echo "our chain: build failed, see $WORK/mvn.log and fg.err" >&2; tail -20 "$WORK/mvn.log" "$WORK/fg.err" >&2; return 1; }
+    [ -s "$cpfile" ] || { echo "one-JVM chain: build failed, see $WORK/mvn.log and fg.err" >&2; tail -20 "$WORK/mvn.log" "$WORK/fg.err" >&2; return 1; }
     OUR_CP="ipns-link-filter/target/classes:$(cat "$cpfile")"
   fi
-  start "our-$label" "$jdk/bin/java" -Xms256m -Xmx1g -Dlogback.configurationFile=bench/our-chain/logback.xml \
+  start "one-jvm-$label" "$jdk/bin/java" -Xms256m -Xmx1g -Dlogback.configurationFile=bench/our-chain/logback.xml \
     -cp "$OUR_CP" "$OUR_CHAIN_LAUNCHER" \
     --origin "$ORIGIN" --threads 50 --cold-names "$TTFB_SAMPLES"
-  local wrapper=$LAST_PID
-  OUR_WRAPPER=$wrapper
-  OUR_PORT=$(wait_json "our-$label" .port) || return 1
-  OUR_WARM=$(head -1 "$WORK/our-$label.out" | jq -r .warm)
-  mapfile -t OUR_COLD < <(head -1 "$WORK/our-$label.out" | jq -r '.cold[]')
-  OUR_PID=$(child_of "$wrapper") || return 1
+  OUR_WRAPPERS=("$LAST_PID")
+  OUR_PORT=$(wait_json "one-jvm-$label" .port) || return 1
+  OUR_WARM=$(head -1 "$WORK/one-jvm-$label.out" | jq -r .warm)
+  mapfile -t OUR_COLD < <(head -1 "$WORK/one-jvm-$label.out" | jq -r '.cold[]')
+  OUR_GW_PID=$(child_of "$LAST_PID") || return 1
+  OUR_EXP_PID=""
   wait_http "http://127.0.0.1:$OUR_PORT$OUR_WARM/1k" || return 1
 }
 
 stop_wrapper() { kill -TERM "$1" 2>/dev/null || true; local i; for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
 
 # ---- Measurements -----------------------------------------------------------------------------
-# wrk_point URL C: one wrk run with bench/wrk-report.lua at C connections. On success sets
+# wrk_point URL C [SECONDS]: one wrk run with bench/wrk-report.lua at C connections. On success sets
 # WRK_RPS, WRK_P50_MS, WRK_P99_MS, WRK_ERRORS (connect + read + write + status + timeouts);
 # otherwise returns 1 with WRK_FAILURE (wrk's last lines).
 wrk_point() {
-  local url=$1 c=$2 threads out line
+  local url=$1 c=$2 secs=${3:-$WRK_SECONDS} threads out line
   threads=$(( c < 2 ? 1 : 2 ))
-  fg_run "$WORK/wrk.out" timeout $((WRK_SECONDS + 30)) wrk -t$threads -c$c -d${WRK_SECONDS}s \
+  fg_run "$WORK/wrk.out" timeout $((secs + 30)) wrk -t$threads -c$c -d${secs}s \
     --timeout $WRK_TIMEOUT -s bench/wrk-report.lua "$url"
   out=$(cat "$WORK/wrk.out")
   line=$(grep '^BENCH ' <<<"$out" || true)
@@ -383,13 +564,92 @@ wrk_point() {
   WRK_ERRORS=$((errors_connect + errors_read + errors_write + errors_status + errors_timeout))
 }
 
+# jit_compiled PID...: per JVM, the methods its JIT has compiled so far (jstat -compiler's
+# "Compiled", read from the JVM's performance data file without starting a JVM), "-" when unknown.
+jit_compiled() { python3 bench/jit-compiles.py "$@"; }
+
+# warm_up TARGET BASE_URL: load before measuring, until the target stops getting faster (a JVM's
+# JIT compilers, V8's), on each path measured: first rounds of WARMUP_ROUND s of wrk -c64 on
+# /1k, then on /1m (the large-body path: flow control, big frames, its own JIT work), each phase
+# at least 3 rounds (2 for /1m) and until
+#   - a target without WARM_JVMS: two rounds in a row did not beat the best round before them by
+#     more than 5 %;
+#   - our chains (WARM_JVMS="PID..."): the last round did not beat the best before it by more
+#     than 5 %, and in the last round each JVM's JIT compiled fewer than JIT_QUIET_PER_S methods
+#     per second (bench/jit-compiles.py): the requests/s of a chain whose JIT is still busy
+#     climb for a while after they seem flat on a loaded machine.
+# The /1k phase gets at most 2/3 of WARMUP_MAX, both together at most WARMUP_MAX. Records warmup_s.
+warm_up() {
+  local target=$1 base=$2 t0=$SECONDS
+  WARM_TRAIL=""
+  WARM_BOUND=0
+  warm_phase "$base/1k" 3 $((WARMUP_MAX * 2 / 3)) "$t0"
+  local trail_1k=$WARM_TRAIL
+  warm_phase "$base/1m" 2 "$WARMUP_MAX" "$t0"
+  result "$target" "warmup_s" $((SECONDS - t0))
+  # the report warns that this target's figures may be those of a chain still warming up
+  [ "$WARM_BOUND" = 0 ] || result "$target" "warmup_bound" 1
+  log "  $target warm-up: $((SECONDS - t0)) s; requests/s of its ${WARMUP_ROUND} s rounds at 64 connections${WARM_JVMS:+ (methods JIT-compiled per round: gateway/exposer)}: /1k $trail_1k; /1m $WARM_TRAIL"
+}
+
+# warm_phase URL MIN_ROUNDS UNTIL_S T0: one phase of warm_up (above), ending at the latest
+# UNTIL_S seconds after T0; its rounds' figures in WARM_TRAIL.
+warm_phase() {
+  local url=$1 min_rounds=$2 until_s=$3 t0=$4 best=0 flat=0 rounds=0 rps quiet pid n k jit
+  local -A prev=()
+  local counts=()
+  WARM_TRAIL=""
+  if [ -n "${WARM_JVMS:-}" ]; then
+    # shellcheck disable=SC2086
+    read -r -a counts <<<"$(jit_compiled $WARM_JVMS)"
+    k=0; for pid in $WARM_JVMS; do prev[$pid]=${counts[$k]:--}; k=$((k + 1)); done
+  fi
+  while :; do
+    fg_run "$WORK/warm.out" timeout $((WARMUP_ROUND + 30)) wrk -t2 -c64 -d${WARMUP_ROUND}s --timeout $WRK_TIMEOUT "$url"
+    rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/warm.out")
+    rps=${rps:-0}
+    rounds=$((rounds + 1))
+    if [ "$rps" -gt $((best + best / 20)) ]; then flat=0; else flat=$((flat + 1)); fi
+    [ "$rps" -gt "$best" ] && best=$rps
+    quiet=1
+    jit=""
+    if [ -n "${WARM_JVMS:-}" ]; then
+      # shellcheck disable=SC2086
+      read -r -a counts <<<"$(jit_compiled $WARM_JVMS)"
+      k=0
+      for pid in $WARM_JVMS; do
+        n=${counts[$k]:--}; k=$((k + 1))
+        if [ "$n" != - ] && [ "${prev[$pid]}" != - ]; then
+          jit+="${jit:+/}$((n - prev[$pid]))"
+          [ $((n - prev[$pid])) -lt $((JIT_QUIET_PER_S * WARMUP_ROUND)) ] || quiet=0
+        else
+          quiet=0
+        fi
+        prev[$pid]=$n
+      done
+    fi
+    WARM_TRAIL+="${WARM_TRAIL:+ }$rps${jit:+ (jit $jit)}"
+    if [ $rounds -ge "$min_rounds" ]; then
+      if [ -n "${WARM_JVMS:-}" ]; then
+        [ $quiet = 1 ] && [ $flat -ge 1 ] && return 0
+      else
+        [ $flat -ge 2 ] && return 0
+      fi
+    fi
+    if [ $((SECONDS - t0 + WARMUP_ROUND)) -gt "$until_s" ]; then WARM_TRAIL+=" (bound reached)"; WARM_BOUND=1; return 0; fi
+  done
+}
+
 # wrk_series TARGET BASE_URL: requests/s, p50, p99 for 1 KiB and 1 MiB at each connection count.
 wrk_series() {
-  local target=$1 base=$2 size c
-  fg_run /dev/null timeout $((WARMUP_SECONDS + 30)) wrk -t2 -c16 -d${WARMUP_SECONDS}s --timeout $WRK_TIMEOUT "$base/1k"
+  local target=$1 base=$2 size c secs
   for size in 1k 1m; do
     for c in "${CONNS[@]}"; do
-      if ! wrk_point "$base/$size" "$c"; then
+      [ "$QUICK" = 1 ] && [ $size = 1m ] && [ "$c" = 1 ] && continue
+      # --quick: 4 s for 1 MiB (at 64 connections an answer takes 0.3-1 s; 2 s is a few rounds)
+      secs=$WRK_SECONDS
+      [ "$QUICK" = 1 ] && [ $size = 1m ] && [ "$secs" -lt 4 ] && secs=4
+      if ! wrk_point "$base/$size" "$c" "$secs"; then
         log "  wrk $target $size c=$c failed: $WRK_FAILURE"
         continue
       fi
@@ -402,20 +662,19 @@ wrk_series() {
   done
 }
 
-# container_alone TARGET URL: requests/s and p50 of the chain's own Tomcat answering 1 KiB from a
-# servlet (the filter passes the request on; no chain): how much of the chain's cost is the
-# container's.
+# container_alone TARGET KEY URL: requests/s and p50 of the chain's own Tomcat answering URL itself
+# (the filter passes the request on; no chain), at each connection count, as KEY_rps_cC and
+# KEY_p50_cC: how much of the chain's cost is the container's.
 container_alone() {
-  local target=$1 url=$2 c conns=("${CONNS[@]}")
-  [ "$QUICK" = 1 ] && conns=("${CONNS[-1]}") # --quick: the highest connection count only
-  for c in "${conns[@]}"; do
+  local target=$1 key=$2 url=$3 c
+  for c in "${CONNS[@]}"; do
     if ! wrk_point "$url" "$c"; then
       log "  wrk $target container alone c=$c failed: $WRK_FAILURE"
       continue
     fi
-    result "$target" "tomcat_rps_1k_c$c" "$WRK_RPS"
-    result "$target" "tomcat_p50_1k_c$c" "$WRK_P50_MS"
-    log "  $target container alone 1k c=$c: $WRK_RPS req/s, p50 $WRK_P50_MS ms, errors $WRK_ERRORS"
+    result "$target" "${key}_rps_c$c" "$WRK_RPS"
+    result "$target" "${key}_p50_c$c" "$WRK_P50_MS"
+    log "  $target container alone ($url) c=$c: $WRK_RPS req/s, p50 $WRK_P50_MS ms, errors $WRK_ERRORS"
   done
 }
 
@@ -451,7 +710,7 @@ ttfb() {
   [ ${#samples[@]} -gt 0 ] || return 0
   local median; median=$(printf '%s\n' "${samples[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
   result "$target" "ttfb_cold_ms" "$median"
-  log "  $target cold first byte: median $median ms of ${#samples[@]}"
+  log "  $target cold first byte: median $median ms of ${#samples[@]} (${samples[*]})"
 }
 
 # longpoll TARGET URL
@@ -506,82 +765,130 @@ idle() {
   log "  $target idle x$open: RSS $before -> $after KiB"
 }
 
-measure_target() { # TARGET BASE_URL COLD_URLS(space separated) PIDS(space separated)
-  local target=$1 base=$2 cold=$3 pids=$4
+# measure_target TARGET BASE_URL PIDS(space separated): the figures of one target, after its
+# warm-up. Hooks (environment): BEFORE_WARMUP and AFTER_WARMUP (commands run around the warm-up;
+# AFTER_WARMUP sets COLD_URLS), AFTER_TTFB; COLD_URLS (space separated) for the cold first byte.
+measure_target() {
+  local target=$1 base=$2 pids=$3
   log "measuring $target"
+  ${BEFORE_WARMUP:-true}
+  warm_up "$target" "$base"
+  ${AFTER_WARMUP:-true}
   wrk_series "$target" "$base"
   download "$target" "$base/$DL_FILE"
-  # shellcheck disable=SC2086
-  ttfb "$target" $cold
+  if [ "$TTFB_SAMPLES" -gt 0 ]; then
+    # shellcheck disable=SC2086
+    ttfb "$target" $COLD_URLS
+    ${AFTER_TTFB:-true}
+  fi
   # idle before the long-polls: requests a chain could not serve in time must not skew its memory
   # shellcheck disable=SC2086
-  idle "$target" "$base/1k" $pids
-  longpoll "$target" "$base/poll?ms=$LONGPOLL_DELAY_MS"
+  [ "$FULL_ONLY" = 1 ] && idle "$target" "$base/1k" $pids
+  if [ "$FULL_ONLY" = 1 ]; then longpoll "$target" "$base/poll?ms=$LONGPOLL_DELAY_MS"; fi
 }
 
 cold_urls() { # BASE: TTFB_SAMPLES distinct paths
   local i; for i in $(seq 1 "$TTFB_SAMPLES"); do printf '%s/1k?cold=%s ' "$1" "$i"; done
 }
 
-# profile JDK_HOME: our chain under wrk with a flight recording of the measured window only.
+jdk_version() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.runtime.version/ { print $2 }'; }
+
+# profile JDK_HOME: our chain (deployed: gateway and exposer JVMs) under wrk, with a flight
+# recording of each JVM for the measured window only.
 profile() {
-  local jdk=$1 label size=${PROFILE_SIZE:-1k} c=${PROFILE_CONNS:-64} secs=${PROFILE_SECONDS:-20} jfr url
+  local jdk=$1 label size=${PROFILE_SIZE:-1k} c=${PROFILE_CONNS:-64} secs=${PROFILE_SECONDS:-20} url role pid
   [[ "$size" =~ ^(1k|1m)$ ]] || { echo "PROFILE_SIZE must be 1k or 1m" >&2; return 2; }
   [[ "$c$secs" =~ ^[0-9]+$ ]] && [ "$c" -ge 1 ] && [ "$secs" -ge 1 ] \
     || { echo "PROFILE_CONNS and PROFILE_SECONDS must be positive integers" >&2; return 2; }
   label=$(basename "$jdk")
-  start_our_chain "$jdk" "$label" || { echo "our chain did not start on $jdk" >&2; return 1; }
+  start_deployed_chain "$jdk" "$label" || { echo "our chain did not start on $jdk" >&2; return 1; }
   url="http://127.0.0.1:$OUR_PORT$OUR_WARM/$size"
   log "profile $label: warm-up ($((secs / 2 + 5)) s), then $secs s of wrk -c$c on /$size under JFR"
   fg_run /dev/null timeout $((secs + 60)) wrk -t2 -c"$c" -d$((secs / 2 + 5))s --timeout $WRK_TIMEOUT "$url"
-  jfr=$WORK/profile-$label.jfr
-  fg_run "$WORK/jcmd.out" timeout 60 "$jdk/bin/jcmd" "$OUR_PID" JFR.start name=bench \
-    settings="$PWD/bench/profile.jfc" filename="$jfr"
+  for role in gateway exposer; do
+    pid=$OUR_GW_PID; [ $role = exposer ] && pid=$OUR_EXP_PID
+    fg_run "$WORK/jcmd.out" timeout 60 "$jdk/bin/jcmd" "$pid" JFR.start name=bench \
+      settings="$PWD/bench/profile.jfc" filename="$WORK/profile-$label-$role.jfr"
+  done
   fg_run "$WORK/profile-$label.wrk" timeout $((secs + 60)) wrk -t$(( c < 2 ? 1 : 2 )) -c"$c" -d${secs}s \
     --timeout $WRK_TIMEOUT --latency "$url"
-  fg_run "$WORK/jcmd.out" timeout 60 "$jdk/bin/jcmd" "$OUR_PID" JFR.stop name=bench
-  stop_wrapper "$OUR_WRAPPER"
-  echo "== $label ($("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.runtime.version/ { print $2 }')), /$size, $c connections, $secs s"
+  for role in gateway exposer; do
+    pid=$OUR_GW_PID; [ $role = exposer ] && pid=$OUR_EXP_PID
+    fg_run "$WORK/jcmd.out" timeout 60 "$jdk/bin/jcmd" "$pid" JFR.stop name=bench
+  done
+  stop_wrappers "${OUR_WRAPPERS[@]}"
+  echo "== $label ($(jdk_version "$jdk")), /$size, $c connections, $secs s"
   grep -E 'Requests/sec|^ +50%|^ +99%' "$WORK/profile-$label.wrk" || true
-  python3 bench/jfr-summary.py --jfr-tool "$jdk/bin/jfr" "$jfr"
-  echo "recording: $jfr"
+  for role in gateway exposer; do
+    echo "-- $role JVM"
+    python3 bench/jfr-summary.py --jfr-tool "$jdk/bin/jfr" "$WORK/profile-$label-$role.jfr"
+    echo "recording: $WORK/profile-$label-$role.jfr"
+  done
 }
 
+build_launcher_jars || exit 1
+[ "$PROFILE" = 1 ] && TTFB_SAMPLES=0   # --profile: the warm chain only
+make_homes || exit 1
 if [ "$PROFILE" = 1 ]; then
   for jdk in "${JDKS[@]}"; do profile "$jdk" || exit $?; done
   exit 0
 fi
 
 START_EPOCH=$(date +%s)
-measure_target origin "$ORIGIN" "$(cold_urls "$ORIGIN")" "$ORIGIN_PID"
-measure_target nginx "http://127.0.0.1:$NGINX_PORT" "$(cold_urls "http://127.0.0.1:$NGINX_PORT")" "$PROXY_PID"
+if [ "$FULL_ONLY" = 1 ]; then
+  COLD_URLS=$(cold_urls "$ORIGIN") measure_target origin "$ORIGIN" "$ORIGIN_PID"
+fi
+COLD_URLS=$(cold_urls "http://127.0.0.1:$NGINX_PORT") measure_target nginx "http://127.0.0.1:$NGINX_PORT" "$PROXY_PID"
 js_cold=""; for i in $(seq 1 "$TTFB_SAMPLES"); do js_cold+="http://127.0.0.1:$JS_PORT/ipns/never-seen-$i/1k "; done
-IDLE_NODE_GC=1 HANGUP_URL="http://127.0.0.1:$JS_PORT/_bench/hangup" measure_target js "http://127.0.0.1:$JS_PORT/ipns/bench" "$js_cold" "$JS_PIDS"
+COLD_URLS=$js_cold IDLE_NODE_GC=1 HANGUP_URL="http://127.0.0.1:$JS_PORT/_bench/hangup" \
+  measure_target js "http://127.0.0.1:$JS_PORT/ipns/bench" "$JS_PIDS"
+
+# hooks of measure_target for our chains
+our_cold_urls() {
+  local u
+  COLD_URLS=""; for u in "${OUR_COLD[@]}"; do COLD_URLS+="http://127.0.0.1:$OUR_PORT$u/1k "; done
+}
+deployed_cold_stop() { stop_wrappers "${COLD_WRAPPERS[@]}"; }
+
+# our_failed TARGET: records why a chain has no figures (and keeps the work directory).
+our_failed() {
+  result "$1" "missing" "its start failed (see $2 in the kept work directory)"
+  KEEP=1
+}
 
 JDK_LABELS=()
 for jdk in "${JDKS[@]}"; do
-  version=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.runtime.version/ { print $2 }')
+  version=$(jdk_version "$jdk")
   label="jdk${version%%[.+]*}"
   JDK_LABELS+=("$label")
   printf '%s\t%s\t%s\n' "$label" "$jdk" "$version" >> "$WORK/jdks.tsv"
-  log "JDK $label ($version): ChaCha20-Poly1305 reference"
-  fg_run "$WORK/chacha.out" timeout 120 "$jdk/bin/java" bench/ChaChaSpeed.java "$CHACHA_SECONDS"
-  chacha=$(awk -F= '/^CHACHA/ { print $2 }' "$WORK/chacha.out")
-  [ -n "$chacha" ] && result "ours-$label" "chacha_mbps" "$chacha"
-  if start_our_chain "$jdk" "$label"; then
-    cold=""; for u in "${OUR_COLD[@]}"; do cold+="http://127.0.0.1:$OUR_PORT$u/1k "; done
-    IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_PID measure_target "ours-$label" "http://127.0.0.1:$OUR_PORT$OUR_WARM" "$cold" "$OUR_PID"
-    container_alone "ours-$label" "http://127.0.0.1:$OUR_PORT/_bench/1k"
-    stop_wrapper "$OUR_WRAPPER"
+  if [ "$FULL_ONLY" = 1 ]; then
+    log "JDK $label ($version): ChaCha20-Poly1305 reference"
+    fg_run "$WORK/chacha.out" timeout 120 "$jdk/bin/java" bench/ChaChaSpeed.java "$CHACHA_SECONDS"
+    chacha=$(awk -F= '/^CHACHA/ { print $2 }' "$WORK/chacha.out")
+    [ -n "$chacha" ] && result "ours-$label" "chacha_mbps" "$chacha"
+  fi
+  if start_deployed_chain "$jdk" "$label"; then
+    IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_GW_PID WARM_JVMS="$OUR_GW_PID $OUR_EXP_PID" \
+      AFTER_WARMUP=our_cold_urls AFTER_TTFB=deployed_cold_stop COLD_URLS="" measure_target "ours-$label" "http://127.0.0.1:$OUR_PORT$OUR_WARM" \
+      "$OUR_GW_PID $OUR_EXP_PID"
+    # the gateway's landing page: Tomcat, the filter passing the request on, a servlet (4 KiB of HTML)
+    [ "$FULL_ONLY" = 1 ] && container_alone "ours-$label" landing "http://127.0.0.1:$OUR_PORT/"
+    stop_wrappers "${OUR_WRAPPERS[@]}"
   else
-    why=$(our_chain_missing)
-    if [ -z "$why" ]; then
-      why="its start failed (see our-$label.err in the kept work directory)"
-      KEEP=1
+    stop_wrappers "${OUR_WRAPPERS[@]}" "${COLD_WRAPPERS[@]}"
+    our_failed "ours-$label" "gateway-$label.err / expose-$label.err"
+  fi
+  if [ "$ONE_JVM" = 1 ]; then
+    if start_one_jvm_chain "$jdk" "$label"; then
+      IDLE_JDK=$jdk IDLE_JVM_PID=$OUR_GW_PID WARM_JVMS=$OUR_GW_PID AFTER_WARMUP=our_cold_urls COLD_URLS="" \
+        measure_target "one-$label" "http://127.0.0.1:$OUR_PORT$OUR_WARM" "$OUR_GW_PID"
+      [ "$FULL_ONLY" = 1 ] && container_alone "one-$label" tomcat_1k "http://127.0.0.1:$OUR_PORT/_bench/1k"
+      stop_wrappers "${OUR_WRAPPERS[@]}"
     else
-      why="not available yet, missing: $why"
+      stop_wrappers "${OUR_WRAPPERS[@]}"
+      our_failed "one-$label" "one-jvm-$label.err"
     fi
-    result "ours-$label" "missing" "$why"
   fi
 done
 ELAPSED=$(( $(date +%s) - START_EPOCH ))
@@ -589,8 +896,11 @@ ELAPSED=$(( $(date +%s) - START_EPOCH ))
 # ---- Report -----------------------------------------------------------------------------------
 COMMAND="bench/run.sh"; [ "$QUICK" = 1 ] && COMMAND+=" --quick"
 for j in "${JDKS[@]}"; do COMMAND+=" --jdk $j"; done
+[ "$ONE_JVM" = 1 ] && COMMAND+=" --one-jvm"
 REPORT_ARGS=(--results "$RESULTS" --jdks "$WORK/jdks.tsv" --command "$COMMAND" --quick "$QUICK"
+  --ratios-out "$WORK/ratios.tsv" --warmup "$WARMUP_ROUND $WARMUP_MAX"
   --conns "${CONNS[*]}" --wrk-seconds "$WRK_SECONDS" --download "$DL_FILE" --ttfb-samples "$TTFB_SAMPLES"
   --longpoll "$LONGPOLL_N" --longpoll-delay-ms "$LONGPOLL_DELAY_MS" --idle "$IDLE_N" --elapsed "$ELAPSED")
 [ "$WRITE_DOC" = 1 ] && REPORT_ARGS+=(--doc docs/benchmarks.md)
 python3 bench/report.py "${REPORT_ARGS[@]}"
+if [ "$KEEP" = 1 ]; then echo "ratios to the baselines: $WORK/ratios.tsv (compare two runs: python3 bench/report.py --compare A.tsv B.tsv)"; fi

@@ -31,7 +31,7 @@ import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 /**
- * Benchmark launcher of our chain (bench/run.sh, start_our_chain): gateway = {@link IpnsLinkFilter}
+ * Benchmark launcher of our chain in one JVM (bench/run.sh --one-jvm, start_one_jvm_chain): gateway = {@link IpnsLinkFilter}
  * in embedded Tomcat (connector capped at {@code --threads} threads) -> our libp2p -> exposer =
  * {@link TunnelService} on its own {@link Host} -> the origin. Both halves run in this one JVM.
  *

@@ -36,12 +36,31 @@ public final class EmbeddedGateway implements AutoCloseable {
      */
     public static EmbeddedGateway start(String address, int port, Path dataDir, Map<String, String> params)
             throws LifecycleException {
+        return start(address, port, dataDir, params, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, int, Path, Map)}, with attributes of Tomcat's HTTP connector (the
+     * {@code <Connector>} attributes of server.xml: {@code maxThreads}, {@code acceptCount},
+     * {@code maxKeepAliveRequests}...).
+     *
+     * @throws IllegalArgumentException for an attribute the connector does not have, or a value it
+     *         cannot take
+     */
+    public static EmbeddedGateway start(String address, int port, Path dataDir, Map<String, String> params,
+            Map<String, String> connector) throws LifecycleException {
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(dataDir.resolve("tomcat").toString());
         tomcat.setHostname(address);
         tomcat.setPort(port);
         tomcat.getConnector().setProperty("address", address);
         tomcat.getConnector().setThrowOnFailure(true);
+        connector.forEach((k, v) -> {
+            if (!tomcat.getConnector().setProperty(k, v)) {
+                throw new IllegalArgumentException("--connector " + k + "=" + v
+                        + ": Tomcat's connector has no such attribute or cannot take that value");
+            }
+        });
         Context ctx = tomcat.addContext("", null);
         // laid out as the WAR's web.xml: landing page at the root (and default servlet), status at /status
         Tomcat.addServlet(ctx, "landing", new LandingServlet()).setAsyncSupported(true);
