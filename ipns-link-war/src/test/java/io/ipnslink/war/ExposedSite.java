@@ -79,6 +79,21 @@ final class ExposedSite implements AutoCloseable {
         }
     }
 
+    /** A site served by {@code origin} (already running; not closed with the site) behind its own exposer. */
+    static ExposedSite start(URI origin) throws Exception {
+        PrivKey siteKey = PrivKey.generateEd25519();
+        Host exposer = Host.builder().identity(PrivKey.generateEd25519())
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).build().start();
+        try {
+            TunnelService tunnel = new TunnelService(exposer, TunnelConfig.defaults());
+            tunnel.addSite(new SiteConfig(IpnsName.of(siteKey.peerId()), origin, null, true));
+            return new ExposedSite(null, null, exposer, tunnel, siteKey);
+        } catch (Exception | Error e) {
+            exposer.close();
+            throw e;
+        }
+    }
+
     PrivKey siteKey() {
         return siteKey;
     }
@@ -99,8 +114,10 @@ final class ExposedSite implements AutoCloseable {
             tunnel.close();
             exposer.close();
         } finally {
-            origin.stop(0);
-            originThreads.shutdownNow();
+            if (origin != null) {
+                origin.stop(0);
+                originThreads.shutdownNow();
+            }
         }
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ipnslink.filter.testing.WebSocketChecks;
+import io.ipnslink.filter.testing.WebSocketEchoOrigin;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JSON, and a site served through the gateway: a JDK HttpServer origin behind an in-process
  * exposer ({@link ExposedSite}), its record PUT to the WAR's routing endpoint. Only configuration:
  * the context param {@code ipnslink.allow-private-addresses=true} (the exposer listens on loopback).
+ * WebSocket through the deployed WAR to a second site, a WebSocket echo origin ({@link WebSocketChecks}).
  * WarArquillianIT deploys the same file through the Arquillian Tomcat adapter.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -46,6 +50,8 @@ class WarDeploymentIT {
     Context webapp;
     ExposedSite site;
     DeployedGateway gateway;
+    WebSocketEchoOrigin echoOrigin;
+    ExposedSite echoSite;
 
     /** The built WAR, from the system property {@code ipnslink.war} that the failsafe configuration sets. */
     static Path builtWar() {
@@ -87,6 +93,12 @@ class WarDeploymentIT {
         if (site != null) {
             site.close();
         }
+        if (echoSite != null) {
+            echoSite.close();
+        }
+        if (echoOrigin != null) {
+            echoOrigin.close();
+        }
     }
 
     @Test
@@ -119,5 +131,40 @@ class WarDeploymentIT {
     @Test
     void aSiteIsServedThroughTheDeployedWar() throws Exception {
         gateway.checkSiteIsServed(site);
+    }
+
+    @Test
+    @Timeout(300)
+    void aHundredMebibyteWebSocketMessagesEchoedOneAfterTheOther() throws Exception {
+        WebSocketChecks.sequentialEchoes(DeployedGateway.HTTP, echoSite("/ws"), 100, 1 << 20);
+    }
+
+    @Test
+    @Timeout(300)
+    void twoHundredWebSocketsAtOnceEachEchoing64KiB() throws Exception {
+        WebSocketChecks.concurrentEchoes(DeployedGateway.HTTP, echoSite("/ws"), 200, 64 * 1024);
+    }
+
+    @Test
+    @Timeout(120)
+    void aWebSocketUpgradeTheSiteRefusesIsRelayedAsItsAnswer() throws Exception {
+        URI refuse = echoSite("/refuse");
+        WebSocketChecks.refusal(DeployedGateway.HTTP, refuse, refuse.getPort(), refuse.getRawAuthority());
+        // and a WebSocket to the same site afterwards
+        WebSocketChecks.sequentialEchoes(DeployedGateway.HTTP, echoSite("/ws"), 1, 1024);
+    }
+
+    /**
+     * The {@code ws:} URL of {@code path} on a second site, a WebSocket echo origin behind its own
+     * exposer, published once (started on first use, closed with the class).
+     */
+    URI echoSite(String path) throws Exception {
+        if (echoSite == null) {
+            echoOrigin = new WebSocketEchoOrigin();
+            echoSite = ExposedSite.start(URI.create("http://127.0.0.1:" + echoOrigin.port()));
+            gateway.publish(echoSite);
+        }
+        URI http = gateway.url("/ipns/" + echoSite.name() + path);
+        return URI.create("ws://" + http.getRawAuthority() + http.getRawPath());
     }
 }

@@ -3,6 +3,8 @@ package io.ipnslink.war.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ipnslink.filter.testing.WebSocketChecks;
+import io.ipnslink.filter.testing.WebSocketEchoOrigin;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The same requests through the gateway WAR in whichever container a subclass started: a fresh
  * site (origin + in-process exposer) per test, its record PUT to the gateway's own routing v1
- * endpoint, then GET / POST / a streamed download through {@code /ipns/{name}/...}.
+ * endpoint, then GET / POST / a streamed download through {@code /ipns/{name}/...}; and WebSocket
+ * through the gateway to a second site, a WebSocket echo origin ({@link WebSocketChecks}).
  */
 @Timeout(90)
 abstract class ThroughTheGateway {
@@ -46,6 +49,9 @@ abstract class ThroughTheGateway {
 
     Origin origin;
     ExposedSite site;
+    /** A second site, for the WebSocket tests only: a WebSocket echo origin behind its own exposer. */
+    WebSocketEchoOrigin echoOrigin;
+    ExposedSite echoSite;
 
     /** Base URL of the deployed gateway, e.g. {@code http://127.0.0.1:8080/}. */
     protected abstract URI gateway();
@@ -67,11 +73,30 @@ abstract class ThroughTheGateway {
             if (site != null) {
                 site.close();
             }
+            if (echoSite != null) {
+                echoSite.close();
+            }
         } finally {
             if (origin != null) {
                 origin.close();
             }
+            if (echoOrigin != null) {
+                echoOrigin.close();
+            }
         }
+    }
+
+    /** Exposes a WebSocket echo origin as a second site, publishes it; its {@code ws:} URL for {@code path}. */
+    URI exposeEchoSite(String path) throws Exception {
+        echoOrigin = new WebSocketEchoOrigin();
+        echoSite = ExposedSite.start(URI.create("http://127.0.0.1:" + echoOrigin.port()));
+        URI routing = gateway().resolve("routing/v1/ipns/" + echoSite.name());
+        HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(routing).timeout(REQUEST_TIMEOUT)
+                .header("Content-Type", "application/vnd.ipfs.ipns-record")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(echoSite.record())).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, put.statusCode(), () -> "PUT " + routing + ": " + put.body());
+        URI http = gateway().resolve("ipns/" + echoSite.name() + path);
+        return URI.create("ws://" + http.getRawAuthority() + http.getRawPath());
     }
 
     URI routing() {
@@ -126,6 +151,26 @@ abstract class ThroughTheGateway {
         }
         assertEquals(DOWNLOAD_BYTES, got);
         assertEquals(Pattern.sha256Hex(DOWNLOAD_BYTES), HexFormat.of().formatHex(d.digest()));
+    }
+
+    @Test
+    @Timeout(300)
+    void aHundredMebibyteWebSocketMessagesEchoedOneAfterTheOther() throws Exception {
+        WebSocketChecks.sequentialEchoes(HTTP, exposeEchoSite("/ws"), 100, MiB);
+    }
+
+    @Test
+    @Timeout(300)
+    void twoHundredWebSocketsAtOnceEachEchoing64KiB() throws Exception {
+        WebSocketChecks.concurrentEchoes(HTTP, exposeEchoSite("/ws"), 200, 64 * 1024);
+    }
+
+    @Test
+    void aWebSocketUpgradeTheSiteRefusesIsRelayedAsItsAnswer() throws Exception {
+        URI refuse = exposeEchoSite("/refuse");
+        WebSocketChecks.refusal(HTTP, refuse, refuse.getPort(), refuse.getRawAuthority());
+        // and a WebSocket to the same site afterwards
+        WebSocketChecks.sequentialEchoes(HTTP, URI.create(refuse.toString().replace("/refuse", "/ws")), 1, 1024);
     }
 
     /** The WAR built by ipns-link-war, copied by Maven to target/it (see the pom). */
