@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param firstByteTimeout from the request head sent to the response head received: ORIGIN_TIMEOUT
  * @param idleTimeout no byte in either direction for this long ends the exchange
  * @param maxRequestBodyBytes larger request bodies get REQUEST_TOO_LARGE
- * @param maxStreamsPerOrigin concurrent requests to one origin peer; more wait for the dial timeout
+ * @param maxStreamsPerOrigin concurrent requests to one origin peer; one more is refused at once (ORIGIN_TIMEOUT: 504)
  * @param allowPrivateAddresses whether manifest addresses in loopback, private, link-local,
  *     unique-local or multicast ranges may be dialed (off: no SSRF into the gateway's network)
  * @param maxIdleStreamsPerSite site streams kept open between requests (HTTP/1.1 keep-alive), per
