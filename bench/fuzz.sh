@@ -90,22 +90,25 @@ while read -r module target; do
   rc=$?
   set -e
   seconds=$(( $(date +%s) - start ))
-  runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log" | tail -1)
-  execs=${runs% *}
-  fuzz_s=${runs#* }
-  if [ -z "$runs" ]; then
-    # A crash ends libFuzzer without "Done": take the last status line.
-    execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+  runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log" | tail -1 || true)
+  if [ -n "$runs" ]; then
+    execs=${runs% *}
+    fuzz_s=${runs#* }
+  else
+    # A crash ends libFuzzer without "Done": take its last status line.
+    execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#' || true)
     fuzz_s=$seconds
   fi
-  rate=$(( ${execs:-0} / (${fuzz_s:-1} > 0 ? ${fuzz_s:-1} : 1) ))
-  if [ $rc -eq 0 ] && grep -q "tests successful" "$log" && ! grep -q "tests failed *[1-9]" "$log"; then
+  execs=${execs:-0}
+  rate=$(( execs / (fuzz_s > 0 ? fuzz_s : 1) ))
+  if [ $rc -eq 0 ] && [ -n "$runs" ]; then
     result=ok
   else
-    result="FAILED (exit $rc; see ${log#$ROOT/}; crash input: $(grep -o 'crash-[0-9a-f]*' "$log" | head -1))"
+    crash=$(grep -o 'crash-[0-9a-f]*' "$log" | head -1 || true)
+    result="FAILED (exit $rc${crash:+, input $crash}; see ${log#$ROOT/})"
     crashed=1
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$module" "${target##*.}" "$seconds" "${execs:-0}" "$rate" "$result" >> "$SUMMARY"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$module" "${target##*.}" "$seconds" "$execs" "$rate" "$result" >> "$SUMMARY"
   tail -1 "$SUMMARY" >&2
 done <<< "$TARGETS"
 column -t -s $'\t' "$SUMMARY"

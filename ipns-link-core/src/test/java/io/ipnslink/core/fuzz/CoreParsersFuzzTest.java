@@ -59,8 +59,8 @@ class CoreParsersFuzzTest {
         return Fixtures.ipnsRecords().stream().map(f -> Arguments.of((Object) f.bytes()));
     }
 
-    @FuzzTest(maxDuration = "10m")
     @MethodSource("ipnsFixtures")
+    @FuzzTest(maxDuration = "10m")
     void ipnsRecord(byte[] data) {
         IpnsRecord parsed = null;
         try {

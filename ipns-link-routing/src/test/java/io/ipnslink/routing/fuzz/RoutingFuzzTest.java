@@ -126,8 +126,8 @@ class RoutingFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10m")
     @MethodSource("servletRequests")
+    @FuzzTest(maxDuration = "10m")
     void servlet(byte[] data) throws Exception {
         Fields f = Fields.of(data, 6);
         String method = f.line(0) == null ? "GET" : f.line(0);
@@ -399,8 +399,8 @@ class RoutingFuzzTest {
     }
 
     /** Three lines (status, Content-Type, "chunked" or not), then the body. */
-    @FuzzTest(maxDuration = "10m")
     @MethodSource("answers")
+    @FuzzTest(maxDuration = "10m")
     void clientAnswer(byte[] data) throws IOException {
         Fields f = Fields.of(data, 3);
         int status;

@@ -69,8 +69,8 @@ class IdentifyFuzzTest {
     }
 
     /** The bytes a remote writes on an identify stream; the first byte seeds the cuts. */
-    @FuzzTest(maxDuration = "10m")
     @MethodSource("identifyMessages")
+    @FuzzTest(maxDuration = "10m")
     void identify(byte[] data) {
         FuzzBuffers buffers = new FuzzBuffers();
         EmbeddedChannel ch = buffers.channel();
@@ -101,8 +101,8 @@ class IdentifyFuzzTest {
         buffers.finishAndCheck(ch);
     }
 
-    @FuzzTest(maxDuration = "10m")
     @MethodSource("envelopes")
+    @FuzzTest(maxDuration = "10m")
     void signedPeerRecord(byte[] data) {
         try {
             SignedEnvelope env = SignedEnvelope.decode(data);

@@ -2,14 +2,18 @@ package io.ipnslink.p2p.security.noise;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.ipnslink.core.crypto.Ed25519PrivKey;
 import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.p2p.P2pException;
 import io.ipnslink.p2p.fuzz.FuzzBuffers;
+import io.ipnslink.p2p.security.noise.pb.NoiseHandshakePayload;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -18,6 +22,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -98,9 +103,14 @@ class NoiseHandshakeFuzzTest {
         buffers.finishAndCheck(ch);
     }
 
-    @FuzzTest(maxDuration = "10m")
     @MethodSource("initiatorPayloads")
+    @FuzzTest(maxDuration = "10m")
     void responderPayload(byte[] payload) throws P2pException {
+        responderHandshake(payload);
+    }
+
+    /** Runs the responder against a correct initiator sending {@code payload}; the outcome, contract checked. */
+    private static Future<SecureSession> responderHandshake(byte[] payload) throws P2pException {
         FuzzBuffers buffers = new FuzzBuffers();
         EmbeddedChannel ch = buffers.channel();
         NoiseSecurityHandler handler = responder();
@@ -117,11 +127,17 @@ class NoiseHandshakeFuzzTest {
         }
         drainOutbound(ch);
         buffers.finishAndCheck(ch);
+        return handler.handshakeFuture();
     }
 
-    @FuzzTest(maxDuration = "10m")
     @MethodSource("responderPayloads")
+    @FuzzTest(maxDuration = "10m")
     void initiatorPayload(byte[] payload) throws P2pException {
+        initiatorHandshake(payload);
+    }
+
+    /** Runs the initiator against a correct responder sending {@code payload}; the outcome, contract checked. */
+    private static Future<SecureSession> initiatorHandshake(byte[] payload) throws P2pException {
         FuzzBuffers buffers = new FuzzBuffers();
         EmbeddedChannel ch = buffers.channel();
         NoiseSecurityHandler handler = initiator();
@@ -138,6 +154,33 @@ class NoiseHandshakeFuzzTest {
         }
         drainOutbound(ch);
         buffers.finishAndCheck(ch);
+        return handler.handshakeFuture();
+    }
+
+    /** The payload targets are not vacuous: their seeds pass the signature check, a flipped bit does not. */
+    @Test
+    void seedPayloadsCompleteTheHandshakeAndATamperedOneIsABadPeer() throws P2pException {
+        for (Arguments a : initiatorPayloads().toList()) {
+            byte[] payload = (byte[]) a.get()[0];
+            assertTrue(responderHandshake(payload).isSuccess());
+            assertInstanceOf(P2pException.BadPeer.class, responderHandshake(flipLastBit(payload)).cause());
+        }
+        for (Arguments a : responderPayloads().toList()) {
+            byte[] payload = (byte[]) a.get()[0];
+            assertTrue(initiatorHandshake(payload).isSuccess());
+            assertInstanceOf(P2pException.BadPeer.class, initiatorHandshake(flipLastBit(payload)).cause());
+        }
+    }
+
+    private static byte[] flipLastBit(byte[] payload) throws P2pException {
+        try {
+            NoiseHandshakePayload p = NoiseHandshakePayload.parseFrom(payload);
+            byte[] sig = p.getIdentitySig().toByteArray();
+            sig[sig.length - 1] ^= 1;
+            return p.toBuilder().setIdentitySig(ByteString.copyFrom(sig)).build().toByteArray();
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** A payload that fits a handshake message (65535 bytes minus keys and tags). */
