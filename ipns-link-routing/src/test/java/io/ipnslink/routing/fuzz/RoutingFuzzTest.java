@@ -353,6 +353,8 @@ class RoutingFuzzTest {
 
     private static synchronized URI endpoint() throws IOException {
         if (server == null) {
+            // Without TCP_NODELAY every answer waits for the client's delayed ACK (40 ms).
+            System.setProperty("sun.net.httpserver.nodelay", "true");
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
             server.createContext("/", exchange -> {
                 Answer a = NEXT.get();
