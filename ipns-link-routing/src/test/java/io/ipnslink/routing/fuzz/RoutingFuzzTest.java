@@ -152,7 +152,10 @@ class RoutingFuzzTest {
                 assertArrayEquals(store.get(NAME).orElseThrow().record().raw(), resp.body.toByteArray());
             }
         } else {
-            assertTrue(resp.body.size() <= 1024, () -> "short answers only: " + resp.body.size() + " bytes");
+            // Short answers; the 501 for an unknown method quotes the method (which the container
+            // bounds by its request-line limit), the only stranger-chosen text an answer repeats.
+            int quoted = resp.status == 501 ? method.getBytes(StandardCharsets.UTF_8).length : 0;
+            assertTrue(resp.body.size() <= 1024 + quoted, () -> "short answers only: " + resp.body.size() + " bytes");
         }
         if ("PUT".equals(method) && resp.status == 200) {
             byte[] best = store.get(NAME).orElseThrow().record().raw();
