@@ -471,10 +471,17 @@ public final class Multiaddr {
                 }
                 break;
             case P2P:
+                Multihash peerId;
                 try {
-                    Multihash.decode(value);
+                    peerId = Multihash.decode(value);
                 } catch (MultiformatException e) {
                     throw new MultiformatException("p2p value is not a multihash: " + e.getMessage(), e);
+                }
+                // A peer id is an identity or sha2-256 multihash; only those print as base58
+                // starting with 1 or Qm, the form the text parser reads as a peer id.
+                if (peerId.code() != Multihash.IDENTITY && peerId.code() != Multihash.SHA2_256) {
+                    throw new MultiformatException("p2p value is a multihash of code 0x"
+                            + Integer.toHexString(peerId.code()) + ", not a peer id (identity or sha2-256)");
                 }
                 break;
             default:

@@ -144,6 +144,27 @@ class MultiaddrTest {
         assertTrue(e.getMessage().contains("p2p value is not a multihash"), e.getMessage());
     }
 
+    /**
+     * Found by CoreParsersFuzzTest#multiaddrBytes (regression input kept in its Inputs folder): a p2p
+     * multihash of another code decoded, but its base58 text ("BhyyTGH39DqPUB") did not parse back,
+     * so the multiaddr's own toString() was not a valid multiaddr.
+     */
+    @Test
+    void p2pValueMustBeAPeerIdMultihashInBytesAndText() {
+        byte[] fuzzed = Hex.bytes("0401060fa1 a503 0a be9206 06 060606000000");
+        MultiformatException e = assertThrows(MultiformatException.class, () -> Multiaddr.decode(fuzzed));
+        assertTrue(e.getMessage().contains("not a peer id (identity or sha2-256)"), e.getMessage());
+        // the same multihash as a CIDv1 libp2p-key in text is refused too
+        String cid = Cid.v1(Cid.LIBP2P_KEY, Multihash.decode(Hex.bytes("be9206 06 060606000000"))).toString();
+        assertThrows(MultiformatException.class, () -> Multiaddr.parse("/p2p/" + cid));
+        // identity and sha2-256 still round-trip through text
+        for (Multihash ok : List.of(Multihash.identity(new byte[] {8, 1, 18, 32}), Multihash.sha256(new byte[] {1}))) {
+            Multiaddr a = Multiaddr.p2p(ok);
+            assertEquals(a, Multiaddr.parse(a.toString()));
+            assertArrayEquals(a.bytes(), Multiaddr.decode(a.bytes()).bytes());
+        }
+    }
+
     @Test
     void everyTruncationOfEveryBinaryFormFails() {
         Multiaddr a = Multiaddr.parse("/dns4/example.com/tcp/443/wss/p2p/" + PEER + "/p2p-circuit/ip6/::1/udp/1/quic-v1");

@@ -244,7 +244,7 @@ public final class RoutingV1Client implements AutoCloseable {
     private record Answer(int status, String reasonPhrase, String contentType, byte[] body, boolean truncated) {
         boolean isRecordType() {
             return contentType != null
-                    && contentType.split(";")[0].trim().equalsIgnoreCase(RoutingV1.IPNS_RECORD_MEDIA_TYPE);
+                    && contentType.split(";", -1)[0].trim().equalsIgnoreCase(RoutingV1.IPNS_RECORD_MEDIA_TYPE); // -1: never empty
         }
     }
 

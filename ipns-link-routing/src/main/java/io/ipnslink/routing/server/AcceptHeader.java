@@ -28,7 +28,7 @@ final class AcceptHeader {
         double partial = -1;
         double any = -1;
         for (String range : header.split(",")) {
-            String[] parts = range.split(";");
+            String[] parts = range.split(";", -1); // -1: ";" alone gives ["", ""], never an empty array
             String media = parts[0].trim().toLowerCase(Locale.ROOT);
             double q = quality(parts);
             if (media.equals(type)) {

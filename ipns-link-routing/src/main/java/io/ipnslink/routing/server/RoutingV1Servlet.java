@@ -251,7 +251,7 @@ public class RoutingV1Servlet extends HttpServlet {
             throw new BadRequest(429, "too many PUT requests; retry after " + seconds + " s");
         }
         String contentType = req.getContentType();
-        String media = contentType == null ? "" : contentType.split(";")[0].trim();
+        String media = contentType == null ? "" : contentType.split(";", -1)[0].trim(); // -1: never an empty array
         if (!media.equalsIgnoreCase(RoutingV1.IPNS_RECORD_MEDIA_TYPE)) {
             throw new BadRequest(406, "unsupported content type: retry with Content-Type: "
                     + RoutingV1.IPNS_RECORD_MEDIA_TYPE);

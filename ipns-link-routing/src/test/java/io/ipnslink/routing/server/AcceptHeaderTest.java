@@ -31,6 +31,17 @@ class AcceptHeaderTest {
         assertTrue(AcceptHeader.accepts(T + "; Q = 0.5", T));
     }
 
+    /**
+     * Found by RoutingFuzzTest#servlet (regression input kept in its Inputs folder): a range made of
+     * semicolons only split into an empty array and the servlet answered 500.
+     */
+    @Test
+    void rangesOfSemicolonsOnlyAreIgnored() {
+        assertFalse(AcceptHeader.accepts(";", T));
+        assertFalse(AcceptHeader.accepts(";;, ;", T));
+        assertTrue(AcceptHeader.accepts(";, " + T, T));
+    }
+
     @Test
     void parametersOtherThanQualityAreIgnored() {
         assertTrue(AcceptHeader.accepts(T + ";version=1", T));
