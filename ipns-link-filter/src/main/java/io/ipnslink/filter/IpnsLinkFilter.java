@@ -196,7 +196,7 @@ public class IpnsLinkFilter implements Filter {
                 GatewayErrors.write(resp, GatewayErrors.invalidRequest(inv.status(), inv.message()),
                         context(id, pr, null, null));
             } else if (route instanceof Route.RoutingApi api) {
-                g.routingServlet.service(new RoutingRequest(req, api.pathInfo()), resp);
+                g.routingServlet.service(new RoutingRequest(req, api.pathInfo(), pr.clientAddress()), resp);
             } else if (route instanceof Route.RawRecord raw) {
                 rawRecord(g, id, req, resp, pr, raw.name().name());
             } else if (route instanceof Route.Site site) {
@@ -512,10 +512,22 @@ public class IpnsLinkFilter implements Filter {
     /** The routing servlet expects its path info ({@code /ipns/{name}}) as if mapped at {@code /routing/v1/*}. */
     private static final class RoutingRequest extends HttpServletRequestWrapper {
         private final String pathInfo;
+        private final String clientAddress;
 
-        RoutingRequest(HttpServletRequest request, String pathInfo) {
+        /**
+         * @param clientAddress the visitor's address as the gateway sees it
+         *     ({@link PublicRequest#clientAddress()}: behind a trusted proxy, the forwarded one), so
+         *     that the endpoint's PUT limits count each client, not the proxy
+         */
+        RoutingRequest(HttpServletRequest request, String pathInfo, String clientAddress) {
             super(request);
             this.pathInfo = pathInfo.isEmpty() ? null : pathInfo;
+            this.clientAddress = clientAddress;
+        }
+
+        @Override
+        public String getRemoteAddr() {
+            return clientAddress != null ? clientAddress : super.getRemoteAddr();
         }
 
         @Override

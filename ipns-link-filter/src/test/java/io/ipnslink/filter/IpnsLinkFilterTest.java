@@ -157,6 +157,35 @@ class IpnsLinkFilterTest {
     }
 
     @Test
+    void behindATrustedProxyTheRoutingEndpointLimitsEachClientNotTheProxy() throws Exception {
+        start("trusted-proxies", "127.0.0.0/8");
+        IpnsRecord r = record(1, null, false);
+        // one client behind the proxy spends its whole burst, then is refused
+        int burst = io.ipnslink.routing.server.RoutingV1Servlet.Settings.DEFAULT_PUT_BURST;
+        int accepted = 0;
+        int status = 200;
+        for (int i = 0; i <= burst && status == 200; i++) {
+            status = putFrom("203.0.113.9", r);
+            if (status == 200) {
+                accepted++;
+            }
+        }
+        assertEquals(429, status, "the client over its burst");
+        assertTrue(accepted >= burst - 1, "accepted " + accepted + " of a burst of " + burst);
+        // another client behind the same proxy still has its own bucket
+        assertEquals(200, putFrom("203.0.113.10", r));
+    }
+
+    private int putFrom(String client, IpnsRecord record) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(server.base().resolve(RoutingV1.IPNS_PATH + site.name()))
+                .timeout(Duration.ofSeconds(20))
+                .header("Content-Type", RoutingV1.IPNS_RECORD_MEDIA_TYPE)
+                .header("X-Forwarded-For", client)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(record.raw())).build();
+        return HTTP.send(req, HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    @Test
     void forwardedHeadersFromOthersAreIgnored() throws Exception {
         start("gateway-hosts", "gw.example");
         put(server.base(), record(1, null, false));
