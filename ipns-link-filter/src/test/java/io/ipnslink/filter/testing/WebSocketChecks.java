@@ -158,6 +158,12 @@ public final class WebSocketChecks {
     public static <T> T await(CompletionStage<T> stage, String what) throws Exception {
         try {
             return stage.toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
+                throw new AssertionError(what + ": handshake refused: " + h.getResponse().statusCode() + " "
+                        + h.getResponse().headers().map() + " " + h.getCause(), e);
+            }
+            throw e;
         } catch (TimeoutException e) {
             throw new AssertionError("stalled: " + what + " not within " + WAIT_SECONDS + " s\n" + threadDump());
         }
@@ -187,6 +193,8 @@ public final class WebSocketChecks {
     public static final class Messages implements WebSocket.Listener {
         public final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         public final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        /** The reason of the close frame received, once it came. */
+        public volatile String closeReason;
         private final ScheduledExecutorService slow;
         private final StringBuilder text = new StringBuilder();
         private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
@@ -196,6 +204,11 @@ public final class WebSocketChecks {
         }
 
         /** The next whole message within {@link #WAIT_SECONDS}. */
+        public Object next() throws InterruptedException {
+            return next("a message");
+        }
+
+        /** The next whole message within {@link #WAIT_SECONDS}; {@code what} names it in the failure. */
         public Object next(String what) throws InterruptedException {
             Object o = queue.poll(WAIT_SECONDS, TimeUnit.SECONDS);
             if (o == null) {
@@ -238,6 +251,7 @@ public final class WebSocketChecks {
 
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            closeReason = reason;
             closed.complete(statusCode);
             return null;
         }

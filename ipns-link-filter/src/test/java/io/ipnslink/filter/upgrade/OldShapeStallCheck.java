@@ -1,8 +1,8 @@
 package io.ipnslink.filter.upgrade;
 
-import static io.ipnslink.filter.upgrade.UpgradeRelayTest.await;
-import static io.ipnslink.filter.upgrade.UpgradeRelayTest.crc;
-import static io.ipnslink.filter.upgrade.UpgradeRelayTest.random;
+import static io.ipnslink.filter.testing.WebSocketChecks.await;
+import static io.ipnslink.filter.testing.WebSocketChecks.crc;
+import static io.ipnslink.filter.testing.WebSocketChecks.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.http.HttpClient;
@@ -45,14 +45,14 @@ class OldShapeStallCheck {
         fixture = new RelayFixture(dir, UpgradeSettings::defaults,
                 (req, resp, stream, already, s) -> OldShapeRelay.install(req, resp, stream, already));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        UpgradeRelayTest.Messages messages = new UpgradeRelayTest.Messages(null);
+        io.ipnslink.filter.testing.WebSocketChecks.Messages messages = new io.ipnslink.filter.testing.WebSocketChecks.Messages(null);
         WebSocket ws = await(http.newWebSocketBuilder().buildAsync(fixture.ws("/ws"), messages), "handshake");
         long sent = 0;
         for (int i = 0; i < 100; i++) {
             byte[] m = random(i, 1 << 20);
             await(ws.sendBinary(ByteBuffer.wrap(m), true), "send " + i);
             sent += m.length + 14; // a masked frame's head with a 64-bit length
-            Object echoed = messages.queue.poll(UpgradeRelayTest.WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            Object echoed = messages.queue.poll(io.ipnslink.filter.testing.WebSocketChecks.WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
             if (echoed == null) {
                 throw new AssertionError("stalled at message " + i + ": the visitor sent " + sent
                         + " bytes; read from the servlet input on container threads "
@@ -60,7 +60,7 @@ class OldShapeStallCheck {
                         + OldShapeRelay.READ_ON_EVENT_LOOP.get() + "; the site received " + fixture.wsSiteBytesIn.get()
                         + "; the container entered onDataAvailable while the event loop was reading "
                         + OldShapeRelay.OVERLAPS.get() + " times; " + OldShapeRelay.last.inputState() + "\n"
-                        + UpgradeRelayTest.threadDump());
+                        + io.ipnslink.filter.testing.WebSocketChecks.threadDump());
             }
             assertEquals(crc(m), crc((byte[]) echoed), "message " + i);
         }

@@ -1,5 +1,9 @@
 package io.ipnslink.filter.upgrade;
 
+import static io.ipnslink.filter.testing.WebSocketChecks.WAIT_SECONDS;
+import static io.ipnslink.filter.testing.WebSocketChecks.await;
+import static io.ipnslink.filter.testing.WebSocketChecks.crc;
+import static io.ipnslink.filter.testing.WebSocketChecks.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -18,16 +20,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.zip.CRC32;
+import io.ipnslink.filter.testing.WebSocketChecks.Messages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,8 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class UpgradeRelayTest {
-    static final long WAIT_SECONDS = 30;
-
     @TempDir
     Path dir;
     RelayFixture fixture;
@@ -308,116 +303,6 @@ class UpgradeRelayTest {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
-
-    static byte[] random(long seed, int size) {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    static long crc(byte[] b) {
-        CRC32 c = new CRC32();
-        c.update(b);
-        return c.getValue();
-    }
-
-    /** Waits at most {@link #WAIT_SECONDS}; on timeout fails with every thread's stack. */
-    static <T> T await(CompletionStage<T> stage, String what) throws Exception {
-        try {
-            return stage.toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
-                throw new AssertionError(what + ": handshake refused: " + h.getResponse().statusCode() + " "
-                        + h.getResponse().headers().map() + " " + h.getCause(), e);
-            }
-            throw e;
-        } catch (TimeoutException e) {
-            throw new AssertionError("stalled: " + what + " not within " + WAIT_SECONDS + " s\n" + threadDump());
-        }
-    }
-
-    static String threadDump() {
-        StringBuilder sb = new StringBuilder();
-        long[] deadlocked = ManagementFactory.getThreadMXBean().findDeadlockedThreads();
-        sb.append("deadlocked threads: ").append(deadlocked == null ? "none" : deadlocked.length).append('\n');
-        for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
-            sb.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
-            if (t.getLockName() != null) {
-                sb.append(" on ").append(t.getLockName()).append(" owned by ").append(t.getLockOwnerName());
-            }
-            sb.append('\n');
-            for (StackTraceElement e : t.getStackTrace()) {
-                sb.append("    at ").append(e).append('\n');
-            }
-        }
-        return sb.toString();
-    }
-
-    /** Whole messages (String or byte[]) in order; with a scheduler, each part is taken after a pause. */
-    static final class Messages implements WebSocket.Listener {
-        final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        volatile String closeReason;
-        private final ScheduledExecutorService slow;
-        private final StringBuilder text = new StringBuilder();
-        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
-
-        Messages(ScheduledExecutorService slow) {
-            this.slow = slow;
-        }
-
-        Object next() throws InterruptedException {
-            Object o = queue.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-            if (o == null) {
-                throw new AssertionError("stalled: no message within " + WAIT_SECONDS + " s\n" + threadDump());
-            }
-            return o;
-        }
-
-        private void more(WebSocket ws) {
-            if (slow == null) {
-                ws.request(1);
-            } else {
-                slow.schedule(() -> ws.request(1), 1, TimeUnit.MILLISECONDS);
-            }
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                queue.add(text.toString());
-                text.setLength(0);
-            }
-            more(ws);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            byte[] b = new byte[data.remaining()];
-            data.get(b);
-            binary.writeBytes(b);
-            if (last) {
-                queue.add(binary.toByteArray());
-                binary.reset();
-            }
-            more(ws);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            closeReason = reason;
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            closed.completeExceptionally(error);
-        }
-    }
 
     /** A hand-written upgrade request on a plain socket; reads the answer's head. */
     static final class RawVisitor implements AutoCloseable {
