@@ -2,15 +2,10 @@ package io.ipnslink.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ipnslink.samples.demo.DemoMain;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -19,11 +14,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WindowType;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.remote.http.ClientConfig;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The sample site's WebSocket chat through the demo's gateway (the demo started in-process, as
@@ -37,51 +27,25 @@ class ChatThroughTheDemoBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     private DemoMain demo;
-    private ChromeDriverService service;
+    private HeadlessChromium browser;
     private WebDriver driver;
-    private Path profile;
 
     @BeforeEach
     void start() throws Exception {
-        Path chromium = Path.of(System.getProperty("ipnslink.chromium", "/usr/bin/chromium"));
-        Path chromedriver = Path.of(System.getProperty("ipnslink.chromedriver", "/usr/bin/chromedriver"));
-        if (!Files.isExecutable(chromium) || !Files.isExecutable(chromedriver)) {
-            fail("The browser tests need Chromium and chromedriver (Debian: apt-get install chromium"
-                    + " chromium-driver); leave them out with -DskipBrowser.");
-        }
-        System.setProperty("webdriver.chrome.driver", chromedriver.toString());
-        profile = Files.createTempDirectory("ipns-link-demo-chat-chromium");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-extensions", "--no-proxy-server",
-                "--user-data-dir=" + profile);
-        service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort()
-                .withTimeout(Duration.ofSeconds(20)).build();
-        driver = new ChromeDriver(service, options, ClientConfig.defaultConfig()
-                .connectionTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(30)));
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(15));
+        browser = HeadlessChromium.start("ipns-link-demo-chat-chromium", WAIT);
+        driver = browser.driver();
         demo = DemoMain.start(0);
     }
 
     @AfterEach
     void stop() throws IOException {
         try {
-            if (driver != null) {
-                driver.quit();
-            }
-            if (service != null) {
-                service.stop();
-            }
-            if (demo != null) {
-                demo.close();
+            if (browser != null) {
+                browser.close();
             }
         } finally {
-            if (profile != null) {
-                try (Stream<Path> files = Files.walk(profile)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
+            if (demo != null) {
+                demo.close();
             }
         }
     }
@@ -129,8 +93,6 @@ class ChatThroughTheDemoBrowserTest {
     }
 
     private void waitForText(String id, String text) {
-        new WebDriverWait(driver, WAIT).withMessage(() -> "#" + id + " to contain '" + text + "' at "
-                + driver.getCurrentUrl() + ": " + driver.findElement(By.id(id)).getText())
-                .until(d -> d.findElement(By.id(id)).getText().contains(text));
+        browser.waitForText(id, text);
     }
 }
