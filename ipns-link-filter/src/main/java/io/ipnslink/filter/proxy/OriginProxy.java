@@ -5,6 +5,8 @@ import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.p2p.Host;
+import io.ipnslink.filter.resolve.AddressLookup;
+import io.ipnslink.filter.resolve.DnsJavaAddressLookup;
 import io.ipnslink.tunnel.TunnelProtocol;
 import io.ipnslink.filter.upgrade.UpgradeRelay;
 import io.ipnslink.filter.upgrade.UpgradeSettings;
@@ -20,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,6 @@ public final class OriginProxy implements AutoCloseable {
     private final AddressPolicy policy;
     private final TunnelClient client;
     private final UpgradeStep upgrade;
-    private final ExecutorService resolver;
     /**
      * The servlet side of upgraded connections ({@link UpgradeSettings#servletSide()}): short,
      * never-blocking writes to visitors that start on an event loop, at most one queued per relay.
@@ -64,17 +64,19 @@ public final class OriginProxy implements AutoCloseable {
 
     /** With an {@link UpgradeStep} for sites that answer 101 Switching Protocols. */
     public OriginProxy(Host host, ProxyConfig config, UpgradeStep upgrade) {
+        this(host, config, upgrade, new DnsJavaAddressLookup(List.of(), config.dnsTimeout()));
+    }
+
+    /**
+     * With the DNS lookups of manifest names ({@link AddressPolicy}: each cut at
+     * {@link ProxyConfig#dnsTimeout()}, bounded per site and in all).
+     */
+    public OriginProxy(Host host, ProxyConfig config, UpgradeStep upgrade, AddressLookup lookup) {
         this.config = config;
         this.upgrade = upgrade;
-        this.policy = new AddressPolicy(config.allowPrivateAddresses());
+        this.policy = new AddressPolicy(config.allowPrivateAddresses(), lookup, config.dnsTimeout());
         this.client = new TunnelClient(host, new TunnelClient.Settings(config.dialTimeout(), config.firstByteTimeout(),
                 config.idleTimeout(), config.maxIdleStreamsPerSite()));
-        AtomicInteger n = new AtomicInteger();
-        this.resolver = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "ipns-link-proxy-resolve-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         AtomicInteger u = new AtomicInteger();
         this.upgradeThreads = Executors.newFixedThreadPool(UPGRADE_THREADS, r -> {
             Thread t = new Thread(r, "ipns-link-upgrade-" + u.incrementAndGet());
@@ -114,11 +116,8 @@ public final class OriginProxy implements AutoCloseable {
             return result;
         }
         exchange.prepare(client, peer, TunnelProtocol.forSite(target.name()));
-        // Addresses with DNS names are checked on the resolver threads (lookups block); IP
-        // addresses at once, on this thread (no hand-over per request).
-        Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
-        CompletableFuture
-                .supplyAsync(() -> allowedAddresses(manifest.addresses()), check)
+        // IP addresses are checked at once, on this thread; DNS names without any thread waiting
+        allowedAddresses(manifest.addresses(), target)
                 .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((addrs, error) -> {
                     if (error != null) {
@@ -141,17 +140,29 @@ public final class OriginProxy implements AutoCloseable {
         return count;
     }
 
-    private List<Multiaddr> allowedAddresses(List<Multiaddr> addresses) {
+    /**
+     * The manifest's addresses this gateway may dial; fails with ORIGIN_UNREACHABLE when none could
+     * be checked (DNS lookups busy, timed out or failed: the onfail or "coming soon" page) and with
+     * ADDRESS_NOT_ALLOWED when every one is refused.
+     */
+    private CompletableFuture<List<Multiaddr>> allowedAddresses(List<Multiaddr> addresses, ProxyTarget target) {
         if (addresses.isEmpty()) {
-            throw new CompletionException(new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
+            return CompletableFuture.failedFuture(new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
                     "the manifest lists no address for the site"));
         }
-        List<Multiaddr> ok = policy.filter(addresses);
-        if (ok.isEmpty()) {
+        return policy.filter(addresses, target.name().toString()).thenApply(checked -> {
+            if (!checked.allowed().isEmpty()) {
+                return checked.allowed();
+            }
+            if (checked.unavailable() != null) {
+                LOG.debug("[{}] addresses of {} not checked: {}", target.requestId(), target.name(),
+                        checked.unavailable());
+                throw new CompletionException(new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
+                        checked.unavailable()));
+            }
             throw new CompletionException(new ProxyException(ProxyException.Kind.ADDRESS_NOT_ALLOWED, false,
                     "every address of the site is in a private or local range this gateway does not dial"));
-        }
-        return ok;
+        });
     }
 
     private ProxyException addressFailure(Throwable error, ProxyTarget target) {
@@ -198,10 +209,8 @@ public final class OriginProxy implements AutoCloseable {
 
     /** The manifest's addresses this gateway may dial, checked on this thread within the dial timeout. */
     private List<Multiaddr> checkedAddresses(Manifest manifest, ProxyTarget target) throws ProxyException {
-        Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
         try {
-            return CompletableFuture.supplyAsync(() -> allowedAddresses(manifest.addresses()), check)
-                    .get(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return allowedAddresses(manifest.addresses(), target).get(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw addressFailure(e, target);
@@ -212,7 +221,6 @@ public final class OriginProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        resolver.shutdownNow();
         upgradeThreads.shutdownNow();
     }
 }
