@@ -51,7 +51,7 @@ public final class DefaultHost implements Host {
     private final int eventLoopThreads;
     private final YamuxConfig yamuxConfig;
     private final ProtocolRegistry registry = new ProtocolRegistry();
-    private final ConnectionTable table = new ConnectionTable();
+    private final ConnectionTable table;
     private final Limits limits;
     private final InboundAdmission admission;
     private final InboundBufferBudget inboundBudget;
@@ -72,8 +72,10 @@ public final class DefaultHost implements Host {
     private volatile boolean closed;
 
     public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
-            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits) {
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
+            java.util.function.LongSupplier nanoTime) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime));
         this.admission = new InboundAdmission(limits);
         this.inboundBudget = new InboundBufferBudget(limits.maxBufferedInbound());
         this.identity = Objects.requireNonNull(identity, "identity");
@@ -278,7 +280,7 @@ public final class DefaultHost implements Host {
             return CompletableFuture.failedFuture(new P2pException.BadPeer("cannot dial self (" + peer + ")"));
         }
         List<Multiaddr> addrs = List.copyOf(addresses);
-        return table.connect(peer, p -> dialer.dial(p, addrs, this::register));
+        return table.connect(peer, FailedDials.Key.of(peer, addrs), p -> dialer.dial(p, addrs, this::register));
     }
 
     @Override
