@@ -103,6 +103,8 @@ final class Gateway implements AutoCloseable {
                                 .maxPendingOpens(4096).build())
                         .timeouts(new Host.Timeouts(config.dialTimeout(), config.dialTimeout(), d.negotiation(),
                                 d.identify(), d.dialStagger(), d.close()))
+                        // a failed dial: visitors get onfail / "coming soon" at once for a while
+                        .dialBackoff(new Host.DialBackoff(config.dialBackoff(), config.dialBackoffMax()))
                         .build();
                 built.push(host);
                 try {

@@ -38,6 +38,12 @@ public enum ConfigKey {
             "Longest wait for a DNS lookup: a DNSLink TXT record, or the A/AAAA records of a manifest address's name"),
     DIAL_TIMEOUT("dial-timeout", "10s",
             "Longest wait for a libp2p connection and stream to the site's peer; then onfail / 504"),
+    DIAL_BACKOFF("dial-backoff", "1s",
+            "After a failed dial of a site's peer at its manifest's addresses, visitors get the onfail / \"coming"
+                    + " soon\" page at once for this long (no dial) instead of waiting `dial-timeout`; doubles with each"
+                    + " further failure up to `dial-backoff-max`, forgotten once a dial succeeds. Kept per peer and"
+                    + " address set, so another manifest naming the same peer cannot put it into back-off. 0: off"),
+    DIAL_BACKOFF_MAX("dial-backoff-max", "60s", "Longest interval of the dial back-off (`dial-backoff`)"),
     FIRST_BYTE_TIMEOUT("first-byte-timeout", "60s", "Longest wait for the origin's response head (504 after)"),
     IDLE_TIMEOUT("idle-timeout", "120s", "Longest silence in either direction of a proxied exchange"),
     UPGRADE_IDLE_TIMEOUT("upgrade-idle-timeout", "120s",

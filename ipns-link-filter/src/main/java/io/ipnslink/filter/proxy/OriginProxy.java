@@ -18,6 +18,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,7 +57,15 @@ public final class OriginProxy implements AutoCloseable {
     private final UpgradeSettings upgradeSettings;
     /** Threads that write to upgraded visitors' connections. */
     static final int UPGRADE_THREADS = 2;
-    private final ConcurrentHashMap<PeerId, AtomicInteger> active = new ConcurrentHashMap<>();
+    /**
+     * Requests under way per origin, an origin being a peer at a manifest's address set: a manifest
+     * naming another site's peer id with other addresses (a black hole) does not use up that site's
+     * slots. An entry leaves the map when its last request ends.
+     */
+    private final ConcurrentHashMap<Origin, Integer> active = new ConcurrentHashMap<>();
+
+    /** The key of {@link #active}. */
+    private record Origin(PeerId peer, Set<Multiaddr> addresses) {}
 
     public OriginProxy(Host host, ProxyConfig config) {
         this(host, config, UpgradeStep.NONE);
@@ -99,14 +108,14 @@ public final class OriginProxy implements AutoCloseable {
         CompletableFuture<Void> result = new CompletableFuture<>();
         Manifest manifest = target.manifest();
         PeerId peer = manifest.peer();
-        AtomicInteger count;
+        Runnable release;
         try {
-            count = takeSlot(peer);
+            release = takeSlot(manifest);
         } catch (ProxyException e) {
             result.completeExceptionally(e);
             return result;
         }
-        result.whenComplete((v, e) -> count.decrementAndGet());
+        result.whenComplete((v, e) -> release.run());
         GatewayExchange exchange = new GatewayExchange(async, target, config, upgrade, result);
         try {
             exchange.listen();
@@ -129,15 +138,31 @@ public final class OriginProxy implements AutoCloseable {
         return result;
     }
 
-    /** Counts one more request under way to {@code peer}; refused above the per-origin limit. */
-    private AtomicInteger takeSlot(PeerId peer) throws ProxyException {
-        AtomicInteger count = active.computeIfAbsent(peer, p -> new AtomicInteger());
-        if (count.incrementAndGet() > config.maxStreamsPerOrigin()) {
-            count.decrementAndGet();
+    /**
+     * Counts one more request under way to the manifest's origin; refused above the per-origin
+     * limit. Returns what gives the slot back (run it exactly once).
+     */
+    private Runnable takeSlot(Manifest manifest) throws ProxyException {
+        Origin origin = new Origin(manifest.peer(), Set.copyOf(manifest.addresses()));
+        boolean[] taken = {false};
+        active.compute(origin, (k, n) -> {
+            int under = n == null ? 0 : n;
+            if (under >= config.maxStreamsPerOrigin()) {
+                return n;
+            }
+            taken[0] = true;
+            return under + 1;
+        });
+        if (!taken[0]) {
             throw new ProxyException(ProxyException.Kind.ORIGIN_TIMEOUT, false,
                     "the site has " + config.maxStreamsPerOrigin() + " requests under way already");
         }
-        return count;
+        return () -> active.computeIfPresent(origin, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Origins with requests under way (for tests). */
+    int originsInUse() {
+        return active.size();
     }
 
     /**
@@ -195,7 +220,7 @@ public final class OriginProxy implements AutoCloseable {
             throws ProxyException, IOException, ServletException {
         Manifest manifest = target.manifest();
         PeerId peer = manifest.peer();
-        AtomicInteger count = takeSlot(peer);
+        Runnable release = takeSlot(manifest);
         try {
             List<Multiaddr> addresses = checkedAddresses(manifest, target);
             UpgradeExchange exchange = new UpgradeExchange(request, response, target, config);
@@ -203,7 +228,7 @@ public final class OriginProxy implements AutoCloseable {
                     exchange.siteRequest(), false, exchange);
             return exchange.run(site, () -> client.sendFresh(site, addresses), upgradeSettings);
         } finally {
-            count.decrementAndGet();
+            release.run();
         }
     }
 
