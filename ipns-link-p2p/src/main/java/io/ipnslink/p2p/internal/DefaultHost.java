@@ -33,7 +33,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -114,12 +113,9 @@ public final class DefaultHost implements Host {
             loops = EventLoops.create(eventLoopThreads, "p2p-" + peerId.toBase58().substring(Math.max(0,
                     peerId.toBase58().length() - 6)), true);
             transport = new TcpTransport(loops, timeouts.connect());
-            resolver = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "p2p-dns");
-                t.setDaemon(true);
-                return t;
-            });
-            dialer = new Dialer(this::startAttempt, loops.group().next(), resolver, timeouts.dialStagger());
+            resolver = Dialer.dnsPool();
+            dialer = new Dialer(this::startAttempt, loops.group().next(), resolver, timeouts.dialStagger(),
+                    timeouts.connect());
             serverChannels = new DefaultChannelGroup("p2p-listeners", GlobalEventExecutor.INSTANCE);
             List<Multiaddr> bound = new ArrayList<>();
             try {
