@@ -160,11 +160,6 @@ public final class OriginProxy implements AutoCloseable {
         return () -> active.computeIfPresent(origin, (k, n) -> n <= 1 ? null : n - 1);
     }
 
-    /** Origins with requests under way (for tests). */
-    int originsInUse() {
-        return active.size();
-    }
-
     /**
      * The manifest's addresses this gateway may dial; fails with ORIGIN_UNREACHABLE when none could
      * be checked (DNS lookups busy, timed out or failed: the onfail or "coming soon" page) and with
