@@ -103,6 +103,8 @@ final class Gateway implements AutoCloseable {
                                 .maxPendingOpens(4096).build())
                         .timeouts(new Host.Timeouts(config.dialTimeout(), config.dialTimeout(), d.negotiation(),
                                 d.identify(), d.dialStagger(), d.close()))
+                        // a failed dial: visitors get onfail / "coming soon" at once for a while
+                        .dialBackoff(new Host.DialBackoff(config.dialBackoff(), config.dialBackoffMax()))
                         .build();
                 built.push(host);
                 try {
@@ -141,7 +143,8 @@ final class Gateway implements AutoCloseable {
     private static Forwarder originProxy(Host host, GatewayConfig c) {
         OriginProxy proxy = new OriginProxy(host, new ProxyConfig(c.dialTimeout(), c.firstByteTimeout(), c.idleTimeout(),
                 c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses(), c.keptStreamsPerSite(),
-                c.upgradeIdleTimeout()));
+                c.upgradeIdleTimeout(), c.dnsTimeout()), io.ipnslink.filter.proxy.UpgradeStep.NONE,
+                new io.ipnslink.filter.resolve.DnsJavaAddressLookup(c.dnsServers(), c.dnsTimeout()));
         return new Forwarder() {
             @Override
             public java.util.concurrent.CompletableFuture<Void> forward(jakarta.servlet.AsyncContext async,

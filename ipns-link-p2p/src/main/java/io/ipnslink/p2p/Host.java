@@ -196,6 +196,41 @@ public interface Host extends AutoCloseable {
         }
     }
 
+    /**
+     * Back-off of failed dials: after a dial of a peer at an address set failed, the same dial fails
+     * at once ({@link P2pException.DialFailed}) for {@code initial}, doubling with each further
+     * failure up to {@code max}; a connection forgets it. Keyed by peer id and address set, so
+     * naming a peer with addresses that do not work never holds up dials of that peer at other
+     * addresses; an open connection to the peer is used whatever the back-off says. While a dial of
+     * an address set that failed before is under way, other callers for it fail at once instead of
+     * waiting for it. {@code initial} zero: no back-off.
+     */
+    record DialBackoff(Duration initial, Duration max) {
+        public static final Duration DEFAULT_INITIAL = Duration.ofSeconds(1);
+        public static final Duration DEFAULT_MAX = Duration.ofSeconds(60);
+
+        public DialBackoff {
+            Objects.requireNonNull(initial, "initial");
+            Objects.requireNonNull(max, "max");
+            if (initial.isNegative() || max.isNegative()) {
+                throw new IllegalArgumentException("dial back-off must not be negative: " + initial + ", " + max);
+            }
+            if (max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("dial back-off max " + max + " is below its initial " + initial);
+            }
+        }
+
+        /** 1 s, doubling, at most 60 s. */
+        public static DialBackoff defaults() {
+            return new DialBackoff(DEFAULT_INITIAL, DEFAULT_MAX);
+        }
+
+        /** No back-off: every dial is tried. */
+        public static DialBackoff off() {
+            return new DialBackoff(Duration.ZERO, Duration.ZERO);
+        }
+    }
+
     /** Builder; {@link #identity(PrivKey)} is required, everything else has a default. */
     final class Builder {
         /** Default agent version sent in identify. */
@@ -209,6 +244,8 @@ public interface Host extends AutoCloseable {
         private int eventLoopThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private YamuxConfig yamuxConfig = YamuxConfig.defaults();
         private Limits limits = Limits.defaults();
+        private DialBackoff dialBackoff = DialBackoff.defaults();
+        private java.util.function.LongSupplier nanoTime = System::nanoTime;
 
         private Builder() {}
 
@@ -264,6 +301,17 @@ public interface Host extends AutoCloseable {
             return this;
         }
 
+        public Builder dialBackoff(DialBackoff dialBackoff) {
+            this.dialBackoff = Objects.requireNonNull(dialBackoff, "dialBackoff");
+            return this;
+        }
+
+        /** The time source of the dial back-off ({@link System#nanoTime()}; tests pass a fake one). */
+        public Builder nanoTime(java.util.function.LongSupplier nanoTime) {
+            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
         /** A host that is not started yet (no thread, no socket until {@link Host#start()}). */
         public Host build() {
             if (identity == null) {
@@ -275,7 +323,7 @@ public interface Host extends AutoCloseable {
                 }
             }
             return new DefaultHost(identity, List.copyOf(listen), List.copyOf(protocols), agentVersion, timeouts,
-                    eventLoopThreads, yamuxConfig, limits);
+                    eventLoopThreads, yamuxConfig, limits, dialBackoff, nanoTime);
         }
 
         private static String version() {

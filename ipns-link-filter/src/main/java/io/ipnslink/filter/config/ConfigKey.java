@@ -34,9 +34,16 @@ public enum ConfigKey {
             "Comma-separated libp2p listen multiaddrs. The gateway only dials out today, so the default opens"
                     + " nothing to the network; empty: dial only"),
     RESOLVE_TIMEOUT("resolve-timeout", "5s", "Longest wait for the routing endpoints when resolving a name"),
-    DNS_TIMEOUT("dns-timeout", "3s", "Longest wait for a DNSLink TXT lookup"),
+    DNS_TIMEOUT("dns-timeout", "3s",
+            "Longest wait for a DNS lookup: a DNSLink TXT record, or the A/AAAA records of a manifest address's name"),
     DIAL_TIMEOUT("dial-timeout", "10s",
             "Longest wait for a libp2p connection and stream to the site's peer; then onfail / 504"),
+    DIAL_BACKOFF("dial-backoff", "1s",
+            "After a failed dial of a site's peer at its manifest's addresses, visitors get the onfail / \"coming"
+                    + " soon\" page at once for this long (no dial) instead of waiting `dial-timeout`; doubles with each"
+                    + " further failure up to `dial-backoff-max`, forgotten once a dial succeeds. Kept per peer and"
+                    + " address set, so another manifest naming the same peer cannot put it into back-off. 0: off"),
+    DIAL_BACKOFF_MAX("dial-backoff-max", "60s", "Longest interval of the dial back-off (`dial-backoff`)"),
     FIRST_BYTE_TIMEOUT("first-byte-timeout", "60s", "Longest wait for the origin's response head (504 after)"),
     IDLE_TIMEOUT("idle-timeout", "120s", "Longest silence in either direction of a proxied exchange"),
     UPGRADE_IDLE_TIMEOUT("upgrade-idle-timeout", "120s",
@@ -62,7 +69,8 @@ public enum ConfigKey {
     DNSLINK("dnslink", "true",
             "Look up `_dnslink.{host}` TXT records for request hosts that are not gateway hosts or IP literals"),
     DNS_SERVERS("dns-servers", "",
-            "Comma-separated DNS servers (`host` or `host:port`) for DNSLink. Empty: the system's resolvers"),
+            "Comma-separated DNS servers (`host` or `host:port`) for DNSLink and the names in manifest addresses."
+                    + " Empty: the system's resolvers"),
     NEGATIVE_CACHE_TTL("negative-cache-ttl", "10s", "How long \"no record for this name\" is remembered"),
     MAX_CACHE_TTL("max-cache-ttl", "1h", "Upper bound on caching a record (also bounded by its TTL and EOL)"),
     CACHE_SIZE("cache-size", "10000", "Most names (and DNSLink hosts) kept in the resolution caches"),

@@ -46,7 +46,9 @@ public record GatewayConfig(
         Duration negativeCacheTtl,
         Duration maxCacheTtl,
         int cacheSize,
-        StatusAccess status) {
+        StatusAccess status,
+        Duration dialBackoff,
+        Duration dialBackoffMax) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -84,6 +86,8 @@ public record GatewayConfig(
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(dialBackoff, "dialBackoff");
+        Objects.requireNonNull(dialBackoffMax, "dialBackoffMax");
     }
 
     /**
@@ -143,6 +147,12 @@ public record GatewayConfig(
             case "public" -> StatusAccess.PUBLIC;
             default -> throw new IllegalArgumentException("must be off, local or public");
         });
+        Duration dialBackoff = r.parse(ConfigKey.DIAL_BACKOFF, GatewayConfig::duration);
+        Duration dialBackoffMax = r.parse(ConfigKey.DIAL_BACKOFF_MAX, GatewayConfig::duration);
+        if (dialBackoffMax.compareTo(dialBackoff) < 0) {
+            throw new ConfigException(ConfigKey.DIAL_BACKOFF_MAX, "configuration key 'dial-backoff-max': value "
+                    + dialBackoffMax + " is below dial-backoff " + dialBackoff);
+        }
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -150,7 +160,7 @@ public record GatewayConfig(
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
-                maxCacheTtl, cacheSize, status);
+                maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax);
     }
 
     /** Whether {@code clientAddress} is a trusted reverse proxy. */
@@ -173,7 +183,7 @@ public record GatewayConfig(
                 + dnsTimeout + "/" + dialTimeout + "/" + firstByteTimeout + "/" + idleTimeout
                 + ", upgrade-idle-timeout=" + upgradeIdleTimeout
                 + ", max-request-body=" + maxRequestBody + ", max-streams-per-origin=" + maxStreamsPerOrigin
-                + ", kept-streams-per-site=" + keptStreamsPerSite
+                + ", kept-streams-per-site=" + keptStreamsPerSite + ", dial-backoff=" + dialBackoff + ".." + dialBackoffMax
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="
                 + redirectGateway.map(URI::toString).orElse("-") + ", routing-endpoint-enabled="
                 + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT);

@@ -5,6 +5,8 @@ import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.p2p.Host;
+import io.ipnslink.filter.resolve.AddressLookup;
+import io.ipnslink.filter.resolve.DnsJavaAddressLookup;
 import io.ipnslink.tunnel.TunnelProtocol;
 import io.ipnslink.filter.upgrade.UpgradeRelay;
 import io.ipnslink.filter.upgrade.UpgradeSettings;
@@ -16,11 +18,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +49,6 @@ public final class OriginProxy implements AutoCloseable {
     private final AddressPolicy policy;
     private final TunnelClient client;
     private final UpgradeStep upgrade;
-    private final ExecutorService resolver;
     /**
      * The servlet side of upgraded connections ({@link UpgradeSettings#servletSide()}): short,
      * never-blocking writes to visitors that start on an event loop, at most one queued per relay.
@@ -56,7 +57,15 @@ public final class OriginProxy implements AutoCloseable {
     private final UpgradeSettings upgradeSettings;
     /** Threads that write to upgraded visitors' connections. */
     static final int UPGRADE_THREADS = 2;
-    private final ConcurrentHashMap<PeerId, AtomicInteger> active = new ConcurrentHashMap<>();
+    /**
+     * Requests under way per origin, an origin being a peer at a manifest's address set: a manifest
+     * naming another site's peer id with other addresses (a black hole) does not use up that site's
+     * slots. An entry leaves the map when its last request ends.
+     */
+    private final ConcurrentHashMap<Origin, Integer> active = new ConcurrentHashMap<>();
+
+    /** The key of {@link #active}. */
+    private record Origin(PeerId peer, Set<Multiaddr> addresses) {}
 
     public OriginProxy(Host host, ProxyConfig config) {
         this(host, config, UpgradeStep.NONE);
@@ -64,17 +73,19 @@ public final class OriginProxy implements AutoCloseable {
 
     /** With an {@link UpgradeStep} for sites that answer 101 Switching Protocols. */
     public OriginProxy(Host host, ProxyConfig config, UpgradeStep upgrade) {
+        this(host, config, upgrade, new DnsJavaAddressLookup(List.of(), config.dnsTimeout()));
+    }
+
+    /**
+     * With the DNS lookups of manifest names ({@link AddressPolicy}: each cut at
+     * {@link ProxyConfig#dnsTimeout()}, bounded per site and in all).
+     */
+    public OriginProxy(Host host, ProxyConfig config, UpgradeStep upgrade, AddressLookup lookup) {
         this.config = config;
         this.upgrade = upgrade;
-        this.policy = new AddressPolicy(config.allowPrivateAddresses());
+        this.policy = new AddressPolicy(config.allowPrivateAddresses(), lookup, config.dnsTimeout());
         this.client = new TunnelClient(host, new TunnelClient.Settings(config.dialTimeout(), config.firstByteTimeout(),
                 config.idleTimeout(), config.maxIdleStreamsPerSite()));
-        AtomicInteger n = new AtomicInteger();
-        this.resolver = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "ipns-link-proxy-resolve-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         AtomicInteger u = new AtomicInteger();
         this.upgradeThreads = Executors.newFixedThreadPool(UPGRADE_THREADS, r -> {
             Thread t = new Thread(r, "ipns-link-upgrade-" + u.incrementAndGet());
@@ -97,14 +108,14 @@ public final class OriginProxy implements AutoCloseable {
         CompletableFuture<Void> result = new CompletableFuture<>();
         Manifest manifest = target.manifest();
         PeerId peer = manifest.peer();
-        AtomicInteger count;
+        Runnable release;
         try {
-            count = takeSlot(peer);
+            release = takeSlot(manifest);
         } catch (ProxyException e) {
             result.completeExceptionally(e);
             return result;
         }
-        result.whenComplete((v, e) -> count.decrementAndGet());
+        result.whenComplete((v, e) -> release.run());
         GatewayExchange exchange = new GatewayExchange(async, target, config, upgrade, result);
         try {
             exchange.listen();
@@ -114,11 +125,8 @@ public final class OriginProxy implements AutoCloseable {
             return result;
         }
         exchange.prepare(client, peer, TunnelProtocol.forSite(target.name()));
-        // Addresses with DNS names are checked on the resolver threads (lookups block); IP
-        // addresses at once, on this thread (no hand-over per request).
-        Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
-        CompletableFuture
-                .supplyAsync(() -> allowedAddresses(manifest.addresses()), check)
+        // IP addresses are checked at once, on this thread; DNS names without any thread waiting
+        allowedAddresses(manifest.addresses(), target)
                 .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((addrs, error) -> {
                     if (error != null) {
@@ -130,28 +138,51 @@ public final class OriginProxy implements AutoCloseable {
         return result;
     }
 
-    /** Counts one more request under way to {@code peer}; refused above the per-origin limit. */
-    private AtomicInteger takeSlot(PeerId peer) throws ProxyException {
-        AtomicInteger count = active.computeIfAbsent(peer, p -> new AtomicInteger());
-        if (count.incrementAndGet() > config.maxStreamsPerOrigin()) {
-            count.decrementAndGet();
+    /**
+     * Counts one more request under way to the manifest's origin; refused above the per-origin
+     * limit. Returns what gives the slot back (run it exactly once).
+     */
+    private Runnable takeSlot(Manifest manifest) throws ProxyException {
+        Origin origin = new Origin(manifest.peer(), Set.copyOf(manifest.addresses()));
+        boolean[] taken = {false};
+        active.compute(origin, (k, n) -> {
+            int under = n == null ? 0 : n;
+            if (under >= config.maxStreamsPerOrigin()) {
+                return n;
+            }
+            taken[0] = true;
+            return under + 1;
+        });
+        if (!taken[0]) {
             throw new ProxyException(ProxyException.Kind.ORIGIN_TIMEOUT, false,
                     "the site has " + config.maxStreamsPerOrigin() + " requests under way already");
         }
-        return count;
+        return () -> active.computeIfPresent(origin, (k, n) -> n <= 1 ? null : n - 1);
     }
 
-    private List<Multiaddr> allowedAddresses(List<Multiaddr> addresses) {
+    /**
+     * The manifest's addresses this gateway may dial; fails with ORIGIN_UNREACHABLE when none could
+     * be checked (DNS lookups busy, timed out or failed: the onfail or "coming soon" page) and with
+     * ADDRESS_NOT_ALLOWED when every one is refused.
+     */
+    private CompletableFuture<List<Multiaddr>> allowedAddresses(List<Multiaddr> addresses, ProxyTarget target) {
         if (addresses.isEmpty()) {
-            throw new CompletionException(new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
+            return CompletableFuture.failedFuture(new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
                     "the manifest lists no address for the site"));
         }
-        List<Multiaddr> ok = policy.filter(addresses);
-        if (ok.isEmpty()) {
+        return policy.filter(addresses, target.name().toString()).thenApply(checked -> {
+            if (!checked.allowed().isEmpty()) {
+                return checked.allowed();
+            }
+            if (checked.unavailable() != null) {
+                LOG.debug("[{}] addresses of {} not checked: {}", target.requestId(), target.name(),
+                        checked.unavailable());
+                throw new CompletionException(new ProxyException(ProxyException.Kind.ORIGIN_UNREACHABLE, false,
+                        checked.unavailable()));
+            }
             throw new CompletionException(new ProxyException(ProxyException.Kind.ADDRESS_NOT_ALLOWED, false,
                     "every address of the site is in a private or local range this gateway does not dial"));
-        }
-        return ok;
+        });
     }
 
     private ProxyException addressFailure(Throwable error, ProxyTarget target) {
@@ -184,7 +215,7 @@ public final class OriginProxy implements AutoCloseable {
             throws ProxyException, IOException, ServletException {
         Manifest manifest = target.manifest();
         PeerId peer = manifest.peer();
-        AtomicInteger count = takeSlot(peer);
+        Runnable release = takeSlot(manifest);
         try {
             List<Multiaddr> addresses = checkedAddresses(manifest, target);
             UpgradeExchange exchange = new UpgradeExchange(request, response, target, config);
@@ -192,16 +223,14 @@ public final class OriginProxy implements AutoCloseable {
                     exchange.siteRequest(), false, exchange);
             return exchange.run(site, () -> client.sendFresh(site, addresses), upgradeSettings);
         } finally {
-            count.decrementAndGet();
+            release.run();
         }
     }
 
     /** The manifest's addresses this gateway may dial, checked on this thread within the dial timeout. */
     private List<Multiaddr> checkedAddresses(Manifest manifest, ProxyTarget target) throws ProxyException {
-        Executor check = policy.needsLookup(manifest.addresses()) ? resolver : Runnable::run;
         try {
-            return CompletableFuture.supplyAsync(() -> allowedAddresses(manifest.addresses()), check)
-                    .get(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return allowedAddresses(manifest.addresses(), target).get(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw addressFailure(e, target);
@@ -212,7 +241,6 @@ public final class OriginProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        resolver.shutdownNow();
         upgradeThreads.shutdownNow();
     }
 }

@@ -17,10 +17,22 @@ import java.util.Objects;
  *     site; 0: a new stream for every request
  * @param upgradeIdleTimeout no byte in either direction of an upgraded connection (WebSocket) for
  *     this long closes it
+ * @param dnsTimeout longest wait for the DNS lookup of a manifest address's name
  */
 public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
         long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite,
-        Duration upgradeIdleTimeout) {
+        Duration upgradeIdleTimeout, Duration dnsTimeout) {
+    /** Default of {@link #dnsTimeout()} (the {@code dns-timeout} key's). */
+    public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(3);
+
+    /** With DNS lookups cut at {@link #DEFAULT_DNS_TIMEOUT}. */
+    public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout, long maxRequestBodyBytes,
+            int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite,
+            Duration upgradeIdleTimeout) {
+        this(dialTimeout, firstByteTimeout, idleTimeout, maxRequestBodyBytes, maxStreamsPerOrigin, allowPrivateAddresses,
+                maxIdleStreamsPerSite, upgradeIdleTimeout, DEFAULT_DNS_TIMEOUT);
+    }
+
     /** Upgraded connections idle out after {@link io.ipnslink.filter.upgrade.UpgradeSettings#DEFAULT_IDLE_TIMEOUT}. */
     public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout, long maxRequestBodyBytes,
             int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite) {
@@ -30,6 +42,7 @@ public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Durat
 
     public ProxyConfig {
         Objects.requireNonNull(upgradeIdleTimeout, "upgradeIdleTimeout");
+        Objects.requireNonNull(dnsTimeout, "dnsTimeout");
         if (maxIdleStreamsPerSite < 0) {
             throw new IllegalArgumentException("maxIdleStreamsPerSite must be >= 0");
         }

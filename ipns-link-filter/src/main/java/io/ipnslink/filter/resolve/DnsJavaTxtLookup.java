@@ -30,24 +30,27 @@ public final class DnsJavaTxtLookup implements TxtLookup {
      */
     public DnsJavaTxtLookup(List<String> servers, Duration timeout) {
         this.timeout = timeout;
+        this.session = session(servers, timeout);
+    }
+
+    /** A lookup session without cache (callers cache) over {@code servers} (empty: the system's), cut at {@code timeout}. */
+    static LookupSession session(List<String> servers, Duration timeout) {
         Resolver resolver;
-        {
-            if (servers.isEmpty()) {
-                resolver = new ExtendedResolver();
-            } else {
-                List<Resolver> list = new ArrayList<>();
-                for (String s : servers) {
-                    int colon = s.lastIndexOf(':');
-                    boolean hasPort = colon > 0 && s.indexOf(':') == colon;
-                    SimpleResolver r = new SimpleResolver(new InetSocketAddress(
-                            hasPort ? s.substring(0, colon) : s, hasPort ? Integer.parseInt(s.substring(colon + 1)) : 53));
-                    list.add(r);
-                }
-                resolver = new ExtendedResolver(list);
+        if (servers.isEmpty()) {
+            resolver = new ExtendedResolver();
+        } else {
+            List<Resolver> list = new ArrayList<>();
+            for (String s : servers) {
+                int colon = s.lastIndexOf(':');
+                boolean hasPort = colon > 0 && s.indexOf(':') == colon;
+                SimpleResolver r = new SimpleResolver(new InetSocketAddress(
+                        hasPort ? s.substring(0, colon) : s, hasPort ? Integer.parseInt(s.substring(colon + 1)) : 53));
+                list.add(r);
             }
+            resolver = new ExtendedResolver(list);
         }
         resolver.setTimeout(timeout);
-        this.session = LookupSession.defaultBuilder().resolver(resolver).clearCaches().build();
+        return LookupSession.defaultBuilder().resolver(resolver).clearCaches().build();
     }
 
     @Override

@@ -1,16 +1,18 @@
 package io.ipnslink.filter.resolve;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsNameException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +21,11 @@ import org.slf4j.LoggerFactory;
  * {@code /ipns/{key}} ends the chain, {@code /ipns/{domain}} follows it (at most
  * {@value #MAX_RECURSION} steps), {@code /ipfs/...} or no record means "not an IPNS-Link site".
  * Answers are cached by TTL (at least {@link #MIN_TTL}, at most {@link #MAX_TTL}); "no DNSLink" for
- * {@link #NEGATIVE_TTL}; lookups of one domain in flight are shared.
+ * {@link #NEGATIVE_TTL}; lookups of one domain in flight are shared. The cache holds at most
+ * {@code maxEntries} domains and keeps the ones asked for often (Caffeine's W-TinyLFU: a flood of
+ * random host names does not push out a popular domain); at most {@link #MAX_LOOKUPS_IN_FLIGHT}
+ * domains are looked up at once, a further one counts as "no DNSLink" for that request only (not
+ * cached).
  */
 public final class DnsLinkResolver {
     /** DNSLink recursion limit (spec). */
@@ -30,6 +36,8 @@ public final class DnsLinkResolver {
     public static final Duration MAX_TTL = Duration.ofHours(1);
     /** How long "no DNSLink here" (or a failed lookup) is cached. */
     public static final Duration NEGATIVE_TTL = Duration.ofSeconds(60);
+    /** Domains being looked up at once; one more is answered "no DNSLink" at once (not cached). */
+    public static final int MAX_LOOKUPS_IN_FLIGHT = 256;
     /** Prefix of the TXT record value. */
     public static final String DNSLINK_PREFIX = "dnslink=";
 
@@ -39,19 +47,18 @@ public final class DnsLinkResolver {
 
     private final TxtLookup lookup;
     private final Clock clock;
-    private final int maxEntries;
-    private final Map<String, Entry> cache = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Optional<IpnsName>>> inFlight = new ConcurrentHashMap<>();
+    private final Cache<String, Entry> cache;
+    private final Map<String, CompletableFuture<Optional<IpnsName>>> inFlight = new HashMap<>();
 
     public DnsLinkResolver(TxtLookup lookup, Clock clock, int maxEntries) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.maxEntries = maxEntries;
+        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
     }
 
     /** The cached answer for {@code domain}, if one is fresh: a key, or empty for "no DNSLink". */
     public Optional<Optional<IpnsName>> cached(String domain) {
-        Entry e = cache.get(domain.toLowerCase(Locale.ROOT));
+        Entry e = cache.getIfPresent(domain.toLowerCase(Locale.ROOT));
         if (e == null || !clock.instant().isBefore(e.until)) {
             return Optional.empty();
         }
@@ -66,11 +73,27 @@ public final class DnsLinkResolver {
             return CompletableFuture.completedFuture(hit.get());
         }
         CompletableFuture<Optional<IpnsName>> mine = new CompletableFuture<>();
-        CompletableFuture<Optional<IpnsName>> existing = inFlight.putIfAbsent(d, mine);
+        CompletableFuture<Optional<IpnsName>> existing;
+        synchronized (inFlight) {
+            existing = inFlight.get(d);
+            if (existing == null) {
+                if (inFlight.size() >= MAX_LOOKUPS_IN_FLIGHT) {
+                    LOG.debug("DNSLink {}: {} lookups under way already, not looked up", d, MAX_LOOKUPS_IN_FLIGHT);
+                    return CompletableFuture.completedFuture(Optional.empty());
+                }
+                inFlight.put(d, mine);
+            }
+        }
         if (existing != null) {
             return existing;
         }
-        step(d, d, 0, Duration.ofDays(1)).whenComplete((name, error) -> {
+        CompletableFuture<Step> steps;
+        try {
+            steps = step(d, d, 0, Duration.ofDays(1));
+        } catch (RuntimeException e) {
+            steps = CompletableFuture.failedFuture(e); // a lookup that throws must not leave the domain in flight
+        }
+        steps.whenComplete((name, error) -> {
             Entry entry;
             if (error != null) {
                 LOG.debug("DNSLink {}: lookup failed: {}", d, error.toString());
@@ -78,11 +101,10 @@ public final class DnsLinkResolver {
             } else {
                 entry = new Entry(name.name, clock.instant().plus(name.name.isEmpty() ? NEGATIVE_TTL : name.ttl));
             }
-            if (cache.size() >= maxEntries) {
-                cache.clear();
-            }
             cache.put(d, entry);
-            inFlight.remove(d);
+            synchronized (inFlight) {
+                inFlight.remove(d);
+            }
             mine.complete(entry.name);
         });
         return mine;
@@ -135,7 +157,20 @@ public final class DnsLinkResolver {
 
     /** Forgets everything cached (tests, operators). */
     public void clear() {
-        cache.clear();
+        cache.invalidateAll();
+    }
+
+    /** Domains cached now (after pending evictions). */
+    public long cachedDomains() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    /** Lookups under way now. */
+    public int lookupsInFlight() {
+        synchronized (inFlight) {
+            return inFlight.size();
+        }
     }
 
 }

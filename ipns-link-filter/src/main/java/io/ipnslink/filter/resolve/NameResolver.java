@@ -1,5 +1,7 @@
 package io.ipnslink.filter.resolve;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.ipns.IpnsRecordException;
@@ -37,14 +39,26 @@ import org.slf4j.LoggerFactory;
  *   <li>"Not found" and "invalid record" are cached for {@code negativeTtl}; routing failures are
  *       not cached.</li>
  *   <li>Concurrent resolutions of one name share one lookup.</li>
- *   <li>Blocking work (JDBC, HTTP) runs on the resolver's own small pool, never on the caller.</li>
+ *   <li>Blocking work (JDBC, HTTP) runs on the resolver's own small pools, never on the caller.</li>
+ *   <li>The cache holds at most {@code maxEntries} names and keeps the ones asked for often
+ *       (Caffeine's W-TinyLFU: a flood of names asked once does not push out a popular one).</li>
+ *   <li>Two lanes, so a flood of new names (anyone can ask for random ones) cannot starve names
+ *       already known: a name whose cached record has expired is refreshed on its own
+ *       {@value #REFRESH_THREADS} threads ({@value #MAX_QUEUED_REFRESHES} waiting at most), new names
+ *       on the {@value #WORKER_THREADS} workers ({@value #MAX_QUEUED} waiting at most; beyond, refused
+ *       at once). When a known name cannot be refreshed (its lane is full, or every routing endpoint
+ *       failed), its last record is served while that record's own Validity (EOL) lasts.</li>
  * </ul>
  */
 public final class NameResolver implements AutoCloseable {
-    /** Threads doing store and routing lookups. */
+    /** Threads doing store and routing lookups of names not in the cache. */
     public static final int WORKER_THREADS = 8;
-    /** Lookups waiting for a worker before new ones are refused. */
+    /** Lookups of new names waiting for a worker before more are refused. */
     public static final int MAX_QUEUED = 1024;
+    /** Threads refreshing names whose cached record expired. */
+    public static final int REFRESH_THREADS = 2;
+    /** Refreshes waiting for a thread; beyond, the cached record is served as it is. */
+    public static final int MAX_QUEUED_REFRESHES = 256;
 
     private static final Logger LOG = LoggerFactory.getLogger(NameResolver.class);
 
@@ -57,10 +71,10 @@ public final class NameResolver implements AutoCloseable {
     private final Duration timeout;
     private final Duration negativeTtl;
     private final Duration maxCacheTtl;
-    private final int maxEntries;
     private final Clock clock;
     private final ThreadPoolExecutor workers;
-    private final Map<IpnsName, Entry> cache = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor refreshers;
+    private final Cache<IpnsName, Entry> cache;
     private final Map<IpnsName, CompletableFuture<ResolvedName>> inFlight = new ConcurrentHashMap<>();
 
     public NameResolver(RecordStore store, RecordFetcher fetcher, List<URI> endpoints, Duration timeout,
@@ -71,16 +85,23 @@ public final class NameResolver implements AutoCloseable {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.negativeTtl = Objects.requireNonNull(negativeTtl, "negativeTtl");
         this.maxCacheTtl = Objects.requireNonNull(maxCacheTtl, "maxCacheTtl");
-        this.maxEntries = maxEntries;
         this.clock = Objects.requireNonNull(clock, "clock");
+        // maintenance on the calling thread: no thread of the common pool, evictions at once
+        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+        this.workers = pool(WORKER_THREADS, MAX_QUEUED, "ipnslink-resolve-");
+        this.refreshers = pool(REFRESH_THREADS, MAX_QUEUED_REFRESHES, "ipnslink-refresh-");
+    }
+
+    private static ThreadPoolExecutor pool(int threads, int queued, String name) {
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
-                    Thread t = new Thread(r, "ipnslink-resolve-" + n.incrementAndGet());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queued), r -> {
+                    Thread t = new Thread(r, name + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
-        this.workers.allowCoreThreadTimeOut(true);
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /**
@@ -89,34 +110,56 @@ public final class NameResolver implements AutoCloseable {
      */
     public CompletableFuture<ResolvedName> resolve(IpnsName name) {
         Instant now = clock.instant();
-        Entry e = cache.get(name);
+        Entry e = cache.getIfPresent(name);
+        ResolvedName stale = null;
         if (e != null) {
             if (now.isBefore(e.until) && (e.found == null || e.found.record().validity().isAfter(now))) {
                 return e.found != null ? CompletableFuture.completedFuture(e.found) : CompletableFuture.failedFuture(e.failure);
             }
-            cache.remove(name, e);
+            if (e.found != null && e.found.record().validity().isAfter(now)) {
+                stale = e.found; // known: refreshed on its own lane, served if the refresh cannot be done
+            } else {
+                cache.asMap().remove(name, e);
+            }
         }
         CompletableFuture<ResolvedName> mine = new CompletableFuture<>();
         CompletableFuture<ResolvedName> existing = inFlight.putIfAbsent(name, mine);
         if (existing != null) {
             return existing;
         }
+        ResolvedName last = stale;
         try {
-            workers.execute(() -> complete(name, mine));
+            (last != null ? refreshers : workers).execute(() -> complete(name, mine, last));
         } catch (RejectedExecutionException ex) {
             inFlight.remove(name, mine);
-            mine.completeExceptionally(new ResolveException(ResolveException.Kind.ROUTING_FAILED, name,
-                    "the gateway is resolving too many names at once; try again", ex));
+            if (last != null) {
+                LOG.debug("resolve {}: refresh lane full, serving the cached record", name);
+                mine.complete(last);
+            } else {
+                mine.completeExceptionally(new ResolveException(ResolveException.Kind.ROUTING_FAILED, name,
+                        "the gateway is resolving too many names at once; try again", ex));
+            }
         }
         return mine;
     }
 
     /** Forgets what is cached for {@code name} (called when a new record is stored). */
     public void invalidate(IpnsName name) {
-        cache.remove(name);
+        cache.invalidate(name);
     }
 
-    private void complete(IpnsName name, CompletableFuture<ResolvedName> future) {
+    /** Names cached now (after pending evictions). */
+    public long cachedNames() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    /**
+     * Looks {@code name} up and completes {@code future}; {@code stale} (the expired record of a
+     * known name, or null) is served instead of a routing failure and cached again for the
+     * negative TTL, so that a failing refresh is not repeated on every request.
+     */
+    private void complete(IpnsName name, CompletableFuture<ResolvedName> future, ResolvedName stale) {
         Entry entry;
         try {
             ResolvedName found = lookup(name);
@@ -139,10 +182,12 @@ public final class NameResolver implements AutoCloseable {
             entry = new Entry(null, new ResolveException(ResolveException.Kind.ROUTING_FAILED, name,
                     "internal error while resolving " + name, e), clock.instant());
         }
+        if (entry.found == null && stale != null && entry.failure.kind() == ResolveException.Kind.ROUTING_FAILED) {
+            LOG.debug("resolve {}: refresh failed ({}), serving the cached record", name, entry.failure.getMessage());
+            Instant until = clock.instant().plus(negativeTtl);
+            entry = new Entry(stale, null, stale.record().validity().isBefore(until) ? stale.record().validity() : until);
+        }
         if (entry.until.isAfter(clock.instant())) {
-            if (cache.size() >= maxEntries) {
-                cache.clear();
-            }
             cache.put(name, entry);
         }
         inFlight.remove(name, future);
@@ -196,5 +241,6 @@ public final class NameResolver implements AutoCloseable {
     @Override
     public void close() {
         workers.shutdownNow();
+        refreshers.shutdownNow();
     }
 }

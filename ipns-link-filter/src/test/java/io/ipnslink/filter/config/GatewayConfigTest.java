@@ -149,4 +149,16 @@ class GatewayConfigTest {
                 () -> GatewayConfig.load(List.of(ConfigSource.initParams(k -> null)), null));
         assertEquals(ConfigKey.DATA_DIR, e.key());
     }
+
+    @Test
+    void dialBackoffDefaultsCanBeTurnedOffAndItsMaxIsNotBelowIt() {
+        GatewayConfig d = load(Map.of(), Map.of(), Map.of(), Map.of());
+        assertEquals(Duration.ofSeconds(1), d.dialBackoff());
+        assertEquals(Duration.ofSeconds(60), d.dialBackoffMax());
+        assertEquals(Duration.ZERO, load(Map.of("dial-backoff", "0s"), Map.of(), Map.of(), Map.of()).dialBackoff());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(Map.of("dial-backoff", "2m", "dial-backoff-max", "1m"), Map.of(), Map.of(), Map.of()));
+        assertEquals(ConfigKey.DIAL_BACKOFF_MAX, e.key());
+        assertTrue(e.getMessage().contains("dial-backoff-max"), e.getMessage());
+    }
 }

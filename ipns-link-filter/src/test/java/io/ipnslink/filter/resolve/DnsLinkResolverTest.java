@@ -87,4 +87,52 @@ class DnsLinkResolverTest {
         assertEquals(Optional.of(name), b.join());
         assertEquals(1, n.get());
     }
+
+    @Test
+    void aFloodOfRandomHostsDoesNotEvictAPopularDomain() {
+        zone.put("_dnslink.blog.example", List.of(txt("dnslink=/ipns/" + name, 3600)));
+        DnsLinkResolver r = new DnsLinkResolver(fake, clock, 1000);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(Optional.of(name), r.resolve("blog.example").join());
+        }
+        for (int i = 0; i < 12_000; i++) {
+            assertEquals(Optional.empty(), r.resolve("r" + i + ".flood.example").join());
+            if (i % 500 == 0) {
+                r.resolve("blog.example").join();
+            }
+        }
+        int before = lookups.get();
+        assertEquals(Optional.of(name), r.resolve("blog.example").join());
+        assertEquals(before, lookups.get(), "the popular domain stayed cached");
+        assertTrue(r.cachedDomains() <= 1000, "bounded: " + r.cachedDomains());
+    }
+
+    @Test
+    void lookupsInFlightAreBoundedAndOneBeyondCountsAsNoDnsLinkWithoutBeingCached() {
+        List<CompletableFuture<List<TxtLookup.Txt>>> hanging = new java.util.ArrayList<>();
+        DnsLinkResolver r = new DnsLinkResolver(fqdn -> {
+            CompletableFuture<List<TxtLookup.Txt>> f = new CompletableFuture<>();
+            hanging.add(f);
+            return f;
+        }, clock, 10_000);
+        for (int i = 0; i < DnsLinkResolver.MAX_LOOKUPS_IN_FLIGHT; i++) {
+            r.resolve("slow" + i + ".example");
+        }
+        assertEquals(DnsLinkResolver.MAX_LOOKUPS_IN_FLIGHT, r.lookupsInFlight());
+        CompletableFuture<Optional<IpnsName>> beyond = r.resolve("one-more.example");
+        assertEquals(Optional.empty(), beyond.join(), "answered at once");
+        assertEquals(DnsLinkResolver.MAX_LOOKUPS_IN_FLIGHT, hanging.size(), "not looked up");
+        assertEquals(Optional.empty(), r.cached("one-more.example"), "not cached: asked again later");
+        hanging.forEach(f -> f.complete(List.of()));
+        assertEquals(0, r.lookupsInFlight());
+    }
+
+    @Test
+    void aLookupThatThrowsDoesNotStayInFlight() {
+        DnsLinkResolver r = new DnsLinkResolver(fqdn -> {
+            throw new IllegalStateException("broken resolver");
+        }, clock, 10);
+        assertEquals(Optional.empty(), r.resolve("x.example").join());
+        assertEquals(0, r.lookupsInFlight());
+    }
 }

@@ -2,6 +2,7 @@ package io.ipnslink.p2p.internal;
 
 import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.p2p.Connection;
+import io.ipnslink.p2p.P2pException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,13 +14,26 @@ import java.util.function.Function;
 
 /**
  * Open connections by remote peer (one preferred per peer, the first registered) and dials in
- * progress, so that concurrent requests for one peer share one dial. Closed connections leave the
- * table by themselves.
+ * progress by peer AND address set ({@link FailedDials.Key}), so that concurrent requests for one
+ * peer at the same addresses share one dial, while a dial at other addresses (another manifest
+ * naming the same peer id) starts its own attempts instead of joining one that may be doomed.
+ * Failed dials go into back-off ({@link FailedDials}). Closed connections leave the table by
+ * themselves.
  */
 final class ConnectionTable {
     private final Map<PeerId, ConnectionImpl> preferred = new ConcurrentHashMap<>();
     private final Set<ConnectionImpl> all = ConcurrentHashMap.newKeySet();
-    private final Map<PeerId, CompletableFuture<Connection>> dials = new ConcurrentHashMap<>();
+    private final Map<FailedDials.Key, CompletableFuture<Connection>> dials = new ConcurrentHashMap<>();
+    private final FailedDials failedDials;
+    private volatile boolean closing;
+
+    ConnectionTable(FailedDials failedDials) {
+        this.failedDials = failedDials;
+    }
+
+    FailedDials failedDials() {
+        return failedDials;
+    }
     private final java.util.concurrent.atomic.AtomicLong serials = new java.util.concurrent.atomic.AtomicLong();
 
     /** Adds an upgraded connection; false when the table is closed (the caller closes it). */
@@ -82,29 +96,41 @@ final class ConnectionTable {
 
     /** Fails every dial in progress (the host is closing). */
     void failDials(Throwable cause) {
+        closing = true;
         for (CompletableFuture<Connection> f : dials.values()) {
             f.completeExceptionally(cause);
         }
     }
 
     /**
-     * The open connection to {@code peer}, else the dial in progress, else a new one from
-     * {@code dial} (which registers its result before completing).
+     * The open connection to {@code peer}, else a failure at once when this dial ({@code key}) is in
+     * back-off, else the dial of {@code key} in progress (a failure at once instead when that dial
+     * is a probe of a key that failed before: only the caller that started it waits), else a new
+     * one from {@code dial} (which registers its result before completing).
      */
-    CompletableFuture<Connection> connect(PeerId peer, Function<PeerId, CompletableFuture<ConnectionImpl>> dial) {
+    CompletableFuture<Connection> connect(PeerId peer, FailedDials.Key key,
+            Function<PeerId, CompletableFuture<ConnectionImpl>> dial) {
         Optional<ConnectionImpl> open = get(peer);
         if (open.isPresent()) {
             return CompletableFuture.completedFuture(open.get());
         }
+        P2pException.DialFailed refused = failedDials.refusal(key);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
         CompletableFuture<Connection> mine = new CompletableFuture<>();
-        CompletableFuture<Connection> existing = dials.putIfAbsent(peer, mine);
+        CompletableFuture<Connection> existing = dials.putIfAbsent(key, mine);
         if (existing != null) {
+            if (failedDials.failedBefore(key)) {
+                return CompletableFuture.failedFuture(new P2pException.DialFailed("not waiting for the dial of " + peer
+                        + " under way at these addresses, which failed before", null));
+            }
             return existing.copy();
         }
         // Re-check: a connection may have been registered between get() and putIfAbsent().
         open = get(peer);
         if (open.isPresent()) {
-            dials.remove(peer, mine);
+            dials.remove(key, mine);
             mine.complete(open.get());
             return mine.copy();
         }
@@ -115,7 +141,14 @@ final class ConnectionTable {
             dialing = CompletableFuture.failedFuture(e);
         }
         dialing.whenComplete((c, e) -> {
-            dials.remove(peer, mine);
+            if (e != null) {
+                if (!closing) {
+                    failedDials.failed(key, Errors.unwrap(e));
+                }
+            } else {
+                failedDials.succeeded(key);
+            }
+            dials.remove(key, mine);
             if (e != null) {
                 mine.completeExceptionally(Errors.unwrap(e));
             } else {

@@ -33,7 +33,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -51,7 +50,7 @@ public final class DefaultHost implements Host {
     private final int eventLoopThreads;
     private final YamuxConfig yamuxConfig;
     private final ProtocolRegistry registry = new ProtocolRegistry();
-    private final ConnectionTable table = new ConnectionTable();
+    private final ConnectionTable table;
     private final Limits limits;
     private final InboundAdmission admission;
     private final InboundBufferBudget inboundBudget;
@@ -72,8 +71,10 @@ public final class DefaultHost implements Host {
     private volatile boolean closed;
 
     public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
-            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits) {
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
+            java.util.function.LongSupplier nanoTime) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime));
         this.admission = new InboundAdmission(limits);
         this.inboundBudget = new InboundBufferBudget(limits.maxBufferedInbound());
         this.identity = Objects.requireNonNull(identity, "identity");
@@ -112,12 +113,9 @@ public final class DefaultHost implements Host {
             loops = EventLoops.create(eventLoopThreads, "p2p-" + peerId.toBase58().substring(Math.max(0,
                     peerId.toBase58().length() - 6)), true);
             transport = new TcpTransport(loops, timeouts.connect());
-            resolver = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "p2p-dns");
-                t.setDaemon(true);
-                return t;
-            });
-            dialer = new Dialer(this::startAttempt, loops.group().next(), resolver, timeouts.dialStagger());
+            resolver = Dialer.dnsPool();
+            dialer = new Dialer(this::startAttempt, loops.group().next(), resolver, timeouts.dialStagger(),
+                    timeouts.connect());
             serverChannels = new DefaultChannelGroup("p2p-listeners", GlobalEventExecutor.INSTANCE);
             List<Multiaddr> bound = new ArrayList<>();
             try {
@@ -278,7 +276,7 @@ public final class DefaultHost implements Host {
             return CompletableFuture.failedFuture(new P2pException.BadPeer("cannot dial self (" + peer + ")"));
         }
         List<Multiaddr> addrs = List.copyOf(addresses);
-        return table.connect(peer, p -> dialer.dial(p, addrs, this::register));
+        return table.connect(peer, FailedDials.Key.of(peer, addrs), p -> dialer.dial(p, addrs, this::register));
     }
 
     @Override

@@ -32,6 +32,27 @@ final class Dialer {
 
     /** Most socket addresses tried for one dial. */
     static final int MAX_DIAL_ADDRESSES = 16;
+    /**
+     * Threads resolving {@code /dns*} names (the JDK's lookup blocks its thread and cannot be
+     * interrupted; a dial gives up on it after the connect timeout, the thread stays until the
+     * system resolver returns).
+     */
+    static final int DNS_THREADS = 4;
+    /** Lookups waiting for a DNS thread; one more fails its address at once. */
+    static final int MAX_QUEUED_DNS = 64;
+
+    /** The bounded pool for {@link TcpTransport#resolve}: daemon threads, refused beyond its queue. */
+    static java.util.concurrent.ThreadPoolExecutor dnsPool() {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(DNS_THREADS,
+                DNS_THREADS, 30, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_DNS), r -> {
+                    Thread t = new Thread(r, "p2p-dns-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     /** Starts one TCP dial + upgrade: (address, expected peer) -> attempt. */
     interface AttemptFactory extends BiFunction<InetSocketAddress, PeerId, Attempt> {}
@@ -43,12 +64,14 @@ final class Dialer {
     private final EventLoop timerLoop;
     private final Executor resolver;
     private final Duration stagger;
+    private final Duration resolveTimeout;
 
-    Dialer(AttemptFactory attempts, EventLoop timerLoop, Executor resolver, Duration stagger) {
+    Dialer(AttemptFactory attempts, EventLoop timerLoop, Executor resolver, Duration stagger, Duration resolveTimeout) {
         this.attempts = attempts;
         this.timerLoop = timerLoop;
         this.resolver = resolver;
         this.stagger = stagger;
+        this.resolveTimeout = resolveTimeout;
     }
 
     /** Dials {@code peer}; {@code onWinner} runs (once) before the future completes. */
@@ -65,9 +88,14 @@ final class Dialer {
                 rejected.add(a + " (not a TCP address)");
             } else {
                 resolving.add(TcpTransport.resolve(a, resolver)
+                        .orTimeout(resolveTimeout.toMillis(), TimeUnit.MILLISECONDS)
                         .exceptionally(e -> {
+                            Throwable cause = Errors.unwrap(e);
+                            String why = cause instanceof java.util.concurrent.TimeoutException
+                                    ? "DNS lookup took longer than " + resolveTimeout.toMillis() + " ms"
+                                    : cause.getMessage();
                             synchronized (rejected) {
-                                rejected.add(a + " (" + Errors.unwrap(e).getMessage() + ")");
+                                rejected.add(a + " (" + why + ")");
                             }
                             return List.of();
                         }));

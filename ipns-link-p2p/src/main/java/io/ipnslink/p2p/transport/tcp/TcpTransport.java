@@ -60,6 +60,16 @@ public final class TcpTransport {
         }
         boolean only4 = addr.has(Protocol.DNS4);
         boolean only6 = addr.has(Protocol.DNS6);
+        try {
+            return lookup(s, only4, only6, resolverExecutor);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("too many DNS lookups under way to resolve "
+                    + s.getHostString() + " now", e));
+        }
+    }
+
+    private static CompletableFuture<List<InetSocketAddress>> lookup(InetSocketAddress s, boolean only4, boolean only6,
+            Executor resolverExecutor) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 List<InetSocketAddress> out = new ArrayList<>();
