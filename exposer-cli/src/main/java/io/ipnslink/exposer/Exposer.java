@@ -7,6 +7,7 @@ import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.p2p.Connection;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.p2p.P2pException;
+import io.ipnslink.p2p.mux.yamux.YamuxConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -65,14 +66,22 @@ public final class Exposer implements AutoCloseable {
      * @param announceLoopback put loopback addresses in manifests
      * @param publishTo routing v1 endpoints
      * @param gateways preferred gateway templates for the manifest (empty: the routers' origins)
+     * @param limits what strangers may make the libp2p host hold
      */
     public record Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
-            List<URI> publishTo, List<String> gateways, Duration addressCheckInterval) {
+            List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits) {
         public Options {
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
             publishTo = List.copyOf(publishTo);
             gateways = List.copyOf(gateways);
+            Objects.requireNonNull(limits, "limits");
+        }
+
+        /** With the default {@link HostLimits}. */
+        public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
+                List<URI> publishTo, List<String> gateways, Duration addressCheckInterval) {
+            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, HostLimits.defaults());
         }
 
         /** The manifest's gateways: the configured ones, else each router's origin (capped). */
@@ -101,6 +110,39 @@ public final class Exposer implements AutoCloseable {
                 }
             }
             return false;
+        }
+    }
+
+    /**
+     * What strangers may make the exposer's libp2p host hold ({@code expose --p2p-*} options).
+     *
+     * @param host connection caps (total, per IP address or IPv6 /64, per peer, handshakes) and the
+     *     memory all connections together may hold for unread streams
+     * @param maxBufferedInboundPerConnection memory one connection may hold for its unread streams
+     * @param idleConnectionTimeout a connection without any open stream is closed after this; zero: never
+     */
+    public record HostLimits(Host.Limits host, long maxBufferedInboundPerConnection, Duration idleConnectionTimeout) {
+        public HostLimits {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(idleConnectionTimeout, "idleConnectionTimeout");
+            if (maxBufferedInboundPerConnection < 1) {
+                throw new IllegalArgumentException("maxBufferedInboundPerConnection must be >= 1");
+            }
+            if (idleConnectionTimeout.isNegative()) {
+                throw new IllegalArgumentException("idleConnectionTimeout must not be negative");
+            }
+        }
+
+        /** The p2p library's defaults. */
+        public static HostLimits defaults() {
+            return new HostLimits(Host.Limits.defaults(), YamuxConfig.DEFAULT_MAX_BUFFERED_INBOUND,
+                    YamuxConfig.DEFAULT_IDLE_TIMEOUT);
+        }
+
+        /** {@code base} with the per-connection limits. */
+        public YamuxConfig yamux(YamuxConfig base) {
+            return base.toBuilder().maxBufferedInbound(maxBufferedInboundPerConnection)
+                    .idleTimeout(idleConnectionTimeout).build();
         }
     }
 
@@ -157,7 +199,8 @@ public final class Exposer implements AutoCloseable {
     public synchronized List<Publisher.Result> start() {
         try {
             host = Host.builder().identity(home.hostKey()).listen(options.listen())
-                    .yamuxConfig(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX).build().start();
+                    .yamuxConfig(options.limits().yamux(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX))
+                    .limits(options.limits().host()).build().start();
         } catch (P2pException e) {
             throw new ExposerException(bindMessage(e), e);
         }

@@ -5,6 +5,7 @@ import io.ipnslink.filter.config.ConfigException;
 import io.ipnslink.filter.config.ConfigKey;
 import io.ipnslink.filter.config.GatewayConfig;
 import io.ipnslink.filter.config.RecordStores;
+import io.ipnslink.filter.limits.VisitorLimiter;
 import io.ipnslink.filter.proxy.OriginProxy;
 import io.ipnslink.filter.proxy.ProxyConfig;
 import io.ipnslink.filter.resolve.InvalidatingRecordStore;
@@ -39,6 +40,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /**
+     * Request attribute set by the forwarder when a request became an upgraded connection: a
+     * {@code CompletionStage} that completes when that connection ended.
+     */
+    static final String UPGRADE_ENDED_ATTRIBUTE = Gateway.class.getName() + ".upgradeEnded";
 
     final GatewayConfig config;
     final Clock clock;
@@ -51,6 +57,8 @@ final class Gateway implements AutoCloseable {
     final RecordStore store;
     final Instant startedAt;
     final GatewayStats stats = new GatewayStats();
+    /** Rate and open requests per visitor ({@code visitor-*} keys). */
+    final VisitorLimiter visitors;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
@@ -66,6 +74,7 @@ final class Gateway implements AutoCloseable {
         this.forwarder = forwarder;
         this.routingServlet = routingServlet;
         this.host = host;
+        this.visitors = new VisitorLimiter(config.visitorLimits(), clock);
     }
 
     /** Builds and starts everything; on failure closes what was built. */
@@ -99,8 +108,9 @@ final class Gateway implements AutoCloseable {
                 Host.Timeouts d = Host.Timeouts.defaults();
                 host = Host.builder().identity(identity).listen(config.listen())
                         // many visitors of one site share one connection: let stream opens queue
-                        .yamuxConfig(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults().toBuilder()
-                                .maxPendingOpens(4096).build())
+                        .yamuxConfig(config.p2pLimits().yamux(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults()
+                                .toBuilder().maxPendingOpens(4096).build()))
+                        .limits(config.p2pLimits().host())
                         .timeouts(new Host.Timeouts(config.dialTimeout(), config.dialTimeout(), d.negotiation(),
                                 d.identify(), d.dialStagger(), d.close()))
                         // a failed dial: visitors get onfail / "coming soon" at once for a while
@@ -120,7 +130,7 @@ final class Gateway implements AutoCloseable {
             RoutingV1Servlet servlet = null;
             if (config.routingEndpointEnabled() && config.mode() == GatewayConfig.Mode.GATEWAY) {
                 servlet = new RoutingV1Servlet(new InvalidatingRecordStore(store.store(), resolver),
-                        RoutingV1Servlet.Settings.defaults().withClock(clock));
+                        config.routingLimits().applyTo(RoutingV1Servlet.Settings.defaults().withClock(clock)));
                 servlet.init(servletConfig(context));
                 built.push(servlet::destroy);
             }
@@ -162,7 +172,11 @@ final class Gateway implements AutoCloseable {
                     jakarta.servlet.http.HttpServletResponse response, io.ipnslink.filter.proxy.ProxyTarget target)
                     throws io.ipnslink.filter.errors.ProxyException, java.io.IOException,
                     jakarta.servlet.ServletException {
-                proxy.upgrade(request, response, target);
+                io.ipnslink.filter.upgrade.UpgradeRelay relay = proxy.upgrade(request, response, target);
+                if (relay != null) {
+                    // the visitor's upgraded connection counts as one of its requests until it ends
+                    request.setAttribute(UPGRADE_ENDED_ATTRIBUTE, relay.ended());
+                }
             }
 
             @Override

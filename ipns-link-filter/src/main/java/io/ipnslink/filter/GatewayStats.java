@@ -18,6 +18,8 @@ final class GatewayStats {
     static final String INVALID_REQUEST = "invalid-request";
     /** Error kind of a name lookup that outlived its timeout. */
     static final String RESOLVE_TIMEOUT = "resolve-timeout";
+    /** Error kind of a request refused for its visitor's limits (rate, requests in progress). */
+    static final String VISITOR_LIMIT = "visitor-limit";
     /** Error kind of anything unexpected. */
     static final String INTERNAL = "internal";
 

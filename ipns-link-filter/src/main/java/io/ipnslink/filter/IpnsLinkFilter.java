@@ -9,6 +9,7 @@ import io.ipnslink.filter.errors.GatewayErrors;
 import io.ipnslink.filter.errors.ProxyException;
 import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.filter.errors.SiteException;
+import io.ipnslink.filter.limits.VisitorLimiter;
 import io.ipnslink.filter.proxy.HeaderRules;
 import io.ipnslink.filter.proxy.ProxyTarget;
 import io.ipnslink.filter.resolve.ResolvedName;
@@ -83,6 +84,8 @@ public class IpnsLinkFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(IpnsLinkFilter.class);
     /** Request attribute: the request went async and its answer is counted when the async cycle completes. */
     private static final String COUNTED_ATTRIBUTE = IpnsLinkFilter.class.getName() + ".counted";
+    /** Request attribute: the request's {@link VisitorLimiter.Ticket}, released when the request ended. */
+    private static final String TICKET_ATTRIBUTE = IpnsLinkFilter.class.getName() + ".ticket";
 
     private final GatewayOverrides overrides;
     private final AtomicLong requestIds = new AtomicLong();
@@ -144,6 +147,11 @@ public class IpnsLinkFilter implements Filter {
         return Optional.ofNullable(gateway().host);
     }
 
+    /** The visitor limits in use (tests). */
+    VisitorLimiter visitorLimiter() {
+        return gateway().visitors;
+    }
+
     @Override
     public void destroy() {
         Gateway g = gateway;
@@ -187,6 +195,10 @@ public class IpnsLinkFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
+        VisitorLimiter.Ticket ticket = admit(g, id, req, resp, pr, route);
+        if (ticket == null) {
+            return; // refused and answered
+        }
         try {
             if (route instanceof Route.Redirect r) {
                 GatewayErrors.write(resp, new GatewayErrors.Answer.Redirect(r.status(), r.location()),
@@ -207,7 +219,52 @@ public class IpnsLinkFilter implements Filter {
             if (req.getAttribute(COUNTED_ATTRIBUTE) == null && req.getAttribute(PASS_ATTRIBUTE) == null) {
                 g.stats.answered(resp.getStatus());
             }
+            holdUntilEnded(req, ticket);
         }
+    }
+
+    // ---- visitor limits
+
+    /**
+     * Admits the request under its visitor's limits ({@code filter/limits}): the ticket to release
+     * when it ended, or null after answering 429. Only requests the gateway answers itself count:
+     * in gateway mode, every route but {@code Pass}; a DNSLink host only once its DNSLink record is
+     * known (before that the request may yet go down the chain to the host application).
+     */
+    private static VisitorLimiter.Ticket admit(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp,
+            PublicRequest pr, Route route) throws IOException {
+        if (g.config.mode() != GatewayConfig.Mode.GATEWAY || (route instanceof Route.Site s && s.dnsLinkHost()
+                && s.name() instanceof NameRef.DnsLink d
+                && g.dnsLink.cached(d.domain()).map(Optional::isEmpty).orElse(true))) {
+            return VisitorLimiter.UNLIMITED;
+        }
+        VisitorLimiter.Admission a = g.visitors.admit(pr.clientAddress());
+        if (a instanceof VisitorLimiter.Admission.Admitted ok) {
+            req.setAttribute(TICKET_ATTRIBUTE, ok.ticket());
+            return ok.ticket();
+        }
+        VisitorLimiter.Admission.Refused no = (VisitorLimiter.Admission.Refused) a;
+        LOG.debug("[{}] refused for its visitor's limits: {}", id, no.reason());
+        g.stats.failed(GatewayStats.VISITOR_LIMIT);
+        GatewayErrors.write(resp, GatewayErrors.tooManyRequests(no.retryAfter(), no.reason()),
+                context(id, pr, null, null));
+        g.stats.answered(resp.getStatus());
+        return null;
+    }
+
+    /**
+     * After the container thread is done with the request: the ticket goes back now, when the
+     * async cycle ends (the listener of {@link #startAsync}) or when the upgraded connection ends.
+     */
+    private static void holdUntilEnded(HttpServletRequest req, VisitorLimiter.Ticket ticket) {
+        if (req.getAttribute(COUNTED_ATTRIBUTE) != null) {
+            return; // async: released by the listener of startAsync
+        }
+        if (req.getAttribute(Gateway.UPGRADE_ENDED_ATTRIBUTE) instanceof java.util.concurrent.CompletionStage<?> ended) {
+            ended.whenComplete((outcome, error) -> ticket.release());
+            return;
+        }
+        ticket.release();
     }
 
     private Gateway gateway() {
@@ -464,9 +521,12 @@ public class IpnsLinkFilter implements Filter {
         async.setTimeout(g.config.mode() == GatewayConfig.Mode.GATEWAY ? 0
                 : g.config.resolveTimeout().plus(g.config.dnsTimeout()).plus(RESOLVE_PHASE_SLACK).toMillis());
         req.setAttribute(COUNTED_ATTRIBUTE, Boolean.TRUE);
+        VisitorLimiter.Ticket ticket = req.getAttribute(TICKET_ATTRIBUTE) instanceof VisitorLimiter.Ticket t
+                ? t : VisitorLimiter.UNLIMITED;
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
+                ticket.release();
                 if (req.getAttribute(PASS_ATTRIBUTE) == null) {
                     g.stats.answered(resp.getStatus());
                 }
@@ -475,11 +535,13 @@ public class IpnsLinkFilter implements Filter {
             @Override
             public void onTimeout(AsyncEvent event) {
                 g.stats.failed(GatewayStats.RESOLVE_TIMEOUT);
+                ticket.release();
             }
 
             @Override
             public void onError(AsyncEvent event) {
                 // counted in onComplete with the status the container sends
+                ticket.release(); // the visitor is gone or the container failed: never hold its slot longer
             }
 
             @Override

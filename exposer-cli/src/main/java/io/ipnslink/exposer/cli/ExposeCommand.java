@@ -58,11 +58,13 @@ final class ExposeCommand extends Base implements Runnable {
     Duration lifetime;
     @Option(names = "--ttl", paramLabel = "DURATION", description = "record TTL (default 1m)")
     Duration ttl;
+    @picocli.CommandLine.Mixin
+    P2pLimitOptions p2p = new P2pLimitOptions();
 
     /** The config file. Every field optional; command-line values are added to it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
-            List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl) {}
+            List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host) {}
@@ -108,7 +110,8 @@ final class ExposeCommand extends Base implements Runnable {
         Duration life = lifetime != null ? lifetime : cfg.lifetime() != null ? Durations.parse(cfg.lifetime()) : Publisher.Settings.DEFAULT_LIFETIME;
         Duration t = ttl != null ? ttl : cfg.ttl() != null ? Durations.parse(cfg.ttl()) : Publisher.Settings.DEFAULT_TTL;
         Exposer.Options options = new Exposer.Options(listenAddrs, Options.multiaddrs(concat(cfg.announce(), announce), "--announce"),
-                announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways), ADDRESS_CHECK);
+                announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways), ADDRESS_CHECK,
+                p2p.resolve(cfg.p2p()));
         Manifest.online(home.hostKey().peerId(), List.of(), null, null, options.effectiveGateways());
 
         try (RoutingV1Client client = new RoutingV1Client()) {
@@ -174,7 +177,7 @@ final class ExposeCommand extends Base implements Runnable {
 
     private Config readConfig() {
         if (config == null) {
-            return new Config(null, null, null, null, null, null, null, null);
+            return new Config(null, null, null, null, null, null, null, null, null);
         }
         try {
             if (Files.size(config) > MAX_CONFIG_BYTES) {

@@ -77,7 +77,57 @@ public enum ConfigKey {
     STATUS("status", "local",
             "Who may read the gateway's status page (`StatusServlet`, `/status` in the WAR): `off` (nobody),"
                     + " `local` (loopback clients only; behind a reverse proxy list it in `trusted-proxies`),"
-                    + " `public` (everyone). Refused requests get 404");
+                    + " `public` (everyone). Refused requests get 404"),
+    VISITOR_RATE("visitor-rate", "50",
+            "Requests per second one visitor (client IP address, IPv6 by its /64, after `trusted-proxies`) may make"
+                    + " to the gateway, sustained; beyond it 429 with `Retry-After` and the gateway's page. Requests"
+                    + " passed down the chain to the host application are not counted. Decimals allowed (`0.5`)"),
+    VISITOR_BURST("visitor-burst", "300", "Requests one visitor may make at once (the size of its token bucket)"),
+    MAX_REQUESTS_PER_VISITOR("max-requests-per-visitor", "128",
+            "Requests of one visitor in progress at once (proxied requests, name lookups, WebSocket and other"
+                    + " upgraded connections until they close); beyond it 429 with `Retry-After`"),
+    MAX_VISITORS_TRACKED("max-visitors-tracked", "50000",
+            "Most visitors whose request rate is remembered (about 200 bytes each); beyond it the visitor seen"
+                    + " longest ago is forgotten"),
+    VISITOR_LIMITS_EXEMPT("visitor-limits-exempt", "127.0.0.0/8,::1",
+            "Comma-separated CIDRs of clients the visitor limits never apply to (loopback: the machine itself)."
+                    + " A reverse proxy on this machine must be listed in `trusted-proxies`, or every visitor is"
+                    + " the proxy and exempt. Empty: nobody is exempt"),
+    P2P_MAX_CONNECTIONS("p2p-max-connections", "4096",
+            "Open libp2p connections of the gateway's host, inbound and outbound; inbound ones beyond are refused"),
+    P2P_MAX_CONNECTIONS_PER_IP("p2p-max-connections-per-ip", "64",
+            "Inbound libp2p connections (in handshake or open) from one IP address (IPv6: one /64)"),
+    P2P_MAX_PENDING_INBOUND("p2p-max-pending-inbound", "256",
+            "Inbound libp2p connections in their handshake (multistream, Noise, yamux) at once"),
+    P2P_MAX_PENDING_INBOUND_PER_IP("p2p-max-pending-inbound-per-ip", "16",
+            "Inbound libp2p connections in their handshake at once from one IP address (IPv6: one /64)"),
+    P2P_MAX_CONNECTIONS_PER_PEER("p2p-max-connections-per-peer", "4",
+            "libp2p connections with one peer id; a new one beyond closes the oldest"),
+    P2P_MAX_BUFFERED_INBOUND("p2p-max-buffered-inbound", "256MiB",
+            "Memory all libp2p connections together may hold for streams not read yet (at most a quarter of the"
+                    + " heap unless set); a connection beyond it is closed"),
+    P2P_MAX_BUFFERED_INBOUND_PER_CONNECTION("p2p-max-buffered-inbound-per-connection", "64MiB",
+            "Memory one libp2p connection may hold for its streams not read yet; beyond it the connection is closed"),
+    P2P_IDLE_CONNECTION_TIMEOUT("p2p-idle-connection-timeout", "2m",
+            "A libp2p connection without any open stream for this long is closed. 0: never"),
+    STORE_MAX_NAMES("store-max-names", "100000",
+            "Most names the record store holds; a record for a new name beyond is refused (the routing endpoint"
+                    + " answers 503 with `Retry-After`) until expired records are swept"),
+    STORE_MAX_RETENTION("store-max-retention", "48h",
+            "Longest a record is kept after it was last received, whatever EOL it claims (publishers republish)"),
+    STORE_SWEEP_INTERVAL("store-sweep-interval", "10m",
+            "How often expired records are deleted from the store in the background. 0: only when read or when"
+                    + " the store is full"),
+    ROUTING_PUT_RATE("routing-put-rate", "10",
+            "`PUT`s per second one client (IP address, IPv6 by its /64) may send to the routing endpoint,"
+                    + " sustained; beyond it 429 with `Retry-After`"),
+    ROUTING_PUT_BURST("routing-put-burst", "60", "`PUT`s one client may send to the routing endpoint at once"),
+    ROUTING_NEW_NAMES_PER_HOUR("routing-new-names-per-hour", "200",
+            "Records for names the store does not hold yet that one client may `PUT` per hour (names it already"
+                    + " holds update freely); beyond it 429 with `Retry-After`"),
+    ROUTING_MAX_CLIENTS("routing-max-clients", "10000",
+            "Most clients whose `PUT` rate and new-name budget the routing endpoint remembers; beyond it the"
+                    + " client seen longest ago is forgotten");
 
     private final String key;
     private final String defaultText;

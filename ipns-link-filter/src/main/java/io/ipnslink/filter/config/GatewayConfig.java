@@ -1,6 +1,11 @@
 package io.ipnslink.filter.config;
 
 import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.filter.limits.VisitorLimits;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.p2p.mux.yamux.YamuxConfig;
+import io.ipnslink.routing.server.RoutingV1Servlet;
+import io.ipnslink.routing.store.JdbcRecordStore;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -48,7 +53,11 @@ public record GatewayConfig(
         int cacheSize,
         StatusAccess status,
         Duration dialBackoff,
-        Duration dialBackoffMax) {
+        Duration dialBackoffMax,
+        VisitorLimits visitorLimits,
+        P2pLimits p2pLimits,
+        JdbcRecordStore.Limits storeLimits,
+        RoutingLimits routingLimits) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -73,6 +82,54 @@ public record GatewayConfig(
         PUBLIC
     }
 
+    /**
+     * Limits of the gateway's libp2p host (keys {@code p2p-*}).
+     *
+     * @param host connection caps and the memory all connections may hold
+     * @param maxBufferedInboundPerConnection memory one connection may hold for its unread streams
+     * @param idleConnectionTimeout a connection without streams is closed after this; zero: never
+     */
+    public record P2pLimits(Host.Limits host, long maxBufferedInboundPerConnection, Duration idleConnectionTimeout) {
+        public P2pLimits {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(idleConnectionTimeout, "idleConnectionTimeout");
+        }
+
+        /** The p2p library's defaults. */
+        public static P2pLimits defaults() {
+            return new P2pLimits(Host.Limits.defaults(), YamuxConfig.DEFAULT_MAX_BUFFERED_INBOUND,
+                    YamuxConfig.DEFAULT_IDLE_TIMEOUT);
+        }
+
+        /** {@code base} with this configuration's per-connection limits. */
+        public YamuxConfig yamux(YamuxConfig base) {
+            return base.toBuilder().maxBufferedInbound(maxBufferedInboundPerConnection)
+                    .idleTimeout(idleConnectionTimeout).build();
+        }
+    }
+
+    /**
+     * Limits of the routing endpoint (keys {@code routing-*}), per client IP address (IPv6: /64).
+     *
+     * @param putPerSecond sustained PUTs per second
+     * @param putBurst PUTs at once
+     * @param newNamesPerHour records for names the store does not hold yet, per hour
+     * @param maxClients most clients remembered
+     */
+    public record RoutingLimits(double putPerSecond, int putBurst, int newNamesPerHour, int maxClients) {
+        /** The routing servlet's defaults. */
+        public static RoutingLimits defaults() {
+            RoutingV1Servlet.Settings d = RoutingV1Servlet.Settings.defaults();
+            return new RoutingLimits(d.putPerSecond(), d.putBurst(), d.newNamesPerHour(), d.maxTrackedClients());
+        }
+
+        /** {@code base} with these limits. */
+        public RoutingV1Servlet.Settings applyTo(RoutingV1Servlet.Settings base) {
+            return base.withPutRate(putBurst, putPerSecond).withMaxTrackedClients(maxClients)
+                    .withNewNamesPerHour(newNamesPerHour);
+        }
+    }
+
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,15})(|B|KiB|MiB|GiB)");
     private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -88,6 +145,26 @@ public record GatewayConfig(
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(dialBackoff, "dialBackoff");
         Objects.requireNonNull(dialBackoffMax, "dialBackoffMax");
+        Objects.requireNonNull(visitorLimits, "visitorLimits");
+        Objects.requireNonNull(p2pLimits, "p2pLimits");
+        Objects.requireNonNull(storeLimits, "storeLimits");
+        Objects.requireNonNull(routingLimits, "routingLimits");
+    }
+
+    /** Without the dial back-off and the limit groups: each at its default (dial-backoff 1 s up to 60 s). */
+    public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
+            Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
+            List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
+            Duration firstByteTimeout, Duration idleTimeout, Duration upgradeIdleTimeout, long maxRequestBody,
+            int maxStreamsPerOrigin, int keptStreamsPerSite, boolean allowPrivateAddresses, Optional<URI> redirectGateway,
+            boolean redirectSubdomain, boolean routingEndpointEnabled, boolean dnslink, List<String> dnsServers,
+            Duration negativeCacheTtl, Duration maxCacheTtl, int cacheSize, StatusAccess status) {
+        this(mode, gatewayHosts, trustedProxies, routingEndpoints, dataDir, store, storeUser, storePassword, listen,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout,
+                maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
+                redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
+                status, Duration.ofSeconds(1), Duration.ofSeconds(60), VisitorLimits.defaults(), P2pLimits.defaults(), JdbcRecordStore.Limits.defaults(),
+                RoutingLimits.defaults());
     }
 
     /**
@@ -153,6 +230,40 @@ public record GatewayConfig(
             throw new ConfigException(ConfigKey.DIAL_BACKOFF_MAX, "configuration key 'dial-backoff-max': value "
                     + dialBackoffMax + " is below dial-backoff " + dialBackoff);
         }
+        VisitorLimits visitors = new VisitorLimits(
+                r.parse(ConfigKey.VISITOR_RATE, v -> positiveRate(v, 1_000_000)),
+                r.parse(ConfigKey.VISITOR_BURST, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.MAX_REQUESTS_PER_VISITOR, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.MAX_VISITORS_TRACKED, v -> positiveInt(v, 10_000_000)),
+                r.list(ConfigKey.VISITOR_LIMITS_EXEMPT, Cidr::parse));
+        Host.Limits hostDefaults = Host.Limits.defaults();
+        Host.Limits hostLimits = new Host.Limits(
+                r.parse(ConfigKey.P2P_MAX_PENDING_INBOUND, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.P2P_MAX_PENDING_INBOUND_PER_IP, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.P2P_MAX_CONNECTIONS, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.P2P_MAX_CONNECTIONS_PER_IP, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.P2P_MAX_CONNECTIONS_PER_PEER, v -> positiveInt(v, 1_000)),
+                r.isSet(ConfigKey.P2P_MAX_BUFFERED_INBOUND) ? r.parse(ConfigKey.P2P_MAX_BUFFERED_INBOUND, GatewayConfig::size)
+                        : hostDefaults.maxBufferedInbound());
+        P2pLimits p2p = new P2pLimits(hostLimits,
+                r.parse(ConfigKey.P2P_MAX_BUFFERED_INBOUND_PER_CONNECTION, GatewayConfig::size),
+                r.parse(ConfigKey.P2P_IDLE_CONNECTION_TIMEOUT, GatewayConfig::duration));
+        JdbcRecordStore.Limits storeLimits = new JdbcRecordStore.Limits(
+                r.parse(ConfigKey.STORE_MAX_NAMES, v -> positiveInt(v, 1_000_000_000)),
+                r.parse(ConfigKey.STORE_MAX_RETENTION, v -> {
+                    Duration d = positiveDuration(v);
+                    if (d.compareTo(JdbcRecordStore.Limits.MAX_RETENTION_LIMIT) > 0) {
+                        throw new IllegalArgumentException("must be at most "
+                                + JdbcRecordStore.Limits.MAX_RETENTION_LIMIT.toDays() + " days");
+                    }
+                    return d;
+                }),
+                r.parse(ConfigKey.STORE_SWEEP_INTERVAL, GatewayConfig::duration));
+        RoutingLimits routingLimits = new RoutingLimits(
+                r.parse(ConfigKey.ROUTING_PUT_RATE, v -> positiveRate(v, 1_000_000)),
+                r.parse(ConfigKey.ROUTING_PUT_BURST, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.ROUTING_NEW_NAMES_PER_HOUR, v -> positiveInt(v, 1_000_000)),
+                r.parse(ConfigKey.ROUTING_MAX_CLIENTS, v -> positiveInt(v, 10_000_000)));
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -160,7 +271,7 @@ public record GatewayConfig(
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
-                maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax);
+                maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits);
     }
 
     /** Whether {@code clientAddress} is a trusted reverse proxy. */
@@ -186,14 +297,20 @@ public record GatewayConfig(
                 + ", kept-streams-per-site=" + keptStreamsPerSite + ", dial-backoff=" + dialBackoff + ".." + dialBackoffMax
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="
                 + redirectGateway.map(URI::toString).orElse("-") + ", routing-endpoint-enabled="
-                + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT);
+                + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT)
+                + ", visitor rate/burst/open/tracked=" + visitorLimits.perSecond() + "/" + visitorLimits.burst() + "/"
+                + visitorLimits.maxOpenRequests() + "/" + visitorLimits.maxTracked() + ", visitor-limits-exempt="
+                + visitorLimits.exempt() + ", p2p " + p2pLimits + ", store " + storeLimits + ", routing " + routingLimits;
     }
 
     // ---- value parsers; each throws IllegalArgumentException with what is expected
 
-    /** {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT5S}); zero allowed. */
+    /** {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT5S}); zero allowed ({@code 0}). */
     public static Duration duration(String text) {
         String t = text.trim();
+        if (t.equals("0")) {
+            return Duration.ZERO; // no unit needed for nothing
+        }
         Matcher m = DURATION.matcher(t);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
@@ -251,6 +368,20 @@ public record GatewayConfig(
             case "false", "no", "off" -> false;
             default -> throw new IllegalArgumentException("must be true or false");
         };
+    }
+
+    /** A rate: a positive number, decimals allowed ({@code 0.5}, {@code 20}), at most {@code max}. */
+    static double positiveRate(String text, double max) {
+        double d;
+        try {
+            d = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("is not a number (examples: 0.5, 20)");
+        }
+        if (!(d > 0) || d > max || Double.isNaN(d)) {
+            throw new IllegalArgumentException("must be more than 0 and at most " + (long) max);
+        }
+        return d;
     }
 
     static int positiveInt(String text, int max) {
@@ -326,6 +457,11 @@ public record GatewayConfig(
                 }
             }
             return new String[] {key == ConfigKey.DATA_DIR ? null : key.defaultText(), null};
+        }
+
+        /** Whether a source sets {@code key} (else its default applies). */
+        boolean isSet(ConfigKey key) {
+            return lookup(key)[1] != null;
         }
 
         Optional<String> raw(ConfigKey key) {

@@ -8,7 +8,10 @@ import javax.naming.NamingException;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
-/** Opens the record store the configuration names ({@link ConfigKey#STORE}). */
+/**
+ * Opens the record store the configuration names ({@link ConfigKey#STORE}), bounded by
+ * {@code store-max-names}, {@code store-max-retention} and {@code store-sweep-interval}.
+ */
 public final class RecordStores {
     private RecordStores() {}
 
@@ -31,13 +34,13 @@ public final class RecordStores {
         String store = config.store().orElse(null);
         try {
             if (store == null) {
-                return new Opened(JdbcRecordStore.h2File(config.dataDir(), clock), null);
+                return new Opened(JdbcRecordStore.h2File(config.dataDir(), clock, config.storeLimits()), null);
             }
             if (store.startsWith("jdbc:h2:")) {
                 JdbcConnectionPool pool = JdbcConnectionPool.create(store, config.storeUser().orElse("sa"),
                         config.storePassword().orElse(""));
                 try {
-                    return new Opened(new JdbcRecordStore(pool, clock), pool::dispose);
+                    return new Opened(new JdbcRecordStore(pool, clock, config.storeLimits()), pool::dispose);
                 } catch (RuntimeException e) {
                     pool.dispose();
                     throw e;
@@ -46,7 +49,7 @@ public final class RecordStores {
             if (store.startsWith("jdbc:")) {
                 DataSource ds = new DriverManagerDataSource(store, config.storeUser().orElse(null),
                         config.storePassword().orElse(null));
-                return new Opened(new JdbcRecordStore(ds, clock), null);
+                return new Opened(new JdbcRecordStore(ds, clock, config.storeLimits()), null);
             }
             Object found = new InitialContext().lookup(store);
             if (!(found instanceof DataSource ds)) {
@@ -54,7 +57,7 @@ public final class RecordStores {
                         + "' is bound to " + (found == null ? "nothing" : found.getClass().getName())
                         + ", not a javax.sql.DataSource");
             }
-            return new Opened(new JdbcRecordStore(ds, clock), null);
+            return new Opened(new JdbcRecordStore(ds, clock, config.storeLimits()), null);
         } catch (NamingException e) {
             throw new ConfigException(ConfigKey.STORE, "configuration key 'store': JNDI lookup of '" + store
                     + "' failed: " + e.getMessage(), e);

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>ADDRESS_NOT_ALLOWED, STREAM_RESET, BAD_RESPONSE, ORIGIN_FAILED</td><td>502</td></tr>
  *   <tr><td>CLIENT_GONE, or any failure after the response was committed</td><td>nothing more</td></tr>
  *   <tr><td>{@code TimeoutException} (resolution took too long)</td><td>504</td></tr>
+ *   <tr><td>a visitor over its limits ({@link #tooManyRequests})</td><td>429 with Retry-After</td></tr>
  *   <tr><td>anything else</td><td>500 (details only in the log)</td></tr>
  * </table>
  */
@@ -137,6 +138,17 @@ public final class GatewayErrors {
             w.headers().forEach(resp::setHeader);
             Pages.write(resp, w.page(), ctx.accept(), ctx.requestId());
         }
+    }
+
+    /**
+     * A visitor over its limits (request rate, requests in progress): 429 with {@code Retry-After}
+     * (whole seconds, at least 1) and {@code Cache-Control: no-store}.
+     */
+    public static Answer tooManyRequests(java.time.Duration retryAfter, String reason) {
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        return new Answer.Write(new Page(429, "Too many requests", reason + " Please wait "
+                + (seconds == 1 ? "a second" : seconds + " seconds") + " and try again."),
+                Map.of("Retry-After", Long.toString(seconds), "Cache-Control", "no-store"));
     }
 
     /** A 400-style page for a request that cannot be an IPNS request. */

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * ever looked up. Anything else (a host name, {@code "unknown"}) is its own key, cut to
  * {@value #MAX_OTHER_KEY_CHARS} characters.
  */
-final class ClientAddress {
+public final class ClientAddress {
     /** IPv6 clients are keyed by this prefix length. */
     static final int IPV6_PREFIX_BITS = 64;
     /** Longest key kept for a remote address that is not an IP literal. */
@@ -33,7 +33,7 @@ final class ClientAddress {
     }
 
     /** The key for a servlet's {@code getRemoteAddr()} (or a forwarded address). */
-    static String key(String remoteAddr) {
+    public static String key(String remoteAddr) {
         if (remoteAddr == null || remoteAddr.isEmpty()) {
             return "?";
         }

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *       406 when {@code Accept} excludes the record type.
  *   <li>{@code PUT /ipns/{name}}: 200 when stored and also when a record at least as good is already
  *       held (the body says which); 400 invalid name or record; 406 wrong Content-Type (the
- *       spec's code); 413 body over 10 KiB; 429 over the per-client rate (with {@code Retry-After});
+ *       spec's code); 413 body over 10 KiB; 429 over the per-client rate, or over the per-client
+ *       budget of names the store does not hold yet (both with {@code Retry-After});
  *       503 with {@code Retry-After} when the store is full and the name is new; 500 store failure.
  *   <li>{@code OPTIONS}: CORS preflight (204). Other methods: 501. Providers and peers API: 501.
  *       Unknown paths: 400.
@@ -79,40 +80,68 @@ public class RoutingV1Servlet extends HttpServlet {
      * @param putPerSecond sustained PUTs per second per client IP address
      * @param maxTrackedClients most client addresses whose rate is tracked at once (least recently
      *     used ones are forgotten first)
+     * @param newNamesPerHour records for names the store does not hold yet that one client IP
+     *     address may put per hour (a token bucket of this size, refilled over an hour): a client
+     *     cannot fill the store with fresh names for everyone
      */
-    public record Settings(Clock clock, int putBurst, double putPerSecond, int maxTrackedClients) {
+    public record Settings(Clock clock, int putBurst, double putPerSecond, int maxTrackedClients, int newNamesPerHour) {
         /** Default {@link #putBurst()}. */
         public static final int DEFAULT_PUT_BURST = 60;
         /** Default {@link #putPerSecond()}. */
         public static final double DEFAULT_PUT_PER_SECOND = 10;
         /** Default {@link #maxTrackedClients()}. */
-        public static final int DEFAULT_MAX_TRACKED_CLIENTS = PutRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS;
+        public static final int DEFAULT_MAX_TRACKED_CLIENTS = ClientRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS;
+        /**
+         * Default {@link #newNamesPerHour()}: an exposer publishes one name per site, so 200 covers a
+         * host with many sites at its first start, while one address fills at most 9,600 of the
+         * store's default 100,000 names within the default retention of 48 h.
+         */
+        public static final int DEFAULT_NEW_NAMES_PER_HOUR = 200;
+
+        public Settings {
+            if (newNamesPerHour < 1) {
+                throw new IllegalArgumentException("newNamesPerHour must be at least 1, not " + newNamesPerHour);
+            }
+        }
+
+        public Settings(Clock clock, int putBurst, double putPerSecond, int maxTrackedClients) {
+            this(clock, putBurst, putPerSecond, maxTrackedClients, DEFAULT_NEW_NAMES_PER_HOUR);
+        }
 
         public Settings(Clock clock, int putBurst, double putPerSecond) {
             this(clock, putBurst, putPerSecond, DEFAULT_MAX_TRACKED_CLIENTS);
         }
 
-        /** Generous defaults: bursts of 60 PUTs, 10 per second sustained, per client address; 10 000 clients tracked. */
+        /**
+         * Generous defaults: bursts of 60 PUTs, 10 per second sustained, 200 new names per hour, per
+         * client address; 10 000 clients tracked.
+         */
         public static Settings defaults() {
-            return new Settings(Clock.systemUTC(), DEFAULT_PUT_BURST, DEFAULT_PUT_PER_SECOND, DEFAULT_MAX_TRACKED_CLIENTS);
+            return new Settings(Clock.systemUTC(), DEFAULT_PUT_BURST, DEFAULT_PUT_PER_SECOND, DEFAULT_MAX_TRACKED_CLIENTS,
+                    DEFAULT_NEW_NAMES_PER_HOUR);
         }
 
         public Settings withClock(Clock c) {
-            return new Settings(c, putBurst, putPerSecond, maxTrackedClients);
+            return new Settings(c, putBurst, putPerSecond, maxTrackedClients, newNamesPerHour);
         }
 
         public Settings withPutRate(int burst, double perSecond) {
-            return new Settings(clock, burst, perSecond, maxTrackedClients);
+            return new Settings(clock, burst, perSecond, maxTrackedClients, newNamesPerHour);
         }
 
         public Settings withMaxTrackedClients(int n) {
-            return new Settings(clock, putBurst, putPerSecond, n);
+            return new Settings(clock, putBurst, putPerSecond, n, newNamesPerHour);
+        }
+
+        public Settings withNewNamesPerHour(int n) {
+            return new Settings(clock, putBurst, putPerSecond, maxTrackedClients, n);
         }
     }
 
     private final transient RecordStore store;
     private final transient Clock clock;
-    private final transient PutRateLimiter rateLimiter;
+    private final transient ClientRateLimiter rateLimiter;
+    private final transient ClientRateLimiter newNames;
     private final AtomicLong requestIds = new AtomicLong();
 
     public RoutingV1Servlet(RecordStore store) {
@@ -122,7 +151,9 @@ public class RoutingV1Servlet extends HttpServlet {
     public RoutingV1Servlet(RecordStore store, Settings settings) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(settings.clock(), "clock");
-        this.rateLimiter = new PutRateLimiter(settings.putBurst(), settings.putPerSecond(),
+        this.rateLimiter = new ClientRateLimiter(settings.putBurst(), settings.putPerSecond(),
+                settings.maxTrackedClients(), clock);
+        this.newNames = new ClientRateLimiter(settings.newNamesPerHour(), settings.newNamesPerHour() / 3600.0,
                 settings.maxTrackedClients(), clock);
     }
 
@@ -266,11 +297,25 @@ public class RoutingV1Servlet extends HttpServlet {
         } catch (RuntimeException e) {
             throw new BadRequest(400, "invalid record: " + e.getMessage());
         }
-        boolean stored;
+        boolean newName = store.get(name).isEmpty();
+        if (newName) {
+            Optional<Duration> later = newNames.acquire(req.getRemoteAddr());
+            if (later.isPresent()) {
+                long seconds = retryAfterSeconds(later.get());
+                resp.setHeader("Retry-After", Long.toString(seconds));
+                LOG.debug("[{}] PUT {}: new-name budget of {} spent", id, name, req.getRemoteAddr());
+                throw new BadRequest(429, "too many new names from this address; retry after " + seconds + " s");
+            }
+        }
+        boolean stored = false;
         try {
             stored = store.put(name, record);
         } catch (IpnsRecordException e) {
             throw new BadRequest(400, "invalid record: " + e.getMessage());
+        } finally {
+            if (newName && !stored) {
+                newNames.refund(req.getRemoteAddr()); // refused (store full, failure) or lost a race: no new name
+            }
         }
         LOG.debug("[{}] PUT {}: {}", id, name, stored ? "stored" : "kept the stored record");
         resp.setStatus(200);

@@ -57,6 +57,8 @@ class RoutingV1ServletTest {
                 .mount("/broken/routing/v1/*", new RoutingV1Servlet(new FailingStore(), settings))
                 .mount("/limited/routing/v1/*", new RoutingV1Servlet(store, settings.withPutRate(2, 0.001)))
                 .mount("/full/routing/v1/*", new RoutingV1Servlet(fullStore, settings))
+                .mount("/newnames/routing/v1/*", new AsClient(store, settings.withNewNamesPerHour(2)))
+                .mount("/newnamesfull/routing/v1/*", new AsClient(fullStore, settings.withNewNamesPerHour(1)))
                 .start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         alice = TestRecords.newIdentity();
@@ -397,6 +399,51 @@ class RoutingV1ServletTest {
     }
 
     @Test
+    void newNamesFromOneAddressBeyondItsHourlyBudgetAre429WhileHeldNamesAndOtherAddressesGoOn() throws Exception {
+        Identity bob = TestRecords.newIdentity();
+        Identity carol = TestRecords.newIdentity();
+        // a hostile publisher at 192.0.2.7 puts records for fresh names
+        assertEquals(200, putAs("/newnames", "192.0.2.7", alice, 1).statusCode());
+        assertEquals(200, putAs("/newnames", "192.0.2.7", bob, 1).statusCode());
+        HttpResponse<byte[]> refused = putAs("/newnames", "192.0.2.7", carol, 1);
+        assertEquals(429, refused.statusCode());
+        assertPlainError(refused);
+        assertTrue(text(refused).startsWith("too many new names from this address"), text(refused));
+        long retryAfter = Long.parseLong(header(refused, "Retry-After"));
+        assertEquals(1800, retryAfter); // one name of a budget of 2 per hour comes back after 30 min
+        assertTrue(store.get(carol.name()).isEmpty());
+        // names it already has stored still update: the budget counts new names only
+        assertEquals(200, putAs("/newnames", "192.0.2.7", alice, 2).statusCode());
+        assertEquals(2, store.get(alice.name()).orElseThrow().record().sequence());
+        // the same /64 of IPv6 shares one budget; other addresses have their own
+        assertEquals(200, putAs("/newnames", "2001:db8:1:2::1", carol, 1).statusCode());
+        Identity dave = TestRecords.newIdentity();
+        Identity erin = TestRecords.newIdentity();
+        assertEquals(200, putAs("/newnames", "2001:db8:1:2::ffff", dave, 1).statusCode());
+        assertEquals(429, putAs("/newnames", "2001:db8:1:2:abcd::9", erin, 1).statusCode());
+        assertEquals(200, putAs("/newnames", "2001:db8:1:3::1", erin, 1).statusCode());
+        // the budget refills with time
+        Identity frank = TestRecords.newIdentity();
+        assertEquals(429, putAs("/newnames", "192.0.2.7", frank, 1).statusCode());
+        clock.advance(Duration.ofSeconds(retryAfter));
+        assertEquals(200, putAs("/newnames", "192.0.2.7", frank, 1).statusCode());
+    }
+
+    @Test
+    void aNewNameTheStoreRefusesDoesNotSpendTheBudget() throws Exception {
+        Identity bob = TestRecords.newIdentity();
+        Identity carol = TestRecords.newIdentity();
+        // a budget of one new name per hour; the store holds one name
+        assertEquals(200, putAs("/newnamesfull", "192.0.2.8", alice, 1).statusCode());
+        assertEquals(429, putAs("/newnamesfull", "192.0.2.8", carol, 1).statusCode()); // its budget is spent
+        // another client's new name is refused by the full store (503), and that refusal cost it
+        // nothing: it gets 503 again, not 429
+        assertEquals(503, putAs("/newnamesfull", "192.0.2.9", bob, 1).statusCode());
+        assertEquals(503, putAs("/newnamesfull", "192.0.2.9", bob, 1).statusCode());
+        assertEquals(1, fullStore.count());
+    }
+
+    @Test
     void cachingOfARecordClaimingAFarEolAndTtlEndsWithTheRetention() throws Exception {
         IpnsRecord r = alice.record(1, Instant.parse("9999-12-31T23:59:59Z"), Duration.ofDays(10_000), "/ipfs/x");
         store.put(alice.name(), r);
@@ -413,6 +460,34 @@ class RoutingV1ServletTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private HttpResponse<byte[]> putAs(String prefix, String client, Identity who, long sequence) throws Exception {
+        return send(HttpRequest.newBuilder(uri(prefix + RoutingV1.IPNS_PATH + who.name()))
+                .header("Content-Type", RECORD).header(AsClient.CLIENT_HEADER, client)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(who.record(sequence, inADay).raw())));
+    }
+
+    /** The servlet as it sees a client at the address of the test's header (as the gateway filter passes a forwarded one). */
+    static final class AsClient extends RoutingV1Servlet {
+        private static final long serialVersionUID = 1L;
+        static final String CLIENT_HEADER = "X-Test-Client";
+
+        AsClient(RecordStore store, Settings settings) {
+            super(store, settings);
+        }
+
+        @Override
+        protected void service(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)
+                throws java.io.IOException {
+            String client = req.getHeader(CLIENT_HEADER);
+            super.service(client == null ? req : new jakarta.servlet.http.HttpServletRequestWrapper(req) {
+                @Override
+                public String getRemoteAddr() {
+                    return client;
+                }
+            }, resp);
+        }
+    }
 
     private static void assertPlainError(HttpResponse<byte[]> resp) {
         assertTrue(header(resp, "Content-Type").startsWith("text/plain"), header(resp, "Content-Type"));

@@ -8,12 +8,12 @@ import io.ipnslink.routing.MutableClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-class PutRateLimiterTest {
+class ClientRateLimiterTest {
     final MutableClock clock = MutableClock.atNow();
 
     @Test
     void burstThenWaitForOneToken() {
-        PutRateLimiter limiter = new PutRateLimiter(3, 2, clock);
+        ClientRateLimiter limiter = new ClientRateLimiter(3, 2, clock);
         for (int i = 0; i < 3; i++) {
             assertTrue(limiter.acquire("a").isEmpty());
         }
@@ -26,7 +26,7 @@ class PutRateLimiterTest {
 
     @Test
     void clientsHaveSeparateBuckets() {
-        PutRateLimiter limiter = new PutRateLimiter(1, 1, clock);
+        ClientRateLimiter limiter = new ClientRateLimiter(1, 1, clock);
         assertTrue(limiter.acquire("a").isEmpty());
         assertTrue(limiter.acquire("a").isPresent());
         assertTrue(limiter.acquire("b").isEmpty());
@@ -34,7 +34,7 @@ class PutRateLimiterTest {
 
     @Test
     void refillNeverExceedsTheBurst() {
-        PutRateLimiter limiter = new PutRateLimiter(2, 100, clock);
+        ClientRateLimiter limiter = new ClientRateLimiter(2, 100, clock);
         clock.advance(Duration.ofHours(1));
         assertTrue(limiter.acquire("a").isEmpty());
         assertTrue(limiter.acquire("a").isEmpty());
@@ -43,16 +43,16 @@ class PutRateLimiterTest {
 
     @Test
     void manyClientsDoNotGrowTheTableWithoutBound() {
-        PutRateLimiter limiter = new PutRateLimiter(1, 1, clock);
-        for (int i = 0; i < PutRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS * 2; i++) {
+        ClientRateLimiter limiter = new ClientRateLimiter(1, 1, clock);
+        for (int i = 0; i < ClientRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS * 2; i++) {
             assertTrue(limiter.acquire("10.0." + (i >> 8) + "." + (i & 255)).isEmpty());
         }
-        assertTrue(limiter.trackedClients() <= PutRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS);
+        assertTrue(limiter.trackedClients() <= ClientRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS);
     }
 
     @Test
     void portsAndSpellingsOfOneAddressShareOneBucket() {
-        PutRateLimiter limiter = new PutRateLimiter(1, 1, clock);
+        ClientRateLimiter limiter = new ClientRateLimiter(1, 1, clock);
         assertTrue(limiter.acquire("192.0.2.1:5555").isEmpty());
         assertTrue(limiter.acquire("192.0.2.1:6666").isPresent(), "a new source port is not a new client");
         assertTrue(limiter.acquire("192.0.2.1").isPresent());
@@ -65,7 +65,7 @@ class PutRateLimiterTest {
 
     @Test
     void ipv6ClientsShareTheBucketOfTheirSlash64() {
-        PutRateLimiter limiter = new PutRateLimiter(2, 1, clock);
+        ClientRateLimiter limiter = new ClientRateLimiter(2, 1, clock);
         assertTrue(limiter.acquire("2001:db8:1:2::1").isEmpty());
         assertTrue(limiter.acquire("2001:db8:1:2:ffff:ffff:ffff:ffff").isEmpty());
         assertTrue(limiter.acquire("2001:DB8:1:2:abcd::9").isPresent(), "a third address in the same /64");
@@ -75,24 +75,24 @@ class PutRateLimiterTest {
 
     @Test
     void aFloodOfNewClientsDoesNotResetAnActiveClientsBucket() {
-        PutRateLimiter limiter = new PutRateLimiter(1, 0.001, clock);
+        ClientRateLimiter limiter = new ClientRateLimiter(1, 0.001, clock);
         String active = "198.51.100.7";
         assertTrue(limiter.acquire(active).isEmpty());
-        int flood = PutRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS * 3;
+        int flood = ClientRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS * 3;
         for (int i = 0; i < flood; i++) {
             limiter.acquire("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255));
             if (i % 1000 == 0) {
                 assertTrue(limiter.acquire(active).isPresent(), "the active client got a fresh bucket at " + i);
             }
-            assertTrue(limiter.trackedClients() <= PutRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS);
+            assertTrue(limiter.trackedClients() <= ClientRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS);
         }
         assertTrue(limiter.acquire(active).isPresent());
-        assertEquals(PutRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS, limiter.trackedClients());
+        assertEquals(ClientRateLimiter.DEFAULT_MAX_TRACKED_CLIENTS, limiter.trackedClients());
     }
 
     @Test
     void beyondTheBoundTheLeastRecentlyUsedBucketIsEvicted() {
-        PutRateLimiter limiter = new PutRateLimiter(1, 0.001, 100, clock);
+        ClientRateLimiter limiter = new ClientRateLimiter(1, 0.001, 100, clock);
         for (int i = 0; i < 1000; i++) {
             assertTrue(limiter.acquire("10.1." + (i >> 8) + "." + (i & 255)).isEmpty());
         }
@@ -106,9 +106,9 @@ class PutRateLimiterTest {
 
     @Test
     void nonsenseSettingsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new PutRateLimiter(0, 1, clock));
-        assertThrows(IllegalArgumentException.class, () -> new PutRateLimiter(1, 0, clock));
-        assertThrows(IllegalArgumentException.class, () -> new PutRateLimiter(1, Double.NaN, clock));
-        assertThrows(IllegalArgumentException.class, () -> new PutRateLimiter(1, 1, 0, clock));
+        assertThrows(IllegalArgumentException.class, () -> new ClientRateLimiter(0, 1, clock));
+        assertThrows(IllegalArgumentException.class, () -> new ClientRateLimiter(1, 0, clock));
+        assertThrows(IllegalArgumentException.class, () -> new ClientRateLimiter(1, Double.NaN, clock));
+        assertThrows(IllegalArgumentException.class, () -> new ClientRateLimiter(1, 1, 0, clock));
     }
 }

@@ -8,14 +8,15 @@ import java.util.Optional;
 
 /**
  * A token bucket per client IP address ({@link ClientAddress#key}: the port and the spelling do
- * not matter, IPv6 clients are keyed by their /64). Thread safe. Holds at most
+ * not matter, IPv6 clients are keyed by their /64). Thread safe. Used by the routing endpoint (PUTs
+ * per client, new names per client) and by the gateway filter (requests per visitor). Holds at most
  * {@code maxClients} buckets, in least-recently-used order: a new client beyond that evicts the
  * bucket used longest ago (which has usually refilled), so a crowd of new addresses never resets
  * the buckets of clients that are active, and memory stays bounded.
  */
-final class PutRateLimiter {
+public final class ClientRateLimiter {
     /** Default most client addresses tracked at once. */
-    static final int DEFAULT_MAX_TRACKED_CLIENTS = 10_000;
+    public static final int DEFAULT_MAX_TRACKED_CLIENTS = 10_000;
 
     private final int burst;
     private final double perSecond;
@@ -24,11 +25,16 @@ final class PutRateLimiter {
     private final LinkedHashMap<String, Bucket> buckets;
     private long evicted;
 
-    PutRateLimiter(int burst, double perSecond, Clock clock) {
+    public ClientRateLimiter(int burst, double perSecond, Clock clock) {
         this(burst, perSecond, DEFAULT_MAX_TRACKED_CLIENTS, clock);
     }
 
-    PutRateLimiter(int burst, double perSecond, int maxClients, Clock clock) {
+    /**
+     * @param burst tokens a client may spend at once (its bucket's size)
+     * @param perSecond tokens added per second (up to {@code burst})
+     * @param maxClients most clients tracked at once
+     */
+    public ClientRateLimiter(int burst, double perSecond, int maxClients, Clock clock) {
         if (burst < 1 || !(perSecond > 0) || Double.isInfinite(perSecond)) {
             throw new IllegalArgumentException("rate limit needs burst >= 1 and a positive rate");
         }
@@ -44,7 +50,7 @@ final class PutRateLimiter {
 
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
-                if (size() > PutRateLimiter.this.maxClients) {
+                if (size() > ClientRateLimiter.this.maxClients) {
                     evicted++;
                     return true;
                 }
@@ -57,19 +63,30 @@ final class PutRateLimiter {
      * Takes one token for the client at {@code remoteAddr} (as the servlet container gives it);
      * empty when allowed, else how long to wait.
      */
-    synchronized Optional<Duration> acquire(String remoteAddr) {
+    public synchronized Optional<Duration> acquire(String remoteAddr) {
         long nowMs = clock.millis();
         Bucket bucket = buckets.computeIfAbsent(ClientAddress.key(remoteAddr), c -> new Bucket(nowMs));
         return bucket.take(nowMs);
     }
 
+    /**
+     * Gives back the token {@link #acquire} took from {@code remoteAddr} (a request that turned
+     * out not to count), if the client is still tracked; never above the burst.
+     */
+    public synchronized void refund(String remoteAddr) {
+        Bucket bucket = buckets.get(ClientAddress.key(remoteAddr));
+        if (bucket != null) {
+            bucket.tokens = Math.min(burst, bucket.tokens + 1);
+        }
+    }
+
     /** Client keys currently tracked (tests, metrics). */
-    synchronized int trackedClients() {
+    public synchronized int trackedClients() {
         return buckets.size();
     }
 
     /** Buckets evicted to stay within the bound since the start (tests, metrics). */
-    synchronized long evictedClients() {
+    public synchronized long evictedClients() {
         return evicted;
     }
 
