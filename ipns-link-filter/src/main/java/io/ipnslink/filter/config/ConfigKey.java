@@ -69,7 +69,14 @@ public enum ConfigKey {
     STATUS("status", "local",
             "Who may read the gateway's status page (`StatusServlet`, `/status` in the WAR): `off` (nobody),"
                     + " `local` (loopback clients only; behind a reverse proxy list it in `trusted-proxies`),"
-                    + " `public` (everyone). Refused requests get 404");
+                    + " `public` (everyone). Refused requests get 404"),
+    PATH_FORM_SANDBOX("path-form-sandbox", "default",
+            "Sandbox of path-form answers (`/ipns/{name}/`, where every site shares the host application's origin),"
+                    + " added as `Content-Security-Policy: sandbox ...` next to the site's own policies: `default`"
+                    + " (`" + io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX + "`: scripts run in an opaque"
+                    + " origin), `strict` (a bare `sandbox`: no scripts, no forms), `off` (none: path-form sites act as"
+                    + " the host origin), or a list of sandbox tokens (`allow-same-origin` gives the host origin"
+                    + " back and is logged as a warning). Subdomain form needs none. See docs/security.md");
 
     private final String key;
     private final String defaultText;

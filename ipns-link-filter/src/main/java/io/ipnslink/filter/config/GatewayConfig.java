@@ -46,7 +46,24 @@ public record GatewayConfig(
         Duration negativeCacheTtl,
         Duration maxCacheTtl,
         int cacheSize,
-        StatusAccess status) {
+        StatusAccess status,
+        Optional<String> pathFormSandbox) {
+
+    /** With the default path-form sandbox (callers that predate it). */
+    public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
+            Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
+            List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
+            Duration firstByteTimeout, Duration idleTimeout, Duration upgradeIdleTimeout, long maxRequestBody,
+            int maxStreamsPerOrigin, int keptStreamsPerSite, boolean allowPrivateAddresses,
+            Optional<URI> redirectGateway, boolean redirectSubdomain, boolean routingEndpointEnabled, boolean dnslink,
+            List<String> dnsServers, Duration negativeCacheTtl, Duration maxCacheTtl, int cacheSize,
+            StatusAccess status) {
+        this(mode, gatewayHosts, trustedProxies, routingEndpoints, dataDir, store, storeUser, storePassword, listen,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout,
+                maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
+                redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl,
+                cacheSize, status, Optional.of(io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX));
+    }
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -84,6 +101,7 @@ public record GatewayConfig(
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(pathFormSandbox, "pathFormSandbox");
     }
 
     /**
@@ -143,6 +161,8 @@ public record GatewayConfig(
             case "public" -> StatusAccess.PUBLIC;
             default -> throw new IllegalArgumentException("must be off, local or public");
         });
+        Optional<String> pathFormSandbox = Optional.ofNullable(
+                r.parse(ConfigKey.PATH_FORM_SANDBOX, io.ipnslink.filter.proxy.OriginIsolation::parseSandbox));
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -150,7 +170,7 @@ public record GatewayConfig(
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
-                maxCacheTtl, cacheSize, status);
+                maxCacheTtl, cacheSize, status, pathFormSandbox);
     }
 
     /** Whether {@code clientAddress} is a trusted reverse proxy. */
@@ -176,7 +196,8 @@ public record GatewayConfig(
                 + ", kept-streams-per-site=" + keptStreamsPerSite
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="
                 + redirectGateway.map(URI::toString).orElse("-") + ", routing-endpoint-enabled="
-                + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT);
+                + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT)
+                + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off");
     }
 
     // ---- value parsers; each throws IllegalArgumentException with what is expected

@@ -70,6 +70,34 @@ public final class RequestRouter {
         return new Route.Pass();
     }
 
+    /**
+     * Whether the request's host was checked, so that the site may get it as
+     * {@code X-Forwarded-Host}: a well-formed host and port that is a subdomain of a configured
+     * gateway host (subdomain form), a DNSLink host (the site's own domain, looked up), a configured
+     * gateway host or {@code localhost}, or the IP address the connection came in on. Any other
+     * Host is the visitor's word only (the gateway reached by its address with a made-up name) and
+     * never reaches a site.
+     */
+    public boolean checkedHost(PublicRequest r, Route.Site site) {
+        if (!PublicRequest.wellFormedHost(r.host())) {
+            return false;
+        }
+        if (site.subdomain() || site.dnsLinkHost()) {
+            return true;
+        }
+        String hostName = r.hostName();
+        if (config.gatewayHosts().contains(hostName) || hostName.equals(LOCALHOST)
+                || hostName.endsWith("." + LOCALHOST)) {
+            return true;
+        }
+        if (r.serverAddress() == null) {
+            return false;
+        }
+        java.util.Optional<byte[]> literal = Cidr.literal(hostName);
+        java.util.Optional<byte[]> local = Cidr.literal(r.serverAddress());
+        return literal.isPresent() && local.isPresent() && java.util.Arrays.equals(literal.get(), local.get());
+    }
+
     /** The configured gateway host {@code hostName} is a subdomain of (after {@code .ipns.}), or null. */
     private String subdomainGatewayHost(String hostName) {
         int at = hostName.indexOf(IPNS_LABEL);

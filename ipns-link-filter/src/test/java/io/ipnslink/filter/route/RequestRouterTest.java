@@ -1,6 +1,7 @@
 package io.ipnslink.filter.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -181,5 +182,30 @@ class RequestRouterTest {
         assertInstanceOf(Route.Site.class, r.route(req("localhost:8080", "/ipns/" + K + "/a", null)));
         assertInstanceOf(Route.Pass.class, r.route(req("127.0.0.1", "/routing/v1/ipns/" + K, null)));
         assertInstanceOf(Route.Pass.class, r.route(req("blog.example.com", "/", null)));
+    }
+
+    @Test
+    void onlyAHostTheRouterCheckedIsForwardedToTheSite() {
+        RequestRouter r = router();
+        // subdomain form: the host matched a configured gateway host
+        PublicRequest sub = req(K + ".ipns.gw.example:8080", "/a", null);
+        assertTrue(r.checkedHost(sub, (Route.Site) r.route(sub)));
+        // path form on a host the visitor made up (the gateway reached by its address)
+        PublicRequest madeUp = new PublicRequest("http", "evil.example", "203.0.113.9", "", "/ipns/" + K + "/a", null,
+                null, "192.0.2.1");
+        assertFalse(r.checkedHost(madeUp, (Route.Site) r.route(madeUp)));
+        // path form on the address the connection came in on
+        PublicRequest own = new PublicRequest("http", "192.0.2.1:8080", "203.0.113.9", "", "/ipns/" + K + "/a", null,
+                null, "192.0.2.1");
+        assertTrue(r.checkedHost(own, (Route.Site) r.route(own)));
+        PublicRequest other = new PublicRequest("http", "192.0.2.66", "203.0.113.9", "", "/ipns/" + K + "/a", null,
+                null, "192.0.2.1");
+        assertFalse(r.checkedHost(other, (Route.Site) r.route(other)), "another address than the local one");
+        PublicRequest v6 = new PublicRequest("http", "[::1]:8080", "::1", "", "/ipns/" + K + "/a", null,
+                null, "0:0:0:0:0:0:0:1");
+        assertTrue(r.checkedHost(v6, (Route.Site) r.route(v6)));
+        PublicRequest badPort = new PublicRequest("http", "192.0.2.1:80\";for=x", "203.0.113.9", "", "/ipns/" + K + "/a",
+                null, null, "192.0.2.1");
+        assertFalse(r.checkedHost(badPort, (Route.Site) r.route(badPort)), "a port that is not a number");
     }
 }
