@@ -70,6 +70,11 @@ public enum ConfigKey {
             "Who may read the gateway's status page (`StatusServlet`, `/status` in the WAR): `off` (nobody),"
                     + " `local` (loopback clients only; behind a reverse proxy list it in `trusted-proxies`),"
                     + " `public` (everyone). Refused requests get 404"),
+    PATH_FORM("path-form", "redirect",
+            "Path requests (`/ipns/{name}/`) on a host that is not in `gateway-hosts`: `redirect` (301 to the"
+                    + " subdomain form on the first gateway host other than `localhost`, with the request's port; when"
+                    + " there is none, as `serve`) or `serve` (answer in path form, isolated: see"
+                    + " `path-form-sandbox`). Path requests on a gateway host always go to its subdomain form"),
     PATH_FORM_SANDBOX("path-form-sandbox", "default",
             "Sandbox of path-form answers (`/ipns/{name}/`, where every site shares the host application's origin),"
                     + " added as `Content-Security-Policy: sandbox ...` next to the site's own policies: `default`"

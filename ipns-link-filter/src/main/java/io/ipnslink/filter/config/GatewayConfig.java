@@ -47,9 +47,10 @@ public record GatewayConfig(
         Duration maxCacheTtl,
         int cacheSize,
         StatusAccess status,
-        Optional<String> pathFormSandbox) {
+        Optional<String> pathFormSandbox,
+        boolean pathFormRedirect) {
 
-    /** With the default path-form sandbox (callers that predate it). */
+    /** With the default path-form sandbox and redirect (callers that predate them). */
     public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
             Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
             List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
@@ -62,7 +63,7 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout,
                 maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
                 redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl,
-                cacheSize, status, Optional.of(io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX));
+                cacheSize, status, Optional.of(io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX), true);
     }
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
@@ -163,6 +164,11 @@ public record GatewayConfig(
         });
         Optional<String> pathFormSandbox = Optional.ofNullable(
                 r.parse(ConfigKey.PATH_FORM_SANDBOX, io.ipnslink.filter.proxy.OriginIsolation::parseSandbox));
+        boolean pathFormRedirect = r.parse(ConfigKey.PATH_FORM, v -> switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "redirect" -> true;
+            case "serve" -> false;
+            default -> throw new IllegalArgumentException("must be redirect or serve");
+        });
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -170,7 +176,19 @@ public record GatewayConfig(
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
-                maxCacheTtl, cacheSize, status, pathFormSandbox);
+                maxCacheTtl, cacheSize, status, pathFormSandbox, pathFormRedirect);
+    }
+
+    /**
+     * The gateway host path requests on other hosts are sent to ({@code path-form=redirect}): the
+     * first of {@code gateway-hosts} other than {@code localhost}; empty when there is none or
+     * {@code path-form=serve}.
+     */
+    public Optional<String> pathFormTargetHost() {
+        if (!pathFormRedirect) {
+            return Optional.empty();
+        }
+        return gatewayHosts.stream().filter(h -> !h.equals("localhost")).findFirst();
     }
 
     /** Whether {@code clientAddress} is a trusted reverse proxy. */
@@ -197,6 +215,7 @@ public record GatewayConfig(
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="
                 + redirectGateway.map(URI::toString).orElse("-") + ", routing-endpoint-enabled="
                 + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT)
+                + ", path-form=" + (pathFormRedirect ? "redirect" : "serve")
                 + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off");
     }
 

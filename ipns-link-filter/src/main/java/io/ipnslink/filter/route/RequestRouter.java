@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  *   <li>{@code /ipns/?uri=ipns://...} -> 301 to the path form;</li>
  *   <li>{@code /ipns/{name}}: base58 and dag-pb/base32 forms 302 to base36 ({@code k51...}); no
  *       slash after the name -> 301 to {@code /ipns/{name}/}; on a subdomain gateway host -> 301
- *       to {@code {name}.ipns.{host}}; {@code ?format=ipns-record} or the record Accept type -> the
+ *       to {@code {name}.ipns.{host}}, on any other host (with {@code path-form=redirect}) to the
+ *       subdomain form on the first gateway host other than {@code localhost}; {@code ?format=ipns-record} or the record Accept type -> the
  *       raw record; names with dots are DNSLink domains;</li>
  *   <li>any other host that is a domain name -> perhaps a DNSLink site (the filter looks it up);</li>
  *   <li>everything else passes.</li>
@@ -111,9 +112,19 @@ public final class RequestRouter {
         return null;
     }
 
-    /** Whether path requests on {@code hostName} are redirected to the subdomain form. */
-    private boolean isSubdomainGatewayHost(String hostName) {
-        return config.mode() == GatewayConfig.Mode.GATEWAY && config.gatewayHosts().contains(hostName);
+    /**
+     * The host (with port) whose subdomain form a path request goes to, or null to serve it in path
+     * form: on a gateway host that host itself; on any other host the first gateway host other
+     * than {@code localhost} ({@code path-form=redirect}, the default), with the request's port.
+     */
+    private String subdomainHostFor(PublicRequest r) {
+        if (config.mode() != GatewayConfig.Mode.GATEWAY) {
+            return null;
+        }
+        if (config.gatewayHosts().contains(r.hostName())) {
+            return r.host();
+        }
+        return config.pathFormTargetHost().map(h -> h + r.portSuffix()).orElse(null);
     }
 
     private Route subdomain(PublicRequest r, String label, String gatewayHost) {
@@ -178,10 +189,11 @@ public final class RequestRouter {
         if (rest.isEmpty()) {
             return new Route.Redirect(301, ctx + IPNS_PATH + nameText + "/" + r.querySuffix());
         }
-        if (isSubdomainGatewayHost(r.hostName())) {
+        String subdomainHost = subdomainHostFor(r);
+        if (subdomainHost != null) {
             String label = ref instanceof NameRef.DnsLink d ? DnsLinkLabels.inline(d.domain()) : ref.text();
             if (DnsLinkLabels.fits(label)) {
-                return new Route.Redirect(301, r.scheme() + "://" + label + IPNS_LABEL + r.host() + ctx + rest
+                return new Route.Redirect(301, r.scheme() + "://" + label + IPNS_LABEL + subdomainHost + ctx + rest
                         + r.querySuffix());
             }
         }

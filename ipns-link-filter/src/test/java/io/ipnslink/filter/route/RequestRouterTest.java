@@ -29,6 +29,7 @@ class RequestRouterTest {
             m.put(params[i], params[i + 1]);
         }
         m.putIfAbsent("gateway-hosts", "localhost,gw.example");
+        m.putIfAbsent("path-form", "serve"); // most tests here are about the path form on other hosts
         return new RequestRouter(GatewayConfig.load(List.of(ConfigSource.initParams(m::get)), Path.of("/tmp")));
     }
 
@@ -41,9 +42,13 @@ class RequestRouterTest {
     }
 
     static void assertRedirect(Route r, int status, String location) {
-        Route.Redirect red = assertInstanceOf(Route.Redirect.class, r);
-        assertEquals(status, red.status());
-        assertEquals(location, red.location());
+        assertRedirect(r, status, location, null);
+    }
+
+    static void assertRedirect(Route r, int status, String location, String message) {
+        Route.Redirect red = assertInstanceOf(Route.Redirect.class, r, message);
+        assertEquals(status, red.status(), message);
+        assertEquals(location, red.location(), message);
     }
 
     @Test
@@ -99,6 +104,29 @@ class RequestRouterTest {
         assertRedirect(route("gw.example", "/ipns/" + K + "/", null), 301, "http://" + K + ".ipns.gw.example/");
         assertRedirect(route("gw.example", "/ipns/en.wikipedia-on-ipfs.org/wiki/", null), 301,
                 "http://en-wikipedia--on--ipfs-org.ipns.gw.example/wiki/");
+    }
+
+    @Test
+    void byDefaultPathRequestsOnAnyOtherHostGo301ToTheFirstConfiguredGatewayHost() {
+        RequestRouter r = router("path-form", "redirect", "gateway-hosts", "localhost,gw.example,gw2.example");
+        assertRedirect(r.route(req("192.0.2.1:8080", "/ipns/" + K + "/a", "b=c")), 301,
+                "http://" + K + ".ipns.gw.example:8080/a?b=c");
+        assertRedirect(r.route(req("app.example", "/ipns/en.wikipedia-on-ipfs.org/wiki/", null)), 301,
+                "http://en-wikipedia--on--ipfs-org.ipns.gw.example/wiki/");
+        assertRedirect(r.route(req("gw2.example", "/ipns/" + K + "/", null)), 301, "http://" + K + ".ipns.gw2.example/",
+                "a gateway host keeps its own");
+        RequestRouter byDefault = new RequestRouter(GatewayConfig.load(List.of(ConfigSource.initParams(
+                Map.of("gateway-hosts", "gw.example")::get)), Path.of("/tmp")));
+        assertRedirect(byDefault.route(req("192.0.2.1", "/ipns/" + K + "/", null)), 301,
+                "http://" + K + ".ipns.gw.example/", "redirect is the default");
+        // no gateway host but localhost (a filter inside an application): path form, isolated
+        assertInstanceOf(Route.Site.class, router("path-form", "redirect", "gateway-hosts", "localhost")
+                .route(req("192.0.2.1", "/ipns/" + K + "/", null)));
+        assertInstanceOf(Route.Site.class, router("path-form", "redirect", "gateway-hosts", "")
+                .route(req("192.0.2.1", "/ipns/" + K + "/", null)));
+        // path-form=serve keeps the path form on other hosts
+        assertInstanceOf(Route.Site.class, router("gateway-hosts", "gw.example", "path-form", "serve")
+                .route(req("192.0.2.1", "/ipns/" + K + "/", null)));
     }
 
     @Test
