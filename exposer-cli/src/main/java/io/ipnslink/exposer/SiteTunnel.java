@@ -13,6 +13,17 @@ public interface SiteTunnel extends AutoCloseable {
 
     void removeSite(IpnsName name);
 
+    /**
+     * The peer ids of gateways whose forwarding headers ({@code X-Forwarded-*}, {@code Forwarded})
+     * go on to the origins; from any other peer they are replaced by the peer's own address
+     * (docs/security.md, "Origin isolation"). Called before the first {@link #addSite}.
+     *
+     * @throws UnsupportedOperationException by a tunnel that cannot tell peers apart
+     */
+    default void trustGateways(java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
+        throw new UnsupportedOperationException("this tunnel does not take trusted gateways");
+    }
+
     /** Counters per site name (requests, errors, active streams, bytes), for {@code status}. */
     Map<String, Object> stats();
 

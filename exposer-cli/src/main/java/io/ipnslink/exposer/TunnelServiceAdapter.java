@@ -27,6 +27,11 @@ public final class TunnelServiceAdapter implements SiteTunnel {
     }
 
     @Override
+    public void trustGateways(java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
+        service.trustGateways(peers);
+    }
+
+    @Override
     public void removeSite(IpnsName name) {
         service.removeSite(name);
     }

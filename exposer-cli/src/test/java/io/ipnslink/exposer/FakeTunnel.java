@@ -10,10 +10,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FakeTunnel implements SiteTunnel {
     public final Set<IpnsName> served = ConcurrentHashMap.newKeySet();
     public volatile boolean closed;
+    /** The gateways {@link #trustGateways} was given (null: never called). */
+    public volatile Set<io.ipnslink.core.crypto.PeerId> trustedGateways;
+    /** {@link #trustGateways} came before the first {@link #addSite}. */
+    public volatile boolean trustedBeforeFirstSite;
 
     @Override
     public void addSite(IpnsName name, URI origin, String hostHeader, boolean defaultSite) {
         served.add(name);
+    }
+
+    @Override
+    public void trustGateways(Set<io.ipnslink.core.crypto.PeerId> peers) {
+        trustedGateways = Set.copyOf(peers);
+        trustedBeforeFirstSite = served.isEmpty();
     }
 
     @Override

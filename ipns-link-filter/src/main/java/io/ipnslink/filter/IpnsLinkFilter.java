@@ -11,6 +11,7 @@ import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.filter.errors.SiteException;
 import io.ipnslink.filter.limits.VisitorLimiter;
 import io.ipnslink.filter.proxy.HeaderRules;
+import io.ipnslink.filter.proxy.OriginIsolation;
 import io.ipnslink.filter.proxy.ProxyTarget;
 import io.ipnslink.filter.resolve.ResolvedName;
 import io.ipnslink.filter.route.NameRef;
@@ -121,10 +122,21 @@ public class IpnsLinkFilter implements Filter {
             LOG.error("IPNS-Link gateway not started: {}", e.getMessage());
             throw new jakarta.servlet.UnavailableException(e.getMessage());
         }
+        warnAboutPathFormSandbox(config);
         gateway = Gateway.start(config, overrides, ctx);
         servletContext = ctx;
         ctx.setAttribute(CONFIG_ATTRIBUTE, config);
         ctx.setAttribute(STATUS_ATTRIBUTE, statusSupplier);
+    }
+
+    /** A path-form sandbox that gives sites the host origin is the operator's choice, said once at start. */
+    private static void warnAboutPathFormSandbox(GatewayConfig config) {
+        String sandbox = config.pathFormSandbox().orElse(null);
+        if (sandbox == null || java.util.Arrays.asList(sandbox.split(" ")).contains(OriginIsolation.ALLOW_SAME_ORIGIN)) {
+            LOG.warn("path-form-sandbox={}: sites served in path form (/ipns/{{name}}/) run their scripts as this"
+                    + " host's origin (its storage, its cookies readable by scripts, other sites' pages);"
+                    + " use subdomain form (gateway-hosts) or the default sandbox", sandbox == null ? "off" : sandbox);
+        }
     }
 
     /**
@@ -442,10 +454,19 @@ public class IpnsLinkFilter implements Filter {
         });
     }
 
+    /**
+     * The proxy's target: in path form the site shares the host application's origin and gets its
+     * isolation ({@code path-form-sandbox}); the host goes to the site only when the router checked it.
+     */
     private static ProxyTarget target(RequestContext rc, ResolvedName resolved, Manifest manifest) {
         PublicRequest pr = rc.publicRequest;
+        Gateway g = rc.gateway;
+        boolean sharedOrigin = !rc.site.subdomain() && !rc.site.dnsLinkHost();
+        OriginIsolation isolation = sharedOrigin
+                ? OriginIsolation.sharedOrigin(g.config.pathFormSandbox().orElse(null)) : OriginIsolation.OWN_ORIGIN;
+        String forwardedHost = g.router.checkedHost(pr, rc.site) ? pr.host() : null;
         return new ProxyTarget(resolved.name(), manifest, rc.site.pathAndQuery(), rc.site.publicBasePath(),
-                pr.scheme(), pr.host(), pr.clientAddress(), rc.id);
+                pr.scheme(), pr.host(), pr.clientAddress(), rc.id, forwardedHost, isolation);
     }
 
     /**

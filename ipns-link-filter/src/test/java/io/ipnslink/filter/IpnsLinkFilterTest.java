@@ -187,7 +187,7 @@ class IpnsLinkFilterTest {
 
     @Test
     void forwardedHeadersFromOthersAreIgnored() throws Exception {
-        start("gateway-hosts", "gw.example");
+        start("gateway-hosts", "gw.example", "path-form", "serve");
         put(server.base(), record(1, null, false));
         RawHttp.Response r = RawHttp.get(server.port(), "127.0.0.1:" + server.port(), "/ipns/" + k() + "/a",
                 "X-Forwarded-Host", "gw.example", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.9");

@@ -70,10 +70,12 @@ class WebSocketEndToEndTest {
         origin = new WebSocketEchoOrigin();
         exposer = Host.builder().identity(Ed25519PrivKey.generate()).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
                 .build().start();
-        tunnel = new TunnelService(exposer, TunnelConfig.defaults());
+        IpnsLinkFilter filter = new IpnsLinkFilter();
+        gateway = GatewayServer.start(dir, filter, Map.of("allow-private-addresses", "true", "dial-timeout", "3s"));
+        // the exposer believes this gateway's forwarding headers (the origin checks what the gateway sent)
+        tunnel = new TunnelService(exposer, TunnelConfig.defaults()
+                .withTrustedGateways(java.util.Set.of(filter.host().orElseThrow().peerId())));
         tunnel.addSite(new SiteConfig(site.name(), URI.create("http://127.0.0.1:" + origin.port()), null, true));
-        gateway = GatewayServer.start(dir, new IpnsLinkFilter(), Map.of("allow-private-addresses", "true",
-                "dial-timeout", "3s"));
         Manifest m = new Manifest(exposer.peerId(), exposer.listenAddresses(), null, null, false, List.of(), List.of(),
                 List.of());
         put(ManifestRecords.create(site.key(), m, 1, Duration.ofHours(1), Duration.ofMinutes(5)).raw(), site);

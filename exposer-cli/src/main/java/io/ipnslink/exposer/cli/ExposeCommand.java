@@ -1,6 +1,7 @@
 package io.ipnslink.exposer.cli;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.exposer.AdminServer;
@@ -9,6 +10,8 @@ import io.ipnslink.exposer.Home;
 import io.ipnslink.exposer.Publisher;
 import io.ipnslink.exposer.SequenceStore;
 import io.ipnslink.exposer.SiteSettings;
+import io.ipnslink.exposer.SiteTunnel;
+import io.ipnslink.p2p.Host;
 import io.ipnslink.routing.client.RoutingV1Client;
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,6 +56,10 @@ final class ExposeCommand extends Base implements Runnable {
     boolean announceLoopback;
     @Option(names = "--gateway", paramLabel = "URL_TEMPLATE", description = "preferred gateway (repeatable), e.g. https://gw.example or https://{name}.ipns.gw.example; default: the routers' origins")
     List<String> gateways = new ArrayList<>();
+    @Option(names = "--trusted-gateway", paramLabel = "PEER_ID",
+            description = "peer id of a gateway whose X-Forwarded-*/Forwarded headers the origins may believe (repeatable);"
+                    + " from any other peer they are replaced by the peer's address")
+    List<String> trustedGateways;
     @Option(names = "--config", paramLabel = "FILE", description = "JSON config file with more sites (see docs/exposer.md)")
     Path config;
     @Option(names = "--lifetime", paramLabel = "DURATION", description = "record lifetime (default 24h)")
@@ -64,7 +72,8 @@ final class ExposeCommand extends Base implements Runnable {
     /** The config file. Every field optional; command-line values are added to it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
-            List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p) {}
+            List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p,
+            List<String> trustedGateways) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host) {}
@@ -113,11 +122,21 @@ final class ExposeCommand extends Base implements Runnable {
                 announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways), ADDRESS_CHECK,
                 p2p.resolve(cfg.p2p()));
         Manifest.online(home.hostKey().peerId(), List.of(), null, null, options.effectiveGateways());
+        java.util.Set<PeerId> trusted = Options.peerIds(concat(cfg.trustedGateways(), trustedGateways), "--trusted-gateway");
+        Function<Host, SiteTunnel> tunnels = root().env.tunnelFactory();
+        if (!trusted.isEmpty()) {
+            Function<Host, SiteTunnel> plain = tunnels;
+            tunnels = h -> {
+                SiteTunnel tunnel = plain.apply(h);
+                tunnel.trustGateways(trusted);
+                return tunnel;
+            };
+        }
 
         try (RoutingV1Client client = new RoutingV1Client()) {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
                     Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
-            try (Exposer exposer = new Exposer(home, options, sites, publisher, root().env.tunnelFactory())) {
+            try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels)) {
                 List<Publisher.Result> results = exposer.start();
                 for (Exposer.Site s : sites) {
                     Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));
@@ -177,7 +196,7 @@ final class ExposeCommand extends Base implements Runnable {
 
     private Config readConfig() {
         if (config == null) {
-            return new Config(null, null, null, null, null, null, null, null, null);
+            return new Config(null, null, null, null, null, null, null, null, null, null);
         }
         try {
             if (Files.size(config) > MAX_CONFIG_BYTES) {

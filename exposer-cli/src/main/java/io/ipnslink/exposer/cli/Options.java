@@ -50,4 +50,21 @@ final class Options {
         }
         return out;
     }
+
+    /** Peer ids (base58 or CID text), at most {@code TunnelConfig.MAX_TRUSTED_GATEWAYS}. */
+    static java.util.Set<io.ipnslink.core.crypto.PeerId> peerIds(List<String> texts, String what) {
+        java.util.Set<io.ipnslink.core.crypto.PeerId> out = new java.util.LinkedHashSet<>();
+        for (String t : texts) {
+            try {
+                out.add(io.ipnslink.core.crypto.PeerId.parse(t.trim()));
+            } catch (RuntimeException e) {
+                throw new CliException(what + " '" + t + "' is not a peer id: " + e.getMessage());
+            }
+        }
+        if (out.size() > io.ipnslink.tunnel.server.TunnelConfig.MAX_TRUSTED_GATEWAYS) {
+            throw new CliException(what + ": at most " + io.ipnslink.tunnel.server.TunnelConfig.MAX_TRUSTED_GATEWAYS
+                    + " peer ids");
+        }
+        return out;
+    }
 }

@@ -178,6 +178,10 @@ class ExposeCommandsTest {
         CliRunner.Run badOrigin = cli.run("expose", "blog", "ftp://x", "--publish-to", router.uri().toString());
         assertEquals(1, badOrigin.code());
         assertTrue(badOrigin.err().contains("not an http(s) URL"), badOrigin.err());
+        CliRunner.Run badPeer = cli.run("expose", "blog", "http://127.0.0.1:3000", "--publish-to", router.uri().toString(),
+                "--trusted-gateway", "not-a-peer");
+        assertEquals(1, badPeer.code());
+        assertTrue(badPeer.err().startsWith("ipns-link: --trusted-gateway 'not-a-peer' is not a peer id"), badPeer.err());
         CliRunner.Run badListen = cli.run("expose", "blog", "http://127.0.0.1:3000", "--publish-to", router.uri().toString(),
                 "--listen", "/ip4/nope");
         assertEquals(1, badListen.code());
@@ -189,6 +193,20 @@ class ExposeCommandsTest {
             assertTrue(busy.err().startsWith("ipns-link: port taken"), busy.err());
             assertEquals(1, busy.err().trim().lines().count(), busy.err());
         }
+    }
+
+    @Test
+    void trustedGatewaysReachTheTunnelBeforeAnySite() throws Exception {
+        String gw = io.ipnslink.core.crypto.PrivKey.generateEd25519().peerId().toString();
+        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
+        CountDownLatch stop = expose(result, "--trusted-gateway", gw);
+        try {
+            assertEquals(java.util.Set.of(io.ipnslink.core.crypto.PeerId.parse(gw)), tunnel.trustedGateways);
+            assertTrue(tunnel.trustedBeforeFirstSite, "trusted before the first site was served");
+        } finally {
+            stop.countDown();
+        }
+        assertEquals(0, result.get(30, TimeUnit.SECONDS).code());
     }
 
     @Test

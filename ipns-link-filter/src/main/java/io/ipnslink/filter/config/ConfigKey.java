@@ -127,7 +127,19 @@ public enum ConfigKey {
                     + " holds update freely); beyond it 429 with `Retry-After`"),
     ROUTING_MAX_CLIENTS("routing-max-clients", "10000",
             "Most clients whose `PUT` rate and new-name budget the routing endpoint remembers; beyond it the"
-                    + " client seen longest ago is forgotten");
+                    + " client seen longest ago is forgotten"),
+    PATH_FORM("path-form", "redirect",
+            "Path requests (`/ipns/{name}/`) on a host that is not in `gateway-hosts`: `redirect` (301 to the"
+                    + " subdomain form on the first gateway host other than `localhost`, with the request's port; when"
+                    + " there is none, as `serve`) or `serve` (answer in path form, isolated: see"
+                    + " `path-form-sandbox`). Path requests on a gateway host always go to its subdomain form"),
+    PATH_FORM_SANDBOX("path-form-sandbox", "default",
+            "Sandbox of path-form answers (`/ipns/{name}/`, where every site shares the host application's origin),"
+                    + " added as `Content-Security-Policy: sandbox ...` next to the site's own policies: `default`"
+                    + " (`" + io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX + "`: scripts run in an opaque"
+                    + " origin), `strict` (a bare `sandbox`: no scripts, no forms), `off` (none: path-form sites act as"
+                    + " the host origin), or a list of sandbox tokens (`allow-same-origin` gives the host origin"
+                    + " back and is logged as a warning). Subdomain form needs none. See docs/security.md");
 
     private final String key;
     private final String defaultText;

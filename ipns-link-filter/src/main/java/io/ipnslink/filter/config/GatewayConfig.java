@@ -57,7 +57,9 @@ public record GatewayConfig(
         VisitorLimits visitorLimits,
         P2pLimits p2pLimits,
         JdbcRecordStore.Limits storeLimits,
-        RoutingLimits routingLimits) {
+        RoutingLimits routingLimits,
+        Optional<String> pathFormSandbox,
+        boolean pathFormRedirect) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -149,9 +151,13 @@ public record GatewayConfig(
         Objects.requireNonNull(p2pLimits, "p2pLimits");
         Objects.requireNonNull(storeLimits, "storeLimits");
         Objects.requireNonNull(routingLimits, "routingLimits");
+        Objects.requireNonNull(pathFormSandbox, "pathFormSandbox");
     }
 
-    /** Without the dial back-off and the limit groups: each at its default (dial-backoff 1 s up to 60 s). */
+    /**
+     * Without the dial back-off, the limit groups and the path-form settings: each at its default
+     * (dial-backoff 1 s up to 60 s, path-form redirect, path-form-sandbox default).
+     */
     public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
             Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
             List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
@@ -164,7 +170,8 @@ public record GatewayConfig(
                 maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
                 redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
                 status, Duration.ofSeconds(1), Duration.ofSeconds(60), VisitorLimits.defaults(), P2pLimits.defaults(), JdbcRecordStore.Limits.defaults(),
-                RoutingLimits.defaults());
+                RoutingLimits.defaults(),
+                Optional.of(io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX), true);
     }
 
     /**
@@ -264,6 +271,13 @@ public record GatewayConfig(
                 r.parse(ConfigKey.ROUTING_PUT_BURST, v -> positiveInt(v, 1_000_000)),
                 r.parse(ConfigKey.ROUTING_NEW_NAMES_PER_HOUR, v -> positiveInt(v, 1_000_000)),
                 r.parse(ConfigKey.ROUTING_MAX_CLIENTS, v -> positiveInt(v, 10_000_000)));
+        Optional<String> pathFormSandbox = Optional.ofNullable(
+                r.parse(ConfigKey.PATH_FORM_SANDBOX, io.ipnslink.filter.proxy.OriginIsolation::parseSandbox));
+        boolean pathFormRedirect = r.parse(ConfigKey.PATH_FORM, v -> switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "redirect" -> true;
+            case "serve" -> false;
+            default -> throw new IllegalArgumentException("must be redirect or serve");
+        });
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -271,7 +285,21 @@ public record GatewayConfig(
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
-                maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits);
+                maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
+                pathFormSandbox, pathFormRedirect);
+
+    }
+
+    /**
+     * The gateway host path requests on other hosts are sent to ({@code path-form=redirect}): the
+     * first of {@code gateway-hosts} other than {@code localhost}; empty when there is none or
+     * {@code path-form=serve}.
+     */
+    public Optional<String> pathFormTargetHost() {
+        if (!pathFormRedirect) {
+            return Optional.empty();
+        }
+        return gatewayHosts.stream().filter(h -> !h.equals("localhost")).findFirst();
     }
 
     /** Whether {@code clientAddress} is a trusted reverse proxy. */
@@ -300,7 +328,9 @@ public record GatewayConfig(
                 + routingEndpointEnabled + ", dnslink=" + dnslink + ", status=" + status.name().toLowerCase(Locale.ROOT)
                 + ", visitor rate/burst/open/tracked=" + visitorLimits.perSecond() + "/" + visitorLimits.burst() + "/"
                 + visitorLimits.maxOpenRequests() + "/" + visitorLimits.maxTracked() + ", visitor-limits-exempt="
-                + visitorLimits.exempt() + ", p2p " + p2pLimits + ", store " + storeLimits + ", routing " + routingLimits;
+                + visitorLimits.exempt() + ", p2p " + p2pLimits + ", store " + storeLimits + ", routing " + routingLimits
+                + ", path-form=" + (pathFormRedirect ? "redirect" : "serve")
+                + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off");
     }
 
     // ---- value parsers; each throws IllegalArgumentException with what is expected

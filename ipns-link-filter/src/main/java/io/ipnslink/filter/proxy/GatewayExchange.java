@@ -199,8 +199,8 @@ final class GatewayExchange implements ClientExchange.Listener {
     }
 
     /**
-     * Step 2: the visitor's end-to-end headers (not hop-by-hop, not named in {@code Connection}, and
-     * not the ones the gateway re-frames: {@link HeaderRules#crosses}).
+     * Step 2: the visitor's end-to-end headers (not hop-by-hop, not named in {@code Connection},
+     * not the ones the gateway re-frames, no forwarding header: {@link HeaderRules#requestCrosses}).
      */
     void copyRequestHeaders(HttpRequest head) {
         copyRequestHeaders(request, head);
@@ -210,7 +210,7 @@ final class GatewayExchange implements ClientExchange.Listener {
     static void copyRequestHeaders(HttpServletRequest request, HttpRequest head) {
         Set<String> named = HopByHop.connectionTokens(Collections.list(request.getHeaders("Connection")));
         for (String name : Collections.list(request.getHeaderNames())) {
-            if (HeaderRules.crosses(name, named)) {
+            if (HeaderRules.requestCrosses(name, named)) {
                 for (String v : Collections.list(request.getHeaders(name))) {
                     head.headers().add(name, v);
                 }
@@ -219,7 +219,9 @@ final class GatewayExchange implements ClientExchange.Listener {
     }
 
     /**
-     * Step 3: Host as the site expects it, {@code X-Forwarded-*}, {@code Forwarded} and {@code Via}.
+     * Step 3: Host as the site expects it, the isolation of path form (no host-application
+     * credentials, only the site's own cookies: {@link HeaderRules#isolateRequest}), the gateway's
+     * own {@code X-Forwarded-*} and {@code Forwarded}, and {@code Via}.
      * No {@code Connection: close}: HTTP/1.1 keep-alive lets the stream carry the next request.
      */
     void addProxyHeaders(HttpRequest head) {
@@ -229,6 +231,7 @@ final class GatewayExchange implements ClientExchange.Listener {
     /** {@link #addProxyHeaders(HttpRequest)} for any site request. */
     static void addProxyHeaders(HttpRequest head, String siteHost, ProxyTarget target) {
         head.headers().set(HttpHeaderNames.HOST, siteHost);
+        HeaderRules.isolateRequest(head.headers(), target);
         HeaderRules.addProxyHeaders(head.headers(), target);
     }
 

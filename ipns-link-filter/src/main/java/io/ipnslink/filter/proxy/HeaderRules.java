@@ -1,5 +1,6 @@
 package io.ipnslink.filter.proxy;
 
+import io.ipnslink.tunnel.ForwardingHeaders;
 import io.ipnslink.tunnel.HopByHop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,21 +9,19 @@ import io.netty.handler.codec.http.HttpUtil;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The gateway's header rules: which headers cross (the tunnel's one hop-by-hop rule,
- * {@link HopByHop}, plus the gateway's own re-framing step), which are added, and how
- * {@code Location} and {@code Set-Cookie} are rewritten in path mode.
+ * {@link HopByHop}, plus the gateway's own re-framing step; visitors' forwarding headers stay
+ * behind), which are added, how {@code Location} and {@code Set-Cookie} are rewritten, and the
+ * {@link OriginIsolation} of path-form answers.
  */
 public final class HeaderRules {
     /** Our Via token ({@link HopByHop#VIA_GATEWAY}). */
     public static final String VIA = HopByHop.VIA_GATEWAY;
-
-    private static final Pattern COOKIE_PATH = Pattern.compile("(?i)(;\\s*path\\s*=\\s*)([^;]*)");
 
     private HeaderRules() {}
 
@@ -56,6 +55,39 @@ public final class HeaderRules {
     }
 
     /**
+     * True when a header of the visitor's request is copied to the site's: it {@linkplain #crosses
+     * crosses} and is not a {@linkplain ForwardingHeaders forwarding header} (the gateway writes
+     * those itself, {@link #addProxyHeaders}, so nothing a visitor wrote in them reaches a site).
+     */
+    public static boolean requestCrosses(String name, Set<String> connectionTokens) {
+        return crosses(name, connectionTokens) && !ForwardingHeaders.isForwarding(name);
+    }
+
+    /**
+     * The isolation step on the site's request ({@link OriginIsolation}): in path form the host
+     * application's credentials ({@code Authorization}) are dropped and of the {@code Cookie}
+     * headers only the site's own cookies go on, under the names the site gave them. In the
+     * site's own origin (subdomain form, DNSLink host) nothing changes.
+     */
+    public static void isolateRequest(HttpHeaders headers, ProxyTarget target) {
+        if (!target.isolation().sharedOrigin()) {
+            return;
+        }
+        for (String name : OriginIsolation.DROPPED_FROM_REQUEST) {
+            headers.remove(name);
+        }
+        List<String> cookies = headers.getAll(HttpHeaderNames.COOKIE);
+        if (cookies.isEmpty()) {
+            return;
+        }
+        headers.remove(HttpHeaderNames.COOKIE);
+        String own = OriginIsolation.siteCookies(cookies, OriginIsolation.cookiePrefix(target.publicBasePath()));
+        if (own != null) {
+            headers.set(HttpHeaderNames.COOKIE, own);
+        }
+    }
+
+    /**
      * The gateway's extra step: {@code Host} and {@code Content-Length} are end-to-end headers, but
      * the gateway sets them itself on both sides (the site's Host from the manifest, the body's
      * framing from the servlet request and the site's answer), so the copied ones stay behind.
@@ -65,30 +97,29 @@ public final class HeaderRules {
     }
 
     /**
-     * Adds {@code Forwarded}, {@code X-Forwarded-For/-Proto/-Host} and {@code Via} to a request
-     * going to the site. Existing X-Forwarded-For values (from trusted proxies, already accepted by
-     * the caller) are kept and the client address appended.
+     * Sets {@code Forwarded}, {@code X-Forwarded-For/-Proto/-Host} and {@code Via} on a request
+     * going to the site, replacing any forwarding header already there: the site gets one hop, the
+     * client as the gateway resolved it ({@link ProxyTarget#clientAddress}, trusted proxies
+     * already taken into account), the scheme, and the host only when the gateway checked it
+     * ({@link ProxyTarget#forwardedHost}).
      */
     public static void addProxyHeaders(HttpHeaders headers, ProxyTarget target) {
+        ForwardingHeaders.strip(headers);
         String client = target.clientAddress();
-        String priorXff = headers.get("X-Forwarded-For");
-        if (client != null && !client.isEmpty()) {
-            headers.set("X-Forwarded-For", priorXff == null || priorXff.isBlank() ? client : priorXff + ", " + client);
-        }
-        headers.set("X-Forwarded-Proto", target.publicScheme());
-        headers.set("X-Forwarded-Host", target.publicHost());
+        String host = target.forwardedHost();
         StringBuilder fwd = new StringBuilder();
         if (client != null && !client.isEmpty()) {
-            fwd.append("for=").append(forwardedNode(client)).append(';');
+            headers.set("X-Forwarded-For", client);
+            fwd.append("for=").append(ForwardingHeaders.forwardedNode(client)).append(';');
         }
-        fwd.append("proto=").append(target.publicScheme()).append(";host=\"").append(target.publicHost()).append('"');
-        String prior = headers.get("Forwarded");
-        headers.set("Forwarded", prior == null || prior.isBlank() ? fwd.toString() : prior + ", " + fwd);
+        headers.set("X-Forwarded-Proto", target.publicScheme());
+        fwd.append("proto=").append(target.publicScheme());
+        if (host != null && !host.isEmpty()) {
+            headers.set("X-Forwarded-Host", host);
+            fwd.append(";host=\"").append(host).append('"');
+        }
+        headers.set("Forwarded", fwd.toString());
         headers.set("Via", HopByHop.appendVia(headers.get("Via"), VIA));
-    }
-
-    private static String forwardedNode(String address) {
-        return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
     }
 
     /**
@@ -117,24 +148,96 @@ public final class HeaderRules {
         return location;
     }
 
-    /** Set-Cookie with its Path under the base path in path mode (a missing Path gets the base). */
+    /**
+     * A site's {@code Set-Cookie} as the visitor gets it (RFC 6265 section 5.2: a browser takes the
+     * <em>last</em> Path and the last Domain attribute, names case-insensitive):
+     * <ul>
+     *   <li>path mode: the last Path, put under the base path (a relative or missing one becomes the
+     *       base path), replaces every Path attribute;</li>
+     *   <li>Domain: kept only in the site's own origin and only when it names the site's own host (no
+     *       wider); otherwise every Domain attribute goes and the cookie is host-only;</li>
+     *   <li>path form (shared origin): the name gets the site's {@linkplain OriginIsolation#cookiePrefix
+     *       prefix}, so that it comes back to this site only ({@link #isolateRequest}).</li>
+     * </ul>
+     */
     public static String rewriteSetCookie(String cookie, ProxyTarget target) {
-        if (cookie == null || !target.pathMode()) {
-            return cookie;
+        if (cookie == null) {
+            return null;
         }
-        String base = target.publicBasePath();
-        Matcher m = COOKIE_PATH.matcher(cookie);
-        if (m.find()) {
-            String path = m.group(2).trim();
-            String rewritten = path.startsWith("/") ? base + path.substring(1) : base;
-            return cookie.substring(0, m.start(2)) + rewritten + cookie.substring(m.end(2));
+        String[] parts = cookie.split(";", -1);
+        int lastPath = -1;
+        int lastDomain = -1;
+        for (int i = 1; i < parts.length; i++) {
+            String attr = attributeName(parts[i]);
+            if (attr.equals("path")) {
+                lastPath = i;
+            } else if (attr.equals("domain")) {
+                lastDomain = i;
+            }
         }
-        return cookie + "; Path=" + base;
+        boolean keepDomain = lastDomain > 0 && !target.isolation().sharedOrigin()
+                && domainIsOwnHost(attributeValue(parts[lastDomain]), target.publicHost());
+        StringBuilder b = new StringBuilder(cookie.length() + 64);
+        String nameValue = parts[0];
+        if (target.isolation().sharedOrigin()) {
+            String nv = nameValue.trim();
+            nameValue = OriginIsolation.cookiePrefix(target.publicBasePath()) + (nv.indexOf('=') < 0 ? "=" + nv : nv);
+        }
+        b.append(nameValue);
+        for (int i = 1; i < parts.length; i++) {
+            String attr = attributeName(parts[i]);
+            if (attr.equals("path")) {
+                if (i == lastPath) {
+                    b.append(';').append(target.pathMode()
+                            ? " Path=" + underBase(attributeValue(parts[i]), target.publicBasePath()) : parts[i]);
+                }
+            } else if (attr.equals("domain")) {
+                if (i == lastDomain && keepDomain) {
+                    b.append(';').append(parts[i]);
+                }
+            } else {
+                b.append(';').append(parts[i]);
+            }
+        }
+        if (lastPath < 0 && target.pathMode()) {
+            b.append("; Path=").append(target.publicBasePath());
+        }
+        return b.toString();
+    }
+
+    private static String attributeName(String attribute) {
+        int eq = attribute.indexOf('=');
+        return (eq < 0 ? attribute : attribute.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static String attributeValue(String attribute) {
+        int eq = attribute.indexOf('=');
+        return eq < 0 ? "" : attribute.substring(eq + 1).trim();
+    }
+
+    /** A cookie path under the base path; a relative or empty one is the base path (RFC 6265 5.2.4: default path). */
+    private static String underBase(String path, String base) {
+        return path.startsWith("/") ? base + path.substring(1) : base;
+    }
+
+    /** Whether a Domain attribute names the host itself (leading dot ignored), so it widens nothing. */
+    static boolean domainIsOwnHost(String domain, String publicHost) {
+        if (publicHost == null) {
+            return false;
+        }
+        String d = domain.startsWith(".") ? domain.substring(1) : domain;
+        String host = publicHost;
+        int colon = host.lastIndexOf(':');
+        if (colon >= 0 && host.indexOf(':') == colon) {
+            host = host.substring(0, colon); // a name with a port (no IPv6 literal: those cannot carry cookies' Domain)
+        }
+        return !d.isEmpty() && d.equalsIgnoreCase(host);
     }
 
     /**
      * The end-to-end headers of the site's answer onto the visitor's response ({@code Location} and
-     * {@code Set-Cookie} rewritten for path mode, Content-Length when not chunked, our Via added).
+     * {@code Set-Cookie} rewritten, the headers {@link OriginIsolation} drops left out, the sandbox
+     * policy added in path form, Content-Length when not chunked, our Via added).
      */
     static void copyResponseHeaders(HttpResponse head, HttpServletResponse response, ProxyTarget target,
             String siteHost) {
@@ -143,7 +246,7 @@ public final class HeaderRules {
         for (Iterator<Map.Entry<String, String>> it = head.headers().iteratorAsString(); it.hasNext(); ) {
             Map.Entry<String, String> h = it.next();
             String name = h.getKey();
-            if (!crosses(name, named)) {
+            if (!crosses(name, named) || target.isolation().dropsAnswerHeader(name)) {
                 continue;
             }
             String v = h.getValue();
@@ -153,6 +256,12 @@ public final class HeaderRules {
                 v = rewriteSetCookie(v, target);
             }
             response.addHeader(name, v);
+        }
+        String sandbox = target.isolation().sandboxPolicy();
+        if (sandbox != null) {
+            // a policy of its own next to the site's: a browser enforces every one, so the site's
+            // stays as it is and cannot lift the sandbox (docs/security.md, "Origin isolation")
+            response.addHeader("Content-Security-Policy", sandbox);
         }
         if (!HttpUtil.isTransferEncodingChunked(head) && head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
             response.setContentLengthLong(HttpUtil.getContentLength(head, -1L));

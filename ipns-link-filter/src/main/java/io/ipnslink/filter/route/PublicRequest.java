@@ -16,14 +16,29 @@ import java.util.Locale;
  * @param path the raw (still percent-encoded) path after the context path, starting with {@code /}
  * @param query the raw query string without {@code ?}, or null
  * @param accept the Accept header or null
+ * @param serverAddress the local IP address the connection came in on (the server's side), or null
  */
 public record PublicRequest(String scheme, String host, String clientAddress, String contextPath, String path,
-        String query, String accept) {
+        String query, String accept, String serverAddress) {
+
+    /** Without the server's address (tests). */
+    public PublicRequest(String scheme, String host, String clientAddress, String contextPath, String path,
+            String query, String accept) {
+        this(scheme, host, clientAddress, contextPath, path, query, accept, null);
+    }
+
+    /** A host name (LDH labels), an IPv4 address or a bracketed IPv6 address, then an optional port. */
+    private static final java.util.regex.Pattern HOST_AND_PORT = java.util.regex.Pattern.compile(
+            "(?i)(([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?|\\[[0-9a-f:.]{2,45}\\])"
+                    + "(:[0-9]{1,5})?");
 
     /** Longest Host / X-Forwarded-Host value considered. */
     public static final int MAX_HOST_LENGTH = 300;
 
-    /** From a servlet request, honouring X-Forwarded-* from {@code config}'s trusted proxies. */
+    /**
+     * From a servlet request, honouring X-Forwarded-* from {@code config}'s trusted proxies (an
+     * X-Forwarded-Host only when it is {@linkplain #wellFormedHost well formed}).
+     */
     public static PublicRequest from(HttpServletRequest request, GatewayConfig config) {
         String remote = request.getRemoteAddr();
         String scheme = request.getScheme();
@@ -38,7 +53,7 @@ public record PublicRequest(String scheme, String host, String clientAddress, St
                 scheme = proto.toLowerCase(Locale.ROOT);
             }
             String fwdHost = first(request.getHeader("X-Forwarded-Host"));
-            if (fwdHost != null && !fwdHost.isEmpty()) {
+            if (fwdHost != null && wellFormedHost(fwdHost)) { // else the Host (the container checked it)
                 host = fwdHost;
             }
             client = forwardedClient(request.getHeader("X-Forwarded-For"), remote, config);
@@ -53,7 +68,16 @@ public record PublicRequest(String scheme, String host, String clientAddress, St
             path = "/";
         }
         return new PublicRequest(scheme.toLowerCase(Locale.ROOT), host.trim().toLowerCase(Locale.ROOT), client,
-                context, path, request.getQueryString(), request.getHeader("Accept"));
+                context, path, request.getQueryString(), request.getHeader("Accept"), request.getLocalAddr());
+    }
+
+    /**
+     * Whether {@code host} is a host and optional port ({@code gw.example}, {@code 192.0.2.1:8080},
+     * {@code [2001:db8::1]:443}) of at most {@link #MAX_HOST_LENGTH} characters: nothing a site or a
+     * header could read as more than a host (quotes, semicolons, commas, spaces, paths).
+     */
+    public static boolean wellFormedHost(String host) {
+        return host != null && host.length() <= MAX_HOST_LENGTH && HOST_AND_PORT.matcher(host).matches();
     }
 
     /** The host without its port. */

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  *   <li>{@code /ipns/?uri=ipns://...} -> 301 to the path form;</li>
  *   <li>{@code /ipns/{name}}: base58 and dag-pb/base32 forms 302 to base36 ({@code k51...}); no
  *       slash after the name -> 301 to {@code /ipns/{name}/}; on a subdomain gateway host -> 301
- *       to {@code {name}.ipns.{host}}; {@code ?format=ipns-record} or the record Accept type -> the
+ *       to {@code {name}.ipns.{host}}, on any other host (with {@code path-form=redirect}) to the
+ *       subdomain form on the first gateway host other than {@code localhost}; {@code ?format=ipns-record} or the record Accept type -> the
  *       raw record; names with dots are DNSLink domains;</li>
  *   <li>any other host that is a domain name -> perhaps a DNSLink site (the filter looks it up);</li>
  *   <li>everything else passes.</li>
@@ -70,6 +71,34 @@ public final class RequestRouter {
         return new Route.Pass();
     }
 
+    /**
+     * Whether the request's host was checked, so that the site may get it as
+     * {@code X-Forwarded-Host}: a well-formed host and port that is a subdomain of a configured
+     * gateway host (subdomain form), a DNSLink host (the site's own domain, looked up), a configured
+     * gateway host or {@code localhost}, or the IP address the connection came in on. Any other
+     * Host is the visitor's word only (the gateway reached by its address with a made-up name) and
+     * never reaches a site.
+     */
+    public boolean checkedHost(PublicRequest r, Route.Site site) {
+        if (!PublicRequest.wellFormedHost(r.host())) {
+            return false;
+        }
+        if (site.subdomain() || site.dnsLinkHost()) {
+            return true;
+        }
+        String hostName = r.hostName();
+        if (config.gatewayHosts().contains(hostName) || hostName.equals(LOCALHOST)
+                || hostName.endsWith("." + LOCALHOST)) {
+            return true;
+        }
+        if (r.serverAddress() == null) {
+            return false;
+        }
+        java.util.Optional<byte[]> literal = Cidr.literal(hostName);
+        java.util.Optional<byte[]> local = Cidr.literal(r.serverAddress());
+        return literal.isPresent() && local.isPresent() && java.util.Arrays.equals(literal.get(), local.get());
+    }
+
     /** The configured gateway host {@code hostName} is a subdomain of (after {@code .ipns.}), or null. */
     private String subdomainGatewayHost(String hostName) {
         int at = hostName.indexOf(IPNS_LABEL);
@@ -83,9 +112,19 @@ public final class RequestRouter {
         return null;
     }
 
-    /** Whether path requests on {@code hostName} are redirected to the subdomain form. */
-    private boolean isSubdomainGatewayHost(String hostName) {
-        return config.mode() == GatewayConfig.Mode.GATEWAY && config.gatewayHosts().contains(hostName);
+    /**
+     * The host (with port) whose subdomain form a path request goes to, or null to serve it in path
+     * form: on a gateway host that host itself; on any other host the first gateway host other
+     * than {@code localhost} ({@code path-form=redirect}, the default), with the request's port.
+     */
+    private String subdomainHostFor(PublicRequest r) {
+        if (config.mode() != GatewayConfig.Mode.GATEWAY) {
+            return null;
+        }
+        if (config.gatewayHosts().contains(r.hostName())) {
+            return r.host();
+        }
+        return config.pathFormTargetHost().map(h -> h + r.portSuffix()).orElse(null);
     }
 
     private Route subdomain(PublicRequest r, String label, String gatewayHost) {
@@ -150,10 +189,11 @@ public final class RequestRouter {
         if (rest.isEmpty()) {
             return new Route.Redirect(301, ctx + IPNS_PATH + nameText + "/" + r.querySuffix());
         }
-        if (isSubdomainGatewayHost(r.hostName())) {
+        String subdomainHost = subdomainHostFor(r);
+        if (subdomainHost != null) {
             String label = ref instanceof NameRef.DnsLink d ? DnsLinkLabels.inline(d.domain()) : ref.text();
             if (DnsLinkLabels.fits(label)) {
-                return new Route.Redirect(301, r.scheme() + "://" + label + IPNS_LABEL + r.host() + ctx + rest
+                return new Route.Redirect(301, r.scheme() + "://" + label + IPNS_LABEL + subdomainHost + ctx + rest
                         + r.querySuffix());
             }
         }

@@ -72,12 +72,15 @@ class GatewayExchangeStepsTest {
         h.put("Upgrade", List.of("websocket"));
         h.put("Accept", List.of("text/html", "*/*"));
         h.put("Cookie", List.of("a=b"));
+        h.put("X-Forwarded-For", List.of("198.51.100.66"));
+        h.put("Forwarded", List.of("for=198.51.100.66"));
         GatewayExchange ex = exchange("POST", h);
         HttpRequest head = ex.rewriteTarget();
         ex.copyRequestHeaders(head);
         assertEquals(List.of("text/html", "*/*"), head.headers().getAll("Accept"));
         assertEquals("a=b", head.headers().get("Cookie"));
-        for (String gone : List.of("Host", "Content-Length", "Connection", "X-Private", "Transfer-Encoding", "Upgrade")) {
+        for (String gone : List.of("Host", "Content-Length", "Connection", "X-Private", "Transfer-Encoding", "Upgrade",
+                "X-Forwarded-For", "Forwarded")) {
             assertFalse(head.headers().contains(gone), gone);
         }
     }

@@ -1,6 +1,7 @@
 package io.ipnslink.filter.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,7 @@ class RequestRouterTest {
             m.put(params[i], params[i + 1]);
         }
         m.putIfAbsent("gateway-hosts", "localhost,gw.example");
+        m.putIfAbsent("path-form", "serve"); // most tests here are about the path form on other hosts
         return new RequestRouter(GatewayConfig.load(List.of(ConfigSource.initParams(m::get)), Path.of("/tmp")));
     }
 
@@ -40,9 +42,13 @@ class RequestRouterTest {
     }
 
     static void assertRedirect(Route r, int status, String location) {
-        Route.Redirect red = assertInstanceOf(Route.Redirect.class, r);
-        assertEquals(status, red.status());
-        assertEquals(location, red.location());
+        assertRedirect(r, status, location, null);
+    }
+
+    static void assertRedirect(Route r, int status, String location, String message) {
+        Route.Redirect red = assertInstanceOf(Route.Redirect.class, r, message);
+        assertEquals(status, red.status(), message);
+        assertEquals(location, red.location(), message);
     }
 
     @Test
@@ -98,6 +104,29 @@ class RequestRouterTest {
         assertRedirect(route("gw.example", "/ipns/" + K + "/", null), 301, "http://" + K + ".ipns.gw.example/");
         assertRedirect(route("gw.example", "/ipns/en.wikipedia-on-ipfs.org/wiki/", null), 301,
                 "http://en-wikipedia--on--ipfs-org.ipns.gw.example/wiki/");
+    }
+
+    @Test
+    void byDefaultPathRequestsOnAnyOtherHostGo301ToTheFirstConfiguredGatewayHost() {
+        RequestRouter r = router("path-form", "redirect", "gateway-hosts", "localhost,gw.example,gw2.example");
+        assertRedirect(r.route(req("192.0.2.1:8080", "/ipns/" + K + "/a", "b=c")), 301,
+                "http://" + K + ".ipns.gw.example:8080/a?b=c");
+        assertRedirect(r.route(req("app.example", "/ipns/en.wikipedia-on-ipfs.org/wiki/", null)), 301,
+                "http://en-wikipedia--on--ipfs-org.ipns.gw.example/wiki/");
+        assertRedirect(r.route(req("gw2.example", "/ipns/" + K + "/", null)), 301, "http://" + K + ".ipns.gw2.example/",
+                "a gateway host keeps its own");
+        RequestRouter byDefault = new RequestRouter(GatewayConfig.load(List.of(ConfigSource.initParams(
+                Map.of("gateway-hosts", "gw.example")::get)), Path.of("/tmp")));
+        assertRedirect(byDefault.route(req("192.0.2.1", "/ipns/" + K + "/", null)), 301,
+                "http://" + K + ".ipns.gw.example/", "redirect is the default");
+        // no gateway host but localhost (a filter inside an application): path form, isolated
+        assertInstanceOf(Route.Site.class, router("path-form", "redirect", "gateway-hosts", "localhost")
+                .route(req("192.0.2.1", "/ipns/" + K + "/", null)));
+        assertInstanceOf(Route.Site.class, router("path-form", "redirect", "gateway-hosts", "")
+                .route(req("192.0.2.1", "/ipns/" + K + "/", null)));
+        // path-form=serve keeps the path form on other hosts
+        assertInstanceOf(Route.Site.class, router("gateway-hosts", "gw.example", "path-form", "serve")
+                .route(req("192.0.2.1", "/ipns/" + K + "/", null)));
     }
 
     @Test
@@ -181,5 +210,30 @@ class RequestRouterTest {
         assertInstanceOf(Route.Site.class, r.route(req("localhost:8080", "/ipns/" + K + "/a", null)));
         assertInstanceOf(Route.Pass.class, r.route(req("127.0.0.1", "/routing/v1/ipns/" + K, null)));
         assertInstanceOf(Route.Pass.class, r.route(req("blog.example.com", "/", null)));
+    }
+
+    @Test
+    void onlyAHostTheRouterCheckedIsForwardedToTheSite() {
+        RequestRouter r = router();
+        // subdomain form: the host matched a configured gateway host
+        PublicRequest sub = req(K + ".ipns.gw.example:8080", "/a", null);
+        assertTrue(r.checkedHost(sub, (Route.Site) r.route(sub)));
+        // path form on a host the visitor made up (the gateway reached by its address)
+        PublicRequest madeUp = new PublicRequest("http", "evil.example", "203.0.113.9", "", "/ipns/" + K + "/a", null,
+                null, "192.0.2.1");
+        assertFalse(r.checkedHost(madeUp, (Route.Site) r.route(madeUp)));
+        // path form on the address the connection came in on
+        PublicRequest own = new PublicRequest("http", "192.0.2.1:8080", "203.0.113.9", "", "/ipns/" + K + "/a", null,
+                null, "192.0.2.1");
+        assertTrue(r.checkedHost(own, (Route.Site) r.route(own)));
+        PublicRequest other = new PublicRequest("http", "192.0.2.66", "203.0.113.9", "", "/ipns/" + K + "/a", null,
+                null, "192.0.2.1");
+        assertFalse(r.checkedHost(other, (Route.Site) r.route(other)), "another address than the local one");
+        PublicRequest v6 = new PublicRequest("http", "[::1]:8080", "::1", "", "/ipns/" + K + "/a", null,
+                null, "0:0:0:0:0:0:0:1");
+        assertTrue(r.checkedHost(v6, (Route.Site) r.route(v6)));
+        PublicRequest badPort = new PublicRequest("http", "192.0.2.1:80\";for=x", "203.0.113.9", "", "/ipns/" + K + "/a",
+                null, null, "192.0.2.1");
+        assertFalse(r.checkedHost(badPort, (Route.Site) r.route(badPort)), "a port that is not a number");
     }
 }

@@ -1,6 +1,8 @@
 package io.ipnslink.tunnel.server;
 
+import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.p2p.Stream;
+import io.ipnslink.tunnel.ForwardingHeaders;
 import io.ipnslink.tunnel.HopByHop;
 import io.ipnslink.tunnel.TunnelErrors;
 import io.netty.buffer.ByteBuf;
@@ -217,7 +219,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
     /**
      * The request as the origin gets it: the decoded head itself with its hop-by-hop headers taken
-     * out (one header table per request, not a copy), then Host, Via and the framing set.
+     * out (one header table per request, not a copy), then Host, Via, the forwarding headers
+     * ({@link #forwardingHeaders}) and the framing set.
      */
     private HttpRequest originRequest(HttpRequest req) {
         String via = req.headers().get(HttpHeaderNames.VIA);
@@ -235,6 +238,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         }
         out.headers().set(HttpHeaderNames.HOST, site.originHost());
         out.headers().set(HttpHeaderNames.VIA, HopByHop.appendVia(via, VIA));
+        forwardingHeaders(out);
         if (chunked) {
             HttpUtil.setTransferEncodingChunked(out, true);
         }
@@ -243,6 +247,34 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             out.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);
         }
         return out;
+    }
+
+    /**
+     * The forwarding headers the origin gets: a trusted gateway's as it sent them
+     * ({@link TunnelConfig#trustedGateways}); from any other peer none of its own, only the peer's
+     * address as {@code X-Forwarded-For} and {@code Forwarded: for=} (what the exposer knows itself).
+     */
+    private void forwardingHeaders(HttpRequest out) {
+        PeerId peer = stream.remotePeer();
+        if (peer != null && config.trustedGateways().contains(peer)) {
+            return;
+        }
+        ForwardingHeaders.strip(out.headers());
+        String address = peerAddress();
+        if (address != null) {
+            out.headers().set("X-Forwarded-For", address);
+            out.headers().set("Forwarded", "for=" + ForwardingHeaders.forwardedNode(address));
+        }
+    }
+
+    /** The IP address of the peer's connection, or null when it has none (not TCP). */
+    private String peerAddress() {
+        try {
+            return stream.connection().remoteAddress().toTcpSocketAddress()
+                    .map(a -> a.getAddress() == null ? null : a.getAddress().getHostAddress()).orElse(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private void onOrigin(Future<? super Channel> f, int gen) {

@@ -35,7 +35,8 @@ public final class TunnelService implements AutoCloseable {
             .defaults().toBuilder().maxInboundStreams(4096).build();
 
     private final Host host;
-    private final TunnelConfig config;
+    /** Replaced only by {@link #trustGateways}; each stream takes the one current when it opens. */
+    private volatile TunnelConfig config;
     private final EventLoopGroup originLoops;
     private final TunnelStats stats = new TunnelStats();
     private final Map<IpnsName, SiteConfig> sites = new ConcurrentHashMap<>();
@@ -65,6 +66,14 @@ public final class TunnelService implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on, the forwarding headers of these peers go on to the origins
+     * ({@link TunnelConfig#trustedGateways}); streams already open keep what they had.
+     */
+    public void trustGateways(java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
+        config = config.withTrustedGateways(peers);
+    }
+
     public TunnelStats stats() {
         return stats;
     }
@@ -77,6 +86,7 @@ public final class TunnelService implements AutoCloseable {
     }
 
     private void serve(Stream stream, SiteConfig site) {
+        TunnelConfig config = this.config;
         OriginPool pool = pools.computeIfAbsent(site.origin().getHost() + ":" + site.originPort(),
                 k -> new OriginPool(originLoops, site.origin().getHost(), site.originPort(),
                         (int) config.originConnectTimeout().toMillis(), config.maxIdlePerOrigin()));

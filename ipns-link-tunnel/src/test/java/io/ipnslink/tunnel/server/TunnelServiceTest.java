@@ -63,6 +63,14 @@ class TunnelServiceTest {
             ex.getResponseBody().write(b);
             ex.close();
         });
+        origin.createContext("/forwarded", ex -> {
+            var h = ex.getRequestHeaders();
+            byte[] b = ("xff=" + h.get("X-Forwarded-For") + " forwarded=" + h.get("Forwarded") + " real=" + h.get("X-Real-IP")
+                    + " xfh=" + h.get("X-Forwarded-Host")).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
         origin.createContext("/sha256", OriginHandlers.sha256OfBody());
         origin.createContext("/big", OriginHandlers.randomBytes(BIG, BIG_SEED));
         origin.createContext("/slow", ex -> {
@@ -134,6 +142,29 @@ class TunnelServiceTest {
             assertEquals("1.1 ipns-link-exposer", a.headers().get("Via"));
         }
         assertEquals(2, tunnel.stats().site(name.toString()).requests());
+    }
+
+    private static FullHttpRequest spoofed() {
+        FullHttpRequest r = get("/forwarded");
+        r.headers().add("X-Forwarded-For", "6.6.6.6").add("X-Forwarded-For", "7.7.7.7")
+                .set("Forwarded", "for=6.6.6.6").set("X-Real-IP", "6.6.6.6").set("X-Forwarded-Host", "evil.example");
+        return r;
+    }
+
+    @Test
+    void forwardingHeadersOfAPeerNotListedAsTrustedGatewayNeverReachTheOrigin() throws Exception {
+        Answer a = send(Manifest.siteProtocol(name), spoofed()).get();
+        assertEquals(200, a.status(), a.body());
+        // what the exposer knows itself: the peer's address
+        assertEquals("xff=[127.0.0.1] forwarded=[for=127.0.0.1] real=null xfh=null", a.body());
+    }
+
+    @Test
+    void aTrustedGatewaysForwardingHeadersGoOnAsTheGatewaySentThem() throws Exception {
+        tunnel.trustGateways(java.util.Set.of(client.peerId())); // streams opened from now on
+        Answer a = send(Manifest.siteProtocol(name), spoofed()).get();
+        assertEquals(200, a.status(), a.body());
+        assertEquals("xff=[6.6.6.6, 7.7.7.7] forwarded=[for=6.6.6.6] real=[6.6.6.6] xfh=[evil.example]", a.body());
     }
 
     @Test

@@ -75,8 +75,9 @@ class TunnelUpgradeTest {
         exposer = Host.builder().identity(PrivKey.generateEd25519()).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).build().start();
         client = Host.builder().identity(PrivKey.generateEd25519()).build().start();
         name = IpnsName.of(PrivKey.generateEd25519().peerId());
+        // the client plays a gateway the exposer trusts: its forwarding headers reach the origin
         tunnel = new TunnelService(exposer, new TunnelConfig(Duration.ofSeconds(2), Duration.ofSeconds(2),
-                Duration.ofSeconds(30), 8));
+                Duration.ofSeconds(30), 8, java.util.Set.of(client.peerId())));
         tunnel.addSite(new SiteConfig(name, URI.create("http://127.0.0.1:" + origin.port()), "blog.example", false));
     }
 
