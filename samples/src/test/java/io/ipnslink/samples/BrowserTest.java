@@ -183,6 +183,18 @@ class BrowserTest {
     }
 
     @Test
+    void serverSentEventsReachTheSandboxedPageInPathForm() throws Exception {
+        demo = DemoMain.start(0);
+        driver.get(demo.pathUrl() + "events-page");
+        // path form: the gateway adds a CSP sandbox without allow-same-origin, so the page's
+        // EventSource is cross-origin and works because the site allows it (CORS)
+        waitFor("the first server-sent event in path form", () -> isTime(text("clock")));
+        String first = text("clock");
+        waitFor("the next server-sent events in path form (the first showed " + first + ")",
+                () -> isTime(text("clock")) && !text("clock").equals(first));
+    }
+
+    @Test
     void exposerStoppedShowsComingSoon() throws Exception {
         demo = DemoMain.start(0);
         driver.get(demo.subdomainUrl());
