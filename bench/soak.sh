@@ -17,8 +17,9 @@
 # minute the gateway's and the exposer's JVMs are sampled: heap in use right after a full GC
 # (jcmd GC.run, then GC.heap_info), live threads and open file descriptors (/proc), resident set.
 # Verdict (exit status 0 only when all hold): no request failed; from minute 5 on, the heap after
-# GC stays within 10 % of its minute-5 value, and the threads and descriptors of the last five
-# samples are not above the highest of the first five samples from minute 5 on.
+# GC stays within 10 % of its minute-5 value, and the threads and descriptors do not trend upwards
+# (Theil-Sen slope over the samples from minute 5 on, times the window: at most 2, or 5 % of
+# their median when that is more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -142,6 +143,7 @@ sample() {
 }
 
 # ---- Start -------------------------------------------------------------------------------------
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo '+changes')
 log "work directory $WORK; JDK $JDK ($("$JDK/bin/java" -version 2>&1 | head -1))"
 log "building the ./ipns-link jars if out of date"
 JAVA="$JDK/bin/java" timeout 900 ./ipns-link gateway --help >"$WORK/build.out" 2>"$WORK/build.err" \
@@ -245,19 +247,33 @@ for who in ("gateway", "exposer"):
     if not late or any(x[1] == "NA" for x in late):
         out.append(f"{who}: not enough samples after minute {flat_from}")
         continue
+    mins = [x[0] for x in late]
     heap = [int(x[1]) for x in late]
     thr = [int(x[2]) for x in late]
     fds = [int(x[3]) for x in late]
     base = heap[0]
     spread = max(abs(h - base) for h in heap) / base * 100
-    first, last = late[:5], late[-5:]
-    thr_grew = max(int(x[2]) for x in last) > max(int(x[2]) for x in first)
-    fds_grew = max(int(x[3]) for x in last) > max(int(x[3]) for x in first)
+    def trend(v):
+        # Theil-Sen: the median of the slopes between every two samples (one sample's spike, a
+        # site churning at that moment, does not move it), times the window: how much the count
+        # grew over the run
+        sl = sorted((v[j] - v[i]) / (mins[j] - mins[i]) for i in range(len(v)) for j in range(i + 1, len(v)))
+        if not sl:
+            return 0.0
+        mid = len(sl) // 2
+        med = sl[mid] if len(sl) % 2 else (sl[mid - 1] + sl[mid]) / 2
+        return med * (mins[-1] - mins[0])
+    def grows(v):
+        g = trend(v)
+        return g > max(2.0, 0.05 * sorted(v)[len(v) // 2]), g
+    thr_grew, thr_g = grows(thr)
+    fds_grew, fds_g = grows(fds)
     good = spread <= 10 and not thr_grew and not fds_grew
     ok &= good
     out.append(f"{who}: heap after GC {min(heap)}-{max(heap)} KiB from minute {flat_from} "
-               f"(at most {spread:.1f} % from minute {flat_from}'s {base} KiB), threads {min(thr)}-{max(thr)}, "
-               f"fds {min(fds)}-{max(fds)}: {'flat' if good else 'GROWS'}")
+               f"(at most {spread:.1f} % from minute {flat_from}'s {base} KiB), threads {min(thr)}-{max(thr)} "
+               f"(trend {thr_g:+.1f} over the run), fds {min(fds)}-{max(fds)} (trend {fds_g:+.1f}): "
+               f"{'flat' if good else 'GROWS'}")
 print("PASS" if ok else "FAIL")
 print("\n".join(out))
 EOF
@@ -271,7 +287,7 @@ PASS=1
 
 REPORT=$WORK/report.md
 {
-  echo "Soak of $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $MINUTES min,"
+  echo "Soak of $(date -u +%Y-%m-%d), commit $COMMIT, $MINUTES min,"
   echo "$("$JDK/bin/java" -version 2>&1 | head -1 | tr -d '"'), $(nproc) cores: **$([ $PASS = 1 ] && echo pass || echo FAIL)**."
   echo
   echo "- requests: $REQ_OK answered right, $REQ_FAILED failed ($(echo "$TOTAL" | jq -r 'to_entries | map(select(.key | endswith("_ok"))) | map("\(.key | sub("_ok$"; "")) \(.value)") | join(", ")'));"

@@ -1,7 +1,6 @@
 package io.ipnslink.filter.resolve;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsNameException;
 import java.time.Clock;
@@ -53,7 +52,7 @@ public final class DnsLinkResolver {
     public DnsLinkResolver(TxtLookup lookup, Clock clock, int maxEntries) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+        this.cache = ExpiringCache.create(maxEntries, clock, Entry::until);
     }
 
     /** The cached answer for {@code domain}, if one is fresh: a key, or empty for "no DNSLink". */

@@ -1,7 +1,6 @@
 package io.ipnslink.filter.resolve;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.ipns.IpnsRecordException;
@@ -86,8 +85,9 @@ public final class NameResolver implements AutoCloseable {
         this.negativeTtl = Objects.requireNonNull(negativeTtl, "negativeTtl");
         this.maxCacheTtl = Objects.requireNonNull(maxCacheTtl, "maxCacheTtl");
         this.clock = Objects.requireNonNull(clock, "clock");
-        // maintenance on the calling thread: no thread of the common pool, evictions at once
-        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+        // an entry goes at its own time: a failure after the negative TTL, a record at its EOL (a
+        // known name whose refresh fails keeps its last record while that is valid)
+        this.cache = ExpiringCache.create(maxEntries, clock, e -> e.found != null ? e.found.record().validity() : e.until);
         this.workers = pool(WORKER_THREADS, MAX_QUEUED, "ipnslink-resolve-");
         this.refreshers = pool(REFRESH_THREADS, MAX_QUEUED_REFRESHES, "ipnslink-refresh-");
     }

@@ -144,6 +144,21 @@ class NameResolverFloodTest {
     }
 
     @Test
+    void namesThatExistNowhereLeaveTheCacheOnceTheirNegativeTtlIsOver() throws Exception {
+        NameResolver r = resolver(10_000);
+        popularAnswer.set(Sites.record(popular, Sites.deadManifest(null, false), 1, Duration.ofHours(2), Duration.ofHours(1)));
+        r.resolve(popular.name()).join();
+        for (int i = 0; i < 2_000; i++) {
+            assertThrows(CompletionException.class, () -> r.resolve(randomName()).join());
+        }
+        assertEquals(2_001, r.cachedNames(), "each answer is remembered for its time");
+        clock.advance(Duration.ofSeconds(11)); // past the negative TTL (10 s), within the record's TTL (1 h)
+        assertEquals(1, r.cachedNames(), "the not-found answers are gone, not held until the size bound pushes them out");
+        assertEquals(1, r.resolve(popular.name()).join().record().sequence());
+        assertEquals(1, fetchesOf(popular.name()), "the record stayed cached");
+    }
+
+    @Test
     void aKnownNameStillResolvesWhileAFloodOfNewNamesFillsTheWorkersAndTheirQueue() throws Exception {
         NameResolver r = resolver(10_000);
         popularAnswer.set(Sites.record(popular, Sites.deadManifest(null, false), 1, Duration.ofHours(2), Duration.ofMinutes(1)));
