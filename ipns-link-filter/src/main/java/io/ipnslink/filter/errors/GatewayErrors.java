@@ -1,5 +1,6 @@
 package io.ipnslink.filter.errors;
 
+import io.ipnslink.core.ipns.IpnsRecordException;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.filter.pages.Page;
 import io.ipnslink.filter.pages.Pages;
@@ -21,8 +22,10 @@ import org.slf4j.LoggerFactory;
  *   <caption>failure to answer</caption>
  *   <tr><th>failure</th><th>answer</th></tr>
  *   <tr><td>{@code ResolveException} NOT_FOUND, NO_DNSLINK</td><td>404 page naming the name</td></tr>
- *   <tr><td>{@code ResolveException} INVALID_RECORD</td><td>502 naming the validator's reason</td></tr>
- *   <tr><td>{@code ResolveException} ROUTING_FAILED</td><td>502</td></tr>
+ *   <tr><td>{@code ResolveException} INVALID_RECORD</td><td>502 naming the validator's reason only</td></tr>
+ *   <tr><td>{@code ResolveException} ROUTING_FAILED</td><td>502 with a short reason</td></tr>
+ *   <tr><td colspan="2">(the whole text of those two, which names routing endpoints and their errors,
+ *       goes to the log with the request id)</td></tr>
  *   <tr><td>{@code SiteException} NO_MANIFEST, INVALID_MANIFEST</td><td>502 saying so</td></tr>
  *   <tr><td>{@code SiteException} OFFLINE, {@code ProxyException} ORIGIN_UNREACHABLE</td>
  *       <td>307 to the manifest's onfail target, else 504 "coming soon" with Retry-After</td></tr>
@@ -37,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class GatewayErrors {
     /** Retry-After of the "coming soon" page, seconds. */
     public static final int RETRY_AFTER_SECONDS = 30;
+    /** Longest validator reason quoted on a page. */
+    static final int MAX_REASON_CHARS = 200;
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayErrors.class);
 
@@ -85,8 +90,11 @@ public final class GatewayErrors {
                 case NOT_FOUND -> page(404, "Name not found", e.getMessage()
                         + ": the name is not published here nor on the routing endpoints this gateway asks.");
                 case NO_DNSLINK -> page(404, "No DNSLink", e.getMessage());
-                case INVALID_RECORD -> page(502, "Invalid IPNS record", e.getMessage());
-                case ROUTING_FAILED -> page(502, "Name could not be resolved", e.getMessage());
+                // the detail names routing endpoints and their errors (internal addresses): in the log only
+                case INVALID_RECORD -> page(502, "Invalid IPNS record", "The routing endpoints gave an invalid record for "
+                        + nameOrSite(e) + validatorReason(e) + ".");
+                case ROUTING_FAILED -> page(502, "Name could not be resolved", "The routing endpoints this gateway"
+                        + " asks could not be queried for " + nameOrSite(e) + " right now; try again in a moment.");
             };
         }
         if (failure instanceof SiteException e) {
@@ -115,10 +123,35 @@ public final class GatewayErrors {
         };
     }
 
+    /**
+     * The validator's own reason (about the record's bytes, nothing of the gateway's network) from
+     * the failure's causes, as {@code ": reason"}; empty when the record failed otherwise.
+     */
+    private static String validatorReason(Throwable failure) {
+        int depth = 0;
+        for (Throwable c = failure.getCause(); c != null && depth < 8; c = c.getCause(), depth++) {
+            if (c instanceof IpnsRecordException r && r.getMessage() != null) {
+                String m = r.getMessage();
+                return ": " + (m.length() > MAX_REASON_CHARS ? m.substring(0, MAX_REASON_CHARS) + "..." : m);
+            }
+        }
+        return " (details in the gateway's log)";
+    }
+
+    /** The name of a resolve failure for its page, or "this site". */
+    private static String nameOrSite(ResolveException e) {
+        return e.name() == null ? "this site" : e.name().toString();
+    }
+
     /** Writes the answer for {@code failure} unless the response is committed. */
     public static void send(HttpServletResponse resp, Throwable failure, Context ctx) throws IOException {
         Answer a = answer(failure, ctx);
-        LOG.debug("[{}] failure {} -> {}", ctx.requestId(), unwrap(failure).toString(), a);
+        Throwable f = unwrap(failure);
+        if (f instanceof ResolveException e && (e.kind() == ResolveException.Kind.ROUTING_FAILED
+                || e.kind() == ResolveException.Kind.INVALID_RECORD)) {
+            LOG.info("[{}] {}: {}", ctx.requestId(), e.kind(), e.getMessage()); // what the page leaves out
+        }
+        LOG.debug("[{}] failure {} -> {}", ctx.requestId(), f.toString(), a);
         if (resp.isCommitted()) {
             return;
         }
