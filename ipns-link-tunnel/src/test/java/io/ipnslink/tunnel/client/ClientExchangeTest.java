@@ -134,6 +134,61 @@ class ClientExchangeTest {
         assertNotNull(client.pool().take(new StreamPool.Key(null, "/x/test/http")), "the stream waits in the pool");
     }
 
+    /**
+     * The site's answer head split over two read batches, and over one batch per byte, with
+     * auto-read off and reads delivered only when asked for ({@link ReadGate}): the HTTP decoder
+     * asks for the next batch itself while a head is incomplete, the gateway (here: the recorder's
+     * consumer) after each batch once the head is through. Also behind an interim 100 answer.
+     */
+    @Test
+    void anAnswerHeadSplitOverReadBatchesAnywhereArrivesWithoutAStall() {
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Long: " + "v".repeat(40)
+                + "\r\nContent-Length: 5\r\n\r\n";
+        for (String before : List.of("", "HTTP/1.1 100 Continue\r\n\r\n")) {
+            String wire = before + head + "hello";
+            int headEnd = before.length() + head.length();
+            for (int split = 1; split <= headEnd; split++) {
+                String at = (before.isEmpty() ? "" : "after 100, ") + "split at " + split;
+                List<String> batches = List.of(wire.substring(0, split), wire.substring(split));
+                assertAnswerArrives(batches, at);
+            }
+            List<String> bytes = new ArrayList<>();
+            for (int i = 0; i < headEnd; i++) {
+                bytes.add(wire.substring(i, i + 1));
+            }
+            bytes.add(wire.substring(headEnd));
+            assertAnswerArrives(bytes, (before.isEmpty() ? "" : "after 100, ") + "one batch per byte");
+        }
+    }
+
+    private static void assertAnswerArrives(List<String> batches, String at) {
+        TunnelClient client = new TunnelClient(null, SETTINGS);
+        EmbeddedStream s = new EmbeddedStream();
+        ReadGate gate = new ReadGate();
+        s.channel.pipeline().addFirst(gate);
+        ClientExchange[] ex = new ClientExchange[1];
+        Recorder r = new Recorder(false) {
+            @Override
+            public void onReadComplete() {
+                if (head != null) {
+                    ex[0].readMore(); // what the gateway does once a batch of the answer was written
+                }
+            }
+        };
+        ex[0] = start(client, s, r);
+        for (String b : batches) {
+            s.channel.writeInbound(Unpooled.copiedBuffer(b, StandardCharsets.US_ASCII));
+            s.channel.runPendingTasks();
+        }
+        s.channel.runPendingTasks();
+        assertEquals(List.of("ready", "head 200", "last"), r.events, at + " (batches not asked for: "
+                + gate.waiting() + ")");
+        assertEquals("hello", r.body.toString(), at);
+        assertEquals(0, gate.waiting(), at);
+        gate.releaseAll();
+        s.channel.finishAndReleaseAll();
+    }
+
     @Test
     void anAcceptedUpgradeHandsOverTheStreamWithTheBytesAfterTheHeadWhereverTheReadsSplit() {
         String wire = SWITCH + AFTER;
