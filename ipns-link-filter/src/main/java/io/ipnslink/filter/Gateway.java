@@ -141,7 +141,7 @@ final class Gateway implements AutoCloseable {
     private static Forwarder originProxy(Host host, GatewayConfig c) {
         OriginProxy proxy = new OriginProxy(host, new ProxyConfig(c.dialTimeout(), c.firstByteTimeout(), c.idleTimeout(),
                 c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses(), c.keptStreamsPerSite(),
-                c.upgradeIdleTimeout()));
+                c.upgradeIdleTimeout(), c.requestTimeout()));
         return new Forwarder() {
             @Override
             public java.util.concurrent.CompletableFuture<Void> forward(jakarta.servlet.AsyncContext async,

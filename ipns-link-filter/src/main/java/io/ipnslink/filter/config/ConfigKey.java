@@ -69,7 +69,13 @@ public enum ConfigKey {
     STATUS("status", "local",
             "Who may read the gateway's status page (`StatusServlet`, `/status` in the WAR): `off` (nobody),"
                     + " `local` (loopback clients only; behind a reverse proxy list it in `trusted-proxies`),"
-                    + " `public` (everyone). Refused requests get 404");
+                    + " `public` (everyone). Refused requests get 404"),
+    REQUEST_TIMEOUT("request-timeout", "1h",
+            "Longest a proxied request may take, from its arrival to the answer's last byte, streaming answers"
+                    + " (server-sent events, long polls, downloads) included: then 504 when nothing was sent yet,"
+                    + " else the answer is cut and the site stream reset. Bounds a site that trickles bytes just"
+                    + " often enough to escape `idle-timeout`. An upgraded connection counts only until its 101."
+                    + " 0: no limit");
 
     private final String key;
     private final String defaultText;

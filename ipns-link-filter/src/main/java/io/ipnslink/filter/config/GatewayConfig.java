@@ -46,7 +46,8 @@ public record GatewayConfig(
         Duration negativeCacheTtl,
         Duration maxCacheTtl,
         int cacheSize,
-        StatusAccess status) {
+        StatusAccess status,
+        Duration requestTimeout) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -84,6 +85,23 @@ public record GatewayConfig(
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+    }
+
+    /** Without {@code request-timeout}: its default. */
+    public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
+            Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
+            List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
+            Duration firstByteTimeout, Duration idleTimeout, Duration upgradeIdleTimeout, long maxRequestBody,
+            int maxStreamsPerOrigin, int keptStreamsPerSite, boolean allowPrivateAddresses,
+            Optional<URI> redirectGateway, boolean redirectSubdomain, boolean routingEndpointEnabled, boolean dnslink,
+            List<String> dnsServers, Duration negativeCacheTtl, Duration maxCacheTtl, int cacheSize,
+            StatusAccess status) {
+        this(mode, gatewayHosts, trustedProxies, routingEndpoints, dataDir, store, storeUser, storePassword, listen,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout,
+                maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
+                redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
+                status, io.ipnslink.filter.proxy.ProxyConfig.DEFAULT_REQUEST_TIMEOUT);
     }
 
     /**
@@ -143,6 +161,7 @@ public record GatewayConfig(
             case "public" -> StatusAccess.PUBLIC;
             default -> throw new IllegalArgumentException("must be off, local or public");
         });
+        Duration requestTimeout = r.parse(ConfigKey.REQUEST_TIMEOUT, GatewayConfig::duration);
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -150,7 +169,7 @@ public record GatewayConfig(
         return new GatewayConfig(mode, hosts, proxies, endpoints, dataDir, store, user, password, listen,
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
-                maxCacheTtl, cacheSize, status);
+                maxCacheTtl, cacheSize, status, requestTimeout);
     }
 
     /** Whether {@code clientAddress} is a trusted reverse proxy. */
@@ -171,7 +190,7 @@ public record GatewayConfig(
                         .orElse("(embedded H2)")
                 + ", listen=" + listen + ", timeouts resolve/dns/dial/first-byte/idle=" + resolveTimeout + "/"
                 + dnsTimeout + "/" + dialTimeout + "/" + firstByteTimeout + "/" + idleTimeout
-                + ", upgrade-idle-timeout=" + upgradeIdleTimeout
+                + ", upgrade-idle-timeout=" + upgradeIdleTimeout + ", request-timeout=" + requestTimeout
                 + ", max-request-body=" + maxRequestBody + ", max-streams-per-origin=" + maxStreamsPerOrigin
                 + ", kept-streams-per-site=" + keptStreamsPerSite
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="

@@ -82,6 +82,8 @@ final class GatewayExchange implements ClientExchange.Listener {
     private final boolean chunked;
     /** The Host header the site gets (the manifest's host, else the name). */
     private final String siteHost;
+    /** {@link System#nanoTime} when the exchange was made: {@code request-timeout} counts from here. */
+    private final long startNanos = System.nanoTime();
 
     private volatile State state = State.OPENING;
     /** Why the exchange fails, once set; the writer acts on it. */
@@ -186,6 +188,14 @@ final class GatewayExchange implements ClientExchange.Listener {
         addProxyHeaders(head);
         frameBody(head);
         site = client.exchange(id, peer, protocol, head, requestHasBody(), this);
+        limit(site, startNanos, config);
+    }
+
+    /** {@code request-timeout} on a site exchange, counted from {@code startNanos} (none when zero). */
+    static void limit(ClientExchange site, long startNanos, ProxyConfig config) {
+        if (!config.requestTimeout().isZero()) {
+            site.limitTo(startNanos + config.requestTimeout().toNanos());
+        }
     }
 
     /** Step 1: method and origin-form target ({@code /a/b?c}) of the site's request. */
@@ -446,7 +456,17 @@ final class GatewayExchange implements ClientExchange.Listener {
 
     @Override
     public void onFailure(ClientExchange.Failure f, String reason, Throwable cause) {
+        if (f == ClientExchange.Failure.DEADLINE) {
+            logDeadline(id, method, target, config, state.compareTo(State.ANSWERING) >= 0);
+        }
         fail(kindOf(f), reason, cause);
+    }
+
+    /** The operator's line for a request that ran into {@code request-timeout}. */
+    static void logDeadline(String id, String method, ProxyTarget target, ProxyConfig config, boolean answerStarted) {
+        LOG.info("[{}] {} {} for {} ran into request-timeout ({} ms): {}", id, method, target.pathAndQuery(),
+                target.name(), config.requestTimeout().toMillis(),
+                answerStarted ? "the answer is cut, the site stream reset" : "504, the site stream reset");
     }
 
     /** What a tunnel failure means to the gateway (its status and page: GatewayErrors). */
@@ -456,6 +476,7 @@ final class GatewayExchange implements ClientExchange.Listener {
             case TIMEOUT -> ProxyException.Kind.ORIGIN_TIMEOUT;
             case RESET -> ProxyException.Kind.STREAM_RESET;
             case BAD_ANSWER -> ProxyException.Kind.BAD_RESPONSE;
+            case DEADLINE -> ProxyException.Kind.ORIGIN_TIMEOUT;
         };
     }
 

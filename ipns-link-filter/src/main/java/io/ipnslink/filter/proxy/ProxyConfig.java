@@ -17,10 +17,25 @@ import java.util.Objects;
  *     site; 0: a new stream for every request
  * @param upgradeIdleTimeout no byte in either direction of an upgraded connection (WebSocket) for
  *     this long closes it
+ * @param requestTimeout the longest a proxied exchange may take from the request's arrival to the
+ *     answer's last byte, streaming answers included (then 504 when nothing was sent yet, else the
+ *     answer is cut and the site stream reset); {@link Duration#ZERO}: no limit. An upgraded
+ *     connection is bound by it only until the site's 101
  */
 public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
         long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite,
-        Duration upgradeIdleTimeout) {
+        Duration upgradeIdleTimeout, Duration requestTimeout) {
+    /** {@link #requestTimeout} unless configured: {@code request-timeout}'s default. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofHours(1);
+
+    /** With the default {@link #DEFAULT_REQUEST_TIMEOUT}. */
+    public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout, long maxRequestBodyBytes,
+            int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite,
+            Duration upgradeIdleTimeout) {
+        this(dialTimeout, firstByteTimeout, idleTimeout, maxRequestBodyBytes, maxStreamsPerOrigin, allowPrivateAddresses,
+                maxIdleStreamsPerSite, upgradeIdleTimeout, DEFAULT_REQUEST_TIMEOUT);
+    }
+
     /** Upgraded connections idle out after {@link io.ipnslink.filter.upgrade.UpgradeSettings#DEFAULT_IDLE_TIMEOUT}. */
     public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout, long maxRequestBodyBytes,
             int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite) {
@@ -30,6 +45,10 @@ public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Durat
 
     public ProxyConfig {
         Objects.requireNonNull(upgradeIdleTimeout, "upgradeIdleTimeout");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        if (requestTimeout.isNegative()) {
+            throw new IllegalArgumentException("requestTimeout must be >= 0");
+        }
         if (maxIdleStreamsPerSite < 0) {
             throw new IllegalArgumentException("maxIdleStreamsPerSite must be >= 0");
         }

@@ -189,6 +189,85 @@ class ClientExchangeTest {
         s.channel.finishAndReleaseAll();
     }
 
+    /** First-byte and idle timeouts far above the deadlines below: only the deadline can end these. */
+    private static final TunnelClient.Settings LONG = new TunnelClient.Settings(Duration.ofSeconds(5),
+            Duration.ofMinutes(10), Duration.ofMinutes(10), 4);
+
+    /** An exchange whose answer must be complete within {@code limit} from now (the stream's clock runs on advanceTimeBy). */
+    private static ClientExchange startLimited(TunnelClient client, EmbeddedStream s, Recorder r, Duration limit) {
+        ClientExchange ex = client.exchange("t", null, "/x/test/http",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/events"), false, r);
+        ex.limitTo(System.nanoTime() + limit.toNanos());
+        ex.install(s);
+        ex.attach(s, false);
+        for (Object o; (o = s.channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
+        return ex;
+    }
+
+    private static void advance(EmbeddedStream s, Duration d) {
+        s.channel.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS);
+        s.channel.runPendingTasks();
+    }
+
+    @Test
+    void theDeadlineEndsAnExchangeWithoutAnswerHead() {
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        startLimited(new TunnelClient(null, LONG), s, r, Duration.ofMinutes(1));
+        advance(s, Duration.ofSeconds(30));
+        assertEquals(List.of("ready"), r.events, "not before the deadline");
+        advance(s, Duration.ofSeconds(31));
+        assertEquals(List.of("ready", "failed DEADLINE"), r.events);
+        assertTrue(s.reset, "the site stream is reset");
+    }
+
+    @Test
+    void theDeadlineCutsAnAnswerThatKeepsStreaming() {
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        startLimited(new TunnelClient(null, LONG), s, r, Duration.ofMinutes(1));
+        feed(s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 5; i++) {
+            feed(s, "7\r\ndata: " + i + "\r\n"); // progress every 10 s: no idle timeout would ever end it
+            advance(s, Duration.ofSeconds(10));
+        }
+        assertEquals(List.of("ready", "head 200"), r.events);
+        advance(s, Duration.ofSeconds(11));
+        assertEquals(List.of("ready", "head 200", "failed DEADLINE"), r.events);
+        assertTrue(s.reset, "the site stream is reset");
+        assertEquals("data: 0data: 1data: 2data: 3data: 4", r.body.toString());
+    }
+
+    @Test
+    void anAnswerCompleteBeforeTheDeadlineIsNotTouchedByIt() {
+        TunnelClient client = new TunnelClient(null, LONG);
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        ClientExchange ex = startLimited(client, s, r, Duration.ofMinutes(1));
+        feed(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        ex.finish();
+        advance(s, Duration.ofMinutes(2));
+        assertEquals(List.of("ready", "head 200", "last"), r.events);
+        assertFalse(s.reset || s.closed, "the kept stream stays");
+        assertNotNull(client.pool().take(new StreamPool.Key(null, "/x/test/http")));
+    }
+
+    @Test
+    void aStreamReadyAfterTheDeadlineIsNotUsed() {
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        ClientExchange ex = new TunnelClient(null, LONG).exchange("t", null, "/x/test/http",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"), false, r);
+        ex.limitTo(System.nanoTime() - 1);
+        ex.install(s);
+        ex.attach(s, false);
+        assertEquals(List.of("failed DEADLINE"), r.events);
+        assertTrue(s.reset);
+        assertNull(s.channel.readOutbound(), "no request went out");
+    }
+
     @Test
     void anAcceptedUpgradeHandsOverTheStreamWithTheBytesAfterTheHeadWhereverTheReadsSplit() {
         String wire = SWITCH + AFTER;
