@@ -80,6 +80,11 @@ final class GatewayExchange implements ClientExchange.Listener {
     /** The visitor's Content-Length (-1 when absent) and chunked framing, read once on the request's thread. */
     private final long contentLength;
     private final boolean chunked;
+    /**
+     * An HTTP/2 or HTTP/3 request with a body but no Content-Length (its stream's end frames it):
+     * sent chunked. Decided in {@link #prepare}.
+     */
+    private boolean streamedBody;
     /** The Host header the site gets (the manifest's host, else the name). */
     private final String siteHost;
     /** {@link System#nanoTime} when the exchange was made: {@code request-timeout} counts from here. */
@@ -133,7 +138,26 @@ final class GatewayExchange implements ClientExchange.Listener {
 
     /** Whether the visitor's request has a body (then it never takes a kept stream). */
     boolean requestHasBody() {
-        return contentLength > 0 || chunked;
+        return contentLength > 0 || chunked || streamedBody;
+    }
+
+    /**
+     * Whether a request without Content-Length and chunked framing has a body: never in HTTP/1.x
+     * (RFC 9112 6.3: neither header, no body), while in HTTP/2 and HTTP/3 a body needs neither
+     * (its frames end with the stream's). There the container knows whether the stream ended with
+     * the request's head: {@code isFinished()} on the input before any read is true only then
+     * (checked for Tomcat; the Servlet API defines it as "all data read").
+     */
+    static boolean hasStreamedBody(HttpServletRequest request) {
+        String protocol = request.getProtocol();
+        if (protocol == null || !(protocol.startsWith("HTTP/2") || protocol.startsWith("HTTP/3"))) {
+            return false;
+        }
+        try {
+            return !request.getInputStream().isFinished();
+        } catch (IOException | IllegalStateException e) {
+            return false; // no input to read: the pump could not read it either
+        }
     }
 
     /** Whether the exchange is over for this side (done, or handed to an upgrade step). */
@@ -183,6 +207,7 @@ final class GatewayExchange implements ClientExchange.Listener {
      * request goes out once {@link #send} found a stream.
      */
     void prepare(TunnelClient client, PeerId peer, String protocol) {
+        streamedBody = contentLength < 0 && !chunked && hasStreamedBody(request);
         HttpRequest head = rewriteTarget();
         copyRequestHeaders(head);
         addProxyHeaders(head);
@@ -242,13 +267,16 @@ final class GatewayExchange implements ClientExchange.Listener {
         HeaderRules.addProxyHeaders(head.headers(), target);
     }
 
-    /** The body's framing on the site's request: the visitor's Content-Length, else chunked. */
+    /**
+     * The body's framing on the site's request: the visitor's Content-Length, else chunked (a
+     * chunked HTTP/1.1 body, or an HTTP/2 or HTTP/3 body without Content-Length).
+     */
     private void frameBody(HttpRequest head) {
         if (contentLength >= 0) {
             if (contentLength > 0 || permitsBody(head.method())) {
                 HttpUtil.setContentLength(head, contentLength);
             }
-        } else if (chunked) {
+        } else if (chunked || streamedBody) {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
     }
