@@ -92,13 +92,16 @@ class RouterFuzzTest {
         }
     }
 
-    /** The seeds are routed (not refused as the container would) and reach every kind of route. */
+    /**
+     * The seeds (not the regression inputs kept from fuzzing, {@code crash-*}) are routed (not
+     * refused as the container would) and reach every kind of route.
+     */
     @org.junit.jupiter.api.Test
     void seedsReachEveryKindOfRoute() throws Exception {
         Set<String> kinds = new java.util.TreeSet<>();
         java.net.URL dir = RouterFuzzTest.class.getResource("RouterFuzzTestInputs/route");
         try (var files = java.nio.file.Files.list(Path.of(dir.toURI()))) {
-            for (Path f : files.toList()) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().startsWith("crash-")).toList()) {
                 Route r = routeChecked(java.nio.file.Files.readAllBytes(f));
                 assertNotNull(r, () -> f.getFileName() + " was not routed");
                 kinds.add(r.getClass().getSimpleName());
@@ -135,10 +138,15 @@ class RouterFuzzTest {
         return r;
     }
 
+    /**
+     * Whether a container takes {@code s} in a request target: visible ASCII without the characters
+     * RFC 3986 does not allow there ({@code " # < > \ ^ `} and braces, bar), which Tomcat refuses
+     * by default (its {@code relaxedPathChars}/{@code relaxedQueryChars} are empty).
+     */
     private static boolean requestLine(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) {
+            if (c <= 0x20 || c >= 0x7f || "\"#<>\\^`{|}".indexOf(c) >= 0) {
                 return false;
             }
         }
