@@ -70,7 +70,7 @@ public final class GatewayErrors {
         record Nothing() implements Answer {}
     }
 
-    /** Maps {@code failure} to an answer (pure). */
+    /** Maps {@code failure} to an answer (pure but for the log: internal errors, and the detail a page leaves out). */
     public static Answer answer(Throwable failure, Context ctx) {
         Throwable f = unwrap(failure);
         if (f instanceof GatewayException e) {
@@ -86,6 +86,9 @@ public final class GatewayErrors {
     /** A gateway failure by its phase and kind (every kind of the sealed hierarchy answered here). */
     private static Answer answer(GatewayException failure, Context ctx) {
         if (failure instanceof ResolveException e) {
+            if (e.kind() == ResolveException.Kind.ROUTING_FAILED || e.kind() == ResolveException.Kind.INVALID_RECORD) {
+                LOG.info("[{}] {}: {}", ctx.requestId(), e.kind(), e.getMessage()); // what the page leaves out
+            }
             return switch (e.kind()) {
                 case NOT_FOUND -> page(404, "Name not found", e.getMessage()
                         + ": the name is not published here nor on the routing endpoints this gateway asks.");
@@ -146,12 +149,7 @@ public final class GatewayErrors {
     /** Writes the answer for {@code failure} unless the response is committed. */
     public static void send(HttpServletResponse resp, Throwable failure, Context ctx) throws IOException {
         Answer a = answer(failure, ctx);
-        Throwable f = unwrap(failure);
-        if (f instanceof ResolveException e && (e.kind() == ResolveException.Kind.ROUTING_FAILED
-                || e.kind() == ResolveException.Kind.INVALID_RECORD)) {
-            LOG.info("[{}] {}: {}", ctx.requestId(), e.kind(), e.getMessage()); // what the page leaves out
-        }
-        LOG.debug("[{}] failure {} -> {}", ctx.requestId(), f.toString(), a);
+        LOG.debug("[{}] failure {} -> {}", ctx.requestId(), unwrap(failure).toString(), a);
         if (resp.isCommitted()) {
             return;
         }

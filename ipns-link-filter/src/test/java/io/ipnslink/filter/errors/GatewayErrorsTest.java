@@ -56,6 +56,28 @@ class GatewayErrorsTest {
     void routingAndRecordFailurePagesGiveAShortReasonNotTheInternalText() {
         String internal = "http://routing.internal.example:8080/routing/v1/ipns/k51: java.net.ConnectException: "
                 + "Connection refused to 10.1.2.3";
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                GatewayErrors.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        ch.qos.logback.classic.Level level = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        log.addAppender(logged);
+        try {
+            checkShortReasons(internal);
+        } finally {
+            log.detachAppender(logged);
+            log.setLevel(level);
+        }
+        assertEquals(3, logged.list.size(), "each failure's whole text is logged");
+        for (ch.qos.logback.classic.spi.ILoggingEvent e : logged.list) {
+            assertTrue(e.getFormattedMessage().startsWith("[gw1] ") && e.getFormattedMessage().contains(internal),
+                    e.getFormattedMessage());
+        }
+    }
+
+    private static void checkShortReasons(String internal) {
         for (ResolveException e : java.util.List.of(
                 new ResolveException(ResolveException.Kind.ROUTING_FAILED, null, "no routing endpoint answered: " + internal,
                         new java.net.ConnectException("Connection refused to 10.1.2.3")),
