@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzing (issue 15, item 4): runs the Jazzer @FuzzTest targets of core, p2p and routing in
+# Fuzzing (issue 15, item 4): runs the Jazzer @FuzzTest targets of core, p2p, routing, tunnel and filter in
 # fuzzing mode, one after the other, each for DURATION, and writes a summary.
 #
 #   bench/fuzz.sh [DURATION] [FILTER]
@@ -8,7 +8,7 @@
 #   FILTER    only the targets whose "module Class#method" contains this text (e.g. Yamux, #cbor)
 #   Environment: FUZZ_JDK=<java home> runs on another JDK (default: the java on PATH);
 #   FUZZ_XMX=1g the heap of each run (an unbounded allocation then fails as an OutOfMemoryError);
-#   FUZZ_NO_BUILD=1 skips the Maven build (test-compile) of the three modules.
+#   FUZZ_NO_BUILD=1 skips the Maven build (test-compile) of the modules.
 #
 # Each target runs in its own JVM through the JUnit console launcher with JAZZER_FUZZ=1 (Jazzer
 # fuzzes one @FuzzTest per JVM). The corpus Jazzer grows is kept in <module>/.cifuzz-corpus/
@@ -48,10 +48,13 @@ ipns-link-p2p io.ipnslink.p2p.protocol.identify.IdentifyFuzzTest#identify
 ipns-link-p2p io.ipnslink.p2p.protocol.identify.IdentifyFuzzTest#signedPeerRecord
 ipns-link-routing io.ipnslink.routing.fuzz.RoutingFuzzTest#servlet
 ipns-link-routing io.ipnslink.routing.fuzz.RoutingFuzzTest#clientAnswer
+ipns-link-tunnel io.ipnslink.tunnel.client.ClientAnswerFuzzTest#answerHead
+ipns-link-tunnel io.ipnslink.tunnel.server.ExposerHeadFuzzTest#requestHead
+ipns-link-filter io.ipnslink.filter.fuzz.RouterFuzzTest#route
 "
 
-MODULES="ipns-link-core ipns-link-p2p ipns-link-routing"
-if [ -z "${FUZZ_NO_BUILD:-}" ] || [ ! -f ipns-link-routing/target/fuzz.cp ]; then
+MODULES="ipns-link-core ipns-link-p2p ipns-link-routing ipns-link-tunnel ipns-link-filter"
+if [ -z "${FUZZ_NO_BUILD:-}" ] || [ ! -f ipns-link-filter/target/fuzz.cp ]; then
   # Test classes, and per module the class path of its third-party jars (<module>/target/fuzz.cp).
   echo "building the test classes of $MODULES" >&2
   ./mvnw -B -q -pl "$(echo $MODULES | tr ' ' ',')" -am test-compile dependency:build-classpath \
@@ -71,11 +74,17 @@ crashed=0
 while read -r module target; do
   [ -n "$module" ] || continue
   case "$module $target" in *"$FILTER"*) ;; *) continue ;; esac
-  # Class path: the module's and core's class folders, then the third-party jars.
+  # Class path: the module's class folders, core's (with its test helpers) and those of the
+  # project's modules it builds on, then the third-party jars.
   cp="$ROOT/$module/target/test-classes:$ROOT/$module/target/classes"
   if [ "$module" != ipns-link-core ]; then
     cp="$cp:$ROOT/ipns-link-core/target/test-classes:$ROOT/ipns-link-core/target/classes"
   fi
+  for dep in ipns-link-p2p ipns-link-routing ipns-link-tunnel; do
+    if [ "$dep" != "$module" ]; then
+      cp="$cp:$ROOT/$dep/target/classes"
+    fi
+  done
   cp="$cp:$(cat "$ROOT/$module/target/fuzz.cp"):$LAUNCHER"
   log=$OUT/${target##*.}.log
   echo "fuzzing $module $target for $DURATION (log: ${log#$ROOT/})" >&2

@@ -153,7 +153,7 @@ final class Gateway implements AutoCloseable {
     private static Forwarder originProxy(Host host, GatewayConfig c) {
         OriginProxy proxy = new OriginProxy(host, new ProxyConfig(c.dialTimeout(), c.firstByteTimeout(), c.idleTimeout(),
                 c.maxRequestBody(), c.maxStreamsPerOrigin(), c.allowPrivateAddresses(), c.keptStreamsPerSite(),
-                c.upgradeIdleTimeout(), c.dnsTimeout()), io.ipnslink.filter.proxy.UpgradeStep.NONE,
+                c.upgradeIdleTimeout(), c.dnsTimeout(), c.requestTimeout()), io.ipnslink.filter.proxy.UpgradeStep.NONE,
                 new io.ipnslink.filter.resolve.DnsJavaAddressLookup(c.dnsServers(), c.dnsTimeout()));
         return new Forwarder() {
             @Override

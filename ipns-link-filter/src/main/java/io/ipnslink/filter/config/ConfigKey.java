@@ -139,7 +139,13 @@ public enum ConfigKey {
                     + " (`" + io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX + "`: scripts run in an opaque"
                     + " origin), `strict` (a bare `sandbox`: no scripts, no forms), `off` (none: path-form sites act as"
                     + " the host origin), or a list of sandbox tokens (`allow-same-origin` gives the host origin"
-                    + " back and is logged as a warning). Subdomain form needs none. See docs/security.md");
+                    + " back and is logged as a warning). Subdomain form needs none. See docs/security.md"),
+    REQUEST_TIMEOUT("request-timeout", "1h",
+            "Longest a proxied request may take, from its arrival to the answer's last byte, streaming answers"
+                    + " (server-sent events, long polls, downloads) included: then 504 when nothing was sent yet,"
+                    + " else the answer is cut and the site stream reset. Bounds a site that trickles bytes just"
+                    + " often enough to escape `idle-timeout`. An upgraded connection counts only until its 101."
+                    + " 0: no limit");
 
     private final String key;
     private final String defaultText;

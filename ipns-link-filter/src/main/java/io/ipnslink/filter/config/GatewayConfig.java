@@ -59,7 +59,8 @@ public record GatewayConfig(
         JdbcRecordStore.Limits storeLimits,
         RoutingLimits routingLimits,
         Optional<String> pathFormSandbox,
-        boolean pathFormRedirect) {
+        boolean pathFormRedirect,
+        Duration requestTimeout) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -152,11 +153,12 @@ public record GatewayConfig(
         Objects.requireNonNull(storeLimits, "storeLimits");
         Objects.requireNonNull(routingLimits, "routingLimits");
         Objects.requireNonNull(pathFormSandbox, "pathFormSandbox");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
     }
 
     /**
-     * Without the dial back-off, the limit groups and the path-form settings: each at its default
-     * (dial-backoff 1 s up to 60 s, path-form redirect, path-form-sandbox default).
+     * Without the dial back-off, the limit groups, the path-form settings and the request timeout: each at its default
+     * (dial-backoff 1 s up to 60 s, path-form redirect, path-form-sandbox default, request-timeout 1 h).
      */
     public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
             Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
@@ -171,7 +173,8 @@ public record GatewayConfig(
                 redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
                 status, Duration.ofSeconds(1), Duration.ofSeconds(60), VisitorLimits.defaults(), P2pLimits.defaults(), JdbcRecordStore.Limits.defaults(),
                 RoutingLimits.defaults(),
-                Optional.of(io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX), true);
+                Optional.of(io.ipnslink.filter.proxy.OriginIsolation.DEFAULT_SANDBOX), true,
+                io.ipnslink.filter.proxy.ProxyConfig.DEFAULT_REQUEST_TIMEOUT);
     }
 
     /**
@@ -278,6 +281,7 @@ public record GatewayConfig(
             case "serve" -> false;
             default -> throw new IllegalArgumentException("must be redirect or serve");
         });
+        Duration requestTimeout = r.parse(ConfigKey.REQUEST_TIMEOUT, GatewayConfig::duration);
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -286,8 +290,7 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect);
-
+                pathFormSandbox, pathFormRedirect, requestTimeout);
     }
 
     /**
@@ -320,7 +323,7 @@ public record GatewayConfig(
                         .orElse("(embedded H2)")
                 + ", listen=" + listen + ", timeouts resolve/dns/dial/first-byte/idle=" + resolveTimeout + "/"
                 + dnsTimeout + "/" + dialTimeout + "/" + firstByteTimeout + "/" + idleTimeout
-                + ", upgrade-idle-timeout=" + upgradeIdleTimeout
+                + ", upgrade-idle-timeout=" + upgradeIdleTimeout + ", request-timeout=" + requestTimeout
                 + ", max-request-body=" + maxRequestBody + ", max-streams-per-origin=" + maxStreamsPerOrigin
                 + ", kept-streams-per-site=" + keptStreamsPerSite + ", dial-backoff=" + dialBackoff + ".." + dialBackoffMax
                 + ", allow-private-addresses=" + allowPrivateAddresses + ", redirect-gateway="

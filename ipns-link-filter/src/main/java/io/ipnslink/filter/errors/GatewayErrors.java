@@ -1,5 +1,6 @@
 package io.ipnslink.filter.errors;
 
+import io.ipnslink.core.ipns.IpnsRecordException;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.filter.pages.Page;
 import io.ipnslink.filter.pages.Pages;
@@ -21,8 +22,10 @@ import org.slf4j.LoggerFactory;
  *   <caption>failure to answer</caption>
  *   <tr><th>failure</th><th>answer</th></tr>
  *   <tr><td>{@code ResolveException} NOT_FOUND, NO_DNSLINK</td><td>404 page naming the name</td></tr>
- *   <tr><td>{@code ResolveException} INVALID_RECORD</td><td>502 naming the validator's reason</td></tr>
- *   <tr><td>{@code ResolveException} ROUTING_FAILED</td><td>502</td></tr>
+ *   <tr><td>{@code ResolveException} INVALID_RECORD</td><td>502 naming the validator's reason only</td></tr>
+ *   <tr><td>{@code ResolveException} ROUTING_FAILED</td><td>502 with a short reason</td></tr>
+ *   <tr><td colspan="2">(the whole text of those two, which names routing endpoints and their errors,
+ *       goes to the log with the request id)</td></tr>
  *   <tr><td>{@code SiteException} NO_MANIFEST, INVALID_MANIFEST</td><td>502 saying so</td></tr>
  *   <tr><td>{@code SiteException} OFFLINE, {@code ProxyException} ORIGIN_UNREACHABLE</td>
  *       <td>307 to the manifest's onfail target, else 504 "coming soon" with Retry-After</td></tr>
@@ -38,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class GatewayErrors {
     /** Retry-After of the "coming soon" page, seconds. */
     public static final int RETRY_AFTER_SECONDS = 30;
+    /** Longest validator reason quoted on a page. */
+    static final int MAX_REASON_CHARS = 200;
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayErrors.class);
 
@@ -66,7 +71,7 @@ public final class GatewayErrors {
         record Nothing() implements Answer {}
     }
 
-    /** Maps {@code failure} to an answer (pure). */
+    /** Maps {@code failure} to an answer (pure but for the log: internal errors, and the detail a page leaves out). */
     public static Answer answer(Throwable failure, Context ctx) {
         Throwable f = unwrap(failure);
         if (f instanceof GatewayException e) {
@@ -82,12 +87,18 @@ public final class GatewayErrors {
     /** A gateway failure by its phase and kind (every kind of the sealed hierarchy answered here). */
     private static Answer answer(GatewayException failure, Context ctx) {
         if (failure instanceof ResolveException e) {
+            if (e.kind() == ResolveException.Kind.ROUTING_FAILED || e.kind() == ResolveException.Kind.INVALID_RECORD) {
+                LOG.info("[{}] {}: {}", ctx.requestId(), e.kind(), e.getMessage()); // what the page leaves out
+            }
             return switch (e.kind()) {
                 case NOT_FOUND -> page(404, "Name not found", e.getMessage()
                         + ": the name is not published here nor on the routing endpoints this gateway asks.");
                 case NO_DNSLINK -> page(404, "No DNSLink", e.getMessage());
-                case INVALID_RECORD -> page(502, "Invalid IPNS record", e.getMessage());
-                case ROUTING_FAILED -> page(502, "Name could not be resolved", e.getMessage());
+                // the detail names routing endpoints and their errors (internal addresses): in the log only
+                case INVALID_RECORD -> page(502, "Invalid IPNS record", "The routing endpoints gave an invalid record for "
+                        + nameOrSite(e) + validatorReason(e) + ".");
+                case ROUTING_FAILED -> page(502, "Name could not be resolved", "The routing endpoints this gateway"
+                        + " asks could not be queried for " + nameOrSite(e) + " right now; try again in a moment.");
             };
         }
         if (failure instanceof SiteException e) {
@@ -114,6 +125,26 @@ public final class GatewayErrors {
                     "The site's own web server failed to answer this request. Please try again later.");
             case CLIENT_GONE -> new Answer.Nothing();
         };
+    }
+
+    /**
+     * The validator's own reason (about the record's bytes, nothing of the gateway's network) from
+     * the failure's causes, as {@code ": reason"}; empty when the record failed otherwise.
+     */
+    private static String validatorReason(Throwable failure) {
+        int depth = 0;
+        for (Throwable c = failure.getCause(); c != null && depth < 8; c = c.getCause(), depth++) {
+            if (c instanceof IpnsRecordException r && r.getMessage() != null) {
+                String m = r.getMessage();
+                return ": " + (m.length() > MAX_REASON_CHARS ? m.substring(0, MAX_REASON_CHARS) + "..." : m);
+            }
+        }
+        return " (details in the gateway's log)";
+    }
+
+    /** The name of a resolve failure for its page, or "this site". */
+    private static String nameOrSite(ResolveException e) {
+        return e.name() == null ? "this site" : e.name().toString();
     }
 
     /** Writes the answer for {@code failure} unless the response is committed. */

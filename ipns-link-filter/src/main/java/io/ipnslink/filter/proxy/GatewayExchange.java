@@ -80,8 +80,15 @@ final class GatewayExchange implements ClientExchange.Listener {
     /** The visitor's Content-Length (-1 when absent) and chunked framing, read once on the request's thread. */
     private final long contentLength;
     private final boolean chunked;
+    /**
+     * An HTTP/2 or HTTP/3 request with a body but no Content-Length (its stream's end frames it):
+     * sent chunked. Decided in {@link #prepare}.
+     */
+    private boolean streamedBody;
     /** The Host header the site gets (the manifest's host, else the name). */
     private final String siteHost;
+    /** {@link System#nanoTime} when the exchange was made: {@code request-timeout} counts from here. */
+    private final long startNanos = System.nanoTime();
 
     private volatile State state = State.OPENING;
     /** Why the exchange fails, once set; the writer acts on it. */
@@ -131,7 +138,26 @@ final class GatewayExchange implements ClientExchange.Listener {
 
     /** Whether the visitor's request has a body (then it never takes a kept stream). */
     boolean requestHasBody() {
-        return contentLength > 0 || chunked;
+        return contentLength > 0 || chunked || streamedBody;
+    }
+
+    /**
+     * Whether a request without Content-Length and chunked framing has a body: never in HTTP/1.x
+     * (RFC 9112 6.3: neither header, no body), while in HTTP/2 and HTTP/3 a body needs neither
+     * (its frames end with the stream's). There the container knows whether the stream ended with
+     * the request's head: {@code isFinished()} on the input before any read is true only then
+     * (checked for Tomcat; the Servlet API defines it as "all data read").
+     */
+    static boolean hasStreamedBody(HttpServletRequest request) {
+        String protocol = request.getProtocol();
+        if (protocol == null || !(protocol.startsWith("HTTP/2") || protocol.startsWith("HTTP/3"))) {
+            return false;
+        }
+        try {
+            return !request.getInputStream().isFinished();
+        } catch (IOException | IllegalStateException e) {
+            return false; // no input to read: the pump could not read it either
+        }
     }
 
     /** Whether the exchange is over for this side (done, or handed to an upgrade step). */
@@ -181,11 +207,20 @@ final class GatewayExchange implements ClientExchange.Listener {
      * request goes out once {@link #send} found a stream.
      */
     void prepare(TunnelClient client, PeerId peer, String protocol) {
+        streamedBody = contentLength < 0 && !chunked && hasStreamedBody(request);
         HttpRequest head = rewriteTarget();
         copyRequestHeaders(head);
         addProxyHeaders(head);
         frameBody(head);
         site = client.exchange(id, peer, protocol, head, requestHasBody(), this);
+        limit(site, startNanos, config);
+    }
+
+    /** {@code request-timeout} on a site exchange, counted from {@code startNanos} (none when zero). */
+    static void limit(ClientExchange site, long startNanos, ProxyConfig config) {
+        if (!config.requestTimeout().isZero()) {
+            site.limitTo(startNanos + config.requestTimeout().toNanos());
+        }
     }
 
     /** Step 1: method and origin-form target ({@code /a/b?c}) of the site's request. */
@@ -235,13 +270,16 @@ final class GatewayExchange implements ClientExchange.Listener {
         HeaderRules.addProxyHeaders(head.headers(), target);
     }
 
-    /** The body's framing on the site's request: the visitor's Content-Length, else chunked. */
+    /**
+     * The body's framing on the site's request: the visitor's Content-Length, else chunked (a
+     * chunked HTTP/1.1 body, or an HTTP/2 or HTTP/3 body without Content-Length).
+     */
     private void frameBody(HttpRequest head) {
         if (contentLength >= 0) {
             if (contentLength > 0 || permitsBody(head.method())) {
                 HttpUtil.setContentLength(head, contentLength);
             }
-        } else if (chunked) {
+        } else if (chunked || streamedBody) {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
     }
@@ -449,7 +487,17 @@ final class GatewayExchange implements ClientExchange.Listener {
 
     @Override
     public void onFailure(ClientExchange.Failure f, String reason, Throwable cause) {
+        if (f == ClientExchange.Failure.DEADLINE) {
+            logDeadline(id, method, target, config, state.compareTo(State.ANSWERING) >= 0);
+        }
         fail(kindOf(f), reason, cause);
+    }
+
+    /** The operator's line for a request that ran into {@code request-timeout}. */
+    static void logDeadline(String id, String method, ProxyTarget target, ProxyConfig config, boolean answerStarted) {
+        LOG.info("[{}] {} {} for {} ran into request-timeout ({} ms): {}", id, method, target.pathAndQuery(),
+                target.name(), config.requestTimeout().toMillis(),
+                answerStarted ? "the answer is cut, the site stream reset" : "504, the site stream reset");
     }
 
     /** What a tunnel failure means to the gateway (its status and page: GatewayErrors). */
@@ -459,6 +507,7 @@ final class GatewayExchange implements ClientExchange.Listener {
             case TIMEOUT -> ProxyException.Kind.ORIGIN_TIMEOUT;
             case RESET -> ProxyException.Kind.STREAM_RESET;
             case BAD_ANSWER -> ProxyException.Kind.BAD_RESPONSE;
+            case DEADLINE -> ProxyException.Kind.ORIGIN_TIMEOUT;
         };
     }
 

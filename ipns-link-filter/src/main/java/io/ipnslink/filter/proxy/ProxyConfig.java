@@ -18,19 +18,25 @@ import java.util.Objects;
  * @param upgradeIdleTimeout no byte in either direction of an upgraded connection (WebSocket) for
  *     this long closes it
  * @param dnsTimeout longest wait for the DNS lookup of a manifest address's name
+ * @param requestTimeout the longest a proxied exchange may take from the request's arrival to the
+ *     answer's last byte, streaming answers included (then 504 when nothing was sent yet, else the
+ *     answer is cut and the site stream reset); {@link Duration#ZERO}: no limit. An upgraded
+ *     connection is bound by it only until the site's 101
  */
 public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout,
         long maxRequestBodyBytes, int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite,
-        Duration upgradeIdleTimeout, Duration dnsTimeout) {
+        Duration upgradeIdleTimeout, Duration dnsTimeout, Duration requestTimeout) {
     /** Default of {@link #dnsTimeout()} (the {@code dns-timeout} key's). */
     public static final Duration DEFAULT_DNS_TIMEOUT = Duration.ofSeconds(3);
+    /** {@link #requestTimeout} unless configured: {@code request-timeout}'s default. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofHours(1);
 
-    /** With DNS lookups cut at {@link #DEFAULT_DNS_TIMEOUT}. */
+    /** With DNS lookups cut at {@link #DEFAULT_DNS_TIMEOUT} and {@link #DEFAULT_REQUEST_TIMEOUT}. */
     public ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Duration idleTimeout, long maxRequestBodyBytes,
             int maxStreamsPerOrigin, boolean allowPrivateAddresses, int maxIdleStreamsPerSite,
             Duration upgradeIdleTimeout) {
         this(dialTimeout, firstByteTimeout, idleTimeout, maxRequestBodyBytes, maxStreamsPerOrigin, allowPrivateAddresses,
-                maxIdleStreamsPerSite, upgradeIdleTimeout, DEFAULT_DNS_TIMEOUT);
+                maxIdleStreamsPerSite, upgradeIdleTimeout, DEFAULT_DNS_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
     }
 
     /** Upgraded connections idle out after {@link io.ipnslink.filter.upgrade.UpgradeSettings#DEFAULT_IDLE_TIMEOUT}. */
@@ -43,6 +49,10 @@ public record ProxyConfig(Duration dialTimeout, Duration firstByteTimeout, Durat
     public ProxyConfig {
         Objects.requireNonNull(upgradeIdleTimeout, "upgradeIdleTimeout");
         Objects.requireNonNull(dnsTimeout, "dnsTimeout");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        if (requestTimeout.isNegative()) {
+            throw new IllegalArgumentException("requestTimeout must be >= 0");
+        }
         if (maxIdleStreamsPerSite < 0) {
             throw new IllegalArgumentException("maxIdleStreamsPerSite must be >= 0");
         }

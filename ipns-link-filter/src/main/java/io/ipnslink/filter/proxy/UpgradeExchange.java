@@ -71,6 +71,12 @@ final class UpgradeExchange implements ClientExchange.Listener {
     private final String siteHost;
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>(MAX_QUEUED_EVENTS);
     private volatile boolean abandoned;
+    /** The site's answer head came: a deadline from now on cuts an answer under way. */
+    private volatile boolean answerStarted;
+    /** {@link System#nanoTime} when the exchange was made: {@code request-timeout} counts from here. */
+    private final long startNanos = System.nanoTime();
+    /** The request's method, read on the container thread (the event loop logs it). */
+    private final String method;
     private ClientExchange site;
 
     UpgradeExchange(HttpServletRequest request, HttpServletResponse response, ProxyTarget target, ProxyConfig config) {
@@ -79,6 +85,7 @@ final class UpgradeExchange implements ClientExchange.Listener {
         this.target = target;
         this.config = config;
         this.siteHost = GatewayExchange.siteHost(target);
+        this.method = request.getMethod();
     }
 
     /** Steps 1 to 3 of {@link GatewayExchange}, then the upgrade's own hop-by-hop headers. */
@@ -101,6 +108,7 @@ final class UpgradeExchange implements ClientExchange.Listener {
     UpgradeRelay run(ClientExchange exchange, Runnable send, UpgradeSettings settings)
             throws ProxyException, IOException, ServletException {
         this.site = exchange;
+        GatewayExchange.limit(exchange, startNanos, config); // up to the 101; the relay's own limits after it
         send.run();
         boolean handedOver = false; // the relay, or the pool after a whole answer, has the stream
         try {
@@ -240,6 +248,7 @@ final class UpgradeExchange implements ClientExchange.Listener {
 
     @Override
     public void onAnswerHead(HttpResponse head) {
+        answerStarted = true;
         ProxyException exposerFailure = GatewayExchange.exposerFailure(head);
         put(exposerFailure != null ? new Failed(exposerFailure) : new Head(head));
     }
@@ -261,6 +270,9 @@ final class UpgradeExchange implements ClientExchange.Listener {
 
     @Override
     public void onFailure(ClientExchange.Failure f, String reason, Throwable cause) {
+        if (f == ClientExchange.Failure.DEADLINE) {
+            GatewayExchange.logDeadline(target.requestId(), method, target, config, answerStarted);
+        }
         put(new Failed(new ProxyException(GatewayExchange.kindOf(f), false, reason, cause)));
     }
 

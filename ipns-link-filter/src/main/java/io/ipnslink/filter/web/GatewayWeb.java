@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -45,8 +46,34 @@ final class GatewayWeb {
         return switch (access) {
             case OFF -> false;
             case PUBLIC -> true;
-            case LOCAL -> isLoopback(clientAddress(req, config));
+            case LOCAL -> isLocal(req, config);
         };
+    }
+
+    /**
+     * Headers by which a proxy names the visitor it forwards (or says that it forwarded): one of them
+     * on a request makes its loopback peer a proxy, not the visitor.
+     */
+    static final List<String> FORWARDING_HEADERS = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
+            "X-Forwarded-Proto", "X-Forwarded-Server", "X-Real-IP", "Via");
+
+    /**
+     * Whether the visitor is on this host. From a trusted proxy, its {@code X-Forwarded-For} client
+     * decides (without one, any other forwarding header leaves the visitor unknown: not local). From
+     * any other peer, loopback counts only without forwarding headers: a reverse proxy on the same
+     * host that is not listed in {@code trusted-proxies} makes every visitor come from loopback.
+     */
+    static boolean isLocal(HttpServletRequest req, GatewayConfig config) {
+        String remote = req.getRemoteAddr();
+        if (config != null && config.isTrustedProxy(remote) && req.getHeader("X-Forwarded-For") != null) {
+            return isLoopback(clientAddress(req, config));
+        }
+        for (String h : FORWARDING_HEADERS) {
+            if (req.getHeader(h) != null) {
+                return false;
+            }
+        }
+        return isLoopback(remote);
     }
 
     /** Loopback IP literal ({@code 127.0.0.0/8}, {@code ::1}, IPv4-mapped loopback); never a DNS lookup. */

@@ -53,6 +53,56 @@ class GatewayErrorsTest {
     }
 
     @Test
+    void routingAndRecordFailurePagesGiveAShortReasonNotTheInternalText() {
+        String internal = "http://routing.internal.example:8080/routing/v1/ipns/k51: java.net.ConnectException: "
+                + "Connection refused to 10.1.2.3";
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                GatewayErrors.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        ch.qos.logback.classic.Level level = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        log.addAppender(logged);
+        try {
+            checkShortReasons(internal);
+        } finally {
+            log.detachAppender(logged);
+            log.setLevel(level);
+        }
+        assertEquals(3, logged.list.size(), "each failure's whole text is logged");
+        for (ch.qos.logback.classic.spi.ILoggingEvent e : logged.list) {
+            assertTrue(e.getFormattedMessage().startsWith("[gw1] ") && e.getFormattedMessage().contains(internal),
+                    e.getFormattedMessage());
+        }
+    }
+
+    private static void checkShortReasons(String internal) {
+        for (ResolveException e : java.util.List.of(
+                new ResolveException(ResolveException.Kind.ROUTING_FAILED, null, "no routing endpoint answered: " + internal,
+                        new java.net.ConnectException("Connection refused to 10.1.2.3")),
+                new ResolveException(ResolveException.Kind.INVALID_RECORD, null, "invalid record: " + internal, null))) {
+            GatewayErrors.Answer a = GatewayErrors.answer(e, ctx(null, ""));
+            Page page = assertInstanceOf(GatewayErrors.Answer.Write.class, a).page();
+            assertEquals(502, page.status());
+            for (String text : java.util.List.of(page.message(), Pages.html(page, "gw1"), Pages.text(page))) {
+                assertTrue(!text.contains("internal.example") && !text.contains("10.1.2.3")
+                        && !text.contains("Exception"), text);
+            }
+            assertTrue(Pages.html(page, "gw1").contains("gw1"), "the request id names the log entry");
+        }
+        // the validator's own reason is about the record's bytes: it stays, the endpoint's address goes
+        io.ipnslink.core.ipns.IpnsRecordException validator = new io.ipnslink.core.ipns.IpnsRecordException(
+                io.ipnslink.core.ipns.IpnsRecordException.Reason.values()[0], "the signature does not verify");
+        ResolveException invalid = new ResolveException(ResolveException.Kind.INVALID_RECORD, null,
+                "invalid record: " + internal, new RuntimeException(internal, validator));
+        Page page = assertInstanceOf(GatewayErrors.Answer.Write.class, GatewayErrors.answer(invalid, ctx(null, "")))
+                .page();
+        assertTrue(page.message().contains("the signature does not verify") && !page.message().contains("internal"),
+                page.message());
+    }
+
+    @Test
     void committedFailuresAndGoneClientsGetNothingMore() {
         assertInstanceOf(GatewayErrors.Answer.Nothing.class,
                 GatewayErrors.answer(ProxyFailures.of(ProxyException.Kind.STREAM_RESET, true), ctx(null, "")));

@@ -65,7 +65,22 @@ public final class GatewayServer implements AutoCloseable {
     /** As above with at most {@code maxThreads} container threads (0: Tomcat's default). */
     public static GatewayServer start(Path baseDir, IpnsLinkFilter filter, Map<String, String> initParams,
             Map<String, String> contextParams, String contextPath, int maxThreads) throws LifecycleException {
+        return start(baseDir, filter, initParams, contextParams, contextPath, maxThreads, false);
+    }
+
+    /** With HTTP/2 over cleartext as well ({@code h2c}: Tomcat's upgrade from HTTP/1.1, and prior knowledge). */
+    public static GatewayServer startWithH2c(Path baseDir, IpnsLinkFilter filter, Map<String, String> initParams)
+            throws LifecycleException {
+        return start(baseDir, filter, initParams, Map.of(), "", 0, true);
+    }
+
+    private static GatewayServer start(Path baseDir, IpnsLinkFilter filter, Map<String, String> initParams,
+            Map<String, String> contextParams, String contextPath, int maxThreads, boolean h2c)
+            throws LifecycleException {
         Tomcat tomcat = new Tomcat();
+        if (h2c) {
+            tomcat.getConnector().addUpgradeProtocol(new org.apache.coyote.http2.Http2Protocol());
+        }
         tomcat.setBaseDir(baseDir.resolve("tomcat").toString());
         tomcat.setHostname("127.0.0.1");
         tomcat.setPort(0);

@@ -130,6 +130,30 @@ class StatusServletTest {
     }
 
     @Test
+    void localAccessRefusesForwardedVisitorsOfAnUntrustedLoopbackProxy() throws Exception {
+        // a reverse proxy on the same host, not listed in trusted-proxies: every visitor comes from loopback
+        gw = WebGateway.start(dir, "", Map.of());
+        for (String[] h : List.of(new String[] {"X-Forwarded-For", "203.0.113.9"},
+                new String[] {"X-Forwarded-For", "127.0.0.1"}, new String[] {"Forwarded", "for=203.0.113.9"},
+                new String[] {"X-Real-IP", "203.0.113.9"}, new String[] {"X-Forwarded-Host", "gw.example"})) {
+            RawHttp.Response r = RawHttp.get(gw.port(), host(), "/status?format=json", h[0], h[1]);
+            assertEquals(404, r.status(), h[0] + ": " + r.text());
+            assertFalse(r.text().contains("peerId"));
+        }
+        assertEquals(200, RawHttp.get(gw.port(), host(), "/status?format=json").status(), "loopback without forwarding");
+    }
+
+    @Test
+    void localAccessBehindATrustedProxyGoesByTheForwardedClientAndRefusesOtherForwardingHeaders()
+            throws Exception {
+        gw = WebGateway.start(dir, "", Map.of("trusted-proxies", "127.0.0.1"));
+        // the proxy names its visitor in Forwarded only: the gateway does not read it, so the visitor is unknown
+        assertEquals(404, RawHttp.get(gw.port(), host(), "/status?format=json", "Forwarded", "for=203.0.113.9")
+                .status());
+        assertEquals(200, RawHttp.get(gw.port(), host(), "/status?format=json", "X-Forwarded-For", "::1").status());
+    }
+
+    @Test
     void publicAccessLetsEveryoneIn() throws Exception {
         gw = WebGateway.start(dir, "", Map.of("trusted-proxies", "127.0.0.1", "status", "public"));
         assertEquals(200, RawHttp.get(gw.port(), host(), "/status?format=json", "X-Forwarded-For", "203.0.113.9")

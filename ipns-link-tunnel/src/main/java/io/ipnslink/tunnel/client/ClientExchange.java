@@ -62,7 +62,12 @@ public final class ClientExchange {
         /** The stream broke (reset, closed, idle) before the answer was complete. */
         RESET,
         /** The answer is not HTTP/1.1 (decoder failure, head or chunk above {@link TunnelLimits}). */
-        BAD_ANSWER
+        BAD_ANSWER,
+        /**
+         * The exchange's overall time limit ({@link #limitTo}) passed before its answer was complete
+         * (the stream is reset; the answer may have started).
+         */
+        DEADLINE
     }
 
     /** What the gateway does with the answer. Called on the stream's event loop; must not block. */
@@ -134,6 +139,10 @@ public final class ClientExchange {
     private boolean requestComplete;
     private boolean siteKeepAlive;
     private ScheduledFuture<?> firstByteTimer;
+    private ScheduledFuture<?> deadlineTimer;
+    /** {@link System#nanoTime} by which the answer must be complete, when {@link #hasDeadline}. */
+    private volatile long deadline;
+    private volatile boolean hasDeadline;
 
     ClientExchange(TunnelClient client, String id, StreamPool.Key key, HttpRequest head, boolean hasBody,
             Listener listener) {
@@ -147,6 +156,20 @@ public final class ClientExchange {
 
     String id() {
         return id;
+    }
+
+    /**
+     * An overall time limit: the whole answer must have arrived by {@code deadlineNanos} (a
+     * {@link System#nanoTime} value; the caller counts from the request's arrival). Past it the
+     * exchange fails with {@link Failure#DEADLINE} and its stream is reset, whether the answer
+     * started or not. Timed on the stream's event loop from the moment a stream is attached (a dial
+     * is bounded by the dial timeout); a stream that arrives after the deadline is not used. An
+     * upgrade hand-over (101) ends the limit: the upgrade step owns the stream from then on. Call
+     * before {@link TunnelClient#send}.
+     */
+    public void limitTo(long deadlineNanos) {
+        this.deadline = deadlineNanos;
+        this.hasDeadline = true;
     }
 
     StreamPool.Key key() {
@@ -194,6 +217,9 @@ public final class ClientExchange {
         }
         stream = s;
         reused = fromPool;
+        if (hasDeadline && !armDeadline(ch)) {
+            return;
+        }
         if (!listener.onStreamReady()) {
             ended = true;
             s.reset();
@@ -216,6 +242,28 @@ public final class ClientExchange {
         ch.read();
         if (hasBody) {
             listener.onBodyWanted();
+        }
+    }
+
+    /** Starts the overall deadline's timer on the stream's loop; false when it passed already (failed). */
+    private boolean armDeadline(Channel ch) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            fail(Failure.DEADLINE, "the request's time limit passed before a stream to the site was ready", null);
+            return false;
+        }
+        deadlineTimer = ch.eventLoop().schedule(() -> {
+            deadlineTimer = null;
+            fail(Failure.DEADLINE, headReceived ? "the site's answer was not complete within the request's time limit"
+                    : "the site sent no answer within the request's time limit", null);
+        }, left, TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    private void cancelDeadline() {
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel(false);
+            deadlineTimer = null;
         }
     }
 
@@ -301,6 +349,7 @@ public final class ClientExchange {
     private void abandon(Stream s) {
         ended = true;
         cancelTimer();
+        cancelDeadline();
         if (!released && stream == s) {
             s.reset();
         }
@@ -320,6 +369,7 @@ public final class ClientExchange {
         }
         ended = true;
         cancelTimer();
+        cancelDeadline();
         Stream s = stream;
         if (s != null && !released) {
             s.reset();
@@ -342,6 +392,7 @@ public final class ClientExchange {
         current = null;
         requestComplete = false;
         cancelTimer();
+        cancelDeadline(); // armed again on the fresh stream's loop
         LOG.debug("[{}] the kept stream was closed by the site: opening a fresh one", id);
         dead.reset();
         client.openFresh(this);
@@ -416,6 +467,7 @@ public final class ClientExchange {
                     }
                     boolean last = content instanceof LastHttpContent;
                     if (last) {
+                        cancelDeadline();
                         handBack();
                         ended = true; // nothing more of this stream is for this exchange
                     }
@@ -433,6 +485,7 @@ public final class ClientExchange {
         private void startUpgrade(ChannelHandlerContext ctx, HttpResponse answer) {
             headReceived = true;
             cancelTimer();
+            cancelDeadline(); // the upgrade step's own limits from here
             released = true;
             current = null;
             upgradeHead = answer;

@@ -134,6 +134,140 @@ class ClientExchangeTest {
         assertNotNull(client.pool().take(new StreamPool.Key(null, "/x/test/http")), "the stream waits in the pool");
     }
 
+    /**
+     * The site's answer head split over two read batches, and over one batch per byte, with
+     * auto-read off and reads delivered only when asked for ({@link ReadGate}): the HTTP decoder
+     * asks for the next batch itself while a head is incomplete, the gateway (here: the recorder's
+     * consumer) after each batch once the head is through. Also behind an interim 100 answer.
+     */
+    @Test
+    void anAnswerHeadSplitOverReadBatchesAnywhereArrivesWithoutAStall() {
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Long: " + "v".repeat(40)
+                + "\r\nContent-Length: 5\r\n\r\n";
+        for (String before : List.of("", "HTTP/1.1 100 Continue\r\n\r\n")) {
+            String wire = before + head + "hello";
+            int headEnd = before.length() + head.length();
+            for (int split = 1; split <= headEnd; split++) {
+                String at = (before.isEmpty() ? "" : "after 100, ") + "split at " + split;
+                List<String> batches = List.of(wire.substring(0, split), wire.substring(split));
+                assertAnswerArrives(batches, at);
+            }
+            List<String> bytes = new ArrayList<>();
+            for (int i = 0; i < headEnd; i++) {
+                bytes.add(wire.substring(i, i + 1));
+            }
+            bytes.add(wire.substring(headEnd));
+            assertAnswerArrives(bytes, (before.isEmpty() ? "" : "after 100, ") + "one batch per byte");
+        }
+    }
+
+    private static void assertAnswerArrives(List<String> batches, String at) {
+        TunnelClient client = new TunnelClient(null, SETTINGS);
+        EmbeddedStream s = new EmbeddedStream();
+        ReadGate gate = new ReadGate();
+        s.channel.pipeline().addFirst(gate);
+        ClientExchange[] ex = new ClientExchange[1];
+        Recorder r = new Recorder(false) {
+            @Override
+            public void onReadComplete() {
+                if (head != null) {
+                    ex[0].readMore(); // what the gateway does once a batch of the answer was written
+                }
+            }
+        };
+        ex[0] = start(client, s, r);
+        for (String b : batches) {
+            s.channel.writeInbound(Unpooled.copiedBuffer(b, StandardCharsets.US_ASCII));
+            s.channel.runPendingTasks();
+        }
+        s.channel.runPendingTasks();
+        assertEquals(List.of("ready", "head 200", "last"), r.events, at + " (batches not asked for: "
+                + gate.waiting() + ")");
+        assertEquals("hello", r.body.toString(), at);
+        assertEquals(0, gate.waiting(), at);
+        gate.releaseAll();
+        s.channel.finishAndReleaseAll();
+    }
+
+    /** First-byte and idle timeouts far above the deadlines below: only the deadline can end these. */
+    private static final TunnelClient.Settings LONG = new TunnelClient.Settings(Duration.ofSeconds(5),
+            Duration.ofMinutes(10), Duration.ofMinutes(10), 4);
+
+    /** An exchange whose answer must be complete within {@code limit} from now (the stream's clock runs on advanceTimeBy). */
+    private static ClientExchange startLimited(TunnelClient client, EmbeddedStream s, Recorder r, Duration limit) {
+        ClientExchange ex = client.exchange("t", null, "/x/test/http",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/events"), false, r);
+        ex.limitTo(System.nanoTime() + limit.toNanos());
+        ex.install(s);
+        ex.attach(s, false);
+        for (Object o; (o = s.channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
+        return ex;
+    }
+
+    private static void advance(EmbeddedStream s, Duration d) {
+        s.channel.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS);
+        s.channel.runPendingTasks();
+    }
+
+    @Test
+    void theDeadlineEndsAnExchangeWithoutAnswerHead() {
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        startLimited(new TunnelClient(null, LONG), s, r, Duration.ofMinutes(1));
+        advance(s, Duration.ofSeconds(30));
+        assertEquals(List.of("ready"), r.events, "not before the deadline");
+        advance(s, Duration.ofSeconds(31));
+        assertEquals(List.of("ready", "failed DEADLINE"), r.events);
+        assertTrue(s.reset, "the site stream is reset");
+    }
+
+    @Test
+    void theDeadlineCutsAnAnswerThatKeepsStreaming() {
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        startLimited(new TunnelClient(null, LONG), s, r, Duration.ofMinutes(1));
+        feed(s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 5; i++) {
+            feed(s, "7\r\ndata: " + i + "\r\n"); // progress every 10 s: no idle timeout would ever end it
+            advance(s, Duration.ofSeconds(10));
+        }
+        assertEquals(List.of("ready", "head 200"), r.events);
+        advance(s, Duration.ofSeconds(11));
+        assertEquals(List.of("ready", "head 200", "failed DEADLINE"), r.events);
+        assertTrue(s.reset, "the site stream is reset");
+        assertEquals("data: 0data: 1data: 2data: 3data: 4", r.body.toString());
+    }
+
+    @Test
+    void anAnswerCompleteBeforeTheDeadlineIsNotTouchedByIt() {
+        TunnelClient client = new TunnelClient(null, LONG);
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        ClientExchange ex = startLimited(client, s, r, Duration.ofMinutes(1));
+        feed(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        ex.finish();
+        advance(s, Duration.ofMinutes(2));
+        assertEquals(List.of("ready", "head 200", "last"), r.events);
+        assertFalse(s.reset || s.closed, "the kept stream stays");
+        assertNotNull(client.pool().take(new StreamPool.Key(null, "/x/test/http")));
+    }
+
+    @Test
+    void aStreamReadyAfterTheDeadlineIsNotUsed() {
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        ClientExchange ex = new TunnelClient(null, LONG).exchange("t", null, "/x/test/http",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"), false, r);
+        ex.limitTo(System.nanoTime() - 1);
+        ex.install(s);
+        ex.attach(s, false);
+        assertEquals(List.of("failed DEADLINE"), r.events);
+        assertTrue(s.reset);
+        assertNull(s.channel.readOutbound(), "no request went out");
+    }
+
     @Test
     void anAcceptedUpgradeHandsOverTheStreamWithTheBytesAfterTheHeadWhereverTheReadsSplit() {
         String wire = SWITCH + AFTER;
