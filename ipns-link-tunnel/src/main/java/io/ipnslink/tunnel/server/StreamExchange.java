@@ -255,7 +255,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
      * address as {@code X-Forwarded-For} and {@code Forwarded: for=} (what the exposer knows itself).
      */
     private void forwardingHeaders(HttpRequest out) {
-        PeerId peer = stream.remotePeer();
+        PeerId peer = remotePeer();
         if (peer != null && config.trustedGateways().contains(peer)) {
             return;
         }
@@ -264,6 +264,15 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
         if (address != null) {
             out.headers().set("X-Forwarded-For", address);
             out.headers().set("Forwarded", "for=" + ForwardingHeaders.forwardedNode(address));
+        }
+    }
+
+    /** The peer at the other end, or null when the stream has no connection to tell (never trusted). */
+    private PeerId remotePeer() {
+        try {
+            return stream.remotePeer();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 
