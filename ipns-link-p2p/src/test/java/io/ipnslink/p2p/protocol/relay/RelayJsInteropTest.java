@@ -1,0 +1,106 @@
+package io.ipnslink.p2p.protocol.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ipnslink.core.crypto.PeerId;
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.p2p.Connection;
+import io.ipnslink.p2p.EchoHandler;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.p2p.P2pException;
+import io.ipnslink.p2p.PayloadExchange;
+import io.ipnslink.p2p.ProtocolBinding;
+import io.ipnslink.testing.NodeScript;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Our relay client against a js-libp2p circuit relay v2 server (interop/relay-peer.mjs). */
+@Tag("interop")
+class RelayJsInteropTest {
+    static final Duration EVENT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final List<Host> hosts = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        hosts.forEach(Host::close);
+    }
+
+    private Host host(ProtocolBinding... bindings) throws P2pException {
+        Host.Builder b = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(2)
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
+        for (ProtocolBinding pb : bindings) {
+            b.protocol(pb);
+        }
+        Host h = b.build().start();
+        hosts.add(h);
+        return h;
+    }
+
+    private record JsRelay(PeerId peer, List<Multiaddr> addrs) {}
+
+    private static JsRelay relay(NodeScript js) throws Exception {
+        JsonNode listening = js.awaitEvent("listening", EVENT_TIMEOUT);
+        List<Multiaddr> addrs = new ArrayList<>();
+        listening.path("addrs").forEach(a -> addrs.add(Multiaddr.parse(a.asText())));
+        return new JsRelay(PeerId.parse(listening.path("peerId").asText()), addrs);
+    }
+
+    @Test
+    void reservesOnAJsRelayAndIsDialedThroughItByAnotherJavaHost() throws Exception {
+        try (NodeScript js = NodeScript.start("relay-peer.mjs", "relay")) {
+            JsRelay r = relay(js);
+            Host e = host(EchoHandler.binding());
+            Host g = host();
+            RelayReservation rsv = e.reserve(r.peer(), r.addrs()).first().get(30, TimeUnit.SECONDS);
+            assertEquals(r.peer(), rsv.relay());
+            assertTrue(rsv.expires().isAfter(java.time.Instant.now()), rsv.toString());
+            assertEquals(0, rsv.limitData(), "this js relay applies no limit: " + rsv);
+
+            List<Multiaddr> circuits = rsv.circuitAddresses(e.peerId());
+            assertTrue(circuits.get(0).toString().contains("/p2p/" + r.peer() + "/p2p-circuit/p2p/" + e.peerId()),
+                    circuits.toString());
+            long size = 4L * 1024 * 1024;
+            PayloadExchange ex = new PayloadExchange(size, 11);
+            g.newStream(e.peerId(), circuits, List.of(EchoHandler.PROTOCOL_ID), s -> s.channel().pipeline().addLast(ex))
+                    .get(30, TimeUnit.SECONDS);
+            PayloadExchange.Result back = ex.result().get(60, TimeUnit.SECONDS);
+            assertEquals(size, back.bytes());
+            assertEquals(PayloadExchange.expectedSha256(size, 11), back.sha256());
+            Connection c = g.connection(e.peerId()).orElseThrow();
+            assertTrue(c.remoteAddress().has(Multiaddr.Protocol.P2P_CIRCUIT), c.remoteAddress().toString());
+        }
+    }
+
+    @Test
+    void aLimitedJsRelayAnnouncesItsLimitsAndCutsTheCircuit() throws Exception {
+        try (NodeScript js = NodeScript.start("relay-peer.mjs", "relay", "--limited")) {
+            JsRelay r = relay(js);
+            Host e = host(EchoHandler.binding());
+            Host g = host();
+            RelayReservation rsv = e.reserve(r.peer(), r.addrs()).first().get(30, TimeUnit.SECONDS);
+            assertEquals(128 * 1024, rsv.limitData(), rsv.toString());
+            // a small exchange fits
+            PayloadExchange small = new PayloadExchange(1000, 12);
+            g.newStream(e.peerId(), rsv.circuitAddresses(e.peerId()), List.of(EchoHandler.PROTOCOL_ID),
+                    s -> s.channel().pipeline().addLast(small)).get(30, TimeUnit.SECONDS);
+            assertEquals(PayloadExchange.expectedSha256(1000, 12), small.result().get(30, TimeUnit.SECONDS).sha256());
+            // one over the limit ends the relayed connection
+            Connection c = g.connection(e.peerId()).orElseThrow();
+            PayloadExchange big = new PayloadExchange(1024 * 1024, 13);
+            c.newStream(List.of(EchoHandler.PROTOCOL_ID), s -> s.channel().pipeline().addLast(big))
+                    .get(30, TimeUnit.SECONDS);
+            c.closeFuture().get(60, TimeUnit.SECONDS);
+            PayloadExchange.Result partial = big.result().handle((res, err) -> res).get(30, TimeUnit.SECONDS);
+            assertTrue(partial == null || partial.bytes() < 1024 * 1024, String.valueOf(partial));
+        }
+    }
+}
