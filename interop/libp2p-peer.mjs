@@ -8,7 +8,7 @@
 //     {"event":"echo-served","peerId":..,"bytes":N}. Runs until stdin closes (or the watchdog).
 //
 //   node libp2p-peer.mjs dial <multiaddr with /p2p/> [--echo-bytes N] [--streams K]
-//        [--ping-count N] [--seed S] [--key hex] [--timeout S] [--step-timeout-ms MS]
+//        [--ping-count N] [--seed S] [--key hex] [--timeout S] [--step-timeout-ms MS] [--circuit]
 //     dials, prints the remote's {"event":"identify",...}, N x {"event":"ping","rttMs":..},
 //     K x {"event":"echo","stream":i,"bytes":N,"sha256":..,"match":bool}, then
 //     {"event":"done","ok":bool} (exit 0 when ok, 1 otherwise; 3 = watchdog).
@@ -19,6 +19,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -42,7 +43,9 @@ if (mode !== 'listen' && mode !== 'dial') {
 const node = await createLibp2p({
   ...(options.key != null ? { privateKey: privateKeyFromProtobuf(hexToBytes(options.key)) } : {}),
   addresses: { listen: mode === 'listen' ? ['/ip4/127.0.0.1/tcp/0'] : [] },
-  transports: [tcp()],
+  // --circuit: also dial /p2p-circuit addresses (relayed connections are "limited" in js-libp2p:
+  // the echo and ping streams then opt in with runOnLimitedConnection)
+  transports: options.circuit != null ? [tcp(), circuitRelayTransport()] : [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   peerDiscovery: [],
@@ -129,7 +132,7 @@ function pseudoRandomBytes (n, seed) {
 async function echoOnce (ma, index, n, seed) {
   const signal = AbortSignal.timeout(stepTimeoutMs)
   const payload = pseudoRandomBytes(n, seed + index)
-  const stream = await node.dialProtocol(ma, ECHO_PROTOCOL, { signal })
+  const stream = await node.dialProtocol(ma, ECHO_PROTOCOL, { signal, runOnLimitedConnection: true })
   const hash = createHash('sha256')
   let received = 0
   const reading = (async () => {
@@ -180,7 +183,7 @@ async function dial (ma) {
     emit(identifyEvent(await identified))
 
     for (let i = 0; i < pingCount; i++) {
-      const rttMs = await node.services.ping.ping(ma, { signal: AbortSignal.timeout(stepTimeoutMs) })
+      const rttMs = await node.services.ping.ping(ma, { signal: AbortSignal.timeout(stepTimeoutMs), runOnLimitedConnection: true })
       emit({ event: 'ping', rttMs })
     }
 

@@ -103,4 +103,29 @@ class RelayJsInteropTest {
             assertTrue(partial == null || partial.bytes() < 1024 * 1024, String.valueOf(partial));
         }
     }
+
+    @Test
+    void jsDialsAJavaPeerThroughOurRelayAndEchoes() throws Exception {
+        Host r = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(2)
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .relayService(Host.RelayLimits.defaults().withCircuitData(64L * 1024 * 1024)).build().start();
+        hosts.add(r);
+        Host e = host(EchoHandler.binding());
+        RelayReservation rsv = e.reserve(r.peerId(), r.listenAddresses()).first().get(30, TimeUnit.SECONDS);
+        int bytes = 2 * 1024 * 1024;
+        try (NodeScript js = NodeScript.start("libp2p-peer.mjs", "dial", rsv.circuitAddresses(e.peerId()).get(0)
+                .toString(), "--circuit", "--echo-bytes", String.valueOf(bytes), "--ping-count", "1")) {
+            JsonNode connected = js.awaitEvent("connected", EVENT_TIMEOUT);
+            assertEquals(e.peerId().toString(), connected.path("peerId").asText());
+            assertTrue(connected.path("remoteAddr").asText().contains("/p2p-circuit"), connected.toString());
+            JsonNode echo = js.awaitEvent("echo", EVENT_TIMEOUT);
+            assertEquals(bytes, echo.path("bytes").asLong(), echo.toString());
+            assertTrue(echo.path("match").asBoolean(), echo.toString());
+            // E holds a relayed connection from the js peer, authenticated by Noise over the circuit
+            assertTrue(e.connections().stream().anyMatch(c -> c.remoteAddress().has(Multiaddr.Protocol.P2P_CIRCUIT)
+                    && !c.remotePeer().equals(r.peerId()) && c.isOpen()), e.connections().toString());
+            JsonNode done = js.awaitEvent("done", EVENT_TIMEOUT);
+            assertTrue(done.path("ok").asBoolean(), done.toString());
+        }
+    }
 }
