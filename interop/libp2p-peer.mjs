@@ -2,7 +2,8 @@
 // It serves /ipns-link/test/echo/1.0.0: every byte is sent back, and the write side is closed
 // once the remote closed its write side.
 //
-//   node libp2p-peer.mjs listen [--key <hex PrivateKey protobuf>] [--timeout S]
+//   node libp2p-peer.mjs listen [--key <hex PrivateKey protobuf>] [--timeout S] [--reserve RELAYADDR]
+//     (--reserve: also reserves on that relay and prints {"event":"reserved","ok":..,"addrs":[..]})
 //     prints {"event":"listening","peerId":..,"addrs":[..],"protocols":[..]} then, for every
 //     remote peer identified, {"event":"identify",...}; for every echo stream served,
 //     {"event":"echo-served","peerId":..,"bytes":N}. Runs until stdin closes (or the watchdog).
@@ -42,10 +43,15 @@ if (mode !== 'listen' && mode !== 'dial') {
 
 const node = await createLibp2p({
   ...(options.key != null ? { privateKey: privateKeyFromProtobuf(hexToBytes(options.key)) } : {}),
-  addresses: { listen: mode === 'listen' ? ['/ip4/127.0.0.1/tcp/0'] : [] },
+  // --reserve RELAYADDR: also listen through that relay (a circuit relay v2 reservation)
+  addresses: {
+    listen: mode === 'listen'
+      ? ['/ip4/127.0.0.1/tcp/0', ...(options.reserve != null ? [`${options.reserve}/p2p-circuit`] : [])]
+      : []
+  },
   // --circuit: also dial /p2p-circuit addresses (relayed connections are "limited" in js-libp2p:
   // the echo and ping streams then opt in with runOnLimitedConnection)
-  transports: options.circuit != null ? [tcp(), circuitRelayTransport()] : [tcp()],
+  transports: options.circuit != null || options.reserve != null ? [tcp(), circuitRelayTransport()] : [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   peerDiscovery: [],
@@ -90,7 +96,7 @@ await node.handle(ECHO_PROTOCOL, async (stream, connection) => {
     emit({ event: 'echo-served', peerId: connection.remotePeer.toString(), bytes, error: String(err?.message ?? err) })
     stream.abort(err)
   }
-})
+}, { runOnLimitedConnection: true })
 
 if (mode === 'listen') {
   node.addEventListener('peer:identify', (evt) => emit(identifyEvent(evt.detail)))
@@ -101,6 +107,15 @@ if (mode === 'listen') {
     addrs: node.getMultiaddrs().map(a => a.toString()),
     protocols: node.getProtocols()
   })
+  if (options.reserve != null) {
+    const deadline = Date.now() + stepTimeoutMs
+    let circuits = []
+    while ((circuits = node.getMultiaddrs().filter(a => a.toString().includes('/p2p-circuit'))).length === 0 &&
+        Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    emit({ event: 'reserved', ok: circuits.length > 0, addrs: circuits.map(a => a.toString()) })
+  }
   onStdinEnd(async () => {
     log('listen: stdin closed, stopping')
     await node.stop().catch(() => {})

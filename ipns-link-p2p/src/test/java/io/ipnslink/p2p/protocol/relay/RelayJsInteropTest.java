@@ -128,4 +128,29 @@ class RelayJsInteropTest {
             assertTrue(done.path("ok").asBoolean(), done.toString());
         }
     }
+
+    @Test
+    void jsReservesOnOurRelayAndAJavaHostDialsItThroughTheRelay() throws Exception {
+        Host r = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(2)
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .relayService(Host.RelayLimits.defaults().withCircuitData(64L * 1024 * 1024)).build().start();
+        hosts.add(r);
+        Host g = host();
+        String relayAddr = r.listenAddresses().get(0) + "/p2p/" + r.peerId();
+        try (NodeScript js = NodeScript.start("libp2p-peer.mjs", "listen", "--reserve", relayAddr)) {
+            PeerId jsPeer = PeerId.parse(js.awaitEvent("listening", EVENT_TIMEOUT).path("peerId").asText());
+            JsonNode reserved = js.awaitEvent("reserved", EVENT_TIMEOUT);
+            assertTrue(reserved.path("ok").asBoolean(), reserved.toString());
+            assertEquals(1, r.relayService().orElseThrow().reservations());
+            Multiaddr circuit = Multiaddr.parse(relayAddr + "/p2p-circuit/p2p/" + jsPeer);
+            long size = 2L * 1024 * 1024;
+            PayloadExchange ex = new PayloadExchange(size, 21);
+            g.newStream(jsPeer, List.of(circuit), List.of(EchoHandler.PROTOCOL_ID),
+                    s -> s.channel().pipeline().addLast(ex)).get(30, TimeUnit.SECONDS);
+            PayloadExchange.Result back = ex.result().get(60, TimeUnit.SECONDS);
+            assertEquals(size, back.bytes());
+            assertEquals(PayloadExchange.expectedSha256(size, 21), back.sha256());
+            assertTrue(g.connection(jsPeer).orElseThrow().remoteAddress().has(Multiaddr.Protocol.P2P_CIRCUIT));
+        }
+    }
 }
