@@ -181,6 +181,14 @@ final class ConnectionImpl implements Connection {
         return result;
     }
 
+    @Override
+    public void keepOpen(boolean hold) {
+        YamuxMuxer m = muxer;
+        if (m != null) {
+            m.keepOpen(hold);
+        }
+    }
+
     /** Runs identify against the remote; the result lands in {@link #identify()}. */
     void startIdentify(Duration timeout) {
         Identify.request(this, timeout).thenApply(msg -> {

@@ -310,6 +310,7 @@ final class RelayTransport {
         private volatile boolean closed;
         private Duration backoff = RETRY_INITIAL;
         private io.netty.util.concurrent.ScheduledFuture<?> next;
+        private Connection watched;
 
         Handle(PeerId relay, List<Multiaddr> addresses) {
             this.relay = relay;
@@ -334,6 +335,10 @@ final class RelayTransport {
             synchronized (this) {
                 if (next != null) {
                     next.cancel(false);
+                }
+                if (watched != null) {
+                    watched.keepOpen(false);
+                    watched = null;
                 }
             }
             first.completeExceptionally(new P2pException("reservation on " + relay + " closed"));
@@ -370,18 +375,35 @@ final class RelayTransport {
                 long life = Math.max(1000, r.expires().toEpochMilli() - nowMillis.getAsLong());
                 log.debug("reservation on {} until {}", relay, r.expires());
                 schedule(Duration.ofMillis((long) (life * REFRESH_AT)));
-                host.connection(relay).ifPresent(c -> c.closeFuture().thenRun(() -> {
-                    if (!closed && current == r) {
-                        log.info("connection to relay {} closed; reserving again", relay);
-                        current = null;
-                        synchronized (this) {
-                            if (next != null) {
-                                next.cancel(false);
-                            }
-                        }
-                        schedule(RETRY_INITIAL);
+                host.connection(relay).ifPresent(this::watch);
+            });
+        }
+
+        /** Keeps the connection to the relay open (no idle close) and reserves again when it goes. */
+        private void watch(Connection c) {
+            synchronized (this) {
+                if (c == watched || closed) {
+                    return;
+                }
+                if (watched != null) {
+                    watched.keepOpen(false);
+                }
+                watched = c;
+            }
+            c.keepOpen(true);
+            c.closeFuture().thenRun(() -> {
+                synchronized (this) {
+                    if (watched != c || closed) {
+                        return;
                     }
-                }));
+                    watched = null;
+                    if (next != null) {
+                        next.cancel(false);
+                    }
+                }
+                log.info("connection to relay {} closed; reserving again", relay);
+                current = null;
+                schedule(RETRY_INITIAL);
             });
         }
 

@@ -115,6 +115,7 @@ public final class RelayService {
         String ip = ipKey(conn.remoteAddress());
         long expires;
         String refusal = null;
+        boolean newConnection = false;
         synchronized (this) {
             purgeExpired();
             Entry old = reservations.get(peer);
@@ -128,18 +129,26 @@ public final class RelayService {
             }
             expires = nowMillis.getAsLong() + limits.reservationTtl().toMillis();
             if (refusal == null) {
-                reservations.put(peer, new Entry(ip, expires, conn));
+                Entry before = reservations.put(peer, new Entry(ip, expires, conn));
+                newConnection = before == null || before.connection != conn;
+                released(before);
+                conn.keepOpen(true); // the connection is how the target is reached: no idle close
             }
         }
         if (refusal != null) {
             refuse(stream, Status.RESOURCE_LIMIT_EXCEEDED, refusal);
             return;
         }
-        conn.closeFuture().thenRun(() -> {
-            synchronized (this) {
-                reservations.computeIfPresent(peer, (p, e) -> e.connection == conn ? null : e);
-            }
-        });
+        if (newConnection) {
+            conn.closeFuture().thenRun(() -> {
+                synchronized (this) {
+                    reservations.computeIfPresent(peer, (p, e) -> e.connection == conn ? null : e);
+                }
+            });
+        }
+        // forget it when it expires, even if no one asks the relay anything meanwhile
+        stream.channel().eventLoop().schedule(this::reservations, limits.reservationTtl().toMillis() + 1000,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         Reservation.Builder r = Reservation.newBuilder().setExpire(expires / 1000);
         for (Multiaddr a : host.listenAddresses()) {
             Optional<InetSocketAddress> sa = a.toTcpSocketAddress();
@@ -285,7 +294,19 @@ public final class RelayService {
 
     private void purgeExpired() {
         long now = nowMillis.getAsLong();
-        reservations.values().removeIf(e -> e.expiresMillis <= now || !e.connection.isOpen());
+        reservations.values().removeIf(e -> {
+            if (e.expiresMillis <= now || !e.connection.isOpen()) {
+                released(e);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private static void released(Entry e) {
+        if (e != null) {
+            e.connection.keepOpen(false);
+        }
     }
 
     /** The IPv4 address, or the IPv6 /64, of a TCP multiaddr. */

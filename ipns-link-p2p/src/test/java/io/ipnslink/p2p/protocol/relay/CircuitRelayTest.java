@@ -49,7 +49,12 @@ class CircuitRelayTest {
     }
 
     private Host host(Host.RelayLimits relay, ProtocolBinding... bindings) throws P2pException {
-        Host.Builder b = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(2).timeouts(TIMEOUTS)
+        return host(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults(), relay, bindings);
+    }
+
+    private Host host(io.ipnslink.p2p.mux.yamux.YamuxConfig yamux, Host.RelayLimits relay,
+            ProtocolBinding... bindings) throws P2pException {
+        Host.Builder b = Host.builder().yamuxConfig(yamux).identity(PrivKey.generateEd25519()).eventLoopThreads(2).timeouts(TIMEOUTS)
                 .dialBackoff(Host.DialBackoff.off()).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
                 .relayService(relay);
         for (ProtocolBinding pb : bindings) {
@@ -315,6 +320,26 @@ class CircuitRelayTest {
         waitFor(() -> h.current().map(c -> c.expires().isAfter(first.expires())).orElse(false));
         assertEquals(1, r.relayService().orElseThrow().reservations());
         h.close();
+    }
+
+    @Test
+    void theReservationConnectionOutlivesTheIdleTimeoutOnBothSides() throws Exception {
+        io.ipnslink.p2p.mux.yamux.YamuxConfig quick = io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults().toBuilder()
+                .idleTimeout(Duration.ofMillis(300)).build();
+        Host r = host(quick, BIG);
+        Host e = host(quick, null, EchoHandler.binding());
+        Host x = host(quick, null);
+        await(e.reserve(r.peerId(), r.listenAddresses()).first());
+        Connection toRelay = e.connection(r.peerId()).orElseThrow();
+        // a connection without reservation, opened later, closes when idle...
+        Connection toX = await(e.connect(x.peerId(), x.listenAddresses()));
+        await(toX.closeFuture());
+        // ...the reservation's does not, on either side, and the peer stays reachable
+        assertTrue(toRelay.isOpen());
+        assertEquals(1, r.relayService().orElseThrow().reservations());
+        Host g = host(quick, null);
+        assertEquals(PayloadExchange.expectedSha256(1000, 9),
+                echo(g, e.peerId(), List.of(circuit(r, e.peerId())), 1000, 9).sha256());
     }
 
     private static HopMessage exchange(Host from, Host relay, HopMessage request) throws Exception {
