@@ -95,7 +95,7 @@ public final class DefaultHost implements Host {
                         timeouts.identify())));
         registry.add(Ping.responderBinding());
         relay = new RelayTransport(this, this::settings, this::nextId, this::register, () -> loops.group().next(),
-                timeouts.negotiation(), System::currentTimeMillis);
+                timeouts.negotiation(), System::currentTimeMillis, () -> table.size() >= limits.maxConnections());
         registry.add(relay.stopBinding());
         relayService = relayLimits == null ? null : new RelayService(this, relayLimits, System::currentTimeMillis);
         if (relayService != null) {

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * dialing {@code .../p2p/RELAY/p2p-circuit/p2p/PEER} addresses.
  *
  * <p>Stop streams are accepted only from relays this host holds (or is renewing) a reservation
- * on, and at most {@link #MAX_UPGRADING_CIRCUITS} relayed connections are being set up at once.
+ * on, while the host holds fewer than {@link Host.Limits#maxConnections()} connections, and at
+ * most {@link #MAX_UPGRADING_CIRCUITS} relayed connections are being set up at once.
  */
 final class RelayTransport {
     private static final Logger log = LoggerFactory.getLogger(RelayTransport.class);
@@ -70,10 +71,13 @@ final class RelayTransport {
     private final LongSupplier nowMillis;
     private final Map<PeerId, Handle> reservations = new ConcurrentHashMap<>();
     private final AtomicInteger upgrading = new AtomicInteger();
+    /** True when the host holds {@link Host.Limits#maxConnections()} connections: no relayed ones then. */
+    private final java.util.function.BooleanSupplier tableFull;
 
     RelayTransport(Host host, Supplier<ConnectionSetupHandler.Settings> settings, Supplier<String> ids,
             Consumer<ConnectionImpl> register, Supplier<EventExecutor> timer, Duration messageTimeout,
-            LongSupplier nowMillis) {
+            LongSupplier nowMillis, java.util.function.BooleanSupplier tableFull) {
+        this.tableFull = tableFull;
         this.host = host;
         this.settings = settings;
         this.ids = ids;
@@ -238,6 +242,12 @@ final class RelayTransport {
             } catch (RuntimeException e) {
                 log.debug("{}: stop CONNECT with a bad peer id: {}", stream.connection().id(), e.getMessage());
                 stopAnswer(stream, Status.MALFORMED_MESSAGE, true);
+                return;
+            }
+            if (tableFull.getAsBoolean()) {
+                log.info("{}: refusing a relayed connection from {}: the connection table is full",
+                        stream.connection().id(), source);
+                stopAnswer(stream, Status.RESOURCE_LIMIT_EXCEEDED, true);
                 return;
             }
             if (upgrading.incrementAndGet() > MAX_UPGRADING_CIRCUITS) {

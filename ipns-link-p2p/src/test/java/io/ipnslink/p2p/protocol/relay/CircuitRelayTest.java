@@ -342,6 +342,24 @@ class CircuitRelayTest {
                 echo(g, e.peerId(), List.of(circuit(r, e.peerId())), 1000, 9).sha256());
     }
 
+    @Test
+    void relayedConnectionsCountAgainstTheConnectionTable() throws Exception {
+        Host r = host(BIG);
+        Host.Builder b = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(2).timeouts(TIMEOUTS)
+                .dialBackoff(Host.DialBackoff.off()).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .limits(Host.Limits.defaults().withMaxConnections(2)).protocol(EchoHandler.binding());
+        Host e = b.build().start();
+        hosts.add(e);
+        Host g1 = host(null);
+        Host g2 = host(null);
+        await(e.reserve(r.peerId(), r.listenAddresses()).first());
+        await(g1.connect(e.peerId(), List.of(circuit(r, e.peerId()))));
+        waitFor(() -> e.connections().size() == 2);
+        Throwable t = failure(g2.connect(e.peerId(), List.of(circuit(r, e.peerId()))));
+        assertTrue(t.getMessage().contains("CONNECTION_FAILED"), t.getMessage());
+        assertEquals(2, e.connections().size());
+    }
+
     private static HopMessage exchange(Host from, Host relay, HopMessage request) throws Exception {
         return exchangeBytes(from, relay, bytesOf(request));
     }
