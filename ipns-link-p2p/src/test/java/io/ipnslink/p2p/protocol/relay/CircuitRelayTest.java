@@ -360,6 +360,23 @@ class CircuitRelayTest {
         assertEquals(2, e.connections().size());
     }
 
+    @Test
+    void whenTheRelayConnectionGoesTheReservationIsMadeAgain() throws Exception {
+        Host r = host(BIG);
+        Host e = host(null, EchoHandler.binding());
+        Host g = host(null);
+        ReservationHandle h = e.reserve(r.peerId(), r.listenAddresses());
+        await(h.first());
+        Connection first = e.connection(r.peerId()).orElseThrow();
+        await(first.close());
+        // the handle reconnects (after RelayTransport.RETRY_INITIAL) and reserves again
+        waitFor(() -> e.connection(r.peerId()).filter(c -> c != first).isPresent() && h.current().isPresent()
+                && r.relayService().orElseThrow().reservations() == 1);
+        assertEquals(PayloadExchange.expectedSha256(1000, 10),
+                echo(g, e.peerId(), List.of(circuit(r, e.peerId())), 1000, 10).sha256());
+        h.close();
+    }
+
     private static HopMessage exchange(Host from, Host relay, HopMessage request) throws Exception {
         return exchangeBytes(from, relay, bytesOf(request));
     }
