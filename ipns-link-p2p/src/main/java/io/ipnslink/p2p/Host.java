@@ -251,7 +251,9 @@ public interface Host extends AutoCloseable {
      * /64; {@code reservationTtl}: how long a reservation lasts unless refreshed (it also ends when the
      * peer's connection closes); {@code maxCircuits}: circuits open at once; {@code maxCircuitsPerPeer}:
      * of those, to or from one peer; {@code circuitDuration} and {@code circuitData}: the limit of one
-     * circuit, in time and in bytes in each direction (sent to both ends, enforced by the relay).
+     * circuit, in time and in bytes in each direction (sent to both ends, enforced by the relay);
+     * zero: no such limit (with both zero the relay sends no limit at all: an "unlimited" relay,
+     * over which go and js peers open application streams without opting in).
      */
     record RelayLimits(int maxReservations, int maxReservationsPerIp, Duration reservationTtl, int maxCircuits,
             int maxCircuitsPerPeer, Duration circuitDuration, long circuitData) {
@@ -268,12 +270,17 @@ public interface Host extends AutoCloseable {
             Limits.atLeastOne(maxReservationsPerIp, "maxReservationsPerIp");
             Limits.atLeastOne(maxCircuits, "maxCircuits");
             Limits.atLeastOne(maxCircuitsPerPeer, "maxCircuitsPerPeer");
-            Limits.atLeastOne(circuitData, "circuitData");
+            if (circuitData < 0) {
+                throw new IllegalArgumentException("circuitData must be >= 0 (0 = no limit): " + circuitData);
+            }
             Objects.requireNonNull(reservationTtl, "reservationTtl");
             Objects.requireNonNull(circuitDuration, "circuitDuration");
-            if (reservationTtl.toSeconds() < 1 || circuitDuration.toSeconds() < 1) {
-                throw new IllegalArgumentException("reservationTtl and circuitDuration must be at least 1 s: "
-                        + reservationTtl + ", " + circuitDuration);
+            if (reservationTtl.toSeconds() < 1) {
+                throw new IllegalArgumentException("reservationTtl must be at least 1 s: " + reservationTtl);
+            }
+            if (!circuitDuration.isZero() && circuitDuration.toSeconds() < 1) {
+                throw new IllegalArgumentException("circuitDuration must be 0 (no limit) or at least 1 s: "
+                        + circuitDuration);
             }
             if (circuitDuration.toSeconds() > 0xFFFFFFFFL) {
                 throw new IllegalArgumentException("circuitDuration too long: " + circuitDuration);

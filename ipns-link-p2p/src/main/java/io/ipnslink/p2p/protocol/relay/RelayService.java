@@ -159,9 +159,13 @@ public final class RelayService {
                     .bytes()));
         }
         log.debug("{}: reservation for {} from {} until {}", conn.id(), peer, ip, expires / 1000);
-        HopMessage ok = HopMessage.newBuilder().setType(HopMessage.Type.STATUS).setStatus(Status.OK)
-                .setReservation(r).setLimit(limit()).build();
-        stream.channel().writeAndFlush(RelayFrames.encode(stream.channel().alloc(), ok))
+        HopMessage.Builder ok = HopMessage.newBuilder().setType(HopMessage.Type.STATUS).setStatus(Status.OK)
+                .setReservation(r);
+        Limit limit = limit();
+        if (limit != null) {
+            ok.setLimit(limit);
+        }
+        stream.channel().writeAndFlush(RelayFrames.encode(stream.channel().alloc(), ok.build()))
                 .addListener((ChannelFutureListener) f -> stream.closeWrite());
     }
 
@@ -210,8 +214,13 @@ public final class RelayService {
         }
         String id = src.connection().id();
         log.debug("{}: circuit {} -> {}", id, from, target);
-        StopMessage stopConnect = StopMessage.newBuilder().setType(StopMessage.Type.CONNECT)
-                .setPeer(Peer.newBuilder().setId(ByteString.copyFrom(from.bytes()))).setLimit(limit()).build();
+        Limit limit = limit();
+        StopMessage.Builder stopBuilder = StopMessage.newBuilder().setType(StopMessage.Type.CONNECT)
+                .setPeer(Peer.newBuilder().setId(ByteString.copyFrom(from.bytes())));
+        if (limit != null) {
+            stopBuilder.setLimit(limit);
+        }
+        StopMessage stopConnect = stopBuilder.build();
         java.util.concurrent.CompletableFuture<RelayMessageReader<StopMessage>> stopReader =
                 new java.util.concurrent.CompletableFuture<>();
         toTarget.newStream(List.of(CircuitRelay.STOP_PROTOCOL_ID), stop -> {
@@ -236,12 +245,17 @@ public final class RelayService {
                         + unwrap(err).getMessage());
                 return;
             }
-            HopMessage ok = HopMessage.newBuilder().setType(HopMessage.Type.STATUS).setStatus(Status.OK)
-                    .setLimit(limit()).build();
+            HopMessage.Builder okBuilder = HopMessage.newBuilder().setType(HopMessage.Type.STATUS)
+                    .setStatus(Status.OK);
+            if (limit != null) {
+                okBuilder.setLimit(limit);
+            }
+            HopMessage ok = okBuilder.build();
             // The splice goes in behind the readers, which then hand it what came after their message
             // (the target may speak first: its multistream header can come with its STATUS).
             Splice splice = Splice.join(src.channel(), stop.channel(), limits.circuitData(),
-                    limits.circuitDuration(), ch -> reset(ch == src.channel() ? src : stop));
+                    limits.circuitDuration().isZero() ? null : limits.circuitDuration(),
+                    ch -> reset(ch == src.channel() ? src : stop));
             splice.done().thenAccept(reason -> {
                 circuitEnded(from, target);
                 log.debug("{}: circuit {} -> {} ended: {}", id, from, target, reason);
@@ -270,9 +284,19 @@ public final class RelayService {
         circuitsByPeer.computeIfPresent(target, (p, n) -> n <= 1 ? null : n - 1);
     }
 
+    /** The circuit limit to announce, or null for none. */
     private Limit limit() {
-        return Limit.newBuilder().setDuration((int) limits.circuitDuration().toSeconds())
-                .setData(limits.circuitData()).build();
+        if (limits.circuitDuration().isZero() && limits.circuitData() == 0) {
+            return null;
+        }
+        Limit.Builder b = Limit.newBuilder();
+        if (!limits.circuitDuration().isZero()) {
+            b.setDuration((int) limits.circuitDuration().toSeconds());
+        }
+        if (limits.circuitData() > 0) {
+            b.setData(limits.circuitData());
+        }
+        return b.build();
     }
 
     private void refuse(Stream stream, Status status, String reason) {

@@ -377,6 +377,21 @@ class CircuitRelayTest {
         h.close();
     }
 
+    @Test
+    void anUnlimitedRelaySendsNoLimitAndCutsNothing() throws Exception {
+        Host r = host(Host.RelayLimits.defaults().withCircuitData(0).withCircuitDuration(Duration.ZERO));
+        Host e = host(null, EchoHandler.binding());
+        Host g = host(null);
+        RelayReservation rsv = await(e.reserve(r.peerId(), r.listenAddresses()).first());
+        assertEquals(0, rsv.limitData());
+        assertEquals(null, rsv.limitDuration());
+        HopMessage grant = exchange(g, r, HopMessage.newBuilder().setType(HopMessage.Type.RESERVE).build());
+        assertFalse(grant.hasLimit(), grant.toString());
+        long size = 3L * 1024 * 1024;
+        assertEquals(PayloadExchange.expectedSha256(size, 14),
+                echo(g, e.peerId(), rsv.circuitAddresses(e.peerId()), size, 14).sha256());
+    }
+
     private static HopMessage exchange(Host from, Host relay, HopMessage request) throws Exception {
         return exchangeBytes(from, relay, bytesOf(request));
     }

@@ -23,15 +23,23 @@ class RelayLimitsTest {
     }
 
     @Test
+    void zeroMeansNoLimit() {
+        Host.RelayLimits u = Host.RelayLimits.defaults().withCircuitData(0).withCircuitDuration(Duration.ZERO);
+        assertEquals(0, u.circuitData());
+        assertEquals(Duration.ZERO, u.circuitDuration());
+    }
+
+    @Test
     void nonsenseIsRefused() {
         Host.RelayLimits d = Host.RelayLimits.defaults();
         assertThrows(IllegalArgumentException.class, () -> d.withMaxReservations(0));
         assertThrows(IllegalArgumentException.class, () -> d.withMaxReservationsPerIp(-1));
         assertThrows(IllegalArgumentException.class, () -> d.withMaxCircuits(0));
         assertThrows(IllegalArgumentException.class, () -> d.withMaxCircuitsPerPeer(0));
-        assertThrows(IllegalArgumentException.class, () -> d.withCircuitData(0));
+        assertThrows(IllegalArgumentException.class, () -> d.withCircuitData(-1));
         assertThrows(IllegalArgumentException.class, () -> d.withReservationTtl(Duration.ofMillis(500)));
-        assertThrows(IllegalArgumentException.class, () -> d.withCircuitDuration(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> d.withCircuitDuration(Duration.ofMillis(500)));
+        assertThrows(IllegalArgumentException.class, () -> d.withCircuitDuration(Duration.ofSeconds(-1)));
         assertThrows(IllegalArgumentException.class, () -> d.withCircuitDuration(Duration.ofSeconds(1L << 33)));
         assertThrows(NullPointerException.class, () -> d.withReservationTtl(null));
     }
