@@ -358,7 +358,8 @@ final class RelayTransport {
             if (closed) {
                 return;
             }
-            reserveOnce(relay, addresses).whenComplete((r, e) -> {
+            reserveOnce(relay, addresses).whenComplete((granted, e) -> {
+                RelayReservation r = granted == null ? null : granted.reservation();
                 if (closed) {
                     return;
                 }
@@ -385,7 +386,7 @@ final class RelayTransport {
                 long life = Math.max(1000, r.expires().toEpochMilli() - nowMillis.getAsLong());
                 log.debug("reservation on {} until {}", relay, r.expires());
                 schedule(Duration.ofMillis((long) (life * REFRESH_AT)));
-                host.connection(relay).ifPresent(this::watch);
+                watch(granted.connection()); // the relay ties the reservation to this connection
             });
         }
 
@@ -425,15 +426,18 @@ final class RelayTransport {
         }
     }
 
+    /** A reservation and the connection it was made over. */
+    record Granted(RelayReservation reservation, Connection connection) {}
+
     /** One RESERVE exchange. */
-    CompletableFuture<RelayReservation> reserveOnce(PeerId relay, List<Multiaddr> addresses) {
+    CompletableFuture<Granted> reserveOnce(PeerId relay, List<Multiaddr> addresses) {
         CompletableFuture<RelayMessageReader<HopMessage>> reader = new CompletableFuture<>();
         HopMessage reserve = HopMessage.newBuilder().setType(HopMessage.Type.RESERVE).build();
         return host.connect(relay, addresses).thenCompose(c -> c.newStream(List.of(CircuitRelay.HOP_PROTOCOL_ID), s -> {
             reader.complete(RelayMessageReader.install(s.channel(), HopMessage.parser(), messageTimeout));
             s.channel().writeAndFlush(RelayFrames.encode(s.channel().alloc(), reserve));
         }).thenCompose(s -> reader.join().result().whenComplete((m, e) -> s.close()))
-                .thenApply(answer -> toReservation(relay, c, addresses, answer)));
+                .thenApply(answer -> new Granted(toReservation(relay, c, addresses, answer), c)));
     }
 
     private RelayReservation toReservation(PeerId relay, Connection c, List<Multiaddr> dialed, HopMessage answer) {
