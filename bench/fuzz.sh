@@ -45,6 +45,7 @@ ipns-link-p2p io.ipnslink.p2p.mux.yamux.YamuxFuzzTest#muxer
 ipns-link-p2p io.ipnslink.p2p.multistream.MultistreamFuzzTest#codec
 ipns-link-p2p io.ipnslink.p2p.multistream.MultistreamFuzzTest#responder
 ipns-link-p2p io.ipnslink.p2p.protocol.identify.IdentifyFuzzTest#identify
+ipns-link-p2p io.ipnslink.p2p.protocol.relay.RelayFuzzTest#relayMessage
 ipns-link-p2p io.ipnslink.p2p.protocol.identify.IdentifyFuzzTest#signedPeerRecord
 ipns-link-routing io.ipnslink.routing.fuzz.RoutingFuzzTest#servlet
 ipns-link-routing io.ipnslink.routing.fuzz.RoutingFuzzTest#clientAnswer

@@ -2,13 +2,14 @@
 // It serves /ipns-link/test/echo/1.0.0: every byte is sent back, and the write side is closed
 // once the remote closed its write side.
 //
-//   node libp2p-peer.mjs listen [--key <hex PrivateKey protobuf>] [--timeout S]
+//   node libp2p-peer.mjs listen [--key <hex PrivateKey protobuf>] [--timeout S] [--reserve RELAYADDR]
+//     (--reserve: also reserves on that relay and prints {"event":"reserved","ok":..,"addrs":[..]})
 //     prints {"event":"listening","peerId":..,"addrs":[..],"protocols":[..]} then, for every
 //     remote peer identified, {"event":"identify",...}; for every echo stream served,
 //     {"event":"echo-served","peerId":..,"bytes":N}. Runs until stdin closes (or the watchdog).
 //
 //   node libp2p-peer.mjs dial <multiaddr with /p2p/> [--echo-bytes N] [--streams K]
-//        [--ping-count N] [--seed S] [--key hex] [--timeout S] [--step-timeout-ms MS]
+//        [--ping-count N] [--seed S] [--key hex] [--timeout S] [--step-timeout-ms MS] [--circuit]
 //     dials, prints the remote's {"event":"identify",...}, N x {"event":"ping","rttMs":..},
 //     K x {"event":"echo","stream":i,"bytes":N,"sha256":..,"match":bool}, then
 //     {"event":"done","ok":bool} (exit 0 when ok, 1 otherwise; 3 = watchdog).
@@ -19,6 +20,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -41,8 +43,15 @@ if (mode !== 'listen' && mode !== 'dial') {
 
 const node = await createLibp2p({
   ...(options.key != null ? { privateKey: privateKeyFromProtobuf(hexToBytes(options.key)) } : {}),
-  addresses: { listen: mode === 'listen' ? ['/ip4/127.0.0.1/tcp/0'] : [] },
-  transports: [tcp()],
+  // --reserve RELAYADDR: also listen through that relay (a circuit relay v2 reservation)
+  addresses: {
+    listen: mode === 'listen'
+      ? ['/ip4/127.0.0.1/tcp/0', ...(options.reserve != null ? [`${options.reserve}/p2p-circuit`] : [])]
+      : []
+  },
+  // --circuit: also dial /p2p-circuit addresses (relayed connections are "limited" in js-libp2p:
+  // the echo and ping streams then opt in with runOnLimitedConnection)
+  transports: options.circuit != null || options.reserve != null ? [tcp(), circuitRelayTransport()] : [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   peerDiscovery: [],
@@ -87,7 +96,7 @@ await node.handle(ECHO_PROTOCOL, async (stream, connection) => {
     emit({ event: 'echo-served', peerId: connection.remotePeer.toString(), bytes, error: String(err?.message ?? err) })
     stream.abort(err)
   }
-})
+}, { runOnLimitedConnection: true })
 
 if (mode === 'listen') {
   node.addEventListener('peer:identify', (evt) => emit(identifyEvent(evt.detail)))
@@ -98,6 +107,15 @@ if (mode === 'listen') {
     addrs: node.getMultiaddrs().map(a => a.toString()),
     protocols: node.getProtocols()
   })
+  if (options.reserve != null) {
+    const deadline = Date.now() + stepTimeoutMs
+    let circuits = []
+    while ((circuits = node.getMultiaddrs().filter(a => a.toString().includes('/p2p-circuit'))).length === 0 &&
+        Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    emit({ event: 'reserved', ok: circuits.length > 0, addrs: circuits.map(a => a.toString()) })
+  }
   onStdinEnd(async () => {
     log('listen: stdin closed, stopping')
     await node.stop().catch(() => {})
@@ -129,7 +147,7 @@ function pseudoRandomBytes (n, seed) {
 async function echoOnce (ma, index, n, seed) {
   const signal = AbortSignal.timeout(stepTimeoutMs)
   const payload = pseudoRandomBytes(n, seed + index)
-  const stream = await node.dialProtocol(ma, ECHO_PROTOCOL, { signal })
+  const stream = await node.dialProtocol(ma, ECHO_PROTOCOL, { signal, runOnLimitedConnection: true })
   const hash = createHash('sha256')
   let received = 0
   const reading = (async () => {
@@ -180,7 +198,7 @@ async function dial (ma) {
     emit(identifyEvent(await identified))
 
     for (let i = 0; i < pingCount; i++) {
-      const rttMs = await node.services.ping.ping(ma, { signal: AbortSignal.timeout(stepTimeoutMs) })
+      const rttMs = await node.services.ping.ping(ma, { signal: AbortSignal.timeout(stepTimeoutMs), runOnLimitedConnection: true })
       emit({ event: 'ping', rttMs })
     }
 

@@ -61,6 +61,13 @@ public interface Connection {
 
     boolean isOpen();
 
+    /**
+     * {@code true}: keep this connection open while it has no stream (it is otherwise closed after
+     * {@link io.ipnslink.p2p.mux.yamux.YamuxConfig#idleTimeout()}), as a relay reservation needs;
+     * {@code false}: release one such hold. Holds are counted.
+     */
+    void keepOpen(boolean hold);
+
     /** Closes the connection and all its streams; completes when the socket is closed. */
     CompletableFuture<Void> close();
 

@@ -49,6 +49,8 @@ public interface Host extends AutoCloseable {
     /**
      * The connection to {@code peer}: an open one if there is one, else a new dial of
      * {@code addresses} (staggered, first to finish wins). Concurrent calls share one dial.
+     * Circuit addresses ({@code .../p2p/RELAY/p2p-circuit/p2p/PEER}) are tried through their relay,
+     * after the direct addresses failed.
      * Fails with {@link P2pException.BadPeer} when the remote is someone else,
      * {@link P2pException.DialFailed} when no address works.
      */
@@ -64,6 +66,17 @@ public interface Host extends AutoCloseable {
     /** {@link #connect} then {@link Connection#newStreamPipelined(String, ProtocolHandler)}. */
     CompletableFuture<Stream> newStreamPipelined(PeerId peer, List<Multiaddr> addresses, String protocolId,
             ProtocolHandler initializer);
+
+    /**
+     * Makes a circuit relay v2 reservation on {@code relay} (connecting at {@code relayAddresses}
+     * when there is no connection) and keeps it: refreshed before it expires, made again with
+     * back-off when refused or when the connection to the relay goes, until the handle is closed.
+     * While it holds, peers reach this host at {@code RELAYADDR/p2p-circuit/p2p/SELF}.
+     */
+    io.ipnslink.p2p.protocol.relay.ReservationHandle reserve(PeerId relay, List<Multiaddr> relayAddresses);
+
+    /** The relay (hop) service this host offers, when built with {@link Builder#relayService}. */
+    Optional<io.ipnslink.p2p.protocol.relay.RelayService> relayService();
 
     /** The open connection to {@code peer}, if any. */
     Optional<Connection> connection(PeerId peer);
@@ -189,7 +202,7 @@ public interface Host extends AutoCloseable {
                     maxConnectionsPerPeer, v);
         }
 
-        private static void atLeastOne(long v, String name) {
+        static void atLeastOne(long v, String name) {
             if (v < 1) {
                 throw new IllegalArgumentException(name + " must be >= 1: " + v);
             }
@@ -231,6 +244,92 @@ public interface Host extends AutoCloseable {
         }
     }
 
+    /**
+     * The circuit relay v2 service (hop) this host offers to others, and its bounds.
+     * {@code maxReservations}: reservations held at once (a refresh by the same peer does not count
+     * twice); {@code maxReservationsPerIp}: of those, by peers connected from one IPv4 address or IPv6
+     * /64; {@code reservationTtl}: how long a reservation lasts unless refreshed (it also ends when the
+     * peer's connection closes); {@code maxCircuits}: circuits open at once; {@code maxCircuitsPerPeer}:
+     * of those, to or from one peer; {@code circuitDuration} and {@code circuitData}: the limit of one
+     * circuit, in time and in bytes in each direction (sent to both ends, enforced by the relay);
+     * zero: no such limit (with both zero the relay sends no limit at all: an "unlimited" relay,
+     * over which go and js peers open application streams without opting in).
+     */
+    record RelayLimits(int maxReservations, int maxReservationsPerIp, Duration reservationTtl, int maxCircuits,
+            int maxCircuitsPerPeer, Duration circuitDuration, long circuitData) {
+        public static final int DEFAULT_MAX_RESERVATIONS = 128;
+        public static final int DEFAULT_MAX_RESERVATIONS_PER_IP = 8;
+        public static final Duration DEFAULT_RESERVATION_TTL = Duration.ofHours(1);
+        public static final int DEFAULT_MAX_CIRCUITS = 256;
+        public static final int DEFAULT_MAX_CIRCUITS_PER_PEER = 16;
+        public static final Duration DEFAULT_CIRCUIT_DURATION = Duration.ofMinutes(2);
+        public static final long DEFAULT_CIRCUIT_DATA = 128 * 1024;
+
+        public RelayLimits {
+            Limits.atLeastOne(maxReservations, "maxReservations");
+            Limits.atLeastOne(maxReservationsPerIp, "maxReservationsPerIp");
+            Limits.atLeastOne(maxCircuits, "maxCircuits");
+            Limits.atLeastOne(maxCircuitsPerPeer, "maxCircuitsPerPeer");
+            if (circuitData < 0) {
+                throw new IllegalArgumentException("circuitData must be >= 0 (0 = no limit): " + circuitData);
+            }
+            Objects.requireNonNull(reservationTtl, "reservationTtl");
+            Objects.requireNonNull(circuitDuration, "circuitDuration");
+            if (reservationTtl.toSeconds() < 1) {
+                throw new IllegalArgumentException("reservationTtl must be at least 1 s: " + reservationTtl);
+            }
+            if (!circuitDuration.isZero() && circuitDuration.toSeconds() < 1) {
+                throw new IllegalArgumentException("circuitDuration must be 0 (no limit) or at least 1 s: "
+                        + circuitDuration);
+            }
+            if (circuitDuration.toSeconds() > 0xFFFFFFFFL) {
+                throw new IllegalArgumentException("circuitDuration too long: " + circuitDuration);
+            }
+        }
+
+        /** As go-libp2p's relay: 128 reservations, 8 per IP, 1 h; 2 min and 128 KiB per circuit. */
+        public static RelayLimits defaults() {
+            return new RelayLimits(DEFAULT_MAX_RESERVATIONS, DEFAULT_MAX_RESERVATIONS_PER_IP, DEFAULT_RESERVATION_TTL,
+                    DEFAULT_MAX_CIRCUITS, DEFAULT_MAX_CIRCUITS_PER_PEER, DEFAULT_CIRCUIT_DURATION,
+                    DEFAULT_CIRCUIT_DATA);
+        }
+
+        public RelayLimits withMaxReservations(int v) {
+            return new RelayLimits(v, maxReservationsPerIp, reservationTtl, maxCircuits, maxCircuitsPerPeer,
+                    circuitDuration, circuitData);
+        }
+
+        public RelayLimits withMaxReservationsPerIp(int v) {
+            return new RelayLimits(maxReservations, v, reservationTtl, maxCircuits, maxCircuitsPerPeer,
+                    circuitDuration, circuitData);
+        }
+
+        public RelayLimits withReservationTtl(Duration v) {
+            return new RelayLimits(maxReservations, maxReservationsPerIp, v, maxCircuits, maxCircuitsPerPeer,
+                    circuitDuration, circuitData);
+        }
+
+        public RelayLimits withMaxCircuits(int v) {
+            return new RelayLimits(maxReservations, maxReservationsPerIp, reservationTtl, v, maxCircuitsPerPeer,
+                    circuitDuration, circuitData);
+        }
+
+        public RelayLimits withMaxCircuitsPerPeer(int v) {
+            return new RelayLimits(maxReservations, maxReservationsPerIp, reservationTtl, maxCircuits, v,
+                    circuitDuration, circuitData);
+        }
+
+        public RelayLimits withCircuitDuration(Duration v) {
+            return new RelayLimits(maxReservations, maxReservationsPerIp, reservationTtl, maxCircuits,
+                    maxCircuitsPerPeer, v, circuitData);
+        }
+
+        public RelayLimits withCircuitData(long v) {
+            return new RelayLimits(maxReservations, maxReservationsPerIp, reservationTtl, maxCircuits,
+                    maxCircuitsPerPeer, circuitDuration, v);
+        }
+    }
+
     /** Builder; {@link #identity(PrivKey)} is required, everything else has a default. */
     final class Builder {
         /** Default agent version sent in identify. */
@@ -246,6 +345,7 @@ public interface Host extends AutoCloseable {
         private Limits limits = Limits.defaults();
         private DialBackoff dialBackoff = DialBackoff.defaults();
         private java.util.function.LongSupplier nanoTime = System::nanoTime;
+        private RelayLimits relayService;
 
         private Builder() {}
 
@@ -306,6 +406,15 @@ public interface Host extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Offers the circuit relay v2 service (hop) to other peers, within {@code limits}; null (the
+         * default) offers none.
+         */
+        public Builder relayService(RelayLimits limits) {
+            this.relayService = limits;
+            return this;
+        }
+
         /** The time source of the dial back-off ({@link System#nanoTime()}; tests pass a fake one). */
         public Builder nanoTime(java.util.function.LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -323,7 +432,7 @@ public interface Host extends AutoCloseable {
                 }
             }
             return new DefaultHost(identity, List.copyOf(listen), List.copyOf(protocols), agentVersion, timeouts,
-                    eventLoopThreads, yamuxConfig, limits, dialBackoff, nanoTime);
+                    eventLoopThreads, yamuxConfig, limits, dialBackoff, nanoTime, relayService);
         }
 
         private static String version() {

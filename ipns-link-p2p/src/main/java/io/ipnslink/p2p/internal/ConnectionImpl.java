@@ -50,12 +50,19 @@ final class ConnectionImpl implements Connection {
 
     ConnectionImpl(String id, Channel channel, boolean initiator, PeerId remotePeer, PubKey remoteKey,
             Duration negotiationTimeout) {
+        this(id, channel, initiator, remotePeer, remoteKey, negotiationTimeout, null);
+    }
+
+    /** {@code remoteAddress}: the address of a connection that is not a TCP socket (a relayed one), else null. */
+    ConnectionImpl(String id, Channel channel, boolean initiator, PeerId remotePeer, PubKey remoteKey,
+            Duration negotiationTimeout, Multiaddr remoteAddress) {
         this.id = id;
         this.channel = channel;
         this.initiator = initiator;
         this.remotePeer = remotePeer;
         this.remoteKey = remoteKey;
-        this.remoteAddress = Multiaddr.tcp((InetSocketAddress) channel.remoteAddress());
+        this.remoteAddress = remoteAddress != null ? remoteAddress
+                : Multiaddr.tcp((InetSocketAddress) channel.remoteAddress());
         this.localAddress = Multiaddr.tcp((InetSocketAddress) channel.localAddress());
         this.negotiationTimeout = negotiationTimeout;
         channel.closeFuture().addListener(f -> {
@@ -172,6 +179,14 @@ final class ConnectionImpl implements Connection {
             });
         });
         return result;
+    }
+
+    @Override
+    public void keepOpen(boolean hold) {
+        YamuxMuxer m = muxer;
+        if (m != null) {
+            m.keepOpen(hold);
+        }
     }
 
     /** Runs identify against the remote; the result lands in {@link #identify()}. */

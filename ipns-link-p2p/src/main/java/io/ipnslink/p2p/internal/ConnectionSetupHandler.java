@@ -47,16 +47,27 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
     private final String id;
     private final boolean initiator;
     private final PeerId expectedPeer;
+    private final io.ipnslink.core.multiformats.Multiaddr remoteAddress;
     private final CompletableFuture<ConnectionImpl> result = new CompletableFuture<>();
     private boolean started;
     private ScheduledFuture<?> deadline;
     private Channel channel;
 
     ConnectionSetupHandler(Settings settings, String id, boolean initiator, PeerId expectedPeer) {
+        this(settings, id, initiator, expectedPeer, null);
+    }
+
+    /**
+     * {@code remoteAddress}: the connection's remote address when the channel is not a TCP socket
+     * (a relayed connection on a stream), else null.
+     */
+    ConnectionSetupHandler(Settings settings, String id, boolean initiator, PeerId expectedPeer,
+            io.ipnslink.core.multiformats.Multiaddr remoteAddress) {
         this.settings = settings;
         this.id = id;
         this.initiator = initiator;
         this.expectedPeer = expectedPeer;
+        this.remoteAddress = remoteAddress;
     }
 
     /** Completes with the ready connection, or fails (and the channel is closed). */
@@ -152,7 +163,7 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ConnectionImpl conn = new ConnectionImpl(id, channel, initiator, session.remotePeer(), session.remoteKey(),
-                settings.timeouts().negotiation());
+                settings.timeouts().negotiation(), remoteAddress);
         YamuxMuxer muxer = new YamuxMuxer(initiator, settings.yamuxConfig(),
                 new InboundStreamInitializer(conn, settings.registry(), settings.timeouts().negotiation()),
                 settings.inboundBudget());
@@ -190,6 +201,20 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
             log.debug("{}: closed", id);
         }
         super.channelInactive(ctx);
+    }
+
+    /**
+     * A relayed connection runs on a stream, which reports the remote's FIN as an event where a TCP
+     * socket (without half-closure) would close: a connection cannot live on half a transport.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            log.debug("{}: the transport stream was closed by the remote", id);
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

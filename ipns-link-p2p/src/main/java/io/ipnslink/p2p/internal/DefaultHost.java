@@ -16,6 +16,8 @@ import io.ipnslink.p2p.mux.yamux.YamuxConfig;
 import io.ipnslink.p2p.protocol.identify.Identify;
 import io.ipnslink.p2p.protocol.identify.pb.IdentifyProtos;
 import io.ipnslink.p2p.protocol.ping.Ping;
+import io.ipnslink.p2p.protocol.relay.RelayService;
+import io.ipnslink.p2p.protocol.relay.ReservationHandle;
 import io.ipnslink.p2p.transport.tcp.EventLoops;
 import io.ipnslink.p2p.transport.tcp.TcpTransport;
 import io.netty.channel.Channel;
@@ -54,6 +56,8 @@ public final class DefaultHost implements Host {
     private final Limits limits;
     private final InboundAdmission admission;
     private final InboundBufferBudget inboundBudget;
+    private final RelayTransport relay;
+    private final RelayService relayService;
 
     private final AtomicLong connectionIds = new AtomicLong();
     private final Object lifecycle = new Object();
@@ -72,7 +76,7 @@ public final class DefaultHost implements Host {
 
     public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
             Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
-            java.util.function.LongSupplier nanoTime) {
+            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime));
         this.admission = new InboundAdmission(limits);
@@ -90,6 +94,13 @@ public final class DefaultHost implements Host {
                 Identify.pushReceiver((stream, msg) -> ((ConnectionImpl) stream.connection()).onIdentifyPush(msg),
                         timeouts.identify())));
         registry.add(Ping.responderBinding());
+        relay = new RelayTransport(this, this::settings, this::nextId, this::register, () -> loops.group().next(),
+                timeouts.negotiation(), System::currentTimeMillis, () -> table.size() >= limits.maxConnections());
+        registry.add(relay.stopBinding());
+        relayService = relayLimits == null ? null : new RelayService(this, relayLimits, System::currentTimeMillis);
+        if (relayService != null) {
+            registry.add(relayService.binding());
+        }
         for (ProtocolBinding b : protocols) {
             registry.add(b);
         }
@@ -276,7 +287,42 @@ public final class DefaultHost implements Host {
             return CompletableFuture.failedFuture(new P2pException.BadPeer("cannot dial self (" + peer + ")"));
         }
         List<Multiaddr> addrs = List.copyOf(addresses);
-        return table.connect(peer, FailedDials.Key.of(peer, addrs), p -> dialer.dial(p, addrs, this::register));
+        return table.connect(peer, FailedDials.Key.of(peer, addrs), p -> dial(p, addrs));
+    }
+
+    /** Direct addresses first (staggered race); circuit addresses when there are none or they all fail. */
+    private CompletableFuture<ConnectionImpl> dial(PeerId peer, List<Multiaddr> addrs) {
+        List<Multiaddr> circuits = addrs.stream().filter(RelayTransport::isCircuit).toList();
+        if (circuits.isEmpty()) {
+            return dialer.dial(peer, addrs, this::register);
+        }
+        List<Multiaddr> direct = addrs.stream().filter(a -> !RelayTransport.isCircuit(a)).toList();
+        if (direct.isEmpty()) {
+            return relay.dial(peer, circuits);
+        }
+        return dialer.dial(peer, direct, this::register).exceptionallyCompose(e -> {
+            Throwable cause = Errors.unwrap(e);
+            if (cause instanceof P2pException.BadPeer || closed) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            return relay.dial(peer, circuits).exceptionallyCompose(e2 -> {
+                Throwable c2 = Errors.unwrap(e2);
+                c2.addSuppressed(cause);
+                return CompletableFuture.failedFuture(c2);
+            });
+        });
+    }
+
+    @Override
+    public ReservationHandle reserve(PeerId relayPeer, List<Multiaddr> relayAddresses) {
+        Objects.requireNonNull(relayPeer, "relayPeer");
+        requireStarted();
+        return relay.reserve(relayPeer, relayAddresses);
+    }
+
+    @Override
+    public Optional<RelayService> relayService() {
+        return Optional.ofNullable(relayService);
     }
 
     @Override
@@ -406,6 +452,7 @@ public final class DefaultHost implements Host {
                 return;
             }
             log.info("host {} closing", peerId);
+            relay.closeAll();
             shutdownResources(timeouts.close());
         }
     }

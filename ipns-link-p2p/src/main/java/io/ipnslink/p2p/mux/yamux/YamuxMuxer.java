@@ -96,6 +96,8 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     /** Memory held for unread streams (counted as {@link YamuxStreamChannel#bufferedInboundMemory()}). */
     private volatile long heldMemory;
     private ScheduledFuture<?> idleTimer;
+    /** Holders that keep the connection open without streams (see {@link #keepOpen}); event loop only. */
+    private int keepOpenHolds;
     private boolean started;
     private volatile boolean goAwayReceived;
     private boolean goAwaySent;
@@ -229,6 +231,28 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     }
 
     /** True once the remote sent go-away: no new streams can be opened on this connection. */
+    /**
+     * {@code true}: one more holder needs this connection open while it has no stream (a circuit
+     * relay reservation), so the idle timeout does not close it; {@code false}: one holder less.
+     */
+    public void keepOpen(boolean hold) {
+        ChannelHandlerContext c = ctx;
+        if (c == null) {
+            return;
+        }
+        if (!c.executor().inEventLoop()) {
+            c.executor().execute(() -> keepOpen(hold));
+            return;
+        }
+        keepOpenHolds = Math.max(0, keepOpenHolds + (hold ? 1 : -1));
+        if (keepOpenHolds > 0 && idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        } else if (keepOpenHolds == 0 && activeStreams == 0) {
+            armIdleTimer();
+        }
+    }
+
     public boolean goAwayReceived() {
         return goAwayReceived;
     }
@@ -668,7 +692,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
     /** No stream is open (any more): close the connection unless one opens within the idle timeout. */
     private void armIdleTimer() {
         long timeout = config.idleTimeout().toNanos();
-        if (timeout == 0 || closing || closed || !started || idleTimer != null) {
+        if (timeout == 0 || closing || closed || !started || idleTimer != null || keepOpenHolds > 0) {
             return;
         }
         idleTimer = ctx.executor().schedule(this::idleTimeout, timeout, TimeUnit.NANOSECONDS);
@@ -676,7 +700,7 @@ public final class YamuxMuxer extends ChannelDuplexHandler implements YamuxFrame
 
     private void idleTimeout() {
         idleTimer = null;
-        if (activeStreams > 0 || closing || closed) {
+        if (activeStreams > 0 || keepOpenHolds > 0 || closing || closed) {
             return;
         }
         closing = true;
