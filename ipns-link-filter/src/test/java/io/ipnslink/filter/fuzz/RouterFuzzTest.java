@@ -244,6 +244,7 @@ class RouterFuzzTest {
                     case "getRemoteAddr" -> remote;
                     case "getScheme" -> scheme;
                     case "getServerName" -> "127.0.0.1";
+                    case "getLocalAddr" -> "127.0.0.1";
                     case "getServerPort" -> 8080;
                     case "getContextPath" -> context;
                     case "getRequestURI" -> uri;
