@@ -156,10 +156,14 @@ ORIGIN=http://127.0.0.1:$ORIGIN_PORT
 log "origin on $ORIGIN"
 
 # The gateway as bench/run.sh deploys it. Every visitor of this soak comes from 127.0.0.1, which
-# the per-visitor limits leave alone by default (visitor-limits-exempt).
+# the per-visitor limits leave alone by default (visitor-limits-exempt). Tomcat's request thread
+# pool is fixed at 100 threads (minSpareThreads = maxThreads): a pool that may grow and shrink
+# follows the load's bursts (on a shared machine, other jobs' too) and would hide or fake a
+# growth of the gateway's own threads.
 GW_ARGS=(gateway --address 127.0.0.1 --port 0 --data "$WORK/gateway"
   --set dnslink=false --set max-streams-per-origin=4096
-  --connector maxThreads=100 --connector maxKeepAliveRequests=-1 --connector keepAliveTimeout=120000)
+  --connector maxThreads=100 --connector minSpareThreads=100
+  --connector maxKeepAliveRequests=-1 --connector keepAliveTimeout=120000)
 start gateway env JAVA="$JDK/bin/java" ./ipns-link "${GW_ARGS[@]}"
 GW_WRAPPER=$LAST_PID
 GW_PORT=$(wait_line gateway 'IPNS-Link gateway on http://127\.0\.0\.1:\K[0-9]+' "$GW_WRAPPER")
