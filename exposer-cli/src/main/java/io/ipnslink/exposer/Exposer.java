@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * serving each site's stream protocol through a {@link SiteTunnel}, and a {@link Publisher}
  * keeping each site's manifest record fresh at every router: at start, when the announced
  * addresses change (checked every {@link Options#addressCheckInterval()}), every
- * {@link Publisher.Settings#republishInterval()} (well before EOL), and after a failure with
- * backoff.
+ * {@link Publisher.Settings#republishInterval()} (well before EOL), after a failure with
+ * backoff, and at once when a relay reservation ({@link Options#relays()}) is made, lost or made
+ * again: the manifest lists {@code RELAYADDR/p2p/RELAY/p2p-circuit} for each reservation held.
  */
 public final class Exposer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Exposer.class);
@@ -46,6 +47,12 @@ public final class Exposer implements AutoCloseable {
     public static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(5);
     /** First wait before retrying a failed publish. */
     public static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(15);
+    /** How long the start waits for the first grant of the relay reservations before the first publish. */
+    public static final Duration FIRST_RESERVATION_WAIT = Duration.ofSeconds(10);
+    /** Most relays one expose reserves on ({@code --relay}). */
+    public static final int MAX_RELAYS = 8;
+    /** Most relayed addresses in a manifest, all relays together (the rest of {@link Manifest#MAX_ADDRESSES} is direct). */
+    public static final int MAX_RELAYED_ADDRESSES = 8;
 
     /** One site: its key (name in the keystore), origin, Host header and onfail target. */
     public record Site(String keyName, PrivKey key, URI origin, String hostHeader, String onfail) {
@@ -67,21 +74,60 @@ public final class Exposer implements AutoCloseable {
      * @param publishTo routing v1 endpoints
      * @param gateways preferred gateway templates for the manifest (empty: the routers' origins)
      * @param limits what strangers may make the libp2p host hold
+     * @param relays relays to reserve on, each {@code .../p2p/RELAY} ({@link #relayPeer}); at most {@link #MAX_RELAYS}
+     * @param announceDirect put direct (listen or {@code announce}) addresses in manifests; false: only the
+     *     relayed ones (a host that knows it cannot be dialed, e.g. behind a NAT)
      */
     public record Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
-            List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits) {
+            List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
+            List<Multiaddr> relays, boolean announceDirect) {
         public Options {
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
             publishTo = List.copyOf(publishTo);
             gateways = List.copyOf(gateways);
+            relays = List.copyOf(relays);
             Objects.requireNonNull(limits, "limits");
+            if (relays.size() > MAX_RELAYS) {
+                throw new ExposerException("at most " + MAX_RELAYS + " relays, not " + relays.size());
+            }
+            for (Multiaddr r : relays) {
+                relayPeer(r);
+            }
+            if (!announceDirect && relays.isEmpty()) {
+                throw new ExposerException("announcing no direct address needs at least one relay");
+            }
+        }
+
+        /** Without relays, direct addresses announced. */
+        public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
+                List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits) {
+            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, List.of(), true);
         }
 
         /** With the default {@link HostLimits}. */
         public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
                 List<URI> publishTo, List<String> gateways, Duration addressCheckInterval) {
             this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, HostLimits.defaults());
+        }
+
+        /**
+         * The relay's peer id of a {@code --relay} address: its last component must be {@code /p2p/RELAY}, and
+         * it must not itself go through a relay.
+         */
+        public static io.ipnslink.core.crypto.PeerId relayPeer(Multiaddr relay) {
+            List<Multiaddr.Component> cs = relay.components();
+            if (cs.isEmpty() || cs.get(cs.size() - 1).protocol() != Multiaddr.Protocol.P2P) {
+                throw new ExposerException("relay address " + relay + " does not end in /p2p/RELAY_PEER_ID");
+            }
+            if (relay.has(Multiaddr.Protocol.P2P_CIRCUIT)) {
+                throw new ExposerException("relay address " + relay + " goes through a relay itself");
+            }
+            try {
+                return io.ipnslink.core.crypto.PeerId.parse(cs.get(cs.size() - 1).valueText());
+            } catch (RuntimeException e) {
+                throw new ExposerException("relay address " + relay + ": bad peer id");
+            }
         }
 
         /** The manifest's gateways: the configured ones, else each router's origin (capped). */
@@ -160,6 +206,13 @@ public final class Exposer implements AutoCloseable {
     private Host host;
     private SiteTunnel tunnel;
     private volatile List<Multiaddr> announced = List.of();
+    /** One per {@link Options#relays()}, in that order. */
+    private final List<Relay> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Set once the first manifests are out: address changes republish from then on. */
+    private volatile boolean started;
+
+    private record Relay(Multiaddr address, io.ipnslink.core.crypto.PeerId peer,
+            io.ipnslink.p2p.protocol.relay.ReservationHandle handle) {}
 
     private static final class SiteState {
         final Site site;
@@ -211,17 +264,60 @@ public final class Exposer implements AutoCloseable {
                 tunnel.addSite(s.site.name(), s.site.origin(), s.site.hostHeader(), first);
                 first = false;
             }
+            reserve();
             announced = computeAddresses();
             List<Publisher.Result> results = new ArrayList<>();
             for (SiteState s : sites.values()) {
                 results.add(publishNow(s));
             }
+            started = true;
+            scheduler.execute(this::checkAddresses); // a reservation granted during the first publish
             long check = Math.max(1, options.addressCheckInterval().toMillis());
             scheduler.scheduleWithFixedDelay(this::checkAddresses, check, check, TimeUnit.MILLISECONDS);
             return results;
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Reserves on every relay and waits (at most {@link #FIRST_RESERVATION_WAIT}, all together) for
+     * the first grants, so that the first manifest has them; a relay that refuses or does not answer
+     * is retried in the background and the manifest republished when it grants.
+     */
+    private void reserve() {
+        for (Multiaddr a : options.relays()) {
+            io.ipnslink.core.crypto.PeerId peer = Options.relayPeer(a);
+            Multiaddr transport = a.decapsulate(Multiaddr.Protocol.P2P);
+            List<Multiaddr> at = transport.components().isEmpty() ? List.of() : List.of(transport);
+            io.ipnslink.p2p.protocol.relay.ReservationHandle h = host.reserve(peer, at);
+            relays.add(new Relay(a, peer, h));
+            // the host's timer thread calls this: the check itself runs on the publish thread
+            h.onChange(() -> {
+                if (!scheduler.isShutdown()) {
+                    try {
+                        scheduler.execute(this::checkAddresses);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        // closing
+                    }
+                }
+            });
+        }
+        long deadline = System.nanoTime() + FIRST_RESERVATION_WAIT.toNanos();
+        for (Relay r : relays) {
+            try {
+                r.handle.first().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                LOG.info("reserved on relay {}", r.address);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                Throwable c = e.getCause() != null ? e.getCause() : e;
+                LOG.warn("no reservation on relay {} yet ({}); trying again in the background", r.address,
+                        c instanceof java.util.concurrent.TimeoutException ? "no answer within "
+                                + FIRST_RESERVATION_WAIT.toSeconds() + " s" : c.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ExposerException("interrupted while reserving on relays");
+            }
         }
     }
 
@@ -259,11 +355,29 @@ public final class Exposer implements AutoCloseable {
     }
 
     private List<Multiaddr> computeAddresses() {
-        return Addresses.forManifest(host.listenAddresses(), options.listen(), options.announce(),
-                options.loopbackInManifest());
+        List<Multiaddr> relayed = new ArrayList<>();
+        for (Relay r : relays) {
+            r.handle.current().ifPresent(g -> {
+                for (Multiaddr a : g.relayAddresses()) {
+                    Multiaddr c = a.encapsulate(Multiaddr.parse("/p2p-circuit"));
+                    if (relayed.size() < MAX_RELAYED_ADDRESSES && !relayed.contains(c)) {
+                        relayed.add(c);
+                    }
+                }
+            });
+        }
+        List<Multiaddr> direct = options.announceDirect() ? Addresses.forManifest(host.listenAddresses(),
+                options.listen(), options.announce(), options.loopbackInManifest()) : List.of();
+        List<Multiaddr> out = new ArrayList<>(direct.subList(0,
+                Math.min(direct.size(), Manifest.MAX_ADDRESSES - relayed.size())));
+        out.addAll(relayed);
+        return List.copyOf(out);
     }
 
     private void checkAddresses() {
+        if (!started) {
+            return; // the start publishes with the addresses as they are then
+        }
         try {
             List<Multiaddr> now = computeAddresses();
             if (!now.equals(announced)) {
@@ -378,6 +492,20 @@ public final class Exposer implements AutoCloseable {
         out.put("listen", host.listenAddresses().stream().map(Multiaddr::toString).toList());
         out.put("announced", announced.stream().map(Multiaddr::toString).toList());
         out.put("routers", options.publishTo().stream().map(URI::toString).toList());
+        List<Map<String, Object>> reservations = new ArrayList<>();
+        for (Relay r : relays) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("relay", r.address.toString());
+            Optional<io.ipnslink.p2p.protocol.relay.RelayReservation> g = r.handle.current();
+            m.put("held", g.isPresent());
+            g.ifPresent(x -> {
+                m.put("expires", x.expires().toString());
+                m.put("addresses", x.relayAddresses().stream()
+                        .map(a -> a.encapsulate(Multiaddr.parse("/p2p-circuit")).toString()).toList());
+            });
+            reservations.add(m);
+        }
+        out.put("reservations", reservations);
         List<Map<String, Object>> siteList = new ArrayList<>();
         Map<String, Object> stats = tunnel.stats();
         for (SiteState s : sites.values()) {
@@ -442,6 +570,9 @@ public final class Exposer implements AutoCloseable {
     @Override
     public synchronized void close() {
         scheduler.shutdownNow();
+        for (Relay r : relays) {
+            r.handle.close();
+        }
         if (tunnel != null) {
             try {
                 tunnel.close();

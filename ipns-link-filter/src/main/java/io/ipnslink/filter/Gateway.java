@@ -106,7 +106,11 @@ final class Gateway implements AutoCloseable {
                             + config.dataDir().resolve(GatewayIdentity.KEY_FILE) + ": " + e.getMessage(), e);
                 }
                 Host.Timeouts d = Host.Timeouts.defaults();
-                host = Host.builder().identity(identity).listen(config.listen())
+                Host.Builder hb = Host.builder();
+                // exposers behind a NAT reserve here ('relay' key); the gateway then reaches them over
+                // their reservation connection, other gateways through the circuit
+                config.relay().ifPresent(hb::relayService);
+                host = hb.identity(identity).listen(config.listen())
                         // many visitors of one site share one connection: let stream opens queue
                         .yamuxConfig(config.p2pLimits().yamux(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults()
                                 .toBuilder().maxPendingOpens(4096).build()))

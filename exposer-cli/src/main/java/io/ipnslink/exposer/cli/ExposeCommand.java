@@ -66,6 +66,13 @@ final class ExposeCommand extends Base implements Runnable {
     Duration lifetime;
     @Option(names = "--ttl", paramLabel = "DURATION", description = "record TTL (default 1m)")
     Duration ttl;
+    @Option(names = "--relay", paramLabel = "MULTIADDR",
+            description = "circuit relay v2 to reserve on (repeatable, at most " + Exposer.MAX_RELAYS + "), e.g."
+                    + " /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW...; the manifest then lists the relayed addresses")
+    List<String> relays = new ArrayList<>();
+    @Option(names = "--no-direct", description = "announce only the relayed addresses (behind a NAT: no gateway"
+            + " wastes time dialing addresses it cannot reach); needs --relay")
+    boolean noDirect;
     @picocli.CommandLine.Mixin
     P2pLimitOptions p2p = new P2pLimitOptions();
 
@@ -73,7 +80,7 @@ final class ExposeCommand extends Base implements Runnable {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
             List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p,
-            List<String> trustedGateways) {}
+            List<String> trustedGateways, List<String> relays, Boolean noDirect) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host) {}
@@ -118,9 +125,20 @@ final class ExposeCommand extends Base implements Runnable {
         }
         Duration life = lifetime != null ? lifetime : cfg.lifetime() != null ? Durations.parse(cfg.lifetime()) : Publisher.Settings.DEFAULT_LIFETIME;
         Duration t = ttl != null ? ttl : cfg.ttl() != null ? Durations.parse(cfg.ttl()) : Publisher.Settings.DEFAULT_TTL;
-        Exposer.Options options = new Exposer.Options(listenAddrs, Options.multiaddrs(concat(cfg.announce(), announce), "--announce"),
-                announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways), ADDRESS_CHECK,
-                p2p.resolve(cfg.p2p()));
+        List<Multiaddr> relayAddrs = Options.multiaddrs(concat(cfg.relays(), relays), "--relay");
+        boolean direct = !(noDirect || Boolean.TRUE.equals(cfg.noDirect()));
+        if (!direct && relayAddrs.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--no-direct needs at least one --relay MULTIADDR (else the manifest has no address at all)");
+        }
+        Exposer.Options options;
+        try {
+            options = new Exposer.Options(listenAddrs, Options.multiaddrs(concat(cfg.announce(), announce), "--announce"),
+                    announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways),
+                    ADDRESS_CHECK, p2p.resolve(cfg.p2p()), relayAddrs, direct);
+        } catch (io.ipnslink.exposer.ExposerException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--relay: " + e.getMessage());
+        }
         Manifest.online(home.hostKey().peerId(), List.of(), null, null, options.effectiveGateways());
         java.util.Set<PeerId> trusted = Options.peerIds(concat(cfg.trustedGateways(), trustedGateways), "--trusted-gateway");
         Function<Host, SiteTunnel> tunnels = root().env.tunnelFactory();
@@ -196,7 +214,7 @@ final class ExposeCommand extends Base implements Runnable {
 
     private Config readConfig() {
         if (config == null) {
-            return new Config(null, null, null, null, null, null, null, null, null, null);
+            return new Config(null, null, null, null, null, null, null, null, null, null, null, null);
         }
         try {
             if (Files.size(config) > MAX_CONFIG_BYTES) {

@@ -20,6 +20,11 @@ final class StatusCommand extends Base implements Runnable {
         out().println("peer " + s.path("peer").asText());
         out().println("listening " + s.path("listen"));
         out().println("announced " + s.path("announced"));
+        for (JsonNode r : s.path("reservations")) {
+            out().println("relay " + r.path("relay").asText() + (r.path("held").asBoolean()
+                    ? " reserved until " + r.path("expires").asText() + " " + r.path("addresses")
+                    : " no reservation (trying again)"));
+        }
         for (JsonNode site : s.path("sites")) {
             out().println("site " + site.path("site").asText() + " (" + site.path("name").asText() + ") -> "
                     + site.path("origin").asText() + (site.path("hidden").asBoolean() ? " [hidden]" : ""));

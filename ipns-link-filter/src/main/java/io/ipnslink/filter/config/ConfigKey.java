@@ -31,8 +31,10 @@ public enum ConfigKey {
     STORE_USER("store-user", "", "User for a `store` given as JDBC URL"),
     STORE_PASSWORD("store-password", "", "Password for a `store` given as JDBC URL (never logged)"),
     LISTEN("listen", "/ip4/127.0.0.1/tcp/0",
-            "Comma-separated libp2p listen multiaddrs. The gateway only dials out today, so the default opens"
-                    + " nothing to the network; empty: dial only"),
+            "Comma-separated libp2p listen multiaddrs. The default opens nothing to the network: the gateway"
+                    + " dials sites, and only exposers on this machine can reach it (relay). A public gateway that"
+                    + " relays for exposers behind a NAT listens on a public address, e.g. `/ip4/0.0.0.0/tcp/4001`;"
+                    + " empty: dial only"),
     RESOLVE_TIMEOUT("resolve-timeout", "5s", "Longest wait for the routing endpoints when resolving a name"),
     DNS_TIMEOUT("dns-timeout", "3s",
             "Longest wait for a DNS lookup: a DNSLink TXT record, or the A/AAAA records of a manifest address's name"),
@@ -145,7 +147,26 @@ public enum ConfigKey {
                     + " (server-sent events, long polls, downloads) included: then 504 when nothing was sent yet,"
                     + " else the answer is cut and the site stream reset. Bounds a site that trickles bytes just"
                     + " often enough to escape `idle-timeout`. An upgraded connection counts only until its 101."
-                    + " 0: no limit");
+                    + " 0: no limit"),
+    RELAY("relay", "on",
+            "Run the circuit relay v2 service (`/libp2p/circuit/relay/0.2.0/hop`) on the gateway's libp2p host:"
+                    + " exposers behind a NAT reserve on it (`ipns-link expose --relay`) and are reached through it."
+                    + " Useful only when `listen` is reachable from outside (the default loopback `listen` makes it"
+                    + " reachable from this machine only). `off`: no relay service"),
+    RELAY_MAX_RESERVATIONS("relay-max-reservations", "128", "Relay reservations held at once, all peers together"),
+    RELAY_MAX_RESERVATIONS_PER_IP("relay-max-reservations-per-ip", "8",
+            "Relay reservations held at once by peers connected from one IP address (IPv6: one /64)"),
+    RELAY_RESERVATION_TTL("relay-reservation-ttl", "1h",
+            "Lifetime of a relay reservation unless its holder refreshes it (at least 1 s)"),
+    RELAY_MAX_CIRCUITS("relay-max-circuits", "256", "Relayed connections (circuits) open at once, all peers together"),
+    RELAY_MAX_CIRCUITS_PER_PEER("relay-max-circuits-per-peer", "16", "Circuits open at once from or to one peer"),
+    RELAY_CIRCUIT_DURATION("relay-circuit-duration", "0",
+            "Longest one circuit may stay open (at least 1 s). 0: no limit, the default, since a site's HTTP"
+                    + " traffic runs through its circuit (a relay announcing limits also makes go and js peers"
+                    + " treat the connection as limited)"),
+    RELAY_CIRCUIT_DATA("relay-circuit-data", "0",
+            "Bytes one circuit may carry in each direction; bytes or KiB/MiB/GiB. 0: no limit (see"
+                    + " `relay-circuit-duration`)");
 
     private final String key;
     private final String defaultText;

@@ -60,7 +60,8 @@ public record GatewayConfig(
         RoutingLimits routingLimits,
         Optional<String> pathFormSandbox,
         boolean pathFormRedirect,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        Optional<Host.RelayLimits> relay) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -154,6 +155,33 @@ public record GatewayConfig(
         Objects.requireNonNull(routingLimits, "routingLimits");
         Objects.requireNonNull(pathFormSandbox, "pathFormSandbox");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(relay, "relay");
+    }
+
+    /**
+     * The relay service's limits when the keys are left at their defaults: {@link Host.RelayLimits#defaults()}
+     * with circuits limited by count only (no duration or data limit), as HTTP to a site needs.
+     */
+    public static final Host.RelayLimits DEFAULT_RELAY_LIMITS = Host.RelayLimits.defaults()
+            .withCircuitDuration(Duration.ZERO).withCircuitData(0);
+
+    /** Without the relay settings: the relay service on with {@link #DEFAULT_RELAY_LIMITS}. */
+    public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
+            Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
+            List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
+            Duration firstByteTimeout, Duration idleTimeout, Duration upgradeIdleTimeout, long maxRequestBody,
+            int maxStreamsPerOrigin, int keptStreamsPerSite, boolean allowPrivateAddresses, Optional<URI> redirectGateway,
+            boolean redirectSubdomain, boolean routingEndpointEnabled, boolean dnslink, List<String> dnsServers,
+            Duration negativeCacheTtl, Duration maxCacheTtl, int cacheSize, StatusAccess status, Duration dialBackoff,
+            Duration dialBackoffMax, VisitorLimits visitorLimits, P2pLimits p2pLimits,
+            JdbcRecordStore.Limits storeLimits, RoutingLimits routingLimits, Optional<String> pathFormSandbox,
+            boolean pathFormRedirect, Duration requestTimeout) {
+        this(mode, gatewayHosts, trustedProxies, routingEndpoints, dataDir, store, storeUser, storePassword, listen,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout,
+                maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
+                redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
+                status, dialBackoff, dialBackoffMax, visitorLimits, p2pLimits, storeLimits, routingLimits,
+                pathFormSandbox, pathFormRedirect, requestTimeout, Optional.of(DEFAULT_RELAY_LIMITS));
     }
 
     /**
@@ -282,6 +310,30 @@ public record GatewayConfig(
             default -> throw new IllegalArgumentException("must be redirect or serve");
         });
         Duration requestTimeout = r.parse(ConfigKey.REQUEST_TIMEOUT, GatewayConfig::duration);
+        Optional<Host.RelayLimits> relay = Optional.empty();
+        if (r.parse(ConfigKey.RELAY, GatewayConfig::bool)) {
+            Host.RelayLimits limits = new Host.RelayLimits(
+                    r.parse(ConfigKey.RELAY_MAX_RESERVATIONS, v -> positiveInt(v, 1_000_000)),
+                    r.parse(ConfigKey.RELAY_MAX_RESERVATIONS_PER_IP, v -> positiveInt(v, 1_000_000)),
+                    r.parse(ConfigKey.RELAY_RESERVATION_TTL, v -> {
+                        Duration d = duration(v);
+                        if (d.toSeconds() < 1 || d.toDays() > 7) {
+                            throw new IllegalArgumentException("must be at least 1s and at most 7 days");
+                        }
+                        return d;
+                    }),
+                    r.parse(ConfigKey.RELAY_MAX_CIRCUITS, v -> positiveInt(v, 1_000_000)),
+                    r.parse(ConfigKey.RELAY_MAX_CIRCUITS_PER_PEER, v -> positiveInt(v, 1_000_000)),
+                    r.parse(ConfigKey.RELAY_CIRCUIT_DURATION, v -> {
+                        Duration d = duration(v);
+                        if (!d.isZero() && (d.toSeconds() < 1 || d.toDays() > 365)) {
+                            throw new IllegalArgumentException("must be 0 (no limit) or from 1s to 365 days");
+                        }
+                        return d;
+                    }),
+                    r.parse(ConfigKey.RELAY_CIRCUIT_DATA, v -> v.trim().equals("0") ? 0L : size(v)));
+            relay = Optional.of(limits);
+        }
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -290,7 +342,7 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay);
     }
 
     /**
@@ -333,7 +385,8 @@ public record GatewayConfig(
                 + visitorLimits.maxOpenRequests() + "/" + visitorLimits.maxTracked() + ", visitor-limits-exempt="
                 + visitorLimits.exempt() + ", p2p " + p2pLimits + ", store " + storeLimits + ", routing " + routingLimits
                 + ", path-form=" + (pathFormRedirect ? "redirect" : "serve")
-                + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off");
+                + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off")
+                + ", relay=" + relay.map(Object::toString).orElse("off");
     }
 
     // ---- value parsers; each throws IllegalArgumentException with what is expected

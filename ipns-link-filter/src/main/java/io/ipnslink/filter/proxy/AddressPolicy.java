@@ -164,7 +164,7 @@ final class AddressPolicy {
                 if (answer.addresses.isEmpty() || !answer.addresses.stream().allMatch(AddressPolicy::isPublic)) {
                     return List.of(); // one private answer is enough to refuse the name
                 }
-                return circuit ? List.of(a) : pinned(a, answer.addresses);
+                return pinned(a, answer.addresses); // a circuit: its relay part dialed at the checked answers
             }
             Multiaddr m = circuit
                     ? a.decapsulate(Multiaddr.Protocol.P2P_CIRCUIT).decapsulate(Multiaddr.Protocol.P2P) : a;

@@ -144,6 +144,28 @@ class AddressPolicyTest {
                 "a name without addresses is refused, not 'unavailable'");
     }
 
+    @Test
+    void aCircuitAddressIsJudgedByItsRelayPartAndDialedAtTheRelaysCheckedAnswers() throws Exception {
+        String relay = "/p2p/12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8/p2p-circuit";
+        Map<String, List<InetAddress>> dns = Map.of(
+                "relay.example", List.of(InetAddress.getByName("8.8.4.4")),
+                "inside.example", List.of(InetAddress.getByName("192.168.1.2")));
+        AddressPolicy policy = new AddressPolicy(false,
+                host -> CompletableFuture.completedFuture(dns.getOrDefault(host, List.of())), TIMEOUT);
+        assertEquals(List.of(Multiaddr.parse("/ip4/8.8.8.8/tcp/4001" + relay)),
+                allowed(policy, "/ip4/8.8.8.8/tcp/4001" + relay), "a public relay");
+        assertEquals(List.of(), allowed(policy, "/ip4/10.1.2.3/tcp/4001" + relay), "a relay in a private range");
+        assertEquals(List.of(), allowed(policy, "/ip4/127.0.0.1/tcp/4001" + relay), "a relay on loopback");
+        assertEquals(List.of(Multiaddr.parse("/ip4/8.8.4.4/tcp/4001" + relay)),
+                allowed(policy, "/dns4/relay.example/tcp/4001" + relay),
+                "a relay's name: dialed at the answer that was checked, not looked up again");
+        assertEquals(List.of(), allowed(policy, "/dns4/inside.example/tcp/4001" + relay), "a relay's private answer");
+        assertEquals(List.of(), allowed(policy, relay), "a bare relay address: no address to check");
+        List<Multiaddr> local = List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001" + relay));
+        assertEquals(local, new AddressPolicy(true, host -> new CompletableFuture<>(), TIMEOUT).filter(local, "s").join()
+                .allowed(), "allowed private addresses: as given");
+    }
+
     private static List<Multiaddr> allowed(AddressPolicy policy, String address) {
         return policy.filter(List.of(Multiaddr.parse(address)), "site").join().allowed();
     }

@@ -321,6 +321,7 @@ final class RelayTransport {
         private Duration backoff = RETRY_INITIAL;
         private io.netty.util.concurrent.ScheduledFuture<?> next;
         private Connection watched;
+        private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Handle(PeerId relay, List<Multiaddr> addresses) {
             this.relay = relay;
@@ -336,6 +337,27 @@ final class RelayTransport {
         @Override
         public CompletableFuture<RelayReservation> first() {
             return first.copy();
+        }
+
+        @Override
+        public void onChange(Runnable listener) {
+            java.util.Objects.requireNonNull(listener, "listener");
+            synchronized (listeners) {
+                if (listeners.size() >= MAX_LISTENERS) {
+                    throw new IllegalStateException("a reservation handle keeps at most " + MAX_LISTENERS + " listeners");
+                }
+                listeners.add(listener);
+            }
+        }
+
+        private void changed() {
+            for (Runnable l : listeners) {
+                try {
+                    l.run();
+                } catch (RuntimeException e) {
+                    log.warn("reservation listener failed: {}", e.toString());
+                }
+            }
         }
 
         @Override
@@ -376,6 +398,7 @@ final class RelayTransport {
                             wait.toSeconds());
                     first.completeExceptionally(cause);
                     schedule(wait);
+                    changed();
                     return;
                 }
                 current = r;
@@ -387,6 +410,7 @@ final class RelayTransport {
                 log.debug("reservation on {} until {}", relay, r.expires());
                 schedule(Duration.ofMillis((long) (life * REFRESH_AT)));
                 watch(granted.connection()); // the relay ties the reservation to this connection
+                changed();
             });
         }
 
@@ -415,6 +439,7 @@ final class RelayTransport {
                 log.info("connection to relay {} closed; reserving again", relay);
                 current = null;
                 schedule(RETRY_INITIAL);
+                changed();
             });
         }
 

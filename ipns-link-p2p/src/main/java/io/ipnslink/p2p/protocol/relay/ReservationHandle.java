@@ -15,6 +15,16 @@ public interface ReservationHandle extends AutoCloseable {
     /** Completes with the first grant, or fails when the first attempt fails. */
     CompletableFuture<RelayReservation> first();
 
+    /**
+     * Runs {@code listener} after every change of {@link #current()}: a grant (first, refresh or
+     * made again), and its loss (refused, failed, the relay connection gone). Called on the host's
+     * timer thread: it must not block. At most {@link #MAX_LISTENERS} listeners.
+     */
+    void onChange(Runnable listener);
+
+    /** Listeners one handle keeps. */
+    int MAX_LISTENERS = 8;
+
     @Override
     void close();
 }

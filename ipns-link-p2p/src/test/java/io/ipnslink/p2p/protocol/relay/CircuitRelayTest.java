@@ -378,6 +378,29 @@ class CircuitRelayTest {
     }
 
     @Test
+    void listenersHearOfTheGrantTheLossAndTheGrantMadeAgain() throws Exception {
+        Host r = host(BIG);
+        Host e = host(null);
+        ReservationHandle h = e.reserve(r.peerId(), r.listenAddresses());
+        java.util.concurrent.LinkedBlockingQueue<Boolean> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        h.onChange(() -> seen.add(h.current().isPresent()));
+        assertEquals(Boolean.TRUE, seen.poll(WAIT_S, TimeUnit.SECONDS), "granted");
+        Connection first = e.connection(r.peerId()).orElseThrow();
+        await(first.close());
+        assertEquals(Boolean.FALSE, seen.poll(WAIT_S, TimeUnit.SECONDS), "lost with its connection");
+        Boolean again;
+        do { // a reconnect may fail once more before the relay is reached again
+            again = seen.poll(WAIT_S, TimeUnit.SECONDS);
+        } while (Boolean.FALSE.equals(again));
+        assertEquals(Boolean.TRUE, again, "made again");
+        for (int i = 1; i < ReservationHandle.MAX_LISTENERS; i++) {
+            h.onChange(() -> { });
+        }
+        assertThrows(IllegalStateException.class, () -> h.onChange(() -> { }), "listeners are bounded");
+        h.close();
+    }
+
+    @Test
     void anUnlimitedRelaySendsNoLimitAndCutsNothing() throws Exception {
         Host r = host(Host.RelayLimits.defaults().withCircuitData(0).withCircuitDuration(Duration.ZERO));
         Host e = host(null, EchoHandler.binding());
