@@ -246,7 +246,6 @@ class RouterFuzzTest {
                     case "getServerName" -> "127.0.0.1";
                     case "getLocalAddr" -> "127.0.0.1";
                     case "getServerPort" -> 8080;
-                    case "getLocalAddr" -> "127.0.0.1";
                     case "getContextPath" -> context;
                     case "getRequestURI" -> uri;
                     case "getQueryString" -> query;
