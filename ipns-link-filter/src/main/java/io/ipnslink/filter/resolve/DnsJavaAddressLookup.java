@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Name;
@@ -15,8 +14,6 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.lookup.LookupSession;
-import org.xbill.DNS.lookup.NoSuchDomainException;
-import org.xbill.DNS.lookup.NoSuchRRSetException;
 
 /**
  * {@link AddressLookup} with dnsjava: A and AAAA asked at once, over the system's resolvers or given
@@ -55,30 +52,20 @@ public final class DnsJavaAddressLookup implements AddressLookup {
     }
 
     private CompletableFuture<List<InetAddress>> ask(Name name, int type) {
-        return session.lookupAsync(name, type).toCompletableFuture()
-                .orTimeout(timeout.toMillis() + 500, TimeUnit.MILLISECONDS)
-                .handle((result, error) -> {
-                    if (error != null) {
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
-                        if (cause instanceof NoSuchDomainException || cause instanceof NoSuchRRSetException) {
-                            return List.of();
-                        }
-                        throw new CompletionException(cause);
+        return DnsJavaTxtLookup.records(session, name, type, timeout).thenApply(records -> {
+            List<InetAddress> out = new ArrayList<>();
+            for (Record r : records) {
+                try {
+                    if (r instanceof ARecord a) {
+                        out.add(InetAddress.getByAddress(a.getAddress().getAddress()));
+                    } else if (r instanceof AAAARecord a) {
+                        out.add(InetAddress.getByAddress(a.getAddress().getAddress()));
                     }
-                    List<InetAddress> out = new ArrayList<>();
-                    for (Record r : result.getRecords()) {
-                        try {
-                            if (r instanceof ARecord a) {
-                                out.add(InetAddress.getByAddress(a.getAddress().getAddress()));
-                            } else if (r instanceof AAAARecord a) {
-                                out.add(InetAddress.getByAddress(a.getAddress().getAddress()));
-                            }
-                        } catch (UnknownHostException e) {
-                            throw new CompletionException(e); // not with 4 or 16 bytes
-                        }
-                    }
-                    return out;
-                });
+                } catch (UnknownHostException e) {
+                    throw new CompletionException(e); // not with 4 or 16 bytes
+                }
+            }
+            return out;
+        });
     }
 }

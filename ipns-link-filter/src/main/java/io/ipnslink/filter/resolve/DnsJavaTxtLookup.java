@@ -53,15 +53,13 @@ public final class DnsJavaTxtLookup implements TxtLookup {
         return LookupSession.defaultBuilder().resolver(resolver).clearCaches().build();
     }
 
-    @Override
-    public CompletableFuture<List<Txt>> lookup(String fqdn) {
-        Name name;
-        try {
-            name = Name.fromString(fqdn.endsWith(".") ? fqdn : fqdn + ".");
-        } catch (TextParseException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return session.lookupAsync(name, Type.TXT).toCompletableFuture()
+    /**
+     * The records of {@code type} for {@code name}: empty when the name or the type does not
+     * exist, failed on any other error; never longer than {@code timeout} (plus the session's own
+     * margin).
+     */
+    static CompletableFuture<List<Record>> records(LookupSession session, Name name, int type, Duration timeout) {
+        return session.lookupAsync(name, type).toCompletableFuture()
                 .orTimeout(timeout.toMillis() + 500, TimeUnit.MILLISECONDS)
                 .handle((result, error) -> {
                     if (error != null) {
@@ -72,13 +70,26 @@ public final class DnsJavaTxtLookup implements TxtLookup {
                         }
                         throw new CompletionException(cause);
                     }
-                    List<Txt> out = new ArrayList<>();
-                    for (Record r : result.getRecords()) {
-                        if (r instanceof TXTRecord txt) {
-                            out.add(new Txt(String.join("", txt.getStrings()), Duration.ofSeconds(txt.getTTL())));
-                        }
-                    }
-                    return out;
+                    return result.getRecords();
                 });
+    }
+
+    @Override
+    public CompletableFuture<List<Txt>> lookup(String fqdn) {
+        Name name;
+        try {
+            name = Name.fromString(fqdn.endsWith(".") ? fqdn : fqdn + ".");
+        } catch (TextParseException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return records(session, name, Type.TXT, timeout).thenApply(records -> {
+            List<Txt> out = new ArrayList<>();
+            for (Record r : records) {
+                if (r instanceof TXTRecord txt) {
+                    out.add(new Txt(String.join("", txt.getStrings()), Duration.ofSeconds(txt.getTTL())));
+                }
+            }
+            return out;
+        });
     }
 }
