@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * keeping each site's manifest record fresh at every router: at start, when the announced
  * addresses change (checked every {@link Options#addressCheckInterval()}), every
  * {@link Publisher.Settings#republishInterval()} (well before EOL), after a failure with
- * backoff, and at once when a relay reservation ({@link Options#relays()}) is made, lost or made
- * again: the manifest lists {@code RELAYADDR/p2p/RELAY/p2p-circuit} for each reservation held.
+ * backoff, and at once when a relay reservation ({@link Options#relays()}, or a gateway published
+ * to: {@link GatewayRelays}) is made, lost or made again: the manifest lists
+ * {@code RELAYADDR/p2p/RELAY/p2p-circuit} for each reservation held.
  */
 public final class Exposer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Exposer.class);
@@ -77,10 +78,11 @@ public final class Exposer implements AutoCloseable {
      * @param relays relays to reserve on, each {@code .../p2p/RELAY} ({@link #relayPeer}); at most {@link #MAX_RELAYS}
      * @param announceDirect put direct (listen or {@code announce}) addresses in manifests; false: only the
      *     relayed ones (a host that knows it cannot be dialed, e.g. behind a NAT)
+     * @param gatewayRelays reserve on each gateway published to that offers a relay ({@link GatewayRelays})
      */
     public record Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
             List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
-            List<Multiaddr> relays, boolean announceDirect) {
+            List<Multiaddr> relays, boolean announceDirect, boolean gatewayRelays) {
         public Options {
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
@@ -94,9 +96,17 @@ public final class Exposer implements AutoCloseable {
             for (Multiaddr r : relays) {
                 relayPeer(r);
             }
-            if (!announceDirect && relays.isEmpty()) {
+            if (!announceDirect && relays.isEmpty() && !gatewayRelays) {
                 throw new ExposerException("announcing no direct address needs at least one relay");
             }
+        }
+
+        /** With the gateways published to as relays. */
+        public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
+                List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
+                List<Multiaddr> relays, boolean announceDirect) {
+            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, relays,
+                    announceDirect, true);
         }
 
         /** Without relays, direct addresses announced. */
@@ -208,6 +218,8 @@ public final class Exposer implements AutoCloseable {
     private volatile List<Multiaddr> announced = List.of();
     /** One per {@link Options#relays()}, in that order. */
     private final List<Relay> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Reservations on the gateways published to ({@link Options#gatewayRelays()}); null when off. */
+    private volatile GatewayRelays gatewayRelays;
     /** Set once the first manifests are out: address changes republish from then on. */
     private volatile boolean started;
 
@@ -265,6 +277,7 @@ public final class Exposer implements AutoCloseable {
                 first = false;
             }
             reserve();
+            reserveOnGateways();
             announced = computeAddresses();
             List<Publisher.Result> results = new ArrayList<>();
             for (SiteState s : sites.values()) {
@@ -273,7 +286,13 @@ public final class Exposer implements AutoCloseable {
             started = true;
             scheduler.execute(this::checkAddresses); // a reservation granted during the first publish
             long check = Math.max(1, options.addressCheckInterval().toMillis());
-            scheduler.scheduleWithFixedDelay(this::checkAddresses, check, check, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(() -> {
+                GatewayRelays g = gatewayRelays;
+                if (g != null) {
+                    g.refresh(); // in the background: a changed reservation calls checkAddresses again
+                }
+                checkAddresses();
+            }, check, check, TimeUnit.MILLISECONDS);
             return results;
         } catch (RuntimeException e) {
             close();
@@ -294,15 +313,7 @@ public final class Exposer implements AutoCloseable {
             io.ipnslink.p2p.protocol.relay.ReservationHandle h = host.reserve(peer, at);
             relays.add(new Relay(a, peer, h));
             // the host's timer thread calls this: the check itself runs on the publish thread
-            h.onChange(() -> {
-                if (!scheduler.isShutdown()) {
-                    try {
-                        scheduler.execute(this::checkAddresses);
-                    } catch (java.util.concurrent.RejectedExecutionException e) {
-                        // closing
-                    }
-                }
-            });
+            h.onChange(this::requestAddressCheck);
         }
         long deadline = System.nanoTime() + FIRST_RESERVATION_WAIT.toNanos();
         for (Relay r : relays) {
@@ -317,6 +328,43 @@ public final class Exposer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ExposerException("interrupted while reserving on relays");
+            }
+        }
+    }
+
+    /** Runs {@link #checkAddresses} on the publish thread (called from other threads; does not block). */
+    private void requestAddressCheck() {
+        if (!scheduler.isShutdown()) {
+            try {
+                scheduler.execute(this::checkAddresses);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    /**
+     * Asks each gateway published to for its document and reserves on those that relay
+     * ({@link GatewayRelays}), in the background: the first publish waits for them (at most
+     * {@link #FIRST_RESERVATION_WAIT}) only when they are the manifest's only addresses (no direct
+     * address, no {@code --relay}); otherwise a grant republishes when it comes.
+     */
+    private void reserveOnGateways() {
+        if (!options.gatewayRelays()) {
+            return;
+        }
+        java.util.Set<io.ipnslink.core.crypto.PeerId> named = new java.util.HashSet<>();
+        relays.forEach(r -> named.add(r.peer));
+        GatewayRelays g = new GatewayRelays(host, options.publishTo(), named, this::requestAddressCheck, scheduler,
+                GatewayRelays.Settings.defaults());
+        gatewayRelays = g;
+        java.util.concurrent.CompletableFuture<Void> asked = g.refresh();
+        if (!options.announceDirect() && relays.isEmpty()) {
+            try {
+                g.awaitFirst(asked, FIRST_RESERVATION_WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ExposerException("interrupted while reserving on gateways");
             }
         }
     }
@@ -365,6 +413,14 @@ public final class Exposer implements AutoCloseable {
                     }
                 }
             });
+        }
+        GatewayRelays gw = gatewayRelays;
+        if (gw != null) {
+            for (Multiaddr c : gw.relayedAddresses()) {
+                if (relayed.size() < MAX_RELAYED_ADDRESSES && !relayed.contains(c)) {
+                    relayed.add(c);
+                }
+            }
         }
         List<Multiaddr> direct = options.announceDirect() ? Addresses.forManifest(host.listenAddresses(),
                 options.listen(), options.announce(), options.loopbackInManifest()) : List.of();
@@ -496,6 +552,7 @@ public final class Exposer implements AutoCloseable {
         for (Relay r : relays) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("relay", r.address.toString());
+            m.put("source", "--relay");
             Optional<io.ipnslink.p2p.protocol.relay.RelayReservation> g = r.handle.current();
             m.put("held", g.isPresent());
             g.ifPresent(x -> {
@@ -504,6 +561,11 @@ public final class Exposer implements AutoCloseable {
                         .map(a -> a.encapsulate(Multiaddr.parse("/p2p-circuit")).toString()).toList());
             });
             reservations.add(m);
+        }
+        GatewayRelays gw = gatewayRelays;
+        if (gw != null) {
+            reservations.addAll(gw.reservations());
+            out.put("gateways", gw.gateways());
         }
         out.put("reservations", reservations);
         List<Map<String, Object>> siteList = new ArrayList<>();
@@ -572,6 +634,10 @@ public final class Exposer implements AutoCloseable {
         scheduler.shutdownNow();
         for (Relay r : relays) {
             r.handle.close();
+        }
+        GatewayRelays gw = gatewayRelays;
+        if (gw != null) {
+            gw.close();
         }
         if (tunnel != null) {
             try {

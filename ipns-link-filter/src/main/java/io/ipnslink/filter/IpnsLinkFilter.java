@@ -221,6 +221,8 @@ public class IpnsLinkFilter implements Filter {
                         context(id, pr, null, null));
             } else if (route instanceof Route.RoutingApi api) {
                 g.routingServlet.service(new RoutingRequest(req, api.pathInfo(), pr.clientAddress()), resp);
+            } else if (route instanceof Route.WellKnown) {
+                WellKnown.answer(g, req, resp, pr, context(id, pr, null, null));
             } else if (route instanceof Route.RawRecord raw) {
                 rawRecord(g, id, req, resp, pr, raw.name().name());
             } else if (route instanceof Route.Site site) {

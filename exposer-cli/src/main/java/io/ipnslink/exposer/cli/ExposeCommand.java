@@ -71,8 +71,11 @@ final class ExposeCommand extends Base implements Runnable {
                     + " /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW...; the manifest then lists the relayed addresses")
     List<String> relays = new ArrayList<>();
     @Option(names = "--no-direct", description = "announce only the relayed addresses (behind a NAT: no gateway"
-            + " wastes time dialing addresses it cannot reach); needs --relay")
+            + " wastes time dialing addresses it cannot reach); needs --relay or the gateway relays")
     boolean noDirect;
+    @Option(names = "--no-gateway-relay", description = "do not reserve on the gateways published to (by default each"
+            + " --publish-to gateway whose /.well-known/ipns-link offers a relay is reserved on, as with --relay)")
+    boolean noGatewayRelay;
     @picocli.CommandLine.Mixin
     P2pLimitOptions p2p = new P2pLimitOptions();
 
@@ -80,7 +83,7 @@ final class ExposeCommand extends Base implements Runnable {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
             List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p,
-            List<String> trustedGateways, List<String> relays, Boolean noDirect) {}
+            List<String> trustedGateways, List<String> relays, Boolean noDirect, Boolean noGatewayRelay) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host) {}
@@ -127,15 +130,17 @@ final class ExposeCommand extends Base implements Runnable {
         Duration t = ttl != null ? ttl : cfg.ttl() != null ? Durations.parse(cfg.ttl()) : Publisher.Settings.DEFAULT_TTL;
         List<Multiaddr> relayAddrs = Options.multiaddrs(concat(cfg.relays(), relays), "--relay");
         boolean direct = !(noDirect || Boolean.TRUE.equals(cfg.noDirect()));
-        if (!direct && relayAddrs.isEmpty()) {
+        boolean gatewayRelays = !(noGatewayRelay || Boolean.TRUE.equals(cfg.noGatewayRelay()));
+        if (!direct && relayAddrs.isEmpty() && !gatewayRelays) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--no-direct needs at least one --relay MULTIADDR (else the manifest has no address at all)");
+                    "--no-direct needs at least one --relay MULTIADDR, or the gateway relays (not --no-gateway-relay);"
+                            + " else the manifest has no address at all");
         }
         Exposer.Options options;
         try {
             options = new Exposer.Options(listenAddrs, Options.multiaddrs(concat(cfg.announce(), announce), "--announce"),
                     announceLoopback || Boolean.TRUE.equals(cfg.announceLoopback()), routers, concat(cfg.gateways(), gateways),
-                    ADDRESS_CHECK, p2p.resolve(cfg.p2p()), relayAddrs, direct);
+                    ADDRESS_CHECK, p2p.resolve(cfg.p2p()), relayAddrs, direct, gatewayRelays);
         } catch (io.ipnslink.exposer.ExposerException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--relay: " + e.getMessage());
         }
@@ -214,7 +219,7 @@ final class ExposeCommand extends Base implements Runnable {
 
     private Config readConfig() {
         if (config == null) {
-            return new Config(null, null, null, null, null, null, null, null, null, null, null, null);
+            return new Config(null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
         try {
             if (Files.size(config) > MAX_CONFIG_BYTES) {

@@ -23,7 +23,10 @@ final class StatusCommand extends Base implements Runnable {
         for (JsonNode r : s.path("reservations")) {
             out().println("relay " + r.path("relay").asText() + (r.path("held").asBoolean()
                     ? " reserved until " + r.path("expires").asText() + " " + r.path("addresses")
-                    : " no reservation (trying again)"));
+                    : " no reservation (trying again)") + (r.has("source") ? " (from " + r.path("source").asText() + ")" : ""));
+        }
+        for (JsonNode g : s.path("gateways")) {
+            out().println("gateway " + g.path("origin").asText() + ": " + g.path("state").asText());
         }
         for (JsonNode site : s.path("sites")) {
             out().println("site " + site.path("site").asText() + " (" + site.path("name").asText() + ") -> "

@@ -164,7 +164,7 @@ class ExposeRelayTest {
         assertEquals(2, noPeer.code());
         assertTrue(noPeer.err().contains("does not end in /p2p/RELAY_PEER_ID"), noPeer.err());
         CliRunner.Run noRelay = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
-                "--no-direct");
+                "--no-direct", "--no-gateway-relay");
         assertEquals(2, noRelay.code());
         assertTrue(noRelay.err().contains("--no-direct needs at least one --relay"), noRelay.err());
         CliRunner.Run circuit = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),

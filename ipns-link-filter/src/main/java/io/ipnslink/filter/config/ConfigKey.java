@@ -166,7 +166,13 @@ public enum ConfigKey {
                     + " treat the connection as limited)"),
     RELAY_CIRCUIT_DATA("relay-circuit-data", "0",
             "Bytes one circuit may carry in each direction; bytes or KiB/MiB/GiB. 0: no limit (see"
-                    + " `relay-circuit-duration`)");
+                    + " `relay-circuit-duration`)"),
+    ANNOUNCE("announce", "",
+            "Comma-separated libp2p multiaddrs (at most 8, without `/p2p/...`) at which exposers reach this"
+                    + " gateway, told them in `/.well-known/ipns-link` so that `ipns-link expose --publish-to` reserves"
+                    + " on it; e.g. `/dns4/gw.example/tcp/4001` behind a load balancer or in a container. Empty: the"
+                    + " `listen` addresses as bound (a wildcard one as the request's host name or address, loopback"
+                    + " ones only to clients on loopback). See docs/nat.md");
 
     private final String key;
     private final String defaultText;

@@ -61,12 +61,15 @@ public record GatewayConfig(
         Optional<String> pathFormSandbox,
         boolean pathFormRedirect,
         Duration requestTimeout,
-        Optional<Host.RelayLimits> relay) {
+        Optional<Host.RelayLimits> relay,
+        List<Multiaddr> announce) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
     /** Largest accepted number of list entries in one value (hosts, proxies, endpoints). */
     public static final int MAX_LIST_ENTRIES = 64;
+    /** Most {@code announce} addresses (the well-known document lists at most this many). */
+    public static final int MAX_ANNOUNCE = 8;
 
     /** What the filter does. */
     public enum Mode {
@@ -156,6 +159,26 @@ public record GatewayConfig(
         Objects.requireNonNull(pathFormSandbox, "pathFormSandbox");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(relay, "relay");
+        announce = List.copyOf(announce);
+    }
+
+    /** Without {@code announce}: the listen addresses are told. */
+    public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
+            Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
+            List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
+            Duration firstByteTimeout, Duration idleTimeout, Duration upgradeIdleTimeout, long maxRequestBody,
+            int maxStreamsPerOrigin, int keptStreamsPerSite, boolean allowPrivateAddresses, Optional<URI> redirectGateway,
+            boolean redirectSubdomain, boolean routingEndpointEnabled, boolean dnslink, List<String> dnsServers,
+            Duration negativeCacheTtl, Duration maxCacheTtl, int cacheSize, StatusAccess status, Duration dialBackoff,
+            Duration dialBackoffMax, VisitorLimits visitorLimits, P2pLimits p2pLimits,
+            JdbcRecordStore.Limits storeLimits, RoutingLimits routingLimits, Optional<String> pathFormSandbox,
+            boolean pathFormRedirect, Duration requestTimeout, Optional<Host.RelayLimits> relay) {
+        this(mode, gatewayHosts, trustedProxies, routingEndpoints, dataDir, store, storeUser, storePassword, listen,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout,
+                maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
+                redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
+                status, dialBackoff, dialBackoffMax, visitorLimits, p2pLimits, storeLimits, routingLimits,
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, List.of());
     }
 
     /**
@@ -334,6 +357,11 @@ public record GatewayConfig(
                     r.parse(ConfigKey.RELAY_CIRCUIT_DATA, v -> v.trim().equals("0") ? 0L : size(v)));
             relay = Optional.of(limits);
         }
+        List<Multiaddr> announce = r.list(ConfigKey.ANNOUNCE, GatewayConfig::announceAddress);
+        if (announce.size() > MAX_ANNOUNCE) {
+            throw new ConfigException(ConfigKey.ANNOUNCE, "configuration key 'announce': at most " + MAX_ANNOUNCE
+                    + " addresses, not " + announce.size());
+        }
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -342,7 +370,24 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, announce);
+    }
+
+    /**
+     * An {@code announce} address: a multiaddr the gateway's host can be dialed at, without its peer
+     * id (added by the reader) and not through a relay, and not a wildcard address.
+     */
+    static Multiaddr announceAddress(String text) {
+        Multiaddr a = Multiaddr.parse(text.trim());
+        if (a.has(Multiaddr.Protocol.P2P) || a.has(Multiaddr.Protocol.P2P_CIRCUIT)) {
+            throw new IllegalArgumentException("give the address without /p2p/... or /p2p-circuit (the gateway's peer"
+                    + " id is told beside it)");
+        }
+        java.util.Optional<java.net.InetSocketAddress> sa = a.toTcpSocketAddress();
+        if (sa.isPresent() && !sa.get().isUnresolved() && sa.get().getAddress().isAnyLocalAddress()) {
+            throw new IllegalArgumentException("a wildcard address cannot be dialed: give the public address or name");
+        }
+        return a;
     }
 
     /**
@@ -386,7 +431,8 @@ public record GatewayConfig(
                 + visitorLimits.exempt() + ", p2p " + p2pLimits + ", store " + storeLimits + ", routing " + routingLimits
                 + ", path-form=" + (pathFormRedirect ? "redirect" : "serve")
                 + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off")
-                + ", relay=" + relay.map(Object::toString).orElse("off");
+                + ", relay=" + relay.map(Object::toString).orElse("off")
+                + ", announce=" + (announce.isEmpty() ? "(listen addresses)" : announce);
     }
 
     // ---- value parsers; each throws IllegalArgumentException with what is expected

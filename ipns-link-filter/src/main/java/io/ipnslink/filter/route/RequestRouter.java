@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * Decides what a request is (ipfs/specs http-gateways: path, subdomain and DNSLink gateways):
  * <ul>
  *   <li>{@code /routing/v1/...} -> the routing API (gateway mode, when enabled);</li>
+ *   <li>{@code /.well-known/ipns-link} on any host but a site's subdomain -> the gateway's own
+ *       document for exposers (gateway mode; ahead of path form and DNSLink hosts);</li>
  *   <li>{@code {name}.ipns.{host}} for a configured gateway host or any {@code *.localhost}: a key
  *       (non-canonical forms 301 to base36) or an inlined DNSLink label;</li>
  *   <li>{@code /ipns/?uri=ipns://...} -> 301 to the path form;</li>
@@ -36,6 +38,8 @@ public final class RequestRouter {
     public static final String IPNS_LABEL = ".ipns.";
     /** Host that is always a subdomain gateway host when listed, with every port ({@code *.localhost}). */
     public static final String LOCALHOST = "localhost";
+    /** Path of the gateway's document for exposers ({@link Route.WellKnown}). */
+    public static final String WELL_KNOWN_PATH = "/.well-known/ipns-link";
     /** The {@code format} query value asking for the raw record. */
     public static final String FORMAT_IPNS_RECORD = "ipns-record";
 
@@ -60,6 +64,9 @@ public final class RequestRouter {
         if (gatewayHost != null) {
             return subdomain(r, hostName.substring(0, hostName.length() - gatewayHost.length() - IPNS_LABEL.length()),
                     gatewayHost + r.portSuffix());
+        }
+        if (gateway && path.equals(WELL_KNOWN_PATH)) {
+            return new Route.WellKnown();
         }
         if (path.equals("/ipns") || path.startsWith(IPNS_PATH)) {
             return pathForm(r);

@@ -21,6 +21,12 @@ public sealed interface Route {
     /** The delegated routing v1 API ({@code /routing/v1/...}). */
     record RoutingApi(String pathInfo) implements Route {}
 
+    /**
+     * The gateway's own {@code /.well-known/ipns-link} document (its peer id, libp2p addresses and
+     * whether it relays), on any host but a site's subdomain.
+     */
+    record WellKnown() implements Route {}
+
     /** The raw IPNS record of a key name ({@code ?format=ipns-record} or the record Accept type). */
     record RawRecord(NameRef.Key name) implements Route {}
 
