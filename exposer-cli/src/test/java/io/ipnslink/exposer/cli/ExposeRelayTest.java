@@ -175,4 +175,61 @@ class ExposeRelayTest {
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("--relay '/ip4/nope' is not a multiaddr"), bad.err());
     }
+
+    @Test
+    void theGatewaysPublishedToAreReservedOnByDefaultAndStatusSaysWhereFrom() throws Exception {
+        com.sun.net.httpserver.HttpServer gw = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        gw.createContext("/", ex -> {
+            byte[] b = ("{\"version\":1,\"peer\":\"" + relay.peerId().toBase58() + "\",\"addresses\":[\""
+                    + relay.listenAddresses().get(0) + "\"],\"relay\":true}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            boolean doc = ex.getRequestURI().getPath().equals(io.ipnslink.exposer.GatewayRelays.PATH);
+            ex.sendResponseHeaders(doc ? 200 : 404, doc ? b.length : -1);
+            if (doc) {
+                ex.getResponseBody().write(b);
+            }
+            ex.close();
+        });
+        gw.start();
+        String gwOrigin = "http://127.0.0.1:" + gw.getAddress().getPort();
+        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
+        CountDownLatch stop = new CountDownLatch(1);
+        new Thread(() -> result.complete(cli.run(stop, "expose", "blog", "http://127.0.0.1:9",
+                "--publish-to=" + router.uri(), "--publish-to=" + gwOrigin, "--listen=/ip4/127.0.0.1/tcp/0",
+                "--no-direct"))).start();
+        try {
+            IpnsRecord first = waitForRecord(r -> !addresses(r).isEmpty());
+            assertEquals(List.of(Multiaddr.parse(relayAddr() + "/p2p-circuit")), addresses(first));
+            assertEquals(1, relay.relayService().orElseThrow().reservations());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            while (!Files.exists(dir.resolve("home/expose.json")) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            JsonNode status = cli.run("status", "--json").json();
+            JsonNode held = status.path("reservations").get(0);
+            assertEquals("gateway " + gwOrigin, held.path("source").asText(), status.toString());
+            assertEquals(relayAddr(), held.path("relay").asText());
+            assertEquals("404: not an IPNS-Link gateway", status.path("gateways").get(0).path("state").asText(),
+                    "the plain routing endpoint: " + status);
+            assertEquals("relay", status.path("gateways").get(1).path("state").asText());
+            CliRunner.Run text = cli.run("status");
+            assertTrue(text.out().contains("relay " + relayAddr() + " reserved until "), text.out());
+            assertTrue(text.out().contains("(from gateway " + gwOrigin + ")"), text.out());
+        } finally {
+            stop.countDown();
+            gw.stop(0);
+        }
+        CliRunner.Run done = result.get(WAIT_S, TimeUnit.SECONDS);
+        assertEquals(0, done.code(), done.err());
+    }
+
+    @Test
+    void gatewayRelaysCanBeTurnedOffInTheConfigFile() throws Exception {
+        Path cfg = dir.resolve("expose.json");
+        Files.writeString(cfg, "{\"noDirect\": true, \"noGatewayRelay\": true}");
+        CliRunner.Run r = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+                "--config", cfg.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--no-direct needs at least one --relay"), r.err());
+    }
 }
