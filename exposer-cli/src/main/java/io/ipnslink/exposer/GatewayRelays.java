@@ -55,6 +55,15 @@ public final class GatewayRelays implements AutoCloseable {
     public static final int MAX_GATEWAYS = 16;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static HttpClient client(Duration connectTimeout) {
+        return HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout).build();
+    }
+
+    /** One client for every exposer with the default timeout (a JDK 17 HttpClient cannot be closed: share it). */
+    private static final class SharedClient {
+        static final HttpClient HTTP = client(Settings.defaults().fetchTimeout());
+    }
+
     /**
      * @param fetchTimeout longest one document fetch may take, connect to last byte
      * @param firstRetry wait before asking again after a failed fetch (doubles each time)
@@ -144,7 +153,13 @@ public final class GatewayRelays implements AutoCloseable {
                 }
                 List<Multiaddr.Component> cs = m.components();
                 if (!cs.isEmpty() && cs.get(cs.size() - 1).protocol() == Multiaddr.Protocol.P2P) {
-                    if (!peer.equals(PeerId.parse(cs.get(cs.size() - 1).valueText()))) {
+                    PeerId named;
+                    try {
+                        named = PeerId.parse(cs.get(cs.size() - 1).valueText());
+                    } catch (RuntimeException e) {
+                        throw new IllegalArgumentException("address " + m + " ends in a bad peer id");
+                    }
+                    if (!peer.equals(named)) {
                         throw new IllegalArgumentException("address " + m + " names another peer than " + peer);
                     }
                     m = m.decapsulate(Multiaddr.Protocol.P2P);
@@ -204,8 +219,8 @@ public final class GatewayRelays implements AutoCloseable {
         this.onChange = Objects.requireNonNull(onChange, "onChange");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(settings.fetchTimeout()).build();
+        this.http = settings.fetchTimeout().equals(Settings.defaults().fetchTimeout()) ? SharedClient.HTTP
+                : client(settings.fetchTimeout());
         for (URI r : publishTo) {
             String scheme = r.getScheme() == null ? "" : r.getScheme().toLowerCase(Locale.ROOT);
             if (!(scheme.equals("http") || scheme.equals("https")) || r.getRawAuthority() == null) {
@@ -309,7 +324,7 @@ public final class GatewayRelays implements AutoCloseable {
             } else {
                 try {
                     doc = Document.parse(resp.body());
-                } catch (IllegalArgumentException e) {
+                } catch (RuntimeException e) {
                     failure = "bad document: " + e.getMessage();
                 }
             }
