@@ -171,4 +171,38 @@ class GatewayRelayEndToEndTest {
         List<Map<String, Object>> gateways = (List<Map<String, Object>>) status.get("gateways");
         assertEquals("relay", gateways.get(0).get("state"), status.toString());
     }
+
+    /**
+     * With direct addresses the first publish does not wait for the gateway's reservation: the grant
+     * republishes at once with the relayed address beside the direct ones.
+     */
+    @Test
+    void withDirectAddressesTheGrantRepublishesWithTheRelayedAddressAdded() throws Exception {
+        Home home = new Home(dir.resolve("home"));
+        PrivKey siteKey = PrivKey.generateEd25519();
+        home.keystore().put("blog", siteKey);
+        Exposer.Options options = new Exposer.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), List.of(), false,
+                List.of(gw1.base()), List.of(), Duration.ofHours(1), Exposer.HostLimits.defaults());
+        exposer = new Exposer(home, options, List.of(new Exposer.Site("blog", siteKey,
+                URI.create("http://127.0.0.1:" + origin.getAddress().getPort()), null, null)),
+                new Publisher(routing, new SequenceStore(home.stateDir()), Publisher.Settings.defaults(), Clock.systemUTC()),
+                TunnelServiceAdapter::new);
+        assertTrue(exposer.start().get(0).allOk());
+        IpnsName name = IpnsName.of(siteKey.peerId());
+        Host g1 = host(gw1);
+        Multiaddr relayed = g1.listenAddresses().get(0).encapsulate(
+                Multiaddr.parse("/p2p/" + g1.peerId().toBase58() + "/p2p-circuit"));
+        Multiaddr direct = exposer.host().listenAddresses().get(0);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        List<Multiaddr> published;
+        do {
+            published = Manifest.fromRecord(routing.getIpns(gw1.base(), name).orElseThrow()).orElseThrow().addresses();
+            if (published.contains(relayed)) {
+                break;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        assertEquals(List.of(direct, relayed), published, "direct first, then the gateway's relayed address");
+        getAndPost(gw2, name);
+    }
 }
