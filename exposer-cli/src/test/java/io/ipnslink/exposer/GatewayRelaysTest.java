@@ -268,6 +268,34 @@ class GatewayRelaysTest {
         }
     }
 
+    /** A raw server that answers with a head that never ends: the fetch fails, memory stays bounded. */
+    @Test
+    void anEndlessResponseHeadIsAFailureToo() throws Exception {
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (java.net.Socket c = raw.accept()) {
+                    OutputStream out = c.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+                    byte[] line = ("X-Pad: " + "a".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                    for (int i = 0; i < 1_000_000; i++) {
+                        out.write(line);
+                    }
+                } catch (IOException e) {
+                    // the client gave up
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            try (GatewayRelays g = new GatewayRelays(exposer, List.of(URI.create("http://127.0.0.1:" + raw.getLocalPort())),
+                    Set.of(), changes::incrementAndGet, scheduler, SETTINGS)) {
+                g.refresh().get(WAIT_S, TimeUnit.SECONDS);
+                String state = state(g);
+                assertTrue(!state.equals("relay") && !state.equals("not asked yet"), state);
+                assertEquals(List.of(), g.reservations());
+            }
+        }
+    }
+
     @Test
     void aDocumentNamingAnotherPeerThanTheOneAtItsAddressesGetsNoReservation() throws Exception {
         // relay 2's addresses, relay 1's peer id: Noise refuses the dial
