@@ -204,8 +204,13 @@ class AutonatTest {
     }
 
     static Message.DialResponse exchange(Host from, Host server, byte[] bytes) throws Exception {
+        return exchange(from, server.peerId(), server.listenAddresses(), bytes);
+    }
+
+    static Message.DialResponse exchange(Host from, PeerId server, List<Multiaddr> at, byte[] bytes)
+            throws Exception {
         CompletableFuture<AutonatMessageReader> reader = new CompletableFuture<>();
-        from.newStream(server.peerId(), server.listenAddresses(), List.of(Autonat.PROTOCOL_ID), s -> {
+        from.newStream(server, at, List.of(Autonat.PROTOCOL_ID), s -> {
             reader.complete(AutonatMessageReader.install(s.channel(), Duration.ofSeconds(WAIT_S)));
             s.channel().writeAndFlush(Unpooled.wrappedBuffer(bytes));
         }).get(WAIT_S, TimeUnit.SECONDS);
