@@ -54,6 +54,24 @@ public final class Exposer implements AutoCloseable {
     /** Most relayed addresses in a manifest, all relays together (the rest of {@link Manifest#MAX_ADDRESSES} is direct). */
     public static final int MAX_RELAYED_ADDRESSES = 8;
 
+    /**
+     * Whether manifests list the direct (listen or {@code --announce}) addresses: {@code AUTO} as the
+     * AutoNAT client finds them (PUBLIC: the confirmed ones; PRIVATE: none when there is a relayed
+     * address, else all with a warning; UNKNOWN: all), {@code ALWAYS}, {@code NEVER} (relayed only).
+     */
+    public enum AnnounceDirect {
+        AUTO, ALWAYS, NEVER;
+
+        /** {@code auto}, {@code always} or {@code never} (any case). */
+        public static AnnounceDirect parse(String text) {
+            try {
+                return valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw new ExposerException("announce-direct must be auto, always or never, not '" + text + "'");
+            }
+        }
+    }
+
     /** One site: its key (name in the keystore), origin, Host header and onfail target. */
     public record Site(String keyName, PrivKey key, URI origin, String hostHeader, String onfail) {
         public Site {
@@ -75,12 +93,13 @@ public final class Exposer implements AutoCloseable {
      * @param gateways preferred gateway templates for the manifest (empty: the routers' origins)
      * @param limits what strangers may make the libp2p host hold
      * @param relays relays to reserve on, each {@code .../p2p/RELAY} ({@link #relayPeer}); at most {@link #MAX_RELAYS}
-     * @param announceDirect put direct (listen or {@code announce}) addresses in manifests; false: only the
-     *     relayed ones (a host that knows it cannot be dialed, e.g. behind a NAT)
+     * @param announceDirect whether direct (listen or {@code announce}) addresses go in manifests
+     *     ({@link AnnounceDirect}); {@code NEVER}: only the relayed ones (a host that knows it cannot be
+     *     dialed, e.g. behind a NAT)
      */
     public record Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
             List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
-            List<Multiaddr> relays, boolean announceDirect) {
+            List<Multiaddr> relays, AnnounceDirect announceDirect) {
         public Options {
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
@@ -94,15 +113,25 @@ public final class Exposer implements AutoCloseable {
             for (Multiaddr r : relays) {
                 relayPeer(r);
             }
-            if (!announceDirect && relays.isEmpty()) {
+            Objects.requireNonNull(announceDirect, "announceDirect");
+            if (announceDirect == AnnounceDirect.NEVER && relays.isEmpty()) {
                 throw new ExposerException("announcing no direct address needs at least one relay");
             }
+        }
+
+        /** {@code announceDirect} true: {@link AnnounceDirect#AUTO}; false: {@link AnnounceDirect#NEVER}. */
+        public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
+                List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
+                List<Multiaddr> relays, boolean announceDirect) {
+            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, relays,
+                    announceDirect ? AnnounceDirect.AUTO : AnnounceDirect.NEVER);
         }
 
         /** Without relays, direct addresses announced. */
         public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
                 List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits) {
-            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, List.of(), true);
+            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, List.of(),
+                    AnnounceDirect.AUTO);
         }
 
         /** With the default {@link HostLimits}. */
@@ -210,6 +239,8 @@ public final class Exposer implements AutoCloseable {
     private final List<Relay> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Set once the first manifests are out: address changes republish from then on. */
     private volatile boolean started;
+    /** The reachability state last warned about (PRIVATE without a relayed address), to warn once. */
+    private volatile io.ipnslink.p2p.protocol.autonat.Reachability.State warned;
 
     private record Relay(Multiaddr address, io.ipnslink.core.crypto.PeerId peer,
             io.ipnslink.p2p.protocol.relay.ReservationHandle handle) {}
@@ -251,7 +282,13 @@ public final class Exposer implements AutoCloseable {
      */
     public synchronized List<Publisher.Result> start() {
         try {
-            host = Host.builder().identity(home.hostKey()).listen(options.listen())
+            Host.Builder hb = Host.builder();
+            if (options.announceDirect() != AnnounceDirect.NEVER) {
+                // asks the peers it is connected to (relays, gateways) whether the direct addresses can be dialed
+                hb.autonatClient(io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings.defaults()
+                        .withAddresses(this::directCandidates));
+            }
+            host = hb.identity(home.hostKey()).listen(options.listen())
                     .yamuxConfig(options.limits().yamux(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX))
                     .limits(options.limits().host()).build().start();
         } catch (P2pException e) {
@@ -265,6 +302,7 @@ public final class Exposer implements AutoCloseable {
                 first = false;
             }
             reserve();
+            host.autonat().ifPresent(this::watchReachability);
             announced = computeAddresses();
             List<Publisher.Result> results = new ArrayList<>();
             for (SiteState s : sites.values()) {
@@ -321,6 +359,70 @@ public final class Exposer implements AutoCloseable {
         }
     }
 
+    /** Relays are asked too; a change of reachability is checked (and republished) at once. */
+    private void watchReachability(io.ipnslink.p2p.protocol.autonat.AutonatClient autonat) {
+        for (Relay r : relays) {
+            Multiaddr transport = r.address.decapsulate(Multiaddr.Protocol.P2P);
+            autonat.addServer(r.peer, transport.components().isEmpty() ? List.of() : List.of(transport));
+        }
+        autonat.addListener(reachability -> {
+            LOG.info("reachability {} (confidence {}), confirmed {}", reachability.state(), reachability.confidence(),
+                    reachability.confirmed());
+            if (!scheduler.isShutdown()) {
+                try {
+                    scheduler.execute(this::checkAddresses);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // closing
+                }
+            }
+        });
+    }
+
+    /** The direct addresses that could go in manifests (what the AutoNAT client has checked). */
+    private List<Multiaddr> directCandidates() {
+        Host h = host;
+        if (h == null) {
+            return List.of();
+        }
+        return Addresses.forManifest(h.listenAddresses(), options.listen(), options.announce(),
+                options.loopbackInManifest());
+    }
+
+    /** The direct addresses for the manifest, by {@link Options#announceDirect()} and the reachability found. */
+    private List<Multiaddr> directAddresses(List<Multiaddr> relayed) {
+        if (options.announceDirect() == AnnounceDirect.NEVER) {
+            return List.of();
+        }
+        List<Multiaddr> all = directCandidates();
+        if (options.announceDirect() == AnnounceDirect.ALWAYS) {
+            return all;
+        }
+        io.ipnslink.p2p.protocol.autonat.Reachability r = host.reachability();
+        switch (r.state()) {
+            case PUBLIC -> {
+                warned = null;
+                List<Multiaddr> confirmed = all.stream().filter(r.confirmed()::contains).toList();
+                return confirmed.isEmpty() ? all : confirmed;
+            }
+            case PRIVATE -> {
+                if (!relayed.isEmpty()) {
+                    warned = null;
+                    return List.of();
+                }
+                if (warned != r.state()) {
+                    warned = r.state();
+                    LOG.warn("AutoNAT: the direct addresses {} cannot be dialed from outside and there is no relayed"
+                            + " address: the site is probably unreachable (add --relay)", all);
+                }
+                return all;
+            }
+            default -> {
+                warned = null;
+                return all;
+            }
+        }
+    }
+
     private String bindMessage(P2pException e) {
         String m = String.valueOf(e.getMessage());
         Throwable c = e;
@@ -366,8 +468,7 @@ public final class Exposer implements AutoCloseable {
                 }
             });
         }
-        List<Multiaddr> direct = options.announceDirect() ? Addresses.forManifest(host.listenAddresses(),
-                options.listen(), options.announce(), options.loopbackInManifest()) : List.of();
+        List<Multiaddr> direct = directAddresses(relayed);
         List<Multiaddr> out = new ArrayList<>(direct.subList(0,
                 Math.min(direct.size(), Manifest.MAX_ADDRESSES - relayed.size())));
         out.addAll(relayed);
@@ -506,6 +607,7 @@ public final class Exposer implements AutoCloseable {
             reservations.add(m);
         }
         out.put("reservations", reservations);
+        out.put("reachability", reachabilityMap());
         List<Map<String, Object>> siteList = new ArrayList<>();
         Map<String, Object> stats = tunnel.stats();
         for (SiteState s : sites.values()) {
@@ -540,6 +642,30 @@ public final class Exposer implements AutoCloseable {
         }
         out.put("connections", conns);
         return out;
+    }
+
+    /** The AutoNAT findings for {@code status}: mode, state, confidence, confirmed addresses, latest answers. */
+    private Map<String, Object> reachabilityMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("announceDirect", options.announceDirect().name().toLowerCase(java.util.Locale.ROOT));
+        io.ipnslink.p2p.protocol.autonat.Reachability r = host.reachability();
+        m.put("state", r.state().name());
+        m.put("confidence", r.confidence());
+        m.put("confirmed", r.confirmed().stream().map(Multiaddr::toString).toList());
+        List<Map<String, Object>> answers = new ArrayList<>();
+        for (io.ipnslink.p2p.protocol.autonat.Reachability.Answer a : r.answers()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("server", a.server().toString());
+            x.put("status", a.status());
+            x.put("text", a.text());
+            if (a.address() != null) {
+                x.put("address", a.address().toString());
+            }
+            x.put("at", a.at().toString());
+            answers.add(x);
+        }
+        m.put("answers", answers);
+        return m;
     }
 
     /** Gateway URLs for a site (from the manifest's gateways). */

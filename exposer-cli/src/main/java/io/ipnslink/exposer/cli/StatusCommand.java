@@ -25,6 +25,17 @@ final class StatusCommand extends Base implements Runnable {
                     ? " reserved until " + r.path("expires").asText() + " " + r.path("addresses")
                     : " no reservation (trying again)"));
         }
+        JsonNode r = s.path("reachability");
+        if (!r.isMissingNode()) {
+            out().println("reachability " + r.path("state").asText() + " (confidence " + r.path("confidence").asInt()
+                    + ", announce-direct " + r.path("announceDirect").asText() + ")"
+                    + (r.path("confirmed").isEmpty() ? "" : " confirmed " + r.path("confirmed")));
+            for (JsonNode a : r.path("answers")) {
+                out().println("  " + a.path("at").asText() + " " + a.path("server").asText() + ": "
+                        + a.path("status").asText() + (a.has("address") ? " " + a.path("address").asText() : "")
+                        + (a.path("text").asText().isEmpty() ? "" : " (" + a.path("text").asText() + ")"));
+            }
+        }
         for (JsonNode site : s.path("sites")) {
             out().println("site " + site.path("site").asText() + " (" + site.path("name").asText() + ") -> "
                     + site.path("origin").asText() + (site.path("hidden").asBoolean() ? " [hidden]" : ""));

@@ -166,7 +166,13 @@ public enum ConfigKey {
                     + " treat the connection as limited)"),
     RELAY_CIRCUIT_DATA("relay-circuit-data", "0",
             "Bytes one circuit may carry in each direction; bytes or KiB/MiB/GiB. 0: no limit (see"
-                    + " `relay-circuit-duration`)");
+                    + " `relay-circuit-duration`)"),
+    AUTONAT("autonat", "on",
+            "Run the AutoNAT v1 service (`/libp2p/autonat/1.0.0`) on the gateway's libp2p host: an exposer"
+                    + " asks whether its direct addresses can be dialed from outside, and the gateway dials them"
+                    + " back on a new connection (only at the IP the request came from, at most 8 addresses, 15 s,"
+                    + " 3 requests per peer per 90 s). Private and loopback addresses are dialed back only with"
+                    + " `allow-private-addresses`. `off`: no AutoNAT service");
 
     private final String key;
     private final String defaultText;

@@ -61,7 +61,8 @@ public record GatewayConfig(
         Optional<String> pathFormSandbox,
         boolean pathFormRedirect,
         Duration requestTimeout,
-        Optional<Host.RelayLimits> relay) {
+        Optional<Host.RelayLimits> relay,
+        boolean autonat) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -164,6 +165,34 @@ public record GatewayConfig(
      */
     public static final Host.RelayLimits DEFAULT_RELAY_LIMITS = Host.RelayLimits.defaults()
             .withCircuitDuration(Duration.ZERO).withCircuitData(0);
+
+    /** Without the AutoNAT setting: the AutoNAT service on. */
+    public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
+            Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
+            List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
+            Duration firstByteTimeout, Duration idleTimeout, Duration upgradeIdleTimeout, long maxRequestBody,
+            int maxStreamsPerOrigin, int keptStreamsPerSite, boolean allowPrivateAddresses, Optional<URI> redirectGateway,
+            boolean redirectSubdomain, boolean routingEndpointEnabled, boolean dnslink, List<String> dnsServers,
+            Duration negativeCacheTtl, Duration maxCacheTtl, int cacheSize, StatusAccess status, Duration dialBackoff,
+            Duration dialBackoffMax, VisitorLimits visitorLimits, P2pLimits p2pLimits,
+            JdbcRecordStore.Limits storeLimits, RoutingLimits routingLimits, Optional<String> pathFormSandbox,
+            boolean pathFormRedirect, Duration requestTimeout, Optional<Host.RelayLimits> relay) {
+        this(mode, gatewayHosts, trustedProxies, routingEndpoints, dataDir, store, storeUser, storePassword, listen,
+                resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout,
+                maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
+                redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
+                status, dialBackoff, dialBackoffMax, visitorLimits, p2pLimits, storeLimits, routingLimits,
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, true);
+    }
+
+    /**
+     * The AutoNAT service's limits: {@link Host.AutonatLimits#defaults()}, dialing private addresses
+     * back only when {@code allow-private-addresses} is on; empty when {@code autonat} is off.
+     */
+    public Optional<Host.AutonatLimits> autonatLimits() {
+        return autonat ? Optional.of(Host.AutonatLimits.defaults().withDialPrivate(allowPrivateAddresses))
+                : Optional.empty();
+    }
 
     /** Without the relay settings: the relay service on with {@link #DEFAULT_RELAY_LIMITS}. */
     public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
@@ -334,6 +363,7 @@ public record GatewayConfig(
                     r.parse(ConfigKey.RELAY_CIRCUIT_DATA, v -> v.trim().equals("0") ? 0L : size(v)));
             relay = Optional.of(limits);
         }
+        boolean autonat = r.parse(ConfigKey.AUTONAT, GatewayConfig::bool);
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -342,7 +372,7 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, autonat);
     }
 
     /**
@@ -386,7 +416,7 @@ public record GatewayConfig(
                 + visitorLimits.exempt() + ", p2p " + p2pLimits + ", store " + storeLimits + ", routing " + routingLimits
                 + ", path-form=" + (pathFormRedirect ? "redirect" : "serve")
                 + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off")
-                + ", relay=" + relay.map(Object::toString).orElse("off");
+                + ", relay=" + relay.map(Object::toString).orElse("off") + ", autonat=" + (autonat ? "on" : "off");
     }
 
     // ---- value parsers; each throws IllegalArgumentException with what is expected
