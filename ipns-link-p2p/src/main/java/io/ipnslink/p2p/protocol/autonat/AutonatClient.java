@@ -383,7 +383,7 @@ public final class AutonatClient {
     private CompletableFuture<Answer> askOnce(PeerId server, List<Multiaddr> serverAddresses, List<Multiaddr> mine) {
         CompletableFuture<Answer> out = new CompletableFuture<>();
         if (mine.isEmpty()) {
-            out.complete(new Answer(server, "NO_ANSWER", "no address to check", null, Instant.now()));
+            out.complete(new Answer(server, "NO_ANSWER", "no address to check", null, Instant.now(), false));
             return out;
         }
         Message.PeerInfo.Builder info = Message.PeerInfo.newBuilder().setId(ByteString.copyFrom(host.peerId().bytes()));
@@ -403,7 +403,7 @@ public final class AutonatClient {
         }
         ScheduledFuture<?> guard = t == null ? null : t.schedule(() -> {
             out.complete(new Answer(server, "NO_ANSWER", "no answer within " + settings.requestTimeout().toMillis()
-                    + " ms", null, Instant.now()));
+                    + " ms", null, Instant.now(), false));
         }, settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         opened.thenCompose(s -> reader.join().result().whenComplete((m, e) -> s.close()))
                 .whenComplete((m, e) -> {
@@ -414,10 +414,16 @@ public final class AutonatClient {
                         Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                                 ? e.getCause() : e;
                         out.complete(new Answer(server, "NO_ANSWER", Autonat.printable(c.getMessage()), null,
-                                Instant.now()));
+                                Instant.now(), false));
                         return;
                     }
-                    out.complete(toAnswer(server, m));
+                    Answer a = toAnswer(server, m);
+                    Stream s = opened.join();
+                    if (a.counted() && sameHost(s.connection().remoteAddress(), mine)) {
+                        a = new Answer(a.server(), a.status(), Autonat.printable("not counted: the server is on"
+                                + " an IP address checked (" + a.text() + ")"), a.address(), a.at(), false);
+                    }
+                    out.complete(a);
                 });
         // a stream still open when the guard fired is reset, not left waiting
         out.thenAccept(a -> {
@@ -436,7 +442,7 @@ public final class AutonatClient {
         Instant now = Instant.now();
         if (!m.hasType() || m.getType() != Message.MessageType.DIAL_RESPONSE || !m.hasDialResponse()
                 || !m.getDialResponse().hasStatus()) {
-            return new Answer(server, "NO_ANSWER", "not a DIAL_RESPONSE with a status", null, now);
+            return new Answer(server, "NO_ANSWER", "not a DIAL_RESPONSE with a status", null, now, false);
         }
         Message.DialResponse r = m.getDialResponse();
         Multiaddr addr = null;
@@ -447,7 +453,26 @@ public final class AutonatClient {
                 addr = null;
             }
         }
-        return new Answer(server, r.getStatus().name(), Autonat.printable(r.getStatusText()), addr, now);
+        return new Answer(server, r.getStatus().name(), Autonat.printable(r.getStatusText()), addr, now, true);
+    }
+
+    /**
+     * Whether a server connected from {@code serverAddress} shares an IP address with {@code mine}
+     * (loopback aside: a deployment on one machine is what loopback addresses are for).
+     */
+    static boolean sameHost(Multiaddr serverAddress, List<Multiaddr> mine) {
+        java.util.Optional<java.net.InetSocketAddress> s = serverAddress == null ? java.util.Optional.empty()
+                : serverAddress.toTcpSocketAddress();
+        if (s.isEmpty() || s.get().isUnresolved() || s.get().getAddress().isLoopbackAddress()) {
+            return false;
+        }
+        for (Multiaddr a : mine) {
+            java.util.Optional<java.net.InetSocketAddress> m = a.toTcpSocketAddress();
+            if (m.isPresent() && !m.get().isUnresolved() && m.get().getAddress().equals(s.get().getAddress())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Folds one answer into the state (see the class comment). */
@@ -458,7 +483,7 @@ public final class AutonatClient {
                 answers.removeFirst();
             }
             int max = settings.maxConfidence();
-            switch (a.status()) {
+            switch (a.counted() ? a.status() : "") {
                 case "OK" -> {
                     Multiaddr dialed = a.address() == null ? null
                             : a.address().has(Multiaddr.Protocol.P2P) ? a.address().decapsulate(Multiaddr.Protocol.P2P)

@@ -36,9 +36,11 @@ public record Reachability(State state, int confidence, List<Multiaddr> confirme
     /**
      * One server's answer. {@code status}: the protocol's status name ({@code OK}, {@code E_DIAL_ERROR},
      * {@code E_DIAL_REFUSED}, {@code E_BAD_REQUEST}, {@code E_INTERNAL_ERROR}), or {@code NO_ANSWER}
-     * when the server did not answer in time or the stream failed.
+     * when the server did not answer in time or the stream failed. {@code counted}: whether it went
+     * into the state (not when the server is on one of the IP addresses checked, loopback aside: its
+     * dial-back would not cross any NAT or firewall).
      */
-    public record Answer(PeerId server, String status, String text, Multiaddr address, Instant at) {
+    public record Answer(PeerId server, String status, String text, Multiaddr address, Instant at, boolean counted) {
         public Answer {
             Objects.requireNonNull(server, "server");
             Objects.requireNonNull(status, "status");

@@ -88,6 +88,7 @@ class AutonatTest {
         assertEquals(client.listenAddresses(), r.confirmed());
         assertEquals("OK", r.answers().get(0).status());
         assertEquals(server.peerId(), r.answers().get(0).server());
+        assertTrue(r.answers().get(0).counted());
         assertEquals(r, client.reachability());
         assertEquals(State.PUBLIC, seen.get(seen.size() - 1).state(), "the listener heard of it");
         assertEquals(1, server.autonatService().orElseThrow().served());
@@ -337,6 +338,16 @@ class AutonatTest {
         Message.DialResponse r = exchange(c, server, dialRequest(c.peerId(), claimed));
         assertEquals(ResponseStatus.E_DIAL_ERROR, r.getStatus(), "the third (working) address is not tried: "
                 + r.getStatusText());
+    }
+
+    @Test
+    void anAnswerFromAServerOnAnIpWeCheckIsNotCountedLoopbackAside() {
+        List<Multiaddr> mine = List.of(Multiaddr.parse("/ip4/192.0.2.2/tcp/4021"), Multiaddr.parse("/ip4/127.0.0.1/tcp/4021"));
+        assertTrue(AutonatClient.sameHost(Multiaddr.parse("/ip4/192.0.2.2/tcp/4001"), mine));
+        assertEquals(false, AutonatClient.sameHost(Multiaddr.parse("/ip4/198.51.100.1/tcp/4001"), mine));
+        assertEquals(false, AutonatClient.sameHost(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"), mine));
+        assertEquals(false, AutonatClient.sameHost(Multiaddr.parse("/ip4/192.0.2.2/tcp/4001/p2p-circuit"), mine));
+        assertEquals(false, AutonatClient.sameHost(null, mine));
     }
 
     @Test
