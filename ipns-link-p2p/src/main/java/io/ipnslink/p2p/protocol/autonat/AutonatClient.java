@@ -201,7 +201,10 @@ public final class AutonatClient {
         }
     }
 
-    /** A round now, asking every server known (connected or added); completes with the reachability after it. */
+    /**
+     * A round now, asking every server known (connected or added; at most {@link #MAX_SERVERS}, even
+     * those asked lately); completes with the reachability after it.
+     */
     public CompletableFuture<Reachability> check() {
         return startRound(true);
     }
@@ -316,7 +319,7 @@ public final class AutonatClient {
                 if (!everyone && last != null && now - last < spacing) {
                     continue;
                 }
-                if (!everyone && chosen.size() >= settings.serversPerRound()) {
+                if (chosen.size() >= (everyone ? MAX_SERVERS : settings.serversPerRound())) {
                     break;
                 }
                 chosen.add(p);
