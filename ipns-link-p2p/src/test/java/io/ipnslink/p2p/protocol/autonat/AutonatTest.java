@@ -192,6 +192,89 @@ class AutonatTest {
         assertEquals(client.listenAddresses(), publicSeen.get(WAIT_S, TimeUnit.SECONDS).confirmed());
     }
 
+    /** A server answering each request with the next scripted message (raw bytes), whatever was asked. */
+    Host scriptedServer(java.util.Queue<byte[]> answers) throws Exception {
+        return start(Host.builder().identity(PrivKey.generateEd25519()).listen(LOOPBACK)
+                .protocol(ProtocolBinding.of(Autonat.PROTOCOL_ID, s -> AutonatMessageReader.install(s.channel(),
+                        Duration.ofSeconds(WAIT_S)).result().thenAccept(m -> {
+                            byte[] next = answers.poll();
+                            if (next != null) {
+                                s.channel().writeAndFlush(Unpooled.wrappedBuffer(next));
+                            }
+                        }))));
+    }
+
+    static byte[] response(ResponseStatus status, Multiaddr addr) {
+        Message.DialResponse.Builder r = Message.DialResponse.newBuilder().setStatus(status).setStatusText("scripted");
+        if (addr != null) {
+            r.setAddr(ByteString.copyFrom(addr.bytes()));
+        }
+        return AutonatMessageReaderTest.frame(Message.newBuilder().setType(Message.MessageType.DIAL_RESPONSE)
+                .setDialResponse(r).build());
+    }
+
+    @Test
+    void confidenceRisesToItsMaximumAndPublicTurnsPrivateOnlyAfterAsManyFailures() throws Exception {
+        java.util.Queue<byte[]> script = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Host server = scriptedServer(script);
+        Host client = client(MANUAL, true);
+        connect(client, server);
+        Multiaddr mine = client.listenAddresses().get(0);
+        State[] expected = {State.PUBLIC, State.PUBLIC, State.PUBLIC, State.PUBLIC, State.PUBLIC, State.PUBLIC,
+            State.PRIVATE, State.PRIVATE, State.PUBLIC};
+        int[] confidence = {1, 2, 3, 3, 2, 1, 1, 2, 1};
+        ResponseStatus[] answers = {ResponseStatus.OK, ResponseStatus.OK, ResponseStatus.OK, ResponseStatus.OK,
+            ResponseStatus.E_DIAL_ERROR, ResponseStatus.E_DIAL_ERROR, ResponseStatus.E_DIAL_ERROR,
+            ResponseStatus.E_DIAL_ERROR, ResponseStatus.OK};
+        for (int i = 0; i < answers.length; i++) {
+            script.add(response(answers[i], answers[i] == ResponseStatus.OK ? mine : null));
+            Reachability r = check(client);
+            assertEquals(expected[i], r.state(), "after answer " + i + ": " + r);
+            assertEquals(confidence[i], r.confidence(), "after answer " + i + ": " + r);
+        }
+        assertEquals(List.of(mine), client.reachability().confirmed());
+    }
+
+    @Test
+    void answersThatSayNothingChangeNothing() throws Exception {
+        java.util.Queue<byte[]> script = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Host server = scriptedServer(script);
+        Host client = client(MANUAL.withRequestTimeout(Duration.ofSeconds(2)), true);
+        connect(client, server);
+        script.add(response(ResponseStatus.OK, Multiaddr.parse("/ip4/127.0.0.1/tcp/1")));
+        script.add(response(ResponseStatus.E_DIAL_REFUSED, null));
+        script.add(response(ResponseStatus.E_BAD_REQUEST, null));
+        script.add(response(ResponseStatus.E_INTERNAL_ERROR, null));
+        script.add(AutonatMessageReaderTest.frame(Message.newBuilder().setType(Message.MessageType.DIAL).build()));
+        script.add(new byte[] {(byte) 0xFF, (byte) 0xFF, 0x7F}); // an oversized answer
+        script.add(new byte[] {3, 1, 2, 3}); // garbage
+        List<String> statuses = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            Reachability r = check(client);
+            assertEquals(State.UNKNOWN, r.state(), r.toString());
+            assertEquals(0, r.confidence());
+            statuses.add(r.answers().get(r.answers().size() - 1).status());
+        }
+        assertEquals(List.of("OK", "E_DIAL_REFUSED", "E_BAD_REQUEST", "E_INTERNAL_ERROR", "NO_ANSWER", "NO_ANSWER",
+                "NO_ANSWER"), statuses, "an OK for an address not asked about is ignored");
+        assertEquals(7, client.reachability().answers().size(), "all 7 kept (at most 8)");
+    }
+
+    @Test
+    void theTotalRequestRateIsBoundedToo() throws Exception {
+        Host server = server(new Host.AutonatLimits(8, Duration.ofSeconds(15), 16, 2, 3, 2, Duration.ofMinutes(10),
+                true));
+        Host a = plainListening();
+        Host b = plainListening();
+        Host c = plainListening();
+        assertEquals(ResponseStatus.OK, exchange(a, server, dialRequest(a.peerId(), a.listenAddresses())).getStatus());
+        assertEquals(ResponseStatus.OK, exchange(b, server, dialRequest(b.peerId(), b.listenAddresses())).getStatus());
+        Message.DialResponse r = exchange(c, server, dialRequest(c.peerId(), c.listenAddresses()));
+        assertEquals(ResponseStatus.E_DIAL_REFUSED, r.getStatus());
+        assertTrue(r.getStatusText().contains("at most 2 per 600 s"), r.getStatusText());
+        assertEquals(2, server.autonatService().orElseThrow().served());
+    }
+
     // ---- the server's rules, with hand-made requests ----
 
     static Message dialRequest(PeerId id, List<Multiaddr> addrs) {
