@@ -235,7 +235,7 @@ public final class AutonatService {
         });
     }
 
-    private record Selection(List<Multiaddr> targets, String skipped) {}
+    record Selection(List<Multiaddr> targets, String skipped) {}
 
     /** The claimed addresses that may be dialed: same IP as {@code source}, TCP, not relayed, deduplicated, capped. */
     Selection select(List<ByteString> claimed, PeerId peer, InetAddress source) {
