@@ -55,6 +55,24 @@ public final class Exposer implements AutoCloseable {
     /** Most relayed addresses in a manifest, all relays together (the rest of {@link Manifest#MAX_ADDRESSES} is direct). */
     public static final int MAX_RELAYED_ADDRESSES = 8;
 
+    /**
+     * Whether manifests list the direct (listen or {@code --announce}) addresses: {@code AUTO} as the
+     * AutoNAT client finds them (PUBLIC: the confirmed ones; PRIVATE: none when there is a relayed
+     * address, else all with a warning; UNKNOWN: all), {@code ALWAYS}, {@code NEVER} (relayed only).
+     */
+    public enum AnnounceDirect {
+        AUTO, ALWAYS, NEVER;
+
+        /** {@code auto}, {@code always} or {@code never} (any case). */
+        public static AnnounceDirect parse(String text) {
+            try {
+                return valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw new ExposerException("announce-direct must be auto, always or never, not '" + text + "'");
+            }
+        }
+    }
+
     /** One site: its key (name in the keystore), origin, Host header and onfail target. */
     public record Site(String keyName, PrivKey key, URI origin, String hostHeader, String onfail) {
         public Site {
@@ -76,13 +94,14 @@ public final class Exposer implements AutoCloseable {
      * @param gateways preferred gateway templates for the manifest (empty: the routers' origins)
      * @param limits what strangers may make the libp2p host hold
      * @param relays relays to reserve on, each {@code .../p2p/RELAY} ({@link #relayPeer}); at most {@link #MAX_RELAYS}
-     * @param announceDirect put direct (listen or {@code announce}) addresses in manifests; false: only the
-     *     relayed ones (a host that knows it cannot be dialed, e.g. behind a NAT)
+     * @param announceDirect whether direct (listen or {@code announce}) addresses go in manifests
+     *     ({@link AnnounceDirect}); {@code NEVER}: only the relayed ones (a host that knows it cannot be
+     *     dialed, e.g. behind a NAT)
      * @param gatewayRelays reserve on each gateway published to that offers a relay ({@link GatewayRelays})
      */
     public record Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
             List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
-            List<Multiaddr> relays, boolean announceDirect, boolean gatewayRelays) {
+            List<Multiaddr> relays, AnnounceDirect announceDirect, boolean gatewayRelays) {
         public Options {
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
@@ -96,7 +115,8 @@ public final class Exposer implements AutoCloseable {
             for (Multiaddr r : relays) {
                 relayPeer(r);
             }
-            if (!announceDirect && relays.isEmpty() && !gatewayRelays) {
+            Objects.requireNonNull(announceDirect, "announceDirect");
+            if (announceDirect == AnnounceDirect.NEVER && relays.isEmpty() && !gatewayRelays) {
                 throw new ExposerException("announcing no direct address needs at least one relay");
             }
         }
@@ -104,15 +124,27 @@ public final class Exposer implements AutoCloseable {
         /** With the gateways published to as relays. */
         public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
                 List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
-                List<Multiaddr> relays, boolean announceDirect) {
+                List<Multiaddr> relays, AnnounceDirect announceDirect) {
             this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, relays,
                     announceDirect, true);
+        }
+
+        /**
+         * {@code announceDirect} true: {@link AnnounceDirect#AUTO}; false: {@link AnnounceDirect#NEVER}; with the
+         * gateways published to as relays.
+         */
+        public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
+                List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits,
+                List<Multiaddr> relays, boolean announceDirect) {
+            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, relays,
+                    announceDirect ? AnnounceDirect.AUTO : AnnounceDirect.NEVER, true);
         }
 
         /** Without relays, direct addresses announced. */
         public Options(List<Multiaddr> listen, List<Multiaddr> announce, boolean announceLoopback,
                 List<URI> publishTo, List<String> gateways, Duration addressCheckInterval, HostLimits limits) {
-            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, List.of(), true);
+            this(listen, announce, announceLoopback, publishTo, gateways, addressCheckInterval, limits, List.of(),
+                    AnnounceDirect.AUTO);
         }
 
         /** With the default {@link HostLimits}. */
@@ -222,6 +254,8 @@ public final class Exposer implements AutoCloseable {
     private volatile GatewayRelays gatewayRelays;
     /** Set once the first manifests are out: address changes republish from then on. */
     private volatile boolean started;
+    /** The reachability state last warned about (PRIVATE without a relayed address), to warn once. */
+    private volatile io.ipnslink.p2p.protocol.autonat.Reachability.State warned;
 
     private record Relay(Multiaddr address, io.ipnslink.core.crypto.PeerId peer,
             io.ipnslink.p2p.protocol.relay.ReservationHandle handle) {}
@@ -263,7 +297,13 @@ public final class Exposer implements AutoCloseable {
      */
     public synchronized List<Publisher.Result> start() {
         try {
-            host = Host.builder().identity(home.hostKey()).listen(options.listen())
+            Host.Builder hb = Host.builder();
+            if (options.announceDirect() != AnnounceDirect.NEVER) {
+                // asks the peers it is connected to (relays, gateways) whether the direct addresses can be dialed
+                hb.autonatClient(io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings.defaults()
+                        .withAddresses(this::directCandidates));
+            }
+            host = hb.identity(home.hostKey()).listen(options.listen())
                     .yamuxConfig(options.limits().yamux(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX))
                     .limits(options.limits().host()).build().start();
         } catch (P2pException e) {
@@ -278,6 +318,7 @@ public final class Exposer implements AutoCloseable {
             }
             reserve();
             reserveOnGateways();
+            host.autonat().ifPresent(this::watchReachability);
             announced = computeAddresses();
             List<Publisher.Result> results = new ArrayList<>();
             for (SiteState s : sites.values()) {
@@ -359,12 +400,76 @@ public final class Exposer implements AutoCloseable {
                 GatewayRelays.Settings.defaults());
         gatewayRelays = g;
         java.util.concurrent.CompletableFuture<Void> asked = g.refresh();
-        if (!options.announceDirect() && relays.isEmpty()) {
+        if (options.announceDirect() == AnnounceDirect.NEVER && relays.isEmpty()) {
             try {
                 g.awaitFirst(asked, FIRST_RESERVATION_WAIT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ExposerException("interrupted while reserving on gateways");
+            }
+        }
+    }
+
+    /** Relays are asked too; a change of reachability is checked (and republished) at once. */
+    private void watchReachability(io.ipnslink.p2p.protocol.autonat.AutonatClient autonat) {
+        for (Relay r : relays) {
+            Multiaddr transport = r.address.decapsulate(Multiaddr.Protocol.P2P);
+            autonat.addServer(r.peer, transport.components().isEmpty() ? List.of() : List.of(transport));
+        }
+        autonat.addListener(reachability -> {
+            LOG.info("reachability {} (confidence {}), confirmed {}", reachability.state(), reachability.confidence(),
+                    reachability.confirmed());
+            if (!scheduler.isShutdown()) {
+                try {
+                    scheduler.execute(this::checkAddresses);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // closing
+                }
+            }
+        });
+    }
+
+    /** The direct addresses that could go in manifests (what the AutoNAT client has checked). */
+    private List<Multiaddr> directCandidates() {
+        Host h = host;
+        if (h == null) {
+            return List.of();
+        }
+        return Addresses.forManifest(h.listenAddresses(), options.listen(), options.announce(),
+                options.loopbackInManifest());
+    }
+
+    /** The direct addresses for the manifest, by {@link Options#announceDirect()} and the reachability found. */
+    private List<Multiaddr> directAddresses(List<Multiaddr> relayed) {
+        if (options.announceDirect() == AnnounceDirect.NEVER) {
+            return List.of();
+        }
+        List<Multiaddr> all = directCandidates();
+        if (options.announceDirect() == AnnounceDirect.ALWAYS) {
+            return all;
+        }
+        io.ipnslink.p2p.protocol.autonat.Reachability r = host.reachability();
+        switch (r.state()) {
+            case PUBLIC -> {
+                warned = null;
+                List<Multiaddr> confirmed = all.stream().filter(r.confirmed()::contains).toList();
+                return confirmed.isEmpty() ? all : confirmed;
+            }
+            case PRIVATE -> {
+                if (!relayed.isEmpty()) {
+                    warned = null;
+                    return List.of();
+                }
+                if (warned != r.state()) {
+                    warned = r.state();
+                    LOG.warn("AutoNAT: the direct addresses {} cannot be dialed from outside and there is no relayed"
+                            + " address: the site is probably unreachable (add --relay)", all);
+                }
+                return all;
+            }
+            default -> {
+                warned = null;
+                return all;
             }
         }
     }
@@ -422,8 +527,7 @@ public final class Exposer implements AutoCloseable {
                 }
             }
         }
-        List<Multiaddr> direct = options.announceDirect() ? Addresses.forManifest(host.listenAddresses(),
-                options.listen(), options.announce(), options.loopbackInManifest()) : List.of();
+        List<Multiaddr> direct = directAddresses(relayed);
         List<Multiaddr> out = new ArrayList<>(direct.subList(0,
                 Math.min(direct.size(), Manifest.MAX_ADDRESSES - relayed.size())));
         out.addAll(relayed);
@@ -568,6 +672,7 @@ public final class Exposer implements AutoCloseable {
             out.put("gateways", gw.gateways());
         }
         out.put("reservations", reservations);
+        out.put("reachability", reachabilityMap());
         List<Map<String, Object>> siteList = new ArrayList<>();
         Map<String, Object> stats = tunnel.stats();
         for (SiteState s : sites.values()) {
@@ -602,6 +707,30 @@ public final class Exposer implements AutoCloseable {
         }
         out.put("connections", conns);
         return out;
+    }
+
+    /** The AutoNAT findings for {@code status}: mode, state, confidence, confirmed addresses, latest answers. */
+    private Map<String, Object> reachabilityMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("announceDirect", options.announceDirect().name().toLowerCase(java.util.Locale.ROOT));
+        io.ipnslink.p2p.protocol.autonat.Reachability r = host.reachability();
+        m.put("state", r.state().name());
+        m.put("confidence", r.confidence());
+        m.put("confirmed", r.confirmed().stream().map(Multiaddr::toString).toList());
+        List<Map<String, Object>> answers = new ArrayList<>();
+        for (io.ipnslink.p2p.protocol.autonat.Reachability.Answer a : r.answers()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("server", a.server().toString());
+            x.put("status", a.status());
+            x.put("text", a.text());
+            if (a.address() != null) {
+                x.put("address", a.address().toString());
+            }
+            x.put("at", a.at().toString());
+            answers.add(x);
+        }
+        m.put("answers", answers);
+        return m;
     }
 
     /** Gateway URLs for a site (from the manifest's gateways). */

@@ -110,6 +110,8 @@ final class Gateway implements AutoCloseable {
                 // exposers behind a NAT reserve here ('relay' key); the gateway then reaches them over
                 // their reservation connection, other gateways through the circuit
                 config.relay().ifPresent(hb::relayService);
+                // exposers ask whether their direct addresses can be dialed ('autonat' key)
+                config.autonatLimits().ifPresent(hb::autonatService);
                 host = hb.identity(identity).listen(config.listen())
                         // many visitors of one site share one connection: let stream opens queue
                         .yamuxConfig(config.p2pLimits().yamux(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults()

@@ -78,6 +78,25 @@ public interface Host extends AutoCloseable {
     /** The relay (hop) service this host offers, when built with {@link Builder#relayService}. */
     Optional<io.ipnslink.p2p.protocol.relay.RelayService> relayService();
 
+    /** The AutoNAT service this host offers, when built with {@link Builder#autonatService}. */
+    default Optional<io.ipnslink.p2p.protocol.autonat.AutonatService> autonatService() {
+        return Optional.empty();
+    }
+
+    /** The AutoNAT client, when built with {@link Builder#autonatClient}. */
+    default Optional<io.ipnslink.p2p.protocol.autonat.AutonatClient> autonat() {
+        return Optional.empty();
+    }
+
+    /**
+     * This host's reachability as its AutoNAT client found it (state, confidence, confirmed
+     * addresses); {@link io.ipnslink.p2p.protocol.autonat.Reachability#unknown()} without a client.
+     */
+    default io.ipnslink.p2p.protocol.autonat.Reachability reachability() {
+        return autonat().map(io.ipnslink.p2p.protocol.autonat.AutonatClient::reachability)
+                .orElse(io.ipnslink.p2p.protocol.autonat.Reachability.unknown());
+    }
+
     /** The open connection to {@code peer}, if any. */
     Optional<Connection> connection(PeerId peer);
 
@@ -127,7 +146,7 @@ public interface Host extends AutoCloseable {
                     Duration.ofSeconds(10), Duration.ofMillis(250), Duration.ofSeconds(5));
         }
 
-        private static void positive(Duration d, String name) {
+        static void positive(Duration d, String name) {
             Objects.requireNonNull(d, name);
             if (d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException("timeout " + name + " must be positive: " + d);
@@ -330,6 +349,64 @@ public interface Host extends AutoCloseable {
         }
     }
 
+    /**
+     * The AutoNAT v1 service this host offers ({@code /libp2p/autonat/1.0.0}): it dials a client's
+     * claimed addresses back on a new connection and tells it whether that worked. {@code
+     * maxAddresses}: addresses tried per request; {@code dialTimeout}: all the dial-backs of one
+     * request; {@code maxConcurrentDials}: requests being dialed back at once, {@code
+     * maxConcurrentDialsPerIp} of those for one IPv4 address or IPv6 /64; {@code maxRequestsPerPeer}
+     * and {@code maxRequests}: requests accepted per {@code ratePeriod} from one peer and in all;
+     * {@code dialPrivate}: also dial private, loopback and link-local addresses (off on the public
+     * Internet, where such an answer means nothing; on for a LAN or for tests).
+     */
+    record AutonatLimits(int maxAddresses, Duration dialTimeout, int maxConcurrentDials, int maxConcurrentDialsPerIp,
+            int maxRequestsPerPeer, int maxRequests, Duration ratePeriod, boolean dialPrivate) {
+        public static final int DEFAULT_MAX_ADDRESSES = 8;
+        public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(15);
+        public static final int DEFAULT_MAX_CONCURRENT_DIALS = 16;
+        public static final int DEFAULT_MAX_CONCURRENT_DIALS_PER_IP = 2;
+        public static final int DEFAULT_MAX_REQUESTS_PER_PEER = 3;
+        public static final int DEFAULT_MAX_REQUESTS = 60;
+        public static final Duration DEFAULT_RATE_PERIOD = Duration.ofSeconds(90);
+
+        public AutonatLimits {
+            Limits.atLeastOne(maxAddresses, "maxAddresses");
+            Limits.atLeastOne(maxConcurrentDials, "maxConcurrentDials");
+            Limits.atLeastOne(maxConcurrentDialsPerIp, "maxConcurrentDialsPerIp");
+            Limits.atLeastOne(maxRequestsPerPeer, "maxRequestsPerPeer");
+            Limits.atLeastOne(maxRequests, "maxRequests");
+            Timeouts.positive(dialTimeout, "dialTimeout");
+            Timeouts.positive(ratePeriod, "ratePeriod");
+        }
+
+        /** 8 addresses, 15 s, 16 dials at once (2 per IP), 3 requests per peer and 60 in all per 90 s; public addresses only. */
+        public static AutonatLimits defaults() {
+            return new AutonatLimits(DEFAULT_MAX_ADDRESSES, DEFAULT_DIAL_TIMEOUT, DEFAULT_MAX_CONCURRENT_DIALS,
+                    DEFAULT_MAX_CONCURRENT_DIALS_PER_IP, DEFAULT_MAX_REQUESTS_PER_PEER, DEFAULT_MAX_REQUESTS,
+                    DEFAULT_RATE_PERIOD, false);
+        }
+
+        public AutonatLimits withDialPrivate(boolean v) {
+            return new AutonatLimits(maxAddresses, dialTimeout, maxConcurrentDials, maxConcurrentDialsPerIp,
+                    maxRequestsPerPeer, maxRequests, ratePeriod, v);
+        }
+
+        public AutonatLimits withMaxRequestsPerPeer(int v) {
+            return new AutonatLimits(maxAddresses, dialTimeout, maxConcurrentDials, maxConcurrentDialsPerIp, v,
+                    maxRequests, ratePeriod, dialPrivate);
+        }
+
+        public AutonatLimits withDialTimeout(Duration v) {
+            return new AutonatLimits(maxAddresses, v, maxConcurrentDials, maxConcurrentDialsPerIp, maxRequestsPerPeer,
+                    maxRequests, ratePeriod, dialPrivate);
+        }
+
+        public AutonatLimits withMaxAddresses(int v) {
+            return new AutonatLimits(v, dialTimeout, maxConcurrentDials, maxConcurrentDialsPerIp, maxRequestsPerPeer,
+                    maxRequests, ratePeriod, dialPrivate);
+        }
+    }
+
     /** Builder; {@link #identity(PrivKey)} is required, everything else has a default. */
     final class Builder {
         /** Default agent version sent in identify. */
@@ -346,6 +423,8 @@ public interface Host extends AutoCloseable {
         private DialBackoff dialBackoff = DialBackoff.defaults();
         private java.util.function.LongSupplier nanoTime = System::nanoTime;
         private RelayLimits relayService;
+        private AutonatLimits autonatService;
+        private io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatClient;
 
         private Builder() {}
 
@@ -415,6 +494,25 @@ public interface Host extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Offers the AutoNAT v1 service (dial-backs) to other peers, within {@code limits}; null (the
+         * default) offers none.
+         */
+        public Builder autonatService(AutonatLimits limits) {
+            this.autonatService = limits;
+            return this;
+        }
+
+        /**
+         * Runs an AutoNAT v1 client: asks connected peers that serve AutoNAT (and the servers added
+         * to it) whether this host's addresses can be dialed; see {@link Host#reachability()}. Null
+         * (the default): no client.
+         */
+        public Builder autonatClient(io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings settings) {
+            this.autonatClient = settings;
+            return this;
+        }
+
         /** The time source of the dial back-off ({@link System#nanoTime()}; tests pass a fake one). */
         public Builder nanoTime(java.util.function.LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -432,7 +530,8 @@ public interface Host extends AutoCloseable {
                 }
             }
             return new DefaultHost(identity, List.copyOf(listen), List.copyOf(protocols), agentVersion, timeouts,
-                    eventLoopThreads, yamuxConfig, limits, dialBackoff, nanoTime, relayService);
+                    eventLoopThreads, yamuxConfig, limits, dialBackoff, nanoTime, relayService, autonatService,
+                    autonatClient);
         }
 
         private static String version() {

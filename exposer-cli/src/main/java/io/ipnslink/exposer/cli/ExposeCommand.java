@@ -70,9 +70,14 @@ final class ExposeCommand extends Base implements Runnable {
             description = "circuit relay v2 to reserve on (repeatable, at most " + Exposer.MAX_RELAYS + "), e.g."
                     + " /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW...; the manifest then lists the relayed addresses")
     List<String> relays = new ArrayList<>();
-    @Option(names = "--no-direct", description = "announce only the relayed addresses (behind a NAT: no gateway"
-            + " wastes time dialing addresses it cannot reach); needs --relay or the gateway relays")
+    @Option(names = "--no-direct", description = "same as --announce-direct never")
     boolean noDirect;
+    @Option(names = "--announce-direct", paramLabel = "auto|always|never",
+            description = "direct addresses in the manifest: auto (default: as AutoNAT finds them; the relays and"
+                    + " gateways it is connected to dial them back: reachable -> the confirmed ones, not reachable"
+                    + " -> none when there is a relayed address, not known -> all), always, or never (only the"
+                    + " relayed addresses, behind a NAT; needs --relay or the gateway relays)")
+    String announceDirect;
     @Option(names = "--no-gateway-relay", description = "do not reserve on the gateways published to (by default each"
             + " --publish-to gateway whose /.well-known/ipns-link offers a relay is reserved on, as with --relay)")
     boolean noGatewayRelay;
@@ -83,7 +88,8 @@ final class ExposeCommand extends Base implements Runnable {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
             List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p,
-            List<String> trustedGateways, List<String> relays, Boolean noDirect, Boolean noGatewayRelay) {}
+            List<String> trustedGateways, List<String> relays, Boolean noDirect, String announceDirect,
+            Boolean noGatewayRelay) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host) {}
@@ -129,9 +135,9 @@ final class ExposeCommand extends Base implements Runnable {
         Duration life = lifetime != null ? lifetime : cfg.lifetime() != null ? Durations.parse(cfg.lifetime()) : Publisher.Settings.DEFAULT_LIFETIME;
         Duration t = ttl != null ? ttl : cfg.ttl() != null ? Durations.parse(cfg.ttl()) : Publisher.Settings.DEFAULT_TTL;
         List<Multiaddr> relayAddrs = Options.multiaddrs(concat(cfg.relays(), relays), "--relay");
-        boolean direct = !(noDirect || Boolean.TRUE.equals(cfg.noDirect()));
+        Exposer.AnnounceDirect direct = announceDirectMode(cfg);
         boolean gatewayRelays = !(noGatewayRelay || Boolean.TRUE.equals(cfg.noGatewayRelay()));
-        if (!direct && relayAddrs.isEmpty() && !gatewayRelays) {
+        if (direct == Exposer.AnnounceDirect.NEVER && relayAddrs.isEmpty() && !gatewayRelays) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--no-direct needs at least one --relay MULTIADDR, or the gateway relays (not --no-gateway-relay);"
                             + " else the manifest has no address at all");
@@ -184,6 +190,34 @@ final class ExposeCommand extends Base implements Runnable {
         }
     }
 
+    /** {@code --announce-direct}, else {@code --no-direct}, else the config file's, else auto. */
+    private Exposer.AnnounceDirect announceDirectMode(Config cfg) {
+        Exposer.AnnounceDirect mode;
+        try {
+            mode = announceDirect != null ? Exposer.AnnounceDirect.parse(announceDirect) : null;
+        } catch (io.ipnslink.exposer.ExposerException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+        }
+        if (noDirect) {
+            if (mode != null && mode != Exposer.AnnounceDirect.NEVER) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--no-direct contradicts --announce-direct " + announceDirect);
+            }
+            return Exposer.AnnounceDirect.NEVER;
+        }
+        if (mode != null) {
+            return mode;
+        }
+        if (cfg.announceDirect() != null) {
+            try {
+                return Exposer.AnnounceDirect.parse(cfg.announceDirect());
+            } catch (io.ipnslink.exposer.ExposerException e) {
+                throw new CliException("config: " + e.getMessage().replace("announce-direct", "\"announceDirect\""));
+            }
+        }
+        return Boolean.TRUE.equals(cfg.noDirect()) ? Exposer.AnnounceDirect.NEVER : Exposer.AnnounceDirect.AUTO;
+    }
+
     private void report(Exposer exposer, List<Exposer.Site> sites, List<Publisher.Result> results) {
         if (json()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -219,7 +253,7 @@ final class ExposeCommand extends Base implements Runnable {
 
     private Config readConfig() {
         if (config == null) {
-            return new Config(null, null, null, null, null, null, null, null, null, null, null, null, null);
+            return new Config(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
         try {
             if (Files.size(config) > MAX_CONFIG_BYTES) {

@@ -28,6 +28,17 @@ final class StatusCommand extends Base implements Runnable {
         for (JsonNode g : s.path("gateways")) {
             out().println("gateway " + g.path("origin").asText() + ": " + g.path("state").asText());
         }
+        JsonNode r = s.path("reachability");
+        if (!r.isMissingNode()) {
+            out().println("reachability " + r.path("state").asText() + " (confidence " + r.path("confidence").asInt()
+                    + ", announce-direct " + r.path("announceDirect").asText() + ")"
+                    + (r.path("confirmed").isEmpty() ? "" : " confirmed " + r.path("confirmed")));
+            for (JsonNode a : r.path("answers")) {
+                out().println("  " + a.path("at").asText() + " " + a.path("server").asText() + ": "
+                        + a.path("status").asText() + (a.has("address") ? " " + a.path("address").asText() : "")
+                        + (a.path("text").asText().isEmpty() ? "" : " (" + a.path("text").asText() + ")"));
+            }
+        }
         for (JsonNode site : s.path("sites")) {
             out().println("site " + site.path("site").asText() + " (" + site.path("name").asText() + ") -> "
                     + site.path("origin").asText() + (site.path("hidden").asBoolean() ? " [hidden]" : ""));

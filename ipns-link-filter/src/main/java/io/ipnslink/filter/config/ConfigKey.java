@@ -172,7 +172,13 @@ public enum ConfigKey {
                     + " gateway, told them in `/.well-known/ipns-link` so that `ipns-link expose --publish-to` reserves"
                     + " on it; e.g. `/dns4/gw.example/tcp/4001` behind a load balancer or in a container. Empty: the"
                     + " `listen` addresses as bound (a wildcard one as the request's host name or address, loopback"
-                    + " ones only to clients on loopback). See docs/nat.md");
+                    + " ones only to clients on loopback). See docs/nat.md"),
+    AUTONAT("autonat", "on",
+            "Run the AutoNAT v1 service (`/libp2p/autonat/1.0.0`) on the gateway's libp2p host: an exposer"
+                    + " asks whether its direct addresses can be dialed from outside, and the gateway dials them"
+                    + " back on a new connection (only at the IP the request came from, at most 8 addresses, 15 s,"
+                    + " 3 requests per peer per 90 s). Private and loopback addresses are dialed back only with"
+                    + " `allow-private-addresses`. `off`: no AutoNAT service");
 
     private final String key;
     private final String defaultText;

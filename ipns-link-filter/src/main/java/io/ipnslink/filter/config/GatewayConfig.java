@@ -62,7 +62,8 @@ public record GatewayConfig(
         boolean pathFormRedirect,
         Duration requestTimeout,
         Optional<Host.RelayLimits> relay,
-        List<Multiaddr> announce) {
+        List<Multiaddr> announce,
+        boolean autonat) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -162,7 +163,7 @@ public record GatewayConfig(
         announce = List.copyOf(announce);
     }
 
-    /** Without {@code announce}: the listen addresses are told. */
+    /** Without {@code announce} (the listen addresses are told) and the AutoNAT setting (the service on). */
     public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
             Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
             List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
@@ -178,7 +179,7 @@ public record GatewayConfig(
                 maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
                 redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
                 status, dialBackoff, dialBackoffMax, visitorLimits, p2pLimits, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay, List.of());
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, List.of(), true);
     }
 
     /**
@@ -187,6 +188,15 @@ public record GatewayConfig(
      */
     public static final Host.RelayLimits DEFAULT_RELAY_LIMITS = Host.RelayLimits.defaults()
             .withCircuitDuration(Duration.ZERO).withCircuitData(0);
+
+    /**
+     * The AutoNAT service's limits: {@link Host.AutonatLimits#defaults()}, dialing private addresses
+     * back only when {@code allow-private-addresses} is on; empty when {@code autonat} is off.
+     */
+    public Optional<Host.AutonatLimits> autonatLimits() {
+        return autonat ? Optional.of(Host.AutonatLimits.defaults().withDialPrivate(allowPrivateAddresses))
+                : Optional.empty();
+    }
 
     /** Without the relay settings: the relay service on with {@link #DEFAULT_RELAY_LIMITS}. */
     public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
@@ -362,6 +372,7 @@ public record GatewayConfig(
             throw new ConfigException(ConfigKey.ANNOUNCE, "configuration key 'announce': at most " + MAX_ANNOUNCE
                     + " addresses, not " + announce.size());
         }
+        boolean autonat = r.parse(ConfigKey.AUTONAT, GatewayConfig::bool);
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -370,7 +381,7 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay, announce);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, announce, autonat);
     }
 
     /**
@@ -431,7 +442,7 @@ public record GatewayConfig(
                 + visitorLimits.exempt() + ", p2p " + p2pLimits + ", store " + storeLimits + ", routing " + routingLimits
                 + ", path-form=" + (pathFormRedirect ? "redirect" : "serve")
                 + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off")
-                + ", relay=" + relay.map(Object::toString).orElse("off")
+                + ", relay=" + relay.map(Object::toString).orElse("off") + ", autonat=" + (autonat ? "on" : "off")
                 + ", announce=" + (announce.isEmpty() ? "(listen addresses)" : announce);
     }
 

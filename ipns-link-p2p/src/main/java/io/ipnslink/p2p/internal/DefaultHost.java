@@ -58,6 +58,8 @@ public final class DefaultHost implements Host {
     private final InboundBufferBudget inboundBudget;
     private final RelayTransport relay;
     private final RelayService relayService;
+    private final io.ipnslink.p2p.protocol.autonat.AutonatService autonatService;
+    private final io.ipnslink.p2p.protocol.autonat.AutonatClient autonatClient;
 
     private final AtomicLong connectionIds = new AtomicLong();
     private final Object lifecycle = new Object();
@@ -76,7 +78,8 @@ public final class DefaultHost implements Host {
 
     public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
             Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
-            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits) {
+            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits, AutonatLimits autonatLimits,
+            io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatSettings) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime));
         this.admission = new InboundAdmission(limits);
@@ -101,6 +104,13 @@ public final class DefaultHost implements Host {
         if (relayService != null) {
             registry.add(relayService.binding());
         }
+        autonatService = autonatLimits == null ? null
+                : new io.ipnslink.p2p.protocol.autonat.AutonatService(autonatLimits, this::dialBack, System::nanoTime);
+        if (autonatService != null) {
+            registry.add(autonatService.binding());
+        }
+        autonatClient = autonatSettings == null ? null
+                : new io.ipnslink.p2p.protocol.autonat.AutonatClient(this, autonatSettings, () -> advertisedAddresses);
         for (ProtocolBinding b : protocols) {
             registry.add(b);
         }
@@ -158,6 +168,9 @@ public final class DefaultHost implements Host {
             signedPeerRecord = new PeerRecord(peerId, System.currentTimeMillis() * 1000, advertisedAddresses)
                     .seal(identity).encode();
             started = true;
+            if (autonatClient != null) {
+                autonatClient.start(loops.group().next());
+            }
             log.info("host {} started ({}), listening on {}", peerId, loops.epoll() ? "epoll" : "nio", listenAddresses);
             return this;
         }
@@ -265,6 +278,28 @@ public final class DefaultHost implements Host {
             old.close();
         }
         c.startIdentify(timeouts.identify());
+        if (autonatClient != null) {
+            c.identify().thenRun(() -> autonatClient.onIdentified(c));
+        }
+    }
+
+    /**
+     * A new connection to {@code peer} at {@code target}, never a pooled one and not added to the
+     * table (an AutoNAT dial-back: the caller closes it); the Noise handshake checks the peer id.
+     */
+    private CompletableFuture<Connection> dialBack(PeerId peer, InetSocketAddress target) {
+        if (!started || closed) {
+            return CompletableFuture.failedFuture(new P2pException.ConnectionClosed("host " + peerId + " is closing"));
+        }
+        Dialer.Attempt a = startAttempt(target, peer);
+        return a.upgraded().thenApply(c -> {
+            if (closed) {
+                c.close();
+                throw new java.util.concurrent.CompletionException(
+                        new P2pException.ConnectionClosed("host " + peerId + " is closing"));
+            }
+            return (Connection) c;
+        });
     }
 
     private void requireStarted() {
@@ -323,6 +358,16 @@ public final class DefaultHost implements Host {
     @Override
     public Optional<RelayService> relayService() {
         return Optional.ofNullable(relayService);
+    }
+
+    @Override
+    public Optional<io.ipnslink.p2p.protocol.autonat.AutonatService> autonatService() {
+        return Optional.ofNullable(autonatService);
+    }
+
+    @Override
+    public Optional<io.ipnslink.p2p.protocol.autonat.AutonatClient> autonat() {
+        return Optional.ofNullable(autonatClient);
     }
 
     @Override
@@ -452,6 +497,9 @@ public final class DefaultHost implements Host {
                 return;
             }
             log.info("host {} closing", peerId);
+            if (autonatClient != null) {
+                autonatClient.close();
+            }
             relay.closeAll();
             shutdownResources(timeouts.close());
         }
