@@ -58,6 +58,10 @@ public final class DefaultHost implements Host {
     private final InboundBufferBudget inboundBudget;
     private final RelayTransport relay;
     private final RelayService relayService;
+    private final io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutrConfig;
+    private final HolePuncher holePuncher;
+    private final List<io.ipnslink.p2p.ConnectionListener> connectionListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final AtomicLong connectionIds = new AtomicLong();
     private final Object lifecycle = new Object();
@@ -77,8 +81,16 @@ public final class DefaultHost implements Host {
     public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
             Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
             java.util.function.LongSupplier nanoTime, RelayLimits relayLimits) {
+        this(identity, listen, protocols, agentVersion, timeouts, eventLoopThreads, yamuxConfig, limits, dialBackoff,
+                nanoTime, relayLimits, io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults());
+    }
+
+    public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
+            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits,
+            io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr) {
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime));
+        this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime), this::upgraded);
         this.admission = new InboundAdmission(limits);
         this.inboundBudget = new InboundBufferBudget(limits.maxBufferedInbound());
         this.identity = Objects.requireNonNull(identity, "identity");
@@ -100,6 +112,11 @@ public final class DefaultHost implements Host {
         relayService = relayLimits == null ? null : new RelayService(this, relayLimits, System::currentTimeMillis);
         if (relayService != null) {
             registry.add(relayService.binding());
+        }
+        this.dcutrConfig = Objects.requireNonNull(dcutr, "dcutr");
+        holePuncher = dcutr.enabled() ? new HolePuncher(dcutr, new HolePunchSide()) : null;
+        if (holePuncher != null) {
+            registry.add(holePuncher.binding());
         }
         for (ProtocolBinding b : protocols) {
             registry.add(b);
@@ -123,7 +140,7 @@ public final class DefaultHost implements Host {
             }
             loops = EventLoops.create(eventLoopThreads, "p2p-" + peerId.toBase58().substring(Math.max(0,
                     peerId.toBase58().length() - 6)), true);
-            transport = new TcpTransport(loops, timeouts.connect());
+            transport = new TcpTransport(loops, timeouts.connect(), dcutrConfig.enabled());
             resolver = Dialer.dnsPool();
             dialer = new Dialer(this::startAttempt, loops.group().next(), resolver, timeouts.dialStagger(),
                     timeouts.connect());
@@ -209,9 +226,15 @@ public final class DefaultHost implements Host {
             return;
         }
         ch.closeFuture().addListener(f -> admission.closed(source));
-        ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), false, null);
+        // during a hole punch where this host is A, B's dial may land here: A is the client then
+        Optional<PeerId> punching = holePuncher == null ? Optional.empty() : holePuncher.clientRoleFor(source);
+        ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), punching.isPresent(),
+                punching.orElse(null));
         ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
-        setup.result().whenComplete((c, e) -> admission.upgraded(source)).thenAccept(this::register);
+        setup.result().whenComplete((c, e) -> {
+            admission.upgraded(source);
+            punching.ifPresent(peer -> holePuncher.clientRoleDone(peer, c));
+        }).thenAccept(this::register);
     }
 
     /** Inbound connections being upgraded now (for tests and diagnostics). */
@@ -265,6 +288,126 @@ public final class DefaultHost implements Host {
             old.close();
         }
         c.startIdentify(timeouts.identify());
+        if (holePuncher != null) {
+            holePuncher.onRegistered(c);
+        }
+    }
+
+    /** The table's preferred connection to a peer went from relayed to direct. */
+    private void upgraded(ConnectionImpl relayed, ConnectionImpl direct) {
+        log.info("{}: direct connection to {} ({}) replaces the relayed {} for new streams", direct.id(),
+                direct.remotePeer(), direct.remoteAddress(), relayed.id());
+        for (io.ipnslink.p2p.ConnectionListener l : connectionListeners) {
+            try {
+                l.upgraded(direct.remotePeer(), relayed, direct);
+            } catch (RuntimeException e) {
+                log.warn("connection listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Most listeners added with {@link #addConnectionListener}. */
+    static final int MAX_CONNECTION_LISTENERS = 64;
+
+    @Override
+    public void addConnectionListener(io.ipnslink.p2p.ConnectionListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (connectionListeners) {
+            if (connectionListeners.size() >= MAX_CONNECTION_LISTENERS) {
+                throw new IllegalStateException("a host keeps at most " + MAX_CONNECTION_LISTENERS + " listeners");
+            }
+            connectionListeners.add(listener);
+        }
+    }
+
+    @Override
+    public void removeConnectionListener(io.ipnslink.p2p.ConnectionListener listener) {
+        connectionListeners.remove(listener);
+    }
+
+    /** Hole punches under way (0 when DCUtR is off). */
+    int holePunchesActive() {
+        return holePuncher == null ? 0 : holePuncher.active();
+    }
+
+    /** DCUtR hole punches refused for want of a slot. */
+    long holePunchesRefused() {
+        return holePuncher == null ? 0 : holePuncher.refused();
+    }
+
+    /** What the hole puncher uses of this host. */
+    private final class HolePunchSide implements HolePuncher.HostSide {
+        @Override
+        public List<Multiaddr> listenAddresses() {
+            return listenAddresses;
+        }
+
+        @Override
+        public List<Multiaddr> advertisedAddresses() {
+            return advertisedAddresses;
+        }
+
+        @Override
+        public List<ConnectionImpl> connections() {
+            return table.snapshot();
+        }
+
+        @Override
+        public Optional<ConnectionImpl> direct(PeerId peer) {
+            for (ConnectionImpl c : table.snapshot()) {
+                if (c.remotePeer().equals(peer) && c.isOpen() && !HolePuncher.isRelayed(c)) {
+                    return Optional.of(c);
+                }
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public Dialer.Attempt punchDial(InetSocketAddress target, PeerId peer, boolean initiator,
+                java.util.function.Consumer<ConnectionImpl> beforeRegister) {
+            InetSocketAddress local = null;
+            for (Multiaddr m : listenAddresses) {
+                InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+                if ((sa.getAddress() instanceof java.net.Inet6Address)
+                        == (target.getAddress() instanceof java.net.Inet6Address)) {
+                    local = sa;
+                    break;
+                }
+            }
+            ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), initiator, peer);
+            ChannelFuture connect = transport.dialFrom(local, target, new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
+                }
+            });
+            connect.addListener(f -> {
+                if (!f.isSuccess()) {
+                    setup.result().completeExceptionally(Errors.toP2p(f.cause(), "hole punch dial of " + target));
+                }
+            });
+            CompletableFuture<ConnectionImpl> registered = setup.result().thenApply(c -> {
+                beforeRegister.accept(c);
+                register(c);
+                return c;
+            });
+            return new Dialer.Attempt(connect, registered);
+        }
+
+        @Override
+        public io.netty.util.concurrent.EventExecutor timer() {
+            return loops.group().next();
+        }
+
+        @Override
+        public java.util.concurrent.Executor resolver() {
+            return resolver;
+        }
+
+        @Override
+        public List<io.ipnslink.p2p.ConnectionListener> listeners() {
+            return connectionListeners;
+        }
     }
 
     private void requireStarted() {

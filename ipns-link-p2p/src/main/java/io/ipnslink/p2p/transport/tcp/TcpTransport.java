@@ -31,10 +31,20 @@ public final class TcpTransport {
 
     private final EventLoops loops;
     private final Duration connectTimeout;
+    private final boolean reusePort;
 
     public TcpTransport(EventLoops loops, Duration connectTimeout) {
+        this(loops, connectTimeout, false);
+    }
+
+    /**
+     * {@code reusePort}: listeners get {@code SO_REUSEPORT} as well, so that {@link #dialFrom} can
+     * dial from a listen port (TCP hole punching).
+     */
+    public TcpTransport(EventLoops loops, Duration connectTimeout, boolean reusePort) {
         this.loops = loops;
         this.connectTimeout = connectTimeout;
+        this.reusePort = reusePort;
     }
 
     /** True for addresses this transport can dial (possibly after DNS resolution). */
@@ -101,15 +111,50 @@ public final class TcpTransport {
 
     /** Binds {@code address}; each accepted socket gets {@code childHandler}. */
     public ChannelFuture listen(InetSocketAddress address, ChannelHandler childHandler) {
-        return new ServerBootstrap()
+        ServerBootstrap b = new ServerBootstrap()
                 .group(loops.group())
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(childHandler)
-                .bind(address);
+                .childHandler(childHandler);
+        if (reusePort) {
+            b.option(reusePortOption(), true);
+        }
+        return b.bind(address);
+    }
+
+    @SuppressWarnings("unchecked")
+    private ChannelOption<Boolean> reusePortOption() {
+        return loops.epoll() ? io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT
+                : (ChannelOption<Boolean>) (ChannelOption<?>) io.netty.channel.socket.nio.NioChannelOption.of(
+                        java.net.StandardSocketOptions.SO_REUSEPORT);
+    }
+
+    /**
+     * Connects to {@code address} from {@code local} (a listen address: {@code SO_REUSEADDR} and
+     * {@code SO_REUSEPORT} let the socket share the listener's port, which needs a transport made
+     * with {@code reusePort}); null {@code local}: an ordinary dial.
+     */
+    public ChannelFuture dialFrom(InetSocketAddress local, InetSocketAddress address, ChannelHandler handler) {
+        if (local == null) {
+            return dial(address, handler);
+        }
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("resolve " + address + " first");
+        }
+        return new Bootstrap()
+                .group(loops.group())
+                .channel(loops.socketChannelClass())
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(reusePortOption(), true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(handler)
+                .connect(address, local);
     }
 
     /** Connects to a resolved {@code address}; the socket gets {@code handler}. */
