@@ -387,7 +387,7 @@ final class HolePuncher {
                 all = new ArrayList<>(attempts);
             }
             for (Dialer.Attempt a : all) { // dials still under way are not needed any more
-                if (a.connect() != null && !a.upgraded().isDone()) {
+                if (a.connect() != null && !a.upgraded().isDone() && (c == null || a.connect().channel() != c.channel())) {
                     a.connect().channel().close();
                 }
             }

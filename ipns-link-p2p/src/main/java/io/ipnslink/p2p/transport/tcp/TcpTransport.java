@@ -144,17 +144,30 @@ public final class TcpTransport {
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("resolve " + address + " first");
         }
-        return new Bootstrap()
+        Bootstrap b = new Bootstrap()
                 .group(loops.group())
                 .channel(loops.socketChannelClass())
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(reusePortOption(), true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .handler(handler)
-                .connect(address, local);
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        if (!loops.epoll()) {
+            b.option(reusePortOption(), true);
+        }
+        // Runs when the channel is registered, before Netty binds and connects it.
+        return b.handler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+            @Override
+            protected void initChannel(io.netty.channel.Channel ch) throws Exception {
+                if (ch instanceof io.netty.channel.epoll.EpollSocketChannel epoll) {
+                    // an epoll client socket has no SO_REUSEPORT channel option: set it on the descriptor
+                    io.netty.channel.unix.Socket socket = (io.netty.channel.unix.Socket) epoll.fd();
+                    socket.setReuseAddress(true);
+                    socket.setReusePort(true);
+                }
+                ch.pipeline().addLast(handler);
+            }
+        }).connect(address, local);
     }
 
     /** Connects to a resolved {@code address}; the socket gets {@code handler}. */
