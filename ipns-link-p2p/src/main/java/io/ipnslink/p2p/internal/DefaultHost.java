@@ -335,6 +335,16 @@ public final class DefaultHost implements Host {
         return holePuncher == null ? 0 : holePuncher.refused();
     }
 
+    /** A hole-punch dial as {@link HolePuncher} makes it (for tests that play one side by hand). */
+    Dialer.Attempt punchDial(InetSocketAddress target, PeerId peer, boolean initiator) {
+        return new HolePunchSide().punchDial(target, peer, initiator, c -> { });
+    }
+
+    private static boolean isBindFailure(Throwable t) {
+        return t instanceof java.net.BindException
+                || (t != null && t.getMessage() != null && t.getMessage().startsWith("bind("));
+    }
+
     /** What the hole puncher uses of this host. */
     private final class HolePunchSide implements HolePuncher.HostSide {
         @Override
@@ -374,6 +384,26 @@ public final class DefaultHost implements Host {
                     break;
                 }
             }
+            CompletableFuture<ConnectionImpl> registered = new CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicReference<Channel> live = new java.util.concurrent.atomic.AtomicReference<>();
+            ChannelFuture first = punchDialFrom(local, target, peer, initiator, beforeRegister, registered, live);
+            // a failed or abandoned attempt leaves no socket behind
+            registered.whenComplete((c, e) -> {
+                Channel ch = live.get();
+                if (e != null && ch != null) {
+                    ch.close();
+                }
+            });
+            return new Dialer.Attempt(first, registered);
+        }
+
+        /**
+         * One dial from {@code local}; when the listen port cannot be shared (a listener without
+         * SO_REUSEPORT, another process), once more from an ephemeral port.
+         */
+        private ChannelFuture punchDialFrom(InetSocketAddress local, InetSocketAddress target, PeerId peer,
+                boolean initiator, java.util.function.Consumer<ConnectionImpl> beforeRegister,
+                CompletableFuture<ConnectionImpl> registered, java.util.concurrent.atomic.AtomicReference<Channel> live) {
             ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), initiator, peer);
             ChannelFuture connect = transport.dialFrom(local, target, new ChannelInitializer<>() {
                 @Override
@@ -381,17 +411,29 @@ public final class DefaultHost implements Host {
                     ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
                 }
             });
+            live.set(connect.channel());
             connect.addListener(f -> {
                 if (!f.isSuccess()) {
                     setup.result().completeExceptionally(Errors.toP2p(f.cause(), "hole punch dial of " + target));
                 }
             });
-            CompletableFuture<ConnectionImpl> registered = setup.result().thenApply(c -> {
-                beforeRegister.accept(c);
-                register(c);
-                return c;
+            setup.result().whenComplete((c, e) -> {
+                if (e == null) {
+                    if (!registered.complete(c)) {
+                        c.channel().close(); // abandoned meanwhile
+                        return;
+                    }
+                    beforeRegister.accept(c);
+                    register(c);
+                } else if (local != null && isBindFailure(connect.cause()) && !registered.isDone() && !closed) {
+                    log.debug("hole punch dial of {} cannot leave from {} ({}); dialing from another port", target,
+                            local, connect.cause().getMessage());
+                    punchDialFrom(null, target, peer, initiator, beforeRegister, registered, live);
+                } else {
+                    registered.completeExceptionally(Errors.unwrap(e));
+                }
             });
-            return new Dialer.Attempt(connect, registered);
+            return connect;
         }
 
         @Override

@@ -78,7 +78,9 @@ final class HolePuncher {
 
         /**
          * Dials {@code target} from the listen port; {@code initiator}: our role on the connection;
-         * {@code beforeRegister} runs with the upgraded connection before the host registers it.
+         * {@code beforeRegister} runs with the upgraded connection before the host registers it (the
+         * attempt's future completes before that too). Completing the attempt's future exceptionally
+         * abandons it (its socket is closed).
          */
         Dialer.Attempt punchDial(InetSocketAddress target, PeerId peer, boolean initiator,
                 java.util.function.Consumer<ConnectionImpl> beforeRegister);
@@ -387,8 +389,11 @@ final class HolePuncher {
                 all = new ArrayList<>(attempts);
             }
             for (Dialer.Attempt a : all) { // dials still under way are not needed any more
-                if (a.connect() != null && !a.upgraded().isDone() && (c == null || a.connect().channel() != c.channel())) {
-                    a.connect().channel().close();
+                if (!a.upgraded().isDone()) {
+                    a.upgraded().completeExceptionally(new P2pException("hole punch attempt no longer needed"));
+                    if (a.connect() != null) {
+                        a.connect().channel().close();
+                    }
                 }
             }
         });

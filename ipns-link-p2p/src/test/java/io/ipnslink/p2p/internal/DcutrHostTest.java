@@ -355,6 +355,44 @@ class DcutrHostTest {
     }
 
     @Test
+    void whenBsDialReachesAsListenerAActsAsTheClientThere() throws Exception {
+        // B played by hand: its CONNECT names an address where A's dial fails, then B dials A's
+        // listener, which accepts it as a plain inbound connection: A must take the client role
+        Hostile x = hostile(8);
+        Events atV = new Events();
+        x.v().addConnectionListener(atV);
+        Stream s = dcutrStream(x.hToV());
+        io.ipnslink.p2p.protocol.dcutr.HolePunchReader reader = new io.ipnslink.p2p.protocol.dcutr.HolePunchReader();
+        CompletableFuture<HolePunch> answer = new CompletableFuture<>();
+        s.channel().eventLoop().execute(() -> {
+            s.channel().pipeline().addLast(reader);
+            reader.next(Duration.ofSeconds(10)).whenComplete((m, e) -> {
+                if (e != null) {
+                    answer.completeExceptionally(e);
+                } else {
+                    answer.complete(m);
+                }
+            });
+        });
+        s.channel().writeAndFlush(Dcutr.encode(s.channel().alloc(),
+                Dcutr.connect(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/1")))));
+        assertEquals(HolePunch.Type.CONNECT, await(answer).getType());
+        s.channel().writeAndFlush(Dcutr.encode(s.channel().alloc(), Dcutr.sync()));
+        java.net.InetSocketAddress vListen = x.v().listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
+        ConnectionImpl atH = await(((DefaultHost) x.h()).punchDial(vListen, x.v().peerId(), false).upgraded());
+        assertFalse(atH.isInitiator(), "B is the server");
+        Object[] end = await(atV.punched);
+        Connection direct = (Connection) end[3];
+        assertNotNull(direct, "A took the connection that reached its listener: " + end[4]);
+        assertTrue(direct.isInitiator(), "A is the client on it");
+        assertFalse(relayed(direct));
+        assertSame(direct, x.v().connection(x.h().peerId()).orElseThrow());
+        assertEquals(PayloadExchange.expectedSha256(70_000, 40), echo(x.v(), x.h().peerId(), x.circuits(), 70_000,
+                40, null));
+        waitFor("no hole punch left at V", () -> ((DefaultHost) x.v()).holePunchesActive() == 0);
+    }
+
+    @Test
     void dcutrIsRefusedOnADirectConnection() throws Exception {
         Host v = host(null, LOOPBACK, Duration.ofMinutes(2));
         Host h = host(null, DcutrConfig.disabled(), Duration.ofMinutes(2));
