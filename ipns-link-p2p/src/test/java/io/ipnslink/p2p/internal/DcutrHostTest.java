@@ -161,6 +161,12 @@ class DcutrHostTest {
         assertEquals(PayloadExchange.expectedSha256(200_000, 2), echo(a, b.peerId(), circuits, 200_000, 2, second));
         assertSame(direct, await(second).connection());
         assertSame(direct, await(a.connect(b.peerId(), circuits)));
+        // the gateway's path (TunnelClient): a pipelined stream at the manifest's (relayed) addresses
+        PayloadExchange pipelined = new PayloadExchange(50_000, 9);
+        Stream p = await(a.newStreamPipelined(b.peerId(), circuits, EchoHandler.PROTOCOL_ID,
+                st -> st.channel().pipeline().addLast(pipelined)));
+        assertEquals(PayloadExchange.expectedSha256(50_000, 9), await(pipelined.result()).sha256());
+        assertSame(direct, p.connection());
         assertSame(direct, a.connection(b.peerId()).orElseThrow());
         // the relayed connection stays as a fallback until idle, then closes as any idle connection
         assertTrue(relayedAtA.isOpen() || relayedAtA.closeFuture().isDone());
