@@ -149,6 +149,13 @@ public final class DefaultHost implements Host {
             try {
                 for (Multiaddr m : configuredListen) {
                     InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+                    if (dcutrConfig.enabled()) {
+                        try {
+                            TcpTransport.checkNotInUse(sa);
+                        } catch (java.io.IOException e) {
+                            throw new P2pException("cannot listen on " + m + ": " + e.getMessage(), e);
+                        }
+                    }
                     ChannelFuture f = transport.listen(sa, new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {

@@ -190,6 +190,11 @@ final class HolePuncher {
                             || host.direct(peer).isPresent()) {
                         return;
                     }
+                    if (ownAddresses().isEmpty()) {
+                        log.debug("{}: no hole punch with {}: no address of this host to send (all private?)",
+                                relayed.id(), peer);
+                        return;
+                    }
                     Punch p = admit(peer, false);
                     if (p == null) {
                         return;

@@ -409,6 +409,51 @@ class DcutrHostTest {
     }
 
     @Test
+    void aListenPortInUseIsStillAnErrorDespiteReusePort() throws Exception {
+        Host first = host(null, LOOPBACK, Duration.ofMinutes(2));
+        Multiaddr taken = first.listenAddresses().get(0);
+        Host second = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(1).listen(taken)
+                .dcutr(LOOPBACK).build();
+        hosts.add(second);
+        io.ipnslink.p2p.P2pException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.ipnslink.p2p.P2pException.class, second::start);
+        assertTrue(e.getMessage().contains("cannot listen on " + taken), e.getMessage());
+    }
+
+    @Test
+    void candidateAddressesFollowTheSettings() {
+        List<Multiaddr> observed = List.of(Multiaddr.parse("/ip4/203.0.113.9/tcp/50000"),
+                Multiaddr.parse("/ip4/10.0.0.2/tcp/50001"), Multiaddr.parse("/ip4/127.0.0.1/tcp/5/p2p-circuit"));
+        List<Multiaddr> listen = List.of(Multiaddr.parse("/ip4/0.0.0.0/tcp/4001"));
+        List<Multiaddr> advertised = List.of(Multiaddr.parse("/ip4/192.168.1.5/tcp/4001"),
+                Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
+        DcutrConfig pub = DcutrConfig.defaults().withAnnounce(List.of(Multiaddr.parse("/dns4/me.example/tcp/0")));
+        assertEquals(List.of(Multiaddr.parse("/dns4/me.example/tcp/4001"), Multiaddr.parse("/ip4/203.0.113.9/tcp/50000"),
+                Multiaddr.parse("/ip4/203.0.113.9/tcp/4001")),
+                HolePuncher.candidateAddresses(pub, observed, listen, advertised));
+        List<Multiaddr> all = HolePuncher.candidateAddresses(pub.withAllowPrivateAddresses(true), observed, listen,
+                advertised);
+        assertEquals(List.of(Multiaddr.parse("/dns4/me.example/tcp/4001"), Multiaddr.parse("/ip4/203.0.113.9/tcp/50000"),
+                Multiaddr.parse("/ip4/10.0.0.2/tcp/50001"), Multiaddr.parse("/ip4/203.0.113.9/tcp/4001"),
+                Multiaddr.parse("/ip4/10.0.0.2/tcp/4001"), Multiaddr.parse("/ip4/192.168.1.5/tcp/4001"),
+                Multiaddr.parse("/ip4/127.0.0.1/tcp/4001")), all);
+        for (String s : List.of("100.64.0.1", "169.254.1.1", "172.16.0.1", "0.0.0.0", "224.0.0.1")) {
+            assertFalse(HolePuncher.isPublic(ipOf(s)), s);
+        }
+        assertFalse(HolePuncher.isPublic(ipOf("fd00::1")));
+        assertTrue(HolePuncher.isPublic(ipOf("2001:db8::1")));
+        assertTrue(HolePuncher.isPublic(ipOf("8.8.8.8")));
+    }
+
+    private static java.net.InetAddress ipOf(String s) {
+        try {
+            return java.net.InetAddress.getByName(s);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void disabledHostsDoNotServeTheProtocol() throws Exception {
         Host v = host(null, DcutrConfig.disabled(), Duration.ofMinutes(2));
         assertFalse(v.protocols().contains(Dcutr.PROTOCOL_ID));

@@ -109,6 +109,20 @@ public final class TcpTransport {
         return addr;
     }
 
+    /**
+     * Fails when something listens on {@code address} already (a plain bind, closed at once): with
+     * {@code SO_REUSEPORT} a second listener of the same user would share the port silently instead.
+     */
+    public static void checkNotInUse(InetSocketAddress address) throws java.io.IOException {
+        if (address.getPort() == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address);
+        }
+    }
+
     /** Binds {@code address}; each accepted socket gets {@code childHandler}. */
     public ChannelFuture listen(InetSocketAddress address, ChannelHandler childHandler) {
         ServerBootstrap b = new ServerBootstrap()
