@@ -240,8 +240,12 @@ public final class DefaultHost implements Host {
         ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
         setup.result().whenComplete((c, e) -> {
             admission.upgraded(source);
-            punching.ifPresent(peer -> holePuncher.clientRoleDone(peer, c));
-        }).thenAccept(this::register);
+            if (c != null) {
+                punching.ifPresent(peer -> holePuncher.clientRoleUpgraded(peer, c));
+                register(c);
+            }
+            punching.ifPresent(holePuncher::clientRoleDone);
+        });
     }
 
     /** Inbound connections being upgraded now (for tests and diagnostics). */

@@ -140,16 +140,20 @@ final class HolePuncher {
         return Optional.empty();
     }
 
-    /** The inbound connection that {@link #clientRoleFor} assigned ended its upgrade ({@code c} null: failed). */
-    void clientRoleDone(PeerId peer, ConnectionImpl c) {
+    /** The inbound connection that {@link #clientRoleFor} assigned is upgraded (call before registering it). */
+    void clientRoleUpgraded(PeerId peer, ConnectionImpl c) {
         Punch p = active.get(peer);
-        if (p == null) {
-            return;
-        }
-        if (c != null) {
+        if (p != null) {
             p.mine.add(c);
         }
-        p.pendingInbound.decrementAndGet();
+    }
+
+    /** The inbound connection that {@link #clientRoleFor} assigned is registered, or failed. */
+    void clientRoleDone(PeerId peer) {
+        Punch p = active.get(peer);
+        if (p != null) {
+            p.pendingInbound.decrementAndGet();
+        }
     }
 
     /** Called for every registered connection. */
@@ -283,7 +287,8 @@ final class HolePuncher {
                 throw new java.util.concurrent.CompletionException(new P2pException.ProtocolViolation(
                         "expected CONNECT from " + p.peer + ", got " + connect.getType()));
             }
-            return dialTargets(connect).thenCompose(targets -> {
+            // DNS names resolve on another thread: back to the stream's event loop for the reader
+            return dialTargets(connect).thenComposeAsync(targets -> {
                 for (InetSocketAddress t : targets) { // B's dial may reach our listener: we are the client there
                     p.sources.add(t.getAddress());
                 }
@@ -302,7 +307,7 @@ final class HolePuncher {
                     log.debug("{}: hole punch with {} (attempt {}): dialing {}", relayed.id(), p.peer, attempt, targets);
                     return punch(p, targets, 0, 0);
                 });
-            });
+            }, ch.eventLoop());
         }).whenComplete((direct, e) -> ch.eventLoop().execute(() -> {
             if (e == null) {
                 finish(p, s, attempt, "");
