@@ -243,6 +243,7 @@ public final class DefaultHost implements Host {
             if (c != null) {
                 punching.ifPresent(peer -> holePuncher.clientRoleUpgraded(peer, c));
                 register(c);
+                punching.ifPresent(peer -> holePuncher.keepFirst(peer, c));
             }
             punching.ifPresent(holePuncher::clientRoleDone);
         });

@@ -148,6 +148,23 @@ final class HolePuncher {
         }
     }
 
+    /**
+     * After registering an inbound connection that {@link #clientRoleFor} assigned: A keeps the
+     * first direct connection, so this one is closed when another came up before it (the punch may
+     * have ended meanwhile).
+     */
+    void keepFirst(PeerId peer, ConnectionImpl c) {
+        for (ConnectionImpl other : host.connections()) {
+            if (other != c && other.remotePeer().equals(peer) && other.isOpen() && !isRelayed(other)
+                    && other.serial < c.serial) {
+                log.debug("{}: closing, a second connection from the hole punch with {} (keeping {})", c.id(), peer,
+                        other.id());
+                c.close();
+                return;
+            }
+        }
+    }
+
     /** The inbound connection that {@link #clientRoleFor} assigned is registered, or failed. */
     void clientRoleDone(PeerId peer) {
         Punch p = active.get(peer);

@@ -399,6 +399,48 @@ class DcutrHostTest {
     }
 
     @Test
+    void whenBothDialsGetThroughAKeepsOneConnection() throws Exception {
+        // B played by hand, sending its real listen address (A's dial reaches B's listener) and
+        // dialing A's listener itself (from another port: B's listener has no SO_REUSEPORT)
+        Hostile x = hostile(8);
+        Events atV = new Events();
+        x.v().addConnectionListener(atV);
+        Stream s = dcutrStream(x.hToV());
+        io.ipnslink.p2p.protocol.dcutr.HolePunchReader reader = new io.ipnslink.p2p.protocol.dcutr.HolePunchReader();
+        CompletableFuture<HolePunch> answer = new CompletableFuture<>();
+        s.channel().eventLoop().execute(() -> {
+            s.channel().pipeline().addLast(reader);
+            reader.next(Duration.ofSeconds(10)).whenComplete((m, e) -> {
+                if (e != null) {
+                    answer.completeExceptionally(e);
+                } else {
+                    answer.complete(m);
+                }
+            });
+        });
+        s.channel().writeAndFlush(Dcutr.encode(s.channel().alloc(), Dcutr.connect(x.h().listenAddresses())));
+        assertEquals(HolePunch.Type.CONNECT, await(answer).getType());
+        java.net.InetSocketAddress vListen = x.v().listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
+        s.channel().writeAndFlush(Dcutr.encode(s.channel().alloc(), Dcutr.sync()));
+        CompletableFuture<ConnectionImpl> mine = ((DefaultHost) x.h()).punchDial(vListen, x.v().peerId(), false)
+                .upgraded();
+        Object[] end = await(atV.punched);
+        Connection kept = (Connection) end[3];
+        assertNotNull(kept, String.valueOf(end[4]));
+        assertTrue(kept.isInitiator(), "A is the client on the connection it keeps");
+        mine.handle((c, e) -> null).get(WAIT_S, TimeUnit.SECONDS); // B's own dial settled either way
+        // in the end exactly one direct connection on each side, the one A kept
+        waitFor("one direct connection at A", () -> x.v().connections().stream()
+                .filter(c -> c.remotePeer().equals(x.h().peerId()) && !relayed(c)).count() == 1);
+        waitFor("one direct connection at B", () -> x.h().connections().stream()
+                .filter(c -> c.remotePeer().equals(x.v().peerId()) && !relayed(c)).count() == 1);
+        assertTrue(kept.isOpen());
+        assertSame(kept, x.v().connection(x.h().peerId()).orElseThrow());
+        assertEquals(PayloadExchange.expectedSha256(20_000, 41), echo(x.v(), x.h().peerId(), x.circuits(), 20_000,
+                41, null));
+    }
+
+    @Test
     void dcutrIsRefusedOnADirectConnection() throws Exception {
         Host v = host(null, LOOPBACK, Duration.ofMinutes(2));
         Host h = host(null, DcutrConfig.disabled(), Duration.ofMinutes(2));
