@@ -103,6 +103,14 @@ public interface Host extends AutoCloseable {
     /** All open connections (inbound and outbound). */
     List<Connection> connections();
 
+    /**
+     * Adds a listener of connection events: a relayed connection upgraded to a direct one (then used
+     * by every new stream), DCUtR hole punches that ended. At most 64 listeners.
+     */
+    void addConnectionListener(ConnectionListener listener);
+
+    void removeConnectionListener(ConnectionListener listener);
+
     /** Adds (or replaces) a protocol; connected peers learn it through identify push. */
     void addProtocol(ProtocolBinding binding);
 
@@ -425,6 +433,7 @@ public interface Host extends AutoCloseable {
         private RelayLimits relayService;
         private AutonatLimits autonatService;
         private io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatClient;
+        private io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr = io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults();
 
         private Builder() {}
 
@@ -513,6 +522,17 @@ public interface Host extends AutoCloseable {
             return this;
         }
 
+        /**
+         * DCUtR hole punching ({@link io.ipnslink.p2p.protocol.dcutr.DcutrConfig#defaults()}: on, public
+         * addresses only). It only ever starts on a relayed inbound connection, that is in hosts that
+         * hold a relay reservation, or when a peer behind a NAT reached this host through a relay;
+         * when on, TCP listeners get {@code SO_REUSEPORT}.
+         */
+        public Builder dcutr(io.ipnslink.p2p.protocol.dcutr.DcutrConfig config) {
+            this.dcutr = Objects.requireNonNull(config, "dcutr");
+            return this;
+        }
+
         /** The time source of the dial back-off ({@link System#nanoTime()}; tests pass a fake one). */
         public Builder nanoTime(java.util.function.LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -531,7 +551,7 @@ public interface Host extends AutoCloseable {
             }
             return new DefaultHost(identity, List.copyOf(listen), List.copyOf(protocols), agentVersion, timeouts,
                     eventLoopThreads, yamuxConfig, limits, dialBackoff, nanoTime, relayService, autonatService,
-                    autonatClient);
+                    autonatClient, dcutr);
         }
 
         private static String version() {

@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Open connections by remote peer (one preferred per peer, the first registered) and dials in
+ * Open connections by remote peer (one preferred per peer: the first registered, except that a
+ * direct connection takes the place of a relayed one) and dials in
  * progress by peer AND address set ({@link FailedDials.Key}), so that concurrent requests for one
  * peer at the same addresses share one dial, while a dial at other addresses (another manifest
  * naming the same peer id) starts its own attempts instead of joining one that may be doomed.
@@ -27,8 +28,16 @@ final class ConnectionTable {
     private final FailedDials failedDials;
     private volatile boolean closing;
 
+    /** Told (old, new) when a direct connection takes the place of a relayed one as a peer's preferred. */
+    private final java.util.function.BiConsumer<ConnectionImpl, ConnectionImpl> onUpgrade;
+
     ConnectionTable(FailedDials failedDials) {
+        this(failedDials, (a, b) -> { });
+    }
+
+    ConnectionTable(FailedDials failedDials, java.util.function.BiConsumer<ConnectionImpl, ConnectionImpl> onUpgrade) {
         this.failedDials = failedDials;
+        this.onUpgrade = onUpgrade;
     }
 
     FailedDials failedDials() {
@@ -40,18 +49,35 @@ final class ConnectionTable {
     void add(ConnectionImpl c) {
         c.serial = serials.incrementAndGet();
         all.add(c);
-        preferred.compute(c.remotePeer(), (peer, old) -> old == null || !old.isOpen() ? c : old);
+        ConnectionImpl[] replaced = new ConnectionImpl[1];
+        preferred.compute(c.remotePeer(), (peer, old) -> {
+            if (old == null || !old.isOpen()) {
+                return c;
+            }
+            if (HolePuncher.isRelayed(old) && !HolePuncher.isRelayed(c)) {
+                replaced[0] = old; // a direct connection is preferred to a relayed one
+                return c;
+            }
+            return old;
+        });
         c.channel().closeFuture().addListener(f -> remove(c));
+        if (replaced[0] != null) {
+            onUpgrade.accept(replaced[0], c);
+        }
     }
 
     private void remove(ConnectionImpl c) {
         all.remove(c);
         if (preferred.remove(c.remotePeer(), c)) {
+            ConnectionImpl next = null;
             for (ConnectionImpl other : all) {
-                if (other.remotePeer().equals(c.remotePeer()) && other.isOpen()) {
-                    preferred.putIfAbsent(other.remotePeer(), other);
-                    break;
+                if (other.remotePeer().equals(c.remotePeer()) && other.isOpen()
+                        && (next == null || (HolePuncher.isRelayed(next) && !HolePuncher.isRelayed(other)))) {
+                    next = other; // direct ones first
                 }
+            }
+            if (next != null) {
+                preferred.putIfAbsent(next.remotePeer(), next);
             }
         }
     }

@@ -60,6 +60,10 @@ public final class DefaultHost implements Host {
     private final RelayService relayService;
     private final io.ipnslink.p2p.protocol.autonat.AutonatService autonatService;
     private final io.ipnslink.p2p.protocol.autonat.AutonatClient autonatClient;
+    private final io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutrConfig;
+    private final HolePuncher holePuncher;
+    private final List<io.ipnslink.p2p.ConnectionListener> connectionListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final AtomicLong connectionIds = new AtomicLong();
     private final Object lifecycle = new Object();
@@ -78,10 +82,33 @@ public final class DefaultHost implements Host {
 
     public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
             Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
+            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits) {
+        this(identity, listen, protocols, agentVersion, timeouts, eventLoopThreads, yamuxConfig, limits, dialBackoff,
+                nanoTime, relayLimits, null, null, io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults());
+    }
+
+    public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
+            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits,
+            io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr) {
+        this(identity, listen, protocols, agentVersion, timeouts, eventLoopThreads, yamuxConfig, limits, dialBackoff,
+                nanoTime, relayLimits, null, null, dcutr);
+    }
+
+    public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
             java.util.function.LongSupplier nanoTime, RelayLimits relayLimits, AutonatLimits autonatLimits,
             io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatSettings) {
+        this(identity, listen, protocols, agentVersion, timeouts, eventLoopThreads, yamuxConfig, limits, dialBackoff,
+                nanoTime, relayLimits, autonatLimits, autonatSettings, io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults());
+    }
+
+    public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
+            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits, AutonatLimits autonatLimits,
+            io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatSettings, io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr) {
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime));
+        this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime), this::upgraded);
         this.admission = new InboundAdmission(limits);
         this.inboundBudget = new InboundBufferBudget(limits.maxBufferedInbound());
         this.identity = Objects.requireNonNull(identity, "identity");
@@ -111,6 +138,11 @@ public final class DefaultHost implements Host {
         }
         autonatClient = autonatSettings == null ? null
                 : new io.ipnslink.p2p.protocol.autonat.AutonatClient(this, autonatSettings, () -> advertisedAddresses);
+        this.dcutrConfig = Objects.requireNonNull(dcutr, "dcutr");
+        holePuncher = dcutr.enabled() ? new HolePuncher(dcutr, new HolePunchSide()) : null;
+        if (holePuncher != null) {
+            registry.add(holePuncher.binding());
+        }
         for (ProtocolBinding b : protocols) {
             registry.add(b);
         }
@@ -133,7 +165,7 @@ public final class DefaultHost implements Host {
             }
             loops = EventLoops.create(eventLoopThreads, "p2p-" + peerId.toBase58().substring(Math.max(0,
                     peerId.toBase58().length() - 6)), true);
-            transport = new TcpTransport(loops, timeouts.connect());
+            transport = new TcpTransport(loops, timeouts.connect(), dcutrConfig.enabled());
             resolver = Dialer.dnsPool();
             dialer = new Dialer(this::startAttempt, loops.group().next(), resolver, timeouts.dialStagger(),
                     timeouts.connect());
@@ -142,6 +174,13 @@ public final class DefaultHost implements Host {
             try {
                 for (Multiaddr m : configuredListen) {
                     InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+                    if (dcutrConfig.enabled()) {
+                        try {
+                            TcpTransport.checkNotInUse(sa);
+                        } catch (java.io.IOException e) {
+                            throw new P2pException("cannot listen on " + m + ": " + e.getMessage(), e);
+                        }
+                    }
                     ChannelFuture f = transport.listen(sa, new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -222,9 +261,20 @@ public final class DefaultHost implements Host {
             return;
         }
         ch.closeFuture().addListener(f -> admission.closed(source));
-        ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), false, null);
+        // during a hole punch where this host is A, B's dial may land here: A is the client then
+        Optional<PeerId> punching = holePuncher == null ? Optional.empty() : holePuncher.clientRoleFor(source);
+        ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), punching.isPresent(),
+                punching.orElse(null));
         ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
-        setup.result().whenComplete((c, e) -> admission.upgraded(source)).thenAccept(this::register);
+        setup.result().whenComplete((c, e) -> {
+            admission.upgraded(source);
+            if (c != null) {
+                punching.ifPresent(peer -> holePuncher.clientRoleUpgraded(peer, c));
+                register(c);
+                punching.ifPresent(peer -> holePuncher.keepFirst(peer, c));
+            }
+            punching.ifPresent(holePuncher::clientRoleDone);
+        });
     }
 
     /** Inbound connections being upgraded now (for tests and diagnostics). */
@@ -281,6 +331,9 @@ public final class DefaultHost implements Host {
         if (autonatClient != null) {
             c.identify().thenRun(() -> autonatClient.onIdentified(c));
         }
+        if (holePuncher != null) {
+            holePuncher.onRegistered(c);
+        }
     }
 
     /**
@@ -300,6 +353,165 @@ public final class DefaultHost implements Host {
             }
             return (Connection) c;
         });
+    }
+
+    /** The table's preferred connection to a peer went from relayed to direct. */
+    private void upgraded(ConnectionImpl relayed, ConnectionImpl direct) {
+        log.info("{}: direct connection to {} ({}) replaces the relayed {} for new streams", direct.id(),
+                direct.remotePeer(), direct.remoteAddress(), relayed.id());
+        for (io.ipnslink.p2p.ConnectionListener l : connectionListeners) {
+            try {
+                l.upgraded(direct.remotePeer(), relayed, direct);
+            } catch (RuntimeException e) {
+                log.warn("connection listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Most listeners added with {@link #addConnectionListener}. */
+    static final int MAX_CONNECTION_LISTENERS = 64;
+
+    @Override
+    public void addConnectionListener(io.ipnslink.p2p.ConnectionListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (connectionListeners) {
+            if (connectionListeners.size() >= MAX_CONNECTION_LISTENERS) {
+                throw new IllegalStateException("a host keeps at most " + MAX_CONNECTION_LISTENERS + " listeners");
+            }
+            connectionListeners.add(listener);
+        }
+    }
+
+    @Override
+    public void removeConnectionListener(io.ipnslink.p2p.ConnectionListener listener) {
+        connectionListeners.remove(listener);
+    }
+
+    /** Hole punches under way (0 when DCUtR is off). */
+    int holePunchesActive() {
+        return holePuncher == null ? 0 : holePuncher.active();
+    }
+
+    /** DCUtR hole punches refused for want of a slot. */
+    long holePunchesRefused() {
+        return holePuncher == null ? 0 : holePuncher.refused();
+    }
+
+    /** A hole-punch dial as {@link HolePuncher} makes it (for tests that play one side by hand). */
+    Dialer.Attempt punchDial(InetSocketAddress target, PeerId peer, boolean initiator) {
+        return new HolePunchSide().punchDial(target, peer, initiator, c -> { });
+    }
+
+    private static boolean isBindFailure(Throwable t) {
+        return t instanceof java.net.BindException
+                || (t != null && t.getMessage() != null && t.getMessage().startsWith("bind("));
+    }
+
+    /** What the hole puncher uses of this host. */
+    private final class HolePunchSide implements HolePuncher.HostSide {
+        @Override
+        public List<Multiaddr> listenAddresses() {
+            return listenAddresses;
+        }
+
+        @Override
+        public List<Multiaddr> advertisedAddresses() {
+            return advertisedAddresses;
+        }
+
+        @Override
+        public List<ConnectionImpl> connections() {
+            return table.snapshot();
+        }
+
+        @Override
+        public Optional<ConnectionImpl> direct(PeerId peer) {
+            for (ConnectionImpl c : table.snapshot()) {
+                if (c.remotePeer().equals(peer) && c.isOpen() && !HolePuncher.isRelayed(c)) {
+                    return Optional.of(c);
+                }
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public Dialer.Attempt punchDial(InetSocketAddress target, PeerId peer, boolean initiator,
+                java.util.function.Consumer<ConnectionImpl> beforeRegister) {
+            InetSocketAddress local = null;
+            for (Multiaddr m : listenAddresses) {
+                InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+                if ((sa.getAddress() instanceof java.net.Inet6Address)
+                        == (target.getAddress() instanceof java.net.Inet6Address)) {
+                    local = sa;
+                    break;
+                }
+            }
+            CompletableFuture<ConnectionImpl> registered = new CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicReference<Channel> live = new java.util.concurrent.atomic.AtomicReference<>();
+            ChannelFuture first = punchDialFrom(local, target, peer, initiator, beforeRegister, registered, live);
+            // a failed or abandoned attempt leaves no socket behind
+            registered.whenComplete((c, e) -> {
+                Channel ch = live.get();
+                if (e != null && ch != null) {
+                    ch.close();
+                }
+            });
+            return new Dialer.Attempt(first, registered);
+        }
+
+        /**
+         * One dial from {@code local}; when the listen port cannot be shared (a listener without
+         * SO_REUSEPORT, another process), once more from an ephemeral port.
+         */
+        private ChannelFuture punchDialFrom(InetSocketAddress local, InetSocketAddress target, PeerId peer,
+                boolean initiator, java.util.function.Consumer<ConnectionImpl> beforeRegister,
+                CompletableFuture<ConnectionImpl> registered, java.util.concurrent.atomic.AtomicReference<Channel> live) {
+            ConnectionSetupHandler setup = new ConnectionSetupHandler(settings(), nextId(), initiator, peer);
+            ChannelFuture connect = transport.dialFrom(local, target, new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(ConnectionSetupHandler.NAME, setup);
+                }
+            });
+            live.set(connect.channel());
+            connect.addListener(f -> {
+                if (!f.isSuccess()) {
+                    setup.result().completeExceptionally(Errors.toP2p(f.cause(), "hole punch dial of " + target));
+                }
+            });
+            setup.result().whenComplete((c, e) -> {
+                if (e == null) {
+                    if (!registered.complete(c)) {
+                        c.channel().close(); // abandoned meanwhile
+                        return;
+                    }
+                    beforeRegister.accept(c);
+                    register(c);
+                } else if (local != null && isBindFailure(connect.cause()) && !registered.isDone() && !closed) {
+                    log.debug("hole punch dial of {} cannot leave from {} ({}); dialing from another port", target,
+                            local, connect.cause().getMessage());
+                    punchDialFrom(null, target, peer, initiator, beforeRegister, registered, live);
+                } else {
+                    registered.completeExceptionally(Errors.unwrap(e));
+                }
+            });
+            return connect;
+        }
+
+        @Override
+        public io.netty.util.concurrent.EventExecutor timer() {
+            return loops.group().next();
+        }
+
+        @Override
+        public java.util.concurrent.Executor resolver() {
+            return resolver;
+        }
+
+        @Override
+        public List<io.ipnslink.p2p.ConnectionListener> listeners() {
+            return connectionListeners;
+        }
     }
 
     private void requireStarted() {

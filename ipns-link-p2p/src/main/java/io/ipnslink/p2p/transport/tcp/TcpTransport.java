@@ -31,10 +31,20 @@ public final class TcpTransport {
 
     private final EventLoops loops;
     private final Duration connectTimeout;
+    private final boolean reusePort;
 
     public TcpTransport(EventLoops loops, Duration connectTimeout) {
+        this(loops, connectTimeout, false);
+    }
+
+    /**
+     * {@code reusePort}: listeners get {@code SO_REUSEPORT} as well, so that {@link #dialFrom} can
+     * dial from a listen port (TCP hole punching).
+     */
+    public TcpTransport(EventLoops loops, Duration connectTimeout, boolean reusePort) {
         this.loops = loops;
         this.connectTimeout = connectTimeout;
+        this.reusePort = reusePort;
     }
 
     /** True for addresses this transport can dial (possibly after DNS resolution). */
@@ -99,17 +109,79 @@ public final class TcpTransport {
         return addr;
     }
 
+    /**
+     * Fails when something listens on {@code address} already (a plain bind, closed at once): with
+     * {@code SO_REUSEPORT} a second listener of the same user would share the port silently instead.
+     */
+    public static void checkNotInUse(InetSocketAddress address) throws java.io.IOException {
+        if (address.getPort() == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address);
+        }
+    }
+
     /** Binds {@code address}; each accepted socket gets {@code childHandler}. */
     public ChannelFuture listen(InetSocketAddress address, ChannelHandler childHandler) {
-        return new ServerBootstrap()
+        ServerBootstrap b = new ServerBootstrap()
                 .group(loops.group())
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(childHandler)
-                .bind(address);
+                .childHandler(childHandler);
+        if (reusePort) {
+            b.option(reusePortOption(), true);
+        }
+        return b.bind(address);
+    }
+
+    @SuppressWarnings("unchecked")
+    private ChannelOption<Boolean> reusePortOption() {
+        return loops.epoll() ? io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT
+                : (ChannelOption<Boolean>) (ChannelOption<?>) io.netty.channel.socket.nio.NioChannelOption.of(
+                        java.net.StandardSocketOptions.SO_REUSEPORT);
+    }
+
+    /**
+     * Connects to {@code address} from {@code local} (a listen address: {@code SO_REUSEADDR} and
+     * {@code SO_REUSEPORT} let the socket share the listener's port, which needs a transport made
+     * with {@code reusePort}); null {@code local}: an ordinary dial.
+     */
+    public ChannelFuture dialFrom(InetSocketAddress local, InetSocketAddress address, ChannelHandler handler) {
+        if (local == null) {
+            return dial(address, handler);
+        }
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("resolve " + address + " first");
+        }
+        Bootstrap b = new Bootstrap()
+                .group(loops.group())
+                .channel(loops.socketChannelClass())
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        if (!loops.epoll()) {
+            b.option(reusePortOption(), true);
+        }
+        // Runs when the channel is registered, before Netty binds and connects it.
+        return b.handler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+            @Override
+            protected void initChannel(io.netty.channel.Channel ch) throws Exception {
+                if (ch instanceof io.netty.channel.epoll.EpollSocketChannel epoll) {
+                    // an epoll client socket has no SO_REUSEPORT channel option: set it on the descriptor
+                    io.netty.channel.unix.Socket socket = (io.netty.channel.unix.Socket) epoll.fd();
+                    socket.setReuseAddress(true);
+                    socket.setReusePort(true);
+                }
+                ch.pipeline().addLast(handler);
+            }
+        }).connect(address, local);
     }
 
     /** Connects to a resolved {@code address}; the socket gets {@code handler}. */
