@@ -136,7 +136,9 @@ public final class Agent {
     private String echo(URI uri, long bytes, long seed, Duration timeout) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> patternStream(seed, bytes))).build();
+                .POST(HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> patternStream(seed, bytes)), bytes))
+                .build();
         HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         String[] got = digest(r.body());
         return r.statusCode() + "\t" + got[0] + "\t" + got[1] + "\t" + Pattern.sha256(seed, bytes) + "\t"
