@@ -36,7 +36,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>
  * get URL TIMEOUT_MS                      -> status, body
- * poll URL TEXT TIMEOUT_MS                -> GET every 200 ms until a 200 whose body has TEXT:
+ * poll URL TEXT TIMEOUT_MS                -> GET every 200 ms until a 200 whose body has TEXT (no spaces):
  *                                            attempts, the other answers (status and title, distinct)
  * echo URL BYTES SEED TIMEOUT_MS          -> POST BYTES of Pattern SEED: status, length back,
  *                                            sha-256 back, sha-256 sent, the origin's X-Body-Sha256
