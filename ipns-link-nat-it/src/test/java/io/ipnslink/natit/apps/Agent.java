@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -133,11 +132,12 @@ public final class Agent {
         }
     }
 
+    /** The body goes with its Content-Length, as browsers send uploads. */
     private String echo(URI uri, long bytes, long seed, Duration timeout) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> patternStream(seed, bytes)), bytes))
+                        HttpRequest.BodyPublishers.ofInputStream(() -> Pattern.stream(seed, bytes)), bytes))
                 .build();
         HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         String[] got = digest(r.body());
@@ -221,25 +221,6 @@ public final class Agent {
             c.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
             return ((InetSocketAddress) c.getLocalSocketAddress()).getAddress().getHostAddress();
         }
-    }
-
-    private static InputStream patternStream(long seed, long bytes) {
-        java.io.PipedInputStream in = new java.io.PipedInputStream(256 * 1024);
-        try {
-            java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
-            Thread t = new Thread(() -> {
-                try (OutputStream o = out) {
-                    Pattern.write(o, seed, bytes);
-                } catch (IOException e) {
-                    // the request was abandoned
-                }
-            }, "agent-body");
-            t.setDaemon(true);
-            t.start();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return in;
     }
 
     /** Length and SHA-256 (hex) of everything the stream gives. */

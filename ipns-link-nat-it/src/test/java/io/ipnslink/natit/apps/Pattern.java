@@ -24,6 +24,38 @@ public final class Pattern {
         }
     }
 
+    /** The first {@code n} bytes of the pattern {@code seed} as a stream (made as they are read, no thread). */
+    public static java.io.InputStream stream(long seed, long n) {
+        return new java.io.InputStream() {
+            private final byte[] block = new byte[BLOCK];
+            private long pos;
+            private long blockIndex = -1;
+
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (pos >= n) {
+                    return -1;
+                }
+                long i = pos / BLOCK;
+                if (i != blockIndex) {
+                    block(seed, i, block);
+                    blockIndex = i;
+                }
+                int at = (int) (pos % BLOCK);
+                int k = (int) Math.min(Math.min(len, BLOCK - at), n - pos);
+                System.arraycopy(block, at, b, off, k);
+                pos += k;
+                return k;
+            }
+        };
+    }
+
     /** SHA-256 (hex) of the first {@code n} bytes of the pattern {@code seed}. */
     public static String sha256(long seed, long n) {
         MessageDigest d = sha256();
