@@ -1,6 +1,7 @@
 package io.ipnslink.natit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ipnslink.natit.lab.Home;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The lab itself: a public host and two homes, each behind its own NAT router. Proves what the
  * scenarios rely on: a home host reaches the public network (seen there as its router's public
  * address), nobody on the public network can open a connection to a home host (not even with a
- * route to it: the router lets in only answers), and the two homes cannot reach each other.
+ * route to it: the router lets in only answers), and the two homes cannot reach each other. And
+ * that a run cleans up after killed runs: their namespaces are deleted, the processes in them ended.
  */
 @Timeout(120)
 class LabIT {
@@ -95,6 +97,34 @@ class LabIT {
         // and the other router's public address forwards nothing
         assertTrue(aAgent.callExpectingError(SHORT, "connect", homeB.router().address(), "7004", ms(SHORT)).contains("refused"));
         assertTrue(bAgent.callExpectingError(SHORT, "connect", homeA.router().address(), "7004", ms(SHORT)).contains("refused"));
+    }
+
+    @Test
+    void namespacesLeftByAKilledRunAreDeletedAndTheirProcessesEnded() throws Exception {
+        // a run that is gone: the pid of a process that has ended
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        String ns = Lab.PREFIX + gone.pid() + "-leftover";
+        String ip = Lab.ipCommand();
+        new ProcessBuilder(ip, "netns", "add", ns).inheritIO().start().waitFor();
+        Process inside = new ProcessBuilder(ip, "netns", "exec", ns, "sleep", "600").start();
+        try {
+            assertTrue(listNamespaces(ip).contains(ns));
+            Lab.removeStale();
+            assertFalse(listNamespaces(ip).contains(ns), "the leftover namespace is deleted");
+            assertTrue(inside.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the process left in it is ended");
+            assertTrue(listNamespaces(ip).contains(pub.namespace()), "this run's namespaces stay");
+        } finally {
+            inside.destroyForcibly();
+            new ProcessBuilder(ip, "netns", "del", ns).start().waitFor();
+        }
+    }
+
+    private static String listNamespaces(String ip) throws Exception {
+        Process p = new ProcessBuilder(ip, "netns", "list").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 
     private static String ms(Duration d) {

@@ -38,7 +38,7 @@ public final class Lab implements AutoCloseable {
     /** First three octets of the public network. */
     public static final String PUBLIC_NET = "198.18.0";
     /** Prefix of every namespace a lab makes; the pid of the JVM follows. */
-    static final String PREFIX = "ilnat";
+    public static final String PREFIX = "ilnat";
     private static final Pattern OUR_NAMESPACE = Pattern.compile("^" + PREFIX + "(\\d+)-\\S+");
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
 
@@ -144,6 +144,11 @@ public final class Lab implements AutoCloseable {
         ip(n, "link", "set", "eth0", "up");
         ip(n, "route", "add", "default", "via", home.lanPrefix() + ".1");
         return n;
+    }
+
+    /** The {@code ip} command's path (for a test that makes namespaces of its own). */
+    public static String ipCommand() {
+        return Prerequisites.ip();
     }
 
     /** Where the lab keeps logs and data: {@code target/nat-it/<name>/}. */
@@ -285,7 +290,7 @@ public final class Lab implements AutoCloseable {
     }
 
     /** Deletes the namespaces of earlier runs whose JVM is gone (a killed test run leaves them). */
-    static void removeStale() throws IOException, InterruptedException {
+    public static void removeStale() throws IOException, InterruptedException {
         String list = run(List.of(Prerequisites.ip(), "netns", "list"), null);
         for (String line : list.split("\n")) {
             Matcher m = OUR_NAMESPACE.matcher(line.strip());
