@@ -40,7 +40,8 @@ public final class Lab implements AutoCloseable {
     /** Prefix of every namespace a lab makes; the pid of the JVM follows. */
     public static final String PREFIX = "ilnat";
     private static final Pattern OUR_NAMESPACE = Pattern.compile("^" + PREFIX + "(\\d+)-\\S+");
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
+    /** Longest a command run to its end may take ({@code ip}, {@code nft}, a short JVM run). */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
 
     private final String id;
     private final Path dir;
@@ -212,22 +213,26 @@ public final class Lab implements AutoCloseable {
 
     /** Runs a command to its end (at most {@link #COMMAND_TIMEOUT}); its output, or an exception with it. */
     static String run(List<String> cmd, String input) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (var in = p.getOutputStream()) {
-            if (input != null) {
-                in.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Path out = Files.createTempFile("nat-lab-", ".out");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            try (var in = p.getOutputStream()) {
+                if (input != null) {
+                    in.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
             }
+            if (!p.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timed out after " + COMMAND_TIMEOUT + ": " + String.join(" ", cmd));
+            }
+            String text = Files.readString(out, java.nio.charset.StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IOException("failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + "\n" + text.strip());
+            }
+            return text;
+        } finally {
+            Files.deleteIfExists(out);
         }
-        byte[] out = p.getInputStream().readNBytes(1 << 20);
-        if (!p.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out after " + COMMAND_TIMEOUT + ": " + String.join(" ", cmd));
-        }
-        String text = new String(out, java.nio.charset.StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new IOException("failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + "\n" + text.strip());
-        }
-        return text;
     }
 
     String namespaceOf(String nodeName) {
