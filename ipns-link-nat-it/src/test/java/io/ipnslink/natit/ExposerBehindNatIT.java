@@ -13,6 +13,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * gateway 198.18.0.1  ──┤ switch ── router 198.18.0.200 | 100.64.0.1 ── exposer + origin 100.64.0.2
  * </pre>
  */
+@Order(2)
 @Timeout(180)
 class ExposerBehindNatIT {
     @RegisterExtension

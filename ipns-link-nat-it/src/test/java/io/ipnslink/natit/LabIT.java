@@ -10,6 +10,7 @@ import io.ipnslink.natit.lab.LabExtension;
 import io.ipnslink.natit.lab.Node;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * route to it: the router lets in only answers), and the two homes cannot reach each other. And
  * that a run cleans up after killed runs: their namespaces are deleted, the processes in them ended.
  */
+@Order(1)
 @Timeout(120)
 class LabIT {
     @RegisterExtension

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * G2      198.18.0.2  ──┘
  * </pre>
  */
+@Order(3)
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RelayGoneIT {
