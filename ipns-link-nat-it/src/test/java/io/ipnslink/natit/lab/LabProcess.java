@@ -97,6 +97,14 @@ public final class LabProcess {
      * tail when the time is up or the process ended without one.
      */
     public Matcher awaitLine(Pattern p, long from, Duration timeout) throws InterruptedException {
+        return awaitMatch(p, from, timeout).match();
+    }
+
+    /** A line that matched: its number (for the next wait to start after it, {@code number + 1}) and the match. */
+    public record Line(long number, Matcher match) {}
+
+    /** As {@link #awaitLine(Pattern, long, Duration)}, with the line's number. */
+    public Line awaitMatch(Pattern p, long from, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long next = from;
         synchronized (this) {
@@ -107,7 +115,7 @@ public final class LabProcess {
                     }
                     Matcher m = p.matcher(lines.get((int) (next - dropped)));
                     if (m.find()) {
-                        return m;
+                        return new Line(next, m);
                     }
                 }
                 if (ended) {
