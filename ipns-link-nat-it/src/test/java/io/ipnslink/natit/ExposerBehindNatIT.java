@@ -60,6 +60,14 @@ class ExposerBehindNatIT {
     }
 
     @Test
+    void theExposersDirectAddressCannotBeDialedFromThePublicNetwork() throws Exception {
+        // the exposer listens on 100.64.0.2:4021 (and, without --no-direct or AutoNAT, announces it),
+        // but nobody on the public network can dial it: what serves the site is the reservation
+        String failed = visitor.callExpectingError(Visits.REQUEST, "connect", "100.64.0.2", "4021", "2000");
+        assertTrue(failed.contains("unreachable"), failed);
+    }
+
+    @Test
     void get() throws Exception {
         Visits.get(visitor, gateway, exposer.name());
     }
