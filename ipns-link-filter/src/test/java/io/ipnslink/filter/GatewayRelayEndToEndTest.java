@@ -132,7 +132,7 @@ class GatewayRelayEndToEndTest {
         PrivKey siteKey = PrivKey.generateEd25519();
         home.keystore().put("blog", siteKey);
         Exposer.Options options = new Exposer.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), List.of(), false,
-                List.of(gw1.base()), List.of(), Duration.ofSeconds(30), Exposer.HostLimits.defaults(), List.of(), false,
+                List.of(gw1.base()), List.of(), Duration.ofSeconds(30), Exposer.HostLimits.defaults(), List.of(), Exposer.AnnounceDirect.NEVER,
                 true);
         exposer = new Exposer(home, options, List.of(new Exposer.Site("blog", siteKey,
                 URI.create("http://127.0.0.1:" + origin.getAddress().getPort()), null, null)),

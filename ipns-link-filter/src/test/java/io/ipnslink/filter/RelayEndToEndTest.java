@@ -117,7 +117,7 @@ class RelayEndToEndTest {
                 .encapsulate(Multiaddr.parse("/p2p/" + relayHost.peerId().toBase58()));
         Exposer.Options options = new Exposer.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), List.of(), false,
                 List.of(gateway.base()), List.of(), Duration.ofSeconds(30), Exposer.HostLimits.defaults(),
-                List.of(relayAddr), false, relayHost == gatewayHost());
+                List.of(relayAddr), Exposer.AnnounceDirect.NEVER, relayHost == gatewayHost());
         exposer = new Exposer(home, options, List.of(new Exposer.Site("blog", siteKey,
                 URI.create("http://127.0.0.1:" + origin.getAddress().getPort()), null, null)),
                 new Publisher(routing, new SequenceStore(home.stateDir()), Publisher.Settings.defaults(), Clock.systemUTC()),
