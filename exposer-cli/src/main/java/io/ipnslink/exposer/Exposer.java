@@ -254,6 +254,8 @@ public final class Exposer implements AutoCloseable {
     private volatile GatewayRelays gatewayRelays;
     /** Set once the first manifests are out: address changes republish from then on. */
     private volatile boolean started;
+    /** Whether the last addresses computed were none (warned once until there are some again). */
+    private volatile boolean warnedNoAddress;
     /** The reachability state last warned about (PRIVATE without a relayed address), to warn once. */
     private volatile io.ipnslink.p2p.protocol.autonat.Reachability.State warned;
 
@@ -531,6 +533,16 @@ public final class Exposer implements AutoCloseable {
         List<Multiaddr> out = new ArrayList<>(direct.subList(0,
                 Math.min(direct.size(), Manifest.MAX_ADDRESSES - relayed.size())));
         out.addAll(relayed);
+        if (out.isEmpty() != warnedNoAddress) {
+            warnedNoAddress = out.isEmpty();
+            if (warnedNoAddress) {
+                LOG.warn("the manifest has no address: direct addresses are off ({}) and no relay reservation is held"
+                        + " yet (no --relay granted, no gateway published to offers a relay); gateways show the"
+                        + " onfail target until one is", options.announceDirect().name().toLowerCase(java.util.Locale.ROOT));
+            } else {
+                LOG.info("the manifest has addresses again: {}", out);
+            }
+        }
         return List.copyOf(out);
     }
 
