@@ -405,7 +405,8 @@ run_jdk() {
   for p in "${PATHS[@]}"; do wait_200 "${URL[$p]}" || return 1; done
   log "  direct ${URL[direct]}; reservation ${URL[reservation]}; relay ${URL[relay]}"
 
-  # the cold exposers: published; each serves a few hundred requests through W only (its JVM has
+  # the cold exposers: published; each serves requests for WARMUP_ROUND s through W only (all at
+  # once: some 50-100 each on the loaded machine) (its JVM has
   # run the tunnel's code, as a running exposer has; the cr ones through a circuit via G1), so that
   # the first request through G1 / G2 pays what a visitor's first request to a name pays (record
   # lookup and validation; direct: a new libp2p dial; reservation: a new stream on the exposer's
@@ -541,7 +542,8 @@ def cell(j, p, m):
 rows = [("1 KiB, 64 conn: requests/s", "rps"), ("1 KiB, 64 conn: p50 ms", "p50_ms"),
         ("1 KiB, 64 conn: p99 ms", "p99_ms"), ("1 KiB, 64 conn: errors (sum of rounds)", "errors"),
         (f"cold first byte: ms (median of {samples})", "ttfb_ms")]
-now = datetime.datetime.now(datetime.timezone.utc)
+# the run's date: when its last figure was written
+now = datetime.datetime.fromtimestamp(os.path.getmtime(res), datetime.timezone.utc)
 out = []
 out.append(f"Run of {now:%Y-%m-%d %H:%M} UTC: `{command}` ({rounds} rounds of {secs} s per path at 64 connections, "
            f"{samples} cold samples per path; measurements took {elapsed} s).")
@@ -551,7 +553,7 @@ out.append(f"- Machine: {os.cpu_count()} cores, shared with other jobs (builds a
            "the ratios compare paths measured in the same rounds.")
 for label, home, version in jdks:
     out.append(f"- JDK {label}: {version} (`{home}`), the gateways' and the exposers' JVMs")
-out.append(f"- Warm-up per path: {wround} s rounds of wrk -c64 until flat and the JITs quiet (at most {wmax} s).")
+out.append(f"- Warm-up: cycles of one {wround} s round of wrk -c64 per path until none gets faster and the JITs are quiet (at most {wmax} s).")
 out.append("")
 out.append("In parentheses: the path's figure divided by the direct path's, median over the rounds (cold: the samples) "
            "of the ratio within one round (sample).")
@@ -575,6 +577,13 @@ out.append("")
 for label, _, _ in jdks:
     if data.get((label, "-", "failed")):
         out.append(f"- {label}: the run FAILED (see the kept work directory); figures above are partial.")
+    conns = os.path.join(os.path.dirname(res), f"conns-{label}.tsv")
+    if os.path.exists(conns):
+        c = dict(l.rstrip("\n").split("\t", 1) for l in open(conns) if "\t" in l)
+        desc = lambda v: "; ".join(x.strip() for x in v.split(";") if x.strip()) or "none"
+        out.append(f"- {label}: the exposers' connections after the rounds (`ipns-link status --json`): "
+                   f"D with G1: {desc(c.get('direct', ''))} (G1 dialed D); "
+                   f"R with G1: {desc(c.get('reservation', ''))} (R's reservation connection).")
     rel = med(data.get((label, "relay", "g2_conns_relayed"), {}))
     dirn = med(data.get((label, "relay", "g2_conns_direct"), {}))
     if rel is not None:
