@@ -29,8 +29,9 @@
 # rounds, the exposers' connections are read (`ipns-link status --json`): D's from G1 (inbound),
 # R's to G1 (outbound, its reservation connection) and R's from G2, which DCUtR would replace by
 # a direct one if it dialed loopback addresses (it dials public ones only): the table says
-# whether the relay figures are a circuit's. Every process started is killed on
-# exit; every wait is bounded. See docs/benchmarks.md.
+# whether the relay figures are a circuit's. Every process started is killed on exit (also on
+# Ctrl-C or SIGTERM: the exit trap runs at the latest when the bounded wait under way ends);
+# every wait is bounded. See docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -39,7 +40,7 @@ QUICK=0
 WRITE_DOC=1
 KEEP=0
 JDKS=()
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
