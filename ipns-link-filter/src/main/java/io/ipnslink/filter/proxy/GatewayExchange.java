@@ -321,7 +321,7 @@ final class GatewayExchange implements ClientExchange.Listener {
     public void onBodyWanted() {
         try {
             ServletInputStream in = request.getInputStream();
-            RequestBodyPump p = new RequestBodyPump(this, site, in, config.maxRequestBodyBytes(), async::start);
+            RequestBodyPump p = new RequestBodyPump(this, site, in, config.maxRequestBodyBytes());
             pump = p;
             in.setReadListener(p);
         } catch (IOException | RuntimeException e) {

@@ -30,8 +30,6 @@ final class RequestBodyPump implements ReadListener {
     private final ClientExchange site;
     private final ServletInputStream in;
     private final long maxBytes;
-    /** Runs a pump on a container thread (never the stream's event loop): {@code AsyncContext::start}. */
-    private final java.util.concurrent.Executor container;
     private final byte[] buf = new byte[PIECE];
     /** Pump calls under way or asked for meanwhile (the one that made it 1 pumps). */
     private volatile int wip;
@@ -43,10 +41,8 @@ final class RequestBodyPump implements ReadListener {
     private long bytes;
     private boolean endSent;
 
-    RequestBodyPump(GatewayExchange exchange, ClientExchange site, ServletInputStream in, long maxBytes,
-            java.util.concurrent.Executor container) {
+    RequestBodyPump(GatewayExchange exchange, ClientExchange site, ServletInputStream in, long maxBytes) {
         this.exchange = exchange;
-        this.container = container;
         this.site = site;
         this.in = in;
         this.maxBytes = maxBytes;
@@ -68,18 +64,11 @@ final class RequestBodyPump implements ReadListener {
         exchange.fail(ProxyException.Kind.CLIENT_GONE, "the visitor's request body broke off: " + t.getMessage(), t);
     }
 
-    /**
-     * The stream takes more again (its event loop): the pump goes on on a container thread, never on
-     * the event loop (see the class comment).
-     */
+    /** The stream takes more again (its event loop). */
     void onWritable() {
         if (waitingForWritable) {
             waitingForWritable = false;
-            try {
-                container.execute(this::pump);
-            } catch (RuntimeException e) {
-                exchange.fail(ProxyException.Kind.CLIENT_GONE, "the visitor's request ended: " + e.getMessage(), e);
-            }
+            pump();
         }
     }
 
