@@ -340,6 +340,11 @@ public class IpnsLinkFilter implements Filter {
     private void site(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, FilterChain chain,
             PublicRequest pr, Route.Site site) throws IOException, ServletException {
         RequestContext rc = new RequestContext(g, id, req, resp, chain, pr, site);
+        if (!rc.redirectMode() && !HeaderRules.expectationMet(req)) {
+            LOG.debug("[{}] 417: Expect {}", id, req.getHeader("Expect"));
+            HeaderRules.refuseExpectation(resp);
+            return;
+        }
         if (!rc.redirectMode() && g.forwarder.upgrades() && HeaderRules.isUpgradeRequest(req)) {
             upgradeSite(rc);
             return;

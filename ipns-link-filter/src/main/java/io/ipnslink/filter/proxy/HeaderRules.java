@@ -91,9 +91,46 @@ public final class HeaderRules {
      * The gateway's extra step: {@code Host} and {@code Content-Length} are end-to-end headers, but
      * the gateway sets them itself on both sides (the site's Host from the manifest, the body's
      * framing from the servlet request and the site's answer), so the copied ones stay behind.
+     * {@code Expect} stays behind too: the gateway meets the expectation itself (the container sends
+     * the visitor {@code 100 Continue} when the body is first read; {@link #expectationMet}), and
+     * the body goes to the site right after the head, so the site has nothing to expect.
      */
     static boolean reframed(String name) {
-        return name.equalsIgnoreCase("host") || name.equalsIgnoreCase("content-length");
+        return name.equalsIgnoreCase("host") || name.equalsIgnoreCase("content-length")
+                || name.equalsIgnoreCase("expect");
+    }
+
+    /**
+     * Whether the gateway can meet the request's {@code Expect} (RFC 9110 10.1.1): true without the
+     * header, or when every member of it is {@code 100-continue} (any case); otherwise the visitor
+     * gets 417 ({@link #refuseExpectation}) and nothing goes to the site.
+     */
+    public static boolean expectationMet(jakarta.servlet.http.HttpServletRequest request) {
+        java.util.Enumeration<String> values = request.getHeaders("Expect");
+        while (values != null && values.hasMoreElements()) {
+            for (String member : values.nextElement().split(",")) {
+                String m = member.trim();
+                if (!m.isEmpty() && !m.equalsIgnoreCase("100-continue")) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * 417 for an expectation the gateway cannot meet, with {@code Connection: close} (a body may
+     * follow the head, and it is not read).
+     */
+    public static void refuseExpectation(HttpServletResponse response) throws java.io.IOException {
+        byte[] body = "417 Expectation Failed: the gateway meets only \"Expect: 100-continue\"\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setStatus(417);
+        response.setHeader("Connection", "close");
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("text/plain; charset=utf-8");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 
     /**

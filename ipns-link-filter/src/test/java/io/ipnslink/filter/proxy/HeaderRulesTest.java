@@ -230,4 +230,29 @@ class HeaderRulesTest {
         HeaderRules.copyResponseHeaders(head, response, target, "site.example");
         return seen;
     }
+
+    private static jakarta.servlet.http.HttpServletRequest withExpect(String... values) {
+        return (jakarta.servlet.http.HttpServletRequest) Proxy.newProxyInstance(HeaderRulesTest.class.getClassLoader(),
+                new Class<?>[] {jakarta.servlet.http.HttpServletRequest.class}, (p, m, a) -> {
+                    if (m.getName().equals("getHeaders") && "Expect".equalsIgnoreCase((String) a[0])) {
+                        return java.util.Collections.enumeration(List.of(values));
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    @Test
+    void expectIsMetByTheGatewayAndNeverCrosses() {
+        assertTrue(HeaderRules.expectationMet(withExpect()), "no Expect");
+        assertTrue(HeaderRules.expectationMet(withExpect("100-continue")));
+        assertTrue(HeaderRules.expectationMet(withExpect("100-Continue")), "any case");
+        assertTrue(HeaderRules.expectationMet(withExpect(" 100-continue ,")), "blank members ignored");
+        assertTrue(HeaderRules.expectationMet(withExpect("100-continue", "100-continue")));
+        assertFalse(HeaderRules.expectationMet(withExpect("something-else")));
+        assertFalse(HeaderRules.expectationMet(withExpect("100-continue, foo=bar")));
+        assertFalse(HeaderRules.expectationMet(withExpect("100-continue", "200-ok")));
+        assertFalse(HeaderRules.requestCrosses("Expect", Set.of()), "the site never gets Expect");
+        assertFalse(HeaderRules.requestCrosses("expect", Set.of()));
+        assertTrue(HeaderRules.requestCrosses("X-Expect", Set.of()));
+    }
 }

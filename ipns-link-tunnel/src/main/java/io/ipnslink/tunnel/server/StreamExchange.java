@@ -236,6 +236,9 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             req.setProtocolVersion(HttpVersion.HTTP_1_1);
             out = req;
         }
+        // the gateway sends the body right after the head: there is nothing left to expect, and an
+        // origin's 100 Continue would only be read over (RFC 9110 10.1.1)
+        out.headers().remove(HttpHeaderNames.EXPECT);
         out.headers().set(HttpHeaderNames.HOST, site.originHost());
         out.headers().set(HttpHeaderNames.VIA, HopByHop.appendVia(via, VIA));
         forwardingHeaders(out);
@@ -582,11 +585,19 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 if (resp.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                    ReferenceCountUtil.release(msg); // 100 Continue, 103 Early Hints: the real answer follows
+                    // 100 Continue, 103 Early Hints: the real answer follows. The decoder ends an
+                    // interim answer with an empty last content of its own: read over below.
+                    ReferenceCountUtil.release(msg);
                     octx.channel().read();
                     return;
                 }
                 onAnswerHead(resp);
+            } else if (!responseStarted) {
+                // the end marker of an interim answer (or anything else before a final head): not
+                // part of any answer; ending the exchange on it would cut the real answer off
+                ReferenceCountUtil.release(msg);
+                octx.channel().read();
+                return;
             }
             if (msg instanceof HttpContent c) {
                 if (onAnswerContent(c)) {
