@@ -21,6 +21,8 @@ import java.util.regex.Matcher;
 final class Deployables {
     /** Longest wait for a process to say it is ready. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The deployables' log level ({@code -Dnat-it.log.level=DEBUG} to see more, e.g. every hole-punch dial). */
+    static final String LOG_LEVEL = System.getProperty("nat-it.log.level", "INFO");
     /** The gateways' HTTP port and libp2p port (each gateway has its own namespace and address). */
     static final int GATEWAY_HTTP_PORT = 8080;
     static final int GATEWAY_P2P_PORT = 4001;
@@ -62,7 +64,7 @@ final class Deployables {
     /** Starts a gateway without waiting for it ({@link #awaitGateway}), to start several at once. */
     static LabProcess startGateway(Node node, String role, Map<String, String> keys) throws IOException {
         Path data = Files.createDirectories(node.lab().dir().resolve(role + "-data"));
-        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=INFO", "-jar", samplesJar(),
+        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=" + LOG_LEVEL, "-jar", samplesJar(),
                 "gateway", "--address", node.address(), "--port", Integer.toString(GATEWAY_HTTP_PORT),
                 "--data", data.toString(),
                 "--set", "listen=/ip4/" + node.address() + "/tcp/" + GATEWAY_P2P_PORT,
@@ -111,7 +113,7 @@ final class Deployables {
         String site = "site";
         node.exec(Node.java(List.of("-jar", exposerJar(), "--home", home.toString(), "key", "gen", site))
                 .toArray(String[]::new));
-        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=INFO", "-jar", exposerJar(),
+        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=" + LOG_LEVEL, "-jar", exposerJar(),
                 "--home", home.toString(), "expose", site, origin.toString()));
         args.addAll(reachThrough(gateways));
         args.addAll(more);

@@ -60,10 +60,6 @@ final class HolePuncher {
 
     /** Socket addresses dialed in one attempt. */
     static final int MAX_DIAL_TARGETS = 8;
-    /** Dials of one target again after a refusal, in one attempt (each at most 2x {@link #REDIAL_MIN_MS} later). */
-    static final int MAX_REDIALS = 10;
-    /** The least wait before dialing a refused target again. */
-    static final long REDIAL_MIN_MS = 50;
     /** Refusals are logged at INFO at most this often (with a count). */
     static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -373,7 +369,16 @@ final class HolePuncher {
             List<CompletableFuture<ConnectionImpl>> upgrades = new ArrayList<>();
             List<Throwable> errors = new ArrayList<>();
             for (InetSocketAddress t : targets) {
-                upgrades.add(dialTarget(p, t, attempts, result, MAX_REDIALS).whenComplete((c, e) -> {
+                Dialer.Attempt a;
+                try {
+                    a = host.punchDial(t, p.peer, p.client, p.mine::add);
+                } catch (RuntimeException e) {
+                    a = new Dialer.Attempt(null, CompletableFuture.failedFuture(e));
+                }
+                synchronized (attempts) {
+                    attempts.add(a);
+                }
+                upgrades.add(a.upgraded().whenComplete((c, e) -> {
                     if (e != null) {
                         synchronized (errors) {
                             errors.add(Errors.unwrap(e));
@@ -420,63 +425,6 @@ final class HolePuncher {
             }
         });
         return result;
-    }
-
-    /**
-     * One target's dial; when refused (a router that answers an unexpected SYN with a reset instead of
-     * dropping it, because the other side's SYN had not left its NAT yet: the spec's timing is only
-     * as good as the RTT measured) dialed again after {@link #REDIAL_MIN_MS}..2x that (jittered, so that
-     * two sides that both got resets do not stay in step), at most {@code redials} times and while
-     * the attempt runs. A dropped SYN needs none of this: TCP sends it again by itself.
-     */
-    private CompletableFuture<ConnectionImpl> dialTarget(Punch p, InetSocketAddress t, List<Dialer.Attempt> attempts,
-            CompletableFuture<ConnectionImpl> result, int redials) {
-        Dialer.Attempt a;
-        try {
-            a = host.punchDial(t, p.peer, p.client, p.mine::add);
-        } catch (RuntimeException e) {
-            a = new Dialer.Attempt(null, CompletableFuture.failedFuture(e));
-        }
-        synchronized (attempts) {
-            attempts.add(a);
-        }
-        CompletableFuture<ConnectionImpl> out = new CompletableFuture<>();
-        a.upgraded().whenComplete((c, e) -> {
-            if (e == null) {
-                out.complete(c);
-                return;
-            }
-            if (redials > 0 && !result.isDone() && refused(e)) {
-                long ms = REDIAL_MIN_MS + java.util.concurrent.ThreadLocalRandom.current().nextLong(REDIAL_MIN_MS + 1);
-                log.debug("hole punch dial of {} at {} refused; again in {} ms", p.peer, t, ms);
-                host.timer().schedule(() -> {
-                    if (result.isDone()) {
-                        out.completeExceptionally(e);
-                    } else {
-                        dialTarget(p, t, attempts, result, redials - 1).whenComplete((c2, e2) -> {
-                            if (e2 == null) {
-                                out.complete(c2);
-                            } else {
-                                out.completeExceptionally(e2);
-                            }
-                        });
-                    }
-                }, ms, TimeUnit.MILLISECONDS);
-                return;
-            }
-            out.completeExceptionally(e);
-        });
-        return out;
-    }
-
-    /** Whether a dial failed because the target answered with a reset (connection refused). */
-    static boolean refused(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof java.net.ConnectException && String.valueOf(c.getMessage()).contains("refused")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private Punch admit(PeerId peer, boolean client) {

@@ -463,20 +463,6 @@ class DcutrHostTest {
     }
 
     @Test
-    void aRefusedPunchDialIsDialedAgainOnlyWhenRefused() throws Exception {
-        // a NAT that answers the other side's early SYN with a reset (not a drop): the dial is refused,
-        // and dialed again a little later (a dropped SYN TCP sends again by itself)
-        assertTrue(HolePuncher.refused(new java.util.concurrent.CompletionException(
-                new java.net.ConnectException("finishConnect(..) failed: Connection refused: /198.18.0.200:4021"))));
-        assertTrue(HolePuncher.refused(new io.ipnslink.p2p.P2pException.DialFailed("dial failed",
-                new java.net.ConnectException("Connection refused"))));
-        assertFalse(HolePuncher.refused(new java.net.ConnectException("Network is unreachable")));
-        assertFalse(HolePuncher.refused(new io.ipnslink.p2p.P2pException.Timeout("no answer")));
-        assertTrue(HolePuncher.MAX_REDIALS * 2 * HolePuncher.REDIAL_MIN_MS
-                < DcutrConfig.DEFAULT_ATTEMPT_TIMEOUT.toMillis(), "the redials fit in one attempt");
-    }
-
-    @Test
     void candidateAddressesFollowTheSettings() {
         List<Multiaddr> observed = List.of(Multiaddr.parse("/ip4/203.0.113.9/tcp/50000"),
                 Multiaddr.parse("/ip4/10.0.0.2/tcp/50001"), Multiaddr.parse("/ip4/127.0.0.1/tcp/5/p2p-circuit"));
