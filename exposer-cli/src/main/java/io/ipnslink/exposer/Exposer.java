@@ -209,16 +209,24 @@ public final class Exposer implements AutoCloseable {
      * @param maxBufferedInboundPerConnection memory one connection may hold for its unread streams
      * @param idleConnectionTimeout a connection without any open stream is closed after this; zero: never
      */
-    public record HostLimits(Host.Limits host, long maxBufferedInboundPerConnection, Duration idleConnectionTimeout) {
+    public record HostLimits(Host.Limits host, long maxBufferedInboundPerConnection, Duration idleConnectionTimeout,
+            io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr) {
         public HostLimits {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(idleConnectionTimeout, "idleConnectionTimeout");
+            Objects.requireNonNull(dcutr, "dcutr");
             if (maxBufferedInboundPerConnection < 1) {
                 throw new IllegalArgumentException("maxBufferedInboundPerConnection must be >= 1");
             }
             if (idleConnectionTimeout.isNegative()) {
                 throw new IllegalArgumentException("idleConnectionTimeout must not be negative");
             }
+        }
+
+        /** With DCUtR's defaults (on, public addresses only). */
+        public HostLimits(Host.Limits host, long maxBufferedInboundPerConnection, Duration idleConnectionTimeout) {
+            this(host, maxBufferedInboundPerConnection, idleConnectionTimeout,
+                    io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults());
         }
 
         /** The p2p library's defaults. */
@@ -307,7 +315,7 @@ public final class Exposer implements AutoCloseable {
             }
             host = hb.identity(home.hostKey()).listen(options.listen())
                     .yamuxConfig(options.limits().yamux(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX))
-                    .limits(options.limits().host()).build().start();
+                    .limits(options.limits().host()).dcutr(options.limits().dcutr()).build().start();
         } catch (P2pException e) {
             throw new ExposerException(bindMessage(e), e);
         }

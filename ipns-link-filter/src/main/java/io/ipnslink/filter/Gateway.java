@@ -112,6 +112,8 @@ final class Gateway implements AutoCloseable {
                 config.relay().ifPresent(hb::relayService);
                 // exposers ask whether their direct addresses can be dialed ('autonat' key)
                 config.autonatLimits().ifPresent(hb::autonatService);
+                // hole punching to exposers reached through a relay ('dcutr', 'allow-private-addresses')
+                hb.dcutr(config.dcutrConfig());
                 host = hb.identity(identity).listen(config.listen())
                         // many visitors of one site share one connection: let stream opens queue
                         .yamuxConfig(config.p2pLimits().yamux(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults()

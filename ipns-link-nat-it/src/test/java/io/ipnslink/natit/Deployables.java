@@ -21,6 +21,8 @@ import java.util.regex.Matcher;
 final class Deployables {
     /** Longest wait for a process to say it is ready. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The deployables' log level ({@code -Dnat-it.log.level=DEBUG} to see more, e.g. every hole-punch dial). */
+    static final String LOG_LEVEL = System.getProperty("nat-it.log.level", "INFO");
     /** The gateways' HTTP port and libp2p port (each gateway has its own namespace and address). */
     static final int GATEWAY_HTTP_PORT = 8080;
     static final int GATEWAY_P2P_PORT = 4001;
@@ -62,7 +64,7 @@ final class Deployables {
     /** Starts a gateway without waiting for it ({@link #awaitGateway}), to start several at once. */
     static LabProcess startGateway(Node node, String role, Map<String, String> keys) throws IOException {
         Path data = Files.createDirectories(node.lab().dir().resolve(role + "-data"));
-        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=INFO", "-jar", samplesJar(),
+        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=" + LOG_LEVEL, "-jar", samplesJar(),
                 "gateway", "--address", node.address(), "--port", Integer.toString(GATEWAY_HTTP_PORT),
                 "--data", data.toString(),
                 "--set", "listen=/ip4/" + node.address() + "/tcp/" + GATEWAY_P2P_PORT,
@@ -82,18 +84,15 @@ final class Deployables {
     }
 
     /**
-     * How an exposer behind a NAT is told about the public gateways: publish to each and reserve on
-     * each. The one place for these flags: today a reservation needs {@code --relay MULTIADDR}; once
-     * the exposer reserves by itself on the gateways it publishes to, drop the {@code --relay} lines
-     * and every scenario runs on {@code --publish-to} alone.
+     * How an exposer behind a NAT is told about the public gateways: {@code --publish-to URL} for
+     * each, exactly as the README tells a user; the exposer reserves by itself on every gateway it
+     * publishes to (their document, {@code GET /.well-known/ipns-link}).
      */
     static List<String> reachThrough(List<Gateway> gateways) {
         List<String> flags = new ArrayList<>();
         for (Gateway g : gateways) {
             flags.add("--publish-to");
             flags.add(g.http().toString());
-            flags.add("--relay"); // goes away with automatic reservations on the --publish-to gateways
-            flags.add(g.p2pAddress());
         }
         return flags;
     }
@@ -104,13 +103,20 @@ final class Deployables {
      * gateway.
      */
     static Exposer exposer(Node node, String role, URI origin, List<Gateway> gateways) throws IOException, InterruptedException {
+        return exposer(node, role, origin, gateways, List.of());
+    }
+
+    /** As {@link #exposer(Node, String, URI, List)}, with more {@code expose} options. */
+    static Exposer exposer(Node node, String role, URI origin, List<Gateway> gateways, List<String> more)
+            throws IOException, InterruptedException {
         Path home = Files.createDirectories(node.lab().dir().resolve(role + "-home"));
         String site = "site";
         node.exec(Node.java(List.of("-jar", exposerJar(), "--home", home.toString(), "key", "gen", site))
                 .toArray(String[]::new));
-        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=INFO", "-jar", exposerJar(),
+        List<String> args = new ArrayList<>(List.of("-Xmx384m", "-Dipnslink.log.level=" + LOG_LEVEL, "-jar", exposerJar(),
                 "--home", home.toString(), "expose", site, origin.toString()));
         args.addAll(reachThrough(gateways));
+        args.addAll(more);
         LabProcess p = node.startJava(role, args);
         p.awaitLine("^serving; press Ctrl-C to stop$", START_TIMEOUT);
         Matcher peer = p.awaitLine("^peer (12D3KooW\\w+) listening on", Duration.ofSeconds(1));
@@ -120,6 +126,35 @@ final class Deployables {
             p.awaitLine("^ +ok +" + java.util.regex.Pattern.quote(g.http().toString()), Duration.ofSeconds(1));
         }
         return new Exposer(p, node, name.group(1), peer.group(1), announced.group(1));
+    }
+
+    /** Longest wait for AutoNAT to find the exposer's direct addresses unreachable (a dial-back times out in 15 s). */
+    static final Duration AUTONAT = Duration.ofSeconds(45);
+
+    /**
+     * Waits until the exposer, started with {@code --announce-direct auto} (the default), announces
+     * exactly the circuits of {@code relays}: AutoNAT found its direct addresses unreachable and
+     * left them out, and it holds a reservation on each. Returns that list as the exposer logged it
+     * (it republishes at once).
+     */
+    static String awaitRelayedOnly(Exposer exposer, List<Gateway> relays) throws InterruptedException {
+        java.util.Set<String> want = new java.util.TreeSet<>();
+        for (Gateway g : relays) {
+            want.add(g.p2pAddress() + "/p2p-circuit");
+        }
+        java.util.regex.Pattern changed = java.util.regex.Pattern.compile(
+                "announced addresses changed: .* -> \\[([^\\]]*)\\]; republishing");
+        long deadline = System.nanoTime() + AUTONAT.toNanos();
+        long from = 0;
+        while (true) {
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            LabProcess.Line l = exposer.process().awaitMatch(changed, from, left);
+            java.util.Set<String> got = new java.util.TreeSet<>(List.of(l.match().group(1).split(", ")));
+            if (got.equals(want)) {
+                return "[" + l.match().group(1) + "]";
+            }
+            from = l.number() + 1;
+        }
     }
 
     /** Starts the test origin ({@link Origin}) on {@code node}'s loopback; its base URL. */

@@ -1,5 +1,7 @@
 package io.ipnslink.natit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ipnslink.natit.Deployables.Exposer;
@@ -10,6 +12,7 @@ import io.ipnslink.natit.lab.LabExtension;
 import io.ipnslink.natit.lab.LabProcess;
 import io.ipnslink.natit.lab.Node;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,12 +41,15 @@ class ExposerBehindNatIT {
     static Gateway gateway;
     static Exposer exposer;
     static AgentClient visitor;
+    static Node visitorNode;
+    static String relayedOnly;
 
     @BeforeAll
     static void start() throws Exception {
         Lab lab = LAB.lab();
         Node gw = lab.publicHost("gw", 1);
         Node vis = lab.publicHost("visitor", 100);
+        visitorNode = vis;
         Home home = lab.home("home");
         Node exp = home.host("exposer");
 
@@ -52,17 +58,26 @@ class ExposerBehindNatIT {
         visitor = AgentClient.start(vis, "visitor");
         gateway = Deployables.awaitGateway(gwProcess);
         exposer = Deployables.exposer(exp, "exposer", origin, List.of(gateway));
+        relayedOnly = Deployables.awaitRelayedOnly(exposer, List.of(gateway));
     }
 
     @Test
-    void theManifestAnnouncesTheGatewayAsRelay() {
-        assertTrue(exposer.announced().contains(gateway.p2pAddress() + "/p2p-circuit"), exposer.announced());
+    void autonatLeavesTheDirectAddressOutAndTheManifestHasTheGatewaysCircuitOnly() throws Exception {
+        // started with --publish-to alone: the exposer reserved on the gateway (its document), and
+        // AutoNAT (the gateway's dial-back of the router's address fails) left the direct address out
+        String circuit = gateway.p2pAddress() + "/p2p-circuit";
+        assertEquals("[" + circuit + "]", relayedOnly);
+        exposer.process().awaitLine(java.util.regex.Pattern.compile("autonat: not reachable"), 0, Duration.ofSeconds(1));
+        // the record the gateway holds, checked by the exposer's own resolve
+        String record = Deployables.resolve(visitorNode, exposer.name(), gateway.http());
+        assertTrue(record.contains(circuit), record);
+        assertFalse(record.contains("/ip4/100.64.0.2"), record);
     }
 
     @Test
     void theExposersDirectAddressCannotBeDialedFromThePublicNetwork() throws Exception {
-        // the exposer listens on 100.64.0.2:4021 (and, without --no-direct or AutoNAT, announces it),
-        // but nobody on the public network can dial it: what serves the site is the reservation
+        // the exposer listens on 100.64.0.2:4021 (announced until AutoNAT found it unreachable), but
+        // nobody on the public network can dial it: what serves the site is the reservation
         String failed = visitor.callExpectingError(Visits.REQUEST, "connect", "100.64.0.2", "4021", "2000");
         assertTrue(failed.contains("unreachable"), failed);
     }

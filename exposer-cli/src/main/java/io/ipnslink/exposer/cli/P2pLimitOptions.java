@@ -42,11 +42,29 @@ final class P2pLimitOptions {
             description = "close a connection without streams after this; 0: never (default 2m)")
     String idleConnectionTimeout;
 
+    @Option(names = "--p2p-dcutr", paramLabel = "on|off",
+            description = "DCUtR hole punching: a gateway reaching this exposer through a relay and this exposer"
+                    + " dial each other at once, and a direct connection replaces the relayed one (default on)")
+    String dcutr;
+    @Option(names = "--p2p-allow-private-addresses", arity = "0..1", paramLabel = "true|false",
+            description = "also send and dial private, CGNAT (100.64/10), loopback and link-local addresses in"
+                    + " DCUtR hole punching, for exposer and gateways on private networks (default false: public"
+                    + " addresses only)")
+    Boolean allowPrivateAddresses;
+
     /** The config file's {@code "p2p"} object; every field optional. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record FileLimits(Integer maxConnections, Integer maxConnectionsPerIp, Integer maxPendingInbound,
             Integer maxPendingInboundPerIp, Integer maxConnectionsPerPeer, String maxBufferedInbound,
-            String maxBufferedInboundPerConnection, String idleConnectionTimeout) {}
+            String maxBufferedInboundPerConnection, String idleConnectionTimeout, String dcutr,
+            Boolean allowPrivateAddresses) {
+        FileLimits(Integer maxConnections, Integer maxConnectionsPerIp, Integer maxPendingInbound,
+                Integer maxPendingInboundPerIp, Integer maxConnectionsPerPeer, String maxBufferedInbound,
+                String maxBufferedInboundPerConnection, String idleConnectionTimeout) {
+            this(maxConnections, maxConnectionsPerIp, maxPendingInbound, maxPendingInboundPerIp, maxConnectionsPerPeer,
+                    maxBufferedInbound, maxBufferedInboundPerConnection, idleConnectionTimeout, null, null);
+        }
+    }
 
     /** Options over the file's values over the defaults. @throws CliException naming the option */
     Exposer.HostLimits resolve(FileLimits file) {
@@ -69,7 +87,21 @@ final class P2pLimitOptions {
                         first(maxBufferedInboundPerConnection, f.maxBufferedInboundPerConnection()),
                         d.maxBufferedInboundPerConnection()),
                 duration("--p2p-idle-connection-timeout", first(idleConnectionTimeout, f.idleConnectionTimeout()),
-                        d.idleConnectionTimeout()));
+                        d.idleConnectionTimeout()),
+                d.dcutr().withEnabled(onOff("--p2p-dcutr", first(dcutr, f.dcutr()), d.dcutr().enabled()))
+                        .withAllowPrivateAddresses(Boolean.TRUE.equals(
+                                first(allowPrivateAddresses, f.allowPrivateAddresses()))));
+    }
+
+    private static boolean onOff(String what, String value, boolean otherwise) {
+        if (value == null) {
+            return otherwise;
+        }
+        return switch (value.trim()) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new CliException(what + " '" + value + "' must be on or off");
+        };
     }
 
     private static <T> T first(T option, T file) {

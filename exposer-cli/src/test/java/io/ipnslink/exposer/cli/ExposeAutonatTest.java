@@ -203,6 +203,7 @@ class ExposeAutonatTest {
                 "--relay", relayAddr(), "--no-direct", "--announce-direct", "always");
         assertEquals(2, both.code());
         assertTrue(both.err().contains("--no-direct contradicts --announce-direct always"), both.err());
+        // without a relay at all: no --relay, and not the gateways published to (--no-gateway-relay)
         CliRunner.Run never = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
                 "--announce-direct", "never", "--no-gateway-relay");
         assertEquals(2, never.code());

@@ -147,6 +147,42 @@ class ExposeLimitsTest {
     }
 
     @Test
+    void dcutrAndPrivateAddressesFromOptionsOverTheFile() throws Exception {
+        io.ipnslink.p2p.protocol.dcutr.DcutrConfig d = io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults();
+        assertEquals(d, new P2pLimitOptions().resolve(null).dcutr(), "on, public addresses only by default");
+        P2pLimitOptions o = new P2pLimitOptions();
+        P2pLimitOptions.FileLimits file = new P2pLimitOptions.FileLimits(null, null, null, null, null, null, null, null,
+                "off", true);
+        assertEquals(d.withEnabled(false).withAllowPrivateAddresses(true), o.resolve(file).dcutr());
+        o.dcutr = "on";
+        o.allowPrivateAddresses = false;
+        assertEquals(d, o.resolve(file).dcutr());
+        o.dcutr = "maybe";
+        CliException e = org.junit.jupiter.api.Assertions.assertThrows(CliException.class, () -> o.resolve(null));
+        assertTrue(e.getMessage().contains("--p2p-dcutr 'maybe' must be on or off"), e.getMessage());
+        // the config file's "p2p" object and the command line, through the command itself
+        Path config = dir.resolve("dcutr.json");
+        Files.writeString(config, "{\"p2p\": {\"dcutr\": \"off\", \"allowPrivateAddresses\": true}}");
+        CliRunner.Run run = expose(h -> {
+            // DCUtR off: the protocol is not served
+            try (Host peer = Host.builder().identity(Ed25519PrivKey.generate()).build().start()) {
+                Connection c = peer.connect(h.peerId(), h.listenAddresses()).get(WAIT, TimeUnit.SECONDS);
+                assertTrue(c.identify().get(WAIT, TimeUnit.SECONDS).protocols().stream()
+                        .noneMatch(p -> p.equals(io.ipnslink.p2p.protocol.dcutr.Dcutr.PROTOCOL_ID)));
+            }
+        }, "--config", config.toString());
+        assertEquals(0, run.code(), run.err());
+        run = expose(h -> {
+            try (Host peer = Host.builder().identity(Ed25519PrivKey.generate()).build().start()) {
+                Connection c = peer.connect(h.peerId(), h.listenAddresses()).get(WAIT, TimeUnit.SECONDS);
+                assertTrue(c.identify().get(WAIT, TimeUnit.SECONDS).protocols()
+                        .contains(io.ipnslink.p2p.protocol.dcutr.Dcutr.PROTOCOL_ID));
+            }
+        }, "--config", config.toString(), "--p2p-dcutr", "on", "--p2p-allow-private-addresses");
+        assertEquals(0, run.code(), run.err());
+    }
+
+    @Test
     void badValuesAreRefusedNamingTheOption() throws Exception {
         CliRunner.Run zero = expose(h -> {
             throw new AssertionError("started with a bad value");

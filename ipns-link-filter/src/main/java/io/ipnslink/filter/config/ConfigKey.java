@@ -178,7 +178,12 @@ public enum ConfigKey {
                     + " asks whether its direct addresses can be dialed from outside, and the gateway dials them"
                     + " back on a new connection (only at the IP the request came from, at most 8 addresses, 15 s,"
                     + " 3 requests per peer per 90 s). Private and loopback addresses are dialed back only with"
-                    + " `allow-private-addresses`. `off`: no AutoNAT service");
+                    + " `allow-private-addresses`. `off`: no AutoNAT service"),
+    DCUTR("dcutr", "on",
+            "DCUtR hole punching (`/libp2p/dcutr`) on the gateway's libp2p host: when the gateway reaches an"
+                    + " exposer through a relay, both dial each other at once and a direct connection replaces the"
+                    + " relayed one when the NATs allow it. Private and loopback addresses are sent and dialed only"
+                    + " with `allow-private-addresses`. `off`: no hole punching (the relayed connection stays)");
 
     private final String key;
     private final String defaultText;

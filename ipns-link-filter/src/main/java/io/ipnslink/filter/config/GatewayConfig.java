@@ -63,7 +63,8 @@ public record GatewayConfig(
         Duration requestTimeout,
         Optional<Host.RelayLimits> relay,
         List<Multiaddr> announce,
-        boolean autonat) {
+        boolean autonat,
+        boolean dcutr) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -163,7 +164,10 @@ public record GatewayConfig(
         announce = List.copyOf(announce);
     }
 
-    /** Without {@code announce} (the listen addresses are told) and the AutoNAT setting (the service on). */
+    /**
+     * Without {@code announce} (the listen addresses are told) and the AutoNAT and DCUtR settings
+     * (both on).
+     */
     public GatewayConfig(Mode mode, List<String> gatewayHosts, List<Cidr> trustedProxies, List<URI> routingEndpoints,
             Path dataDir, Optional<String> store, Optional<String> storeUser, Optional<String> storePassword,
             List<Multiaddr> listen, Duration resolveTimeout, Duration dnsTimeout, Duration dialTimeout,
@@ -179,7 +183,7 @@ public record GatewayConfig(
                 maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
                 redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
                 status, dialBackoff, dialBackoffMax, visitorLimits, p2pLimits, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay, List.of(), true);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, List.of(), true, true);
     }
 
     /**
@@ -196,6 +200,16 @@ public record GatewayConfig(
     public Optional<Host.AutonatLimits> autonatLimits() {
         return autonat ? Optional.of(Host.AutonatLimits.defaults().withDialPrivate(allowPrivateAddresses))
                 : Optional.empty();
+    }
+
+    /**
+     * DCUtR hole punching: {@link io.ipnslink.p2p.protocol.dcutr.DcutrConfig#defaults()}, on unless
+     * {@code dcutr} is off, sending and dialing private addresses only when
+     * {@code allow-private-addresses} is on.
+     */
+    public io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutrConfig() {
+        return io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults().withEnabled(dcutr)
+                .withAllowPrivateAddresses(allowPrivateAddresses);
     }
 
     /** Without the relay settings: the relay service on with {@link #DEFAULT_RELAY_LIMITS}. */
@@ -373,6 +387,7 @@ public record GatewayConfig(
                     + " addresses, not " + announce.size());
         }
         boolean autonat = r.parse(ConfigKey.AUTONAT, GatewayConfig::bool);
+        boolean dcutr = r.parse(ConfigKey.DCUTR, GatewayConfig::bool);
         if (mode == Mode.REDIRECT && redirect.isEmpty()) {
             throw new ConfigException(ConfigKey.REDIRECT_GATEWAY,
                     "configuration key 'redirect-gateway' is required when mode is redirect");
@@ -381,7 +396,7 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay, announce, autonat);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, announce, autonat, dcutr);
     }
 
     /**
@@ -443,6 +458,7 @@ public record GatewayConfig(
                 + ", path-form=" + (pathFormRedirect ? "redirect" : "serve")
                 + ", path-form-sandbox=" + pathFormSandbox.map(v -> v.isEmpty() ? "strict" : v).orElse("off")
                 + ", relay=" + relay.map(Object::toString).orElse("off") + ", autonat=" + (autonat ? "on" : "off")
+                + ", dcutr=" + (dcutr ? "on" : "off")
                 + ", announce=" + (announce.isEmpty() ? "(listen addresses)" : announce);
     }
 

@@ -99,7 +99,8 @@ public final class Lab implements AutoCloseable {
      * A home network {@code 100.64.K.0/24} (K = 0 for the first home, 1 for the second...) behind
      * its own router: the router's public address is {@code 198.18.0.(200+K)}, its home address
      * {@code 100.64.K.1}; it masquerades what leaves for the public network and lets in from there
-     * only the answers to connections opened from the home (nftables, conntrack). Add hosts with
+     * only the answers to connections opened from the home (nftables, conntrack), dropping anything
+     * else, also what is sent to its own address (no reset, as a home router). Add hosts with
      * {@link Home#host}.
      */
     public Home home(String name) throws IOException, InterruptedException {
@@ -123,6 +124,15 @@ public final class Lab implements AutoCloseable {
                 "table inet filter {",
                 "  chain from_outside {",
                 "    type filter hook forward priority 0; policy accept;",
+                "    ct state established,related accept",
+                "    iifname \"wan0\" drop",
+                "  }",
+                // the router's own address answers nothing from outside either (no reset: a home
+                // router drops); a reset would also spoil hole punching: the other side's SYN
+                // arriving a moment before this side's leaves would be refused, and its conntrack
+                // entry would take the port this side's SYN must leave from
+                "  chain to_router {",
+                "    type filter hook input priority 0; policy accept;",
                 "    ct state established,related accept",
                 "    iifname \"wan0\" drop",
                 "  }",

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -375,28 +376,68 @@ public final class AutonatClient {
 
     private CompletableFuture<Answer> askAndRecord(PeerId server, List<Multiaddr> serverAddresses,
             List<Multiaddr> mine) {
-        return askOnce(server, serverAddresses == null ? List.of() : serverAddresses, mine)
+        AtomicReference<List<Multiaddr>> asked = new AtomicReference<>(mine);
+        return askOnce(server, serverAddresses == null ? List.of() : serverAddresses, mine, asked)
                 .thenApply(a -> {
-                    record(a, mine);
+                    record(a, asked.get());
                     return a;
                 });
     }
 
+    /**
+     * The addresses asked about on {@code c}: ours, and when the server sees us at an IP address none
+     * of ours has (a NAT between us: it would refuse all of ours as "other IP"), also the address it
+     * observed (identify) and that IP with each of our ports (where a port-preserving NAT maps a
+     * listen port), as the spec has a client offer its observed addresses; at most
+     * {@link Autonat#MAX_REQUEST_ADDRESSES}.
+     */
+    static List<Multiaddr> withObserved(List<Multiaddr> mine, Connection c) {
+        java.util.Optional<Multiaddr> observed = c.remoteAddress().has(Multiaddr.Protocol.P2P_CIRCUIT)
+                ? java.util.Optional.empty() : c.identifyInfo().flatMap(i -> i.observedAddr());
+        java.util.Optional<java.net.InetSocketAddress> o = observed.flatMap(Multiaddr::toTcpSocketAddress);
+        if (o.isEmpty() || o.get().isUnresolved() || o.get().getPort() == 0
+                || observed.get().has(Multiaddr.Protocol.P2P_CIRCUIT)) {
+            return mine;
+        }
+        java.util.LinkedHashSet<Multiaddr> out = new java.util.LinkedHashSet<>();
+        for (Multiaddr a : mine) {
+            java.util.Optional<java.net.InetSocketAddress> m = a.toTcpSocketAddress();
+            if (m.isPresent() && !m.get().isUnresolved() && m.get().getAddress().equals(o.get().getAddress())) {
+                return mine; // the server sees an IP we claim: nothing to add
+            }
+            out.add(a);
+        }
+        out.add(Multiaddr.tcp(o.get()));
+        for (Multiaddr a : mine) {
+            java.util.Optional<java.net.InetSocketAddress> m = a.toTcpSocketAddress();
+            if (m.isPresent() && m.get().getPort() != 0) {
+                out.add(Multiaddr.tcp(new java.net.InetSocketAddress(o.get().getAddress(), m.get().getPort())));
+            }
+        }
+        List<Multiaddr> l = new ArrayList<>(out);
+        return l.size() > Autonat.MAX_REQUEST_ADDRESSES ? List.copyOf(l.subList(0, Autonat.MAX_REQUEST_ADDRESSES))
+                : List.copyOf(l);
+    }
+
     /** One request; never fails (NO_ANSWER instead). */
-    private CompletableFuture<Answer> askOnce(PeerId server, List<Multiaddr> serverAddresses, List<Multiaddr> mine) {
+    private CompletableFuture<Answer> askOnce(PeerId server, List<Multiaddr> serverAddresses, List<Multiaddr> mine,
+            AtomicReference<List<Multiaddr>> asked) {
         CompletableFuture<Answer> out = new CompletableFuture<>();
         if (mine.isEmpty()) {
             out.complete(new Answer(server, "NO_ANSWER", "no address to check", null, Instant.now(), false));
             return out;
         }
-        Message.PeerInfo.Builder info = Message.PeerInfo.newBuilder().setId(ByteString.copyFrom(host.peerId().bytes()));
-        for (Multiaddr a : mine) {
-            info.addAddrs(ByteString.copyFrom(a.bytes()));
-        }
-        Message dial = Message.newBuilder().setType(Message.MessageType.DIAL)
-                .setDial(Message.Dial.newBuilder().setPeer(info)).build();
         CompletableFuture<AutonatMessageReader> reader = new CompletableFuture<>();
         CompletableFuture<Stream> opened = host.newStream(server, serverAddresses, List.of(Autonat.PROTOCOL_ID), s -> {
+            List<Multiaddr> addrs = withObserved(mine, s.connection());
+            asked.set(addrs);
+            Message.PeerInfo.Builder info = Message.PeerInfo.newBuilder()
+                    .setId(ByteString.copyFrom(host.peerId().bytes()));
+            for (Multiaddr a : addrs) {
+                info.addAddrs(ByteString.copyFrom(a.bytes()));
+            }
+            Message dial = Message.newBuilder().setType(Message.MessageType.DIAL)
+                    .setDial(Message.Dial.newBuilder().setPeer(info)).build();
             reader.complete(AutonatMessageReader.install(s.channel(), settings.requestTimeout()));
             s.channel().writeAndFlush(Autonat.encode(s.channel().alloc(), dial));
         });

@@ -132,6 +132,45 @@ class AutonatTest {
     }
 
     @Test
+    void behindANatTheClientAlsoOffersTheAddressTheServerObserved() throws Exception {
+        // the client claims an IP the server does not see it at (127.0.0.2, as 100.64.0.2 behind a
+        // NAT): alone it would be refused as "other IP"; the client adds what identify observed
+        // (127.0.0.1:its port) and that IP with its claimed ports, which the server can dial
+        Host server = server(LOOPBACK_LIMITS);
+        AtomicReference<List<Multiaddr>> mine = new AtomicReference<>(List.of());
+        Host client = client(MANUAL.withAddresses(mine::get), true);
+        int port = client.listenAddresses().get(0).toTcpSocketAddress().orElseThrow().getPort();
+        mine.set(List.of(Multiaddr.parse("/ip4/127.0.0.2/tcp/" + port)));
+        connect(client, server);
+        Reachability r = check(client);
+        assertEquals(State.PUBLIC, r.state(), r.toString());
+        assertEquals(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/" + port)), r.confirmed(), r.toString());
+
+        // and where nothing answers at the observed IP either: PRIVATE, not left UNKNOWN
+        Host server2 = server(LOOPBACK_LIMITS);
+        Multiaddr closed = closedPort();
+        Host closedClient = client(MANUAL.withAddresses(() -> List.of(
+                Multiaddr.parse("/ip4/127.0.0.2/tcp/" + closed.toTcpSocketAddress().orElseThrow().getPort()))), false);
+        connect(closedClient, server2);
+        r = check(closedClient);
+        assertEquals(State.PRIVATE, r.state(), r.toString());
+        assertEquals("E_DIAL_ERROR", r.answers().get(0).status(), r.toString());
+    }
+
+    @Test
+    void theObservedAddressIsAddedOnlyWhenTheServerSeesAnIpWeDoNotClaim() throws Exception {
+        Host server = server(LOOPBACK_LIMITS);
+        Host client = client(MANUAL, true);
+        Connection c = connect(client, server);
+        List<Multiaddr> same = List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/4021"));
+        assertEquals(same, AutonatClient.withObserved(same, c));
+        Multiaddr observed = c.identifyInfo().orElseThrow().observedAddr().orElseThrow();
+        List<Multiaddr> other = List.of(Multiaddr.parse("/ip4/100.64.0.2/tcp/4021"));
+        assertEquals(List.of(other.get(0), observed, Multiaddr.parse("/ip4/127.0.0.1/tcp/4021")),
+                AutonatClient.withObserved(other, c));
+    }
+
+    @Test
     void theDialBackIsANewConnectionNotTheOneTheRequestCameOn() throws Exception {
         Host server = server(LOOPBACK_LIMITS);
         // the client does not listen and claims the source address of its own connection: only a server
