@@ -429,13 +429,7 @@ public final class Exposer implements AutoCloseable {
         autonat.addListener(reachability -> {
             LOG.info("reachability {} (confidence {}), confirmed {}", reachability.state(), reachability.confidence(),
                     reachability.confirmed());
-            if (!scheduler.isShutdown()) {
-                try {
-                    scheduler.execute(this::checkAddresses);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // closing
-                }
-            }
+            requestAddressCheck();
         });
     }
 
