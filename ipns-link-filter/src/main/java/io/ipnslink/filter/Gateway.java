@@ -6,6 +6,11 @@ import io.ipnslink.filter.config.ConfigKey;
 import io.ipnslink.filter.config.GatewayConfig;
 import io.ipnslink.filter.config.RecordStores;
 import io.ipnslink.filter.limits.VisitorLimiter;
+import io.ipnslink.filter.pipeline.DomainMap;
+import io.ipnslink.filter.pipeline.RequestMeter;
+import io.ipnslink.filter.pipeline.RequestObserver;
+import io.ipnslink.filter.pipeline.SiteGate;
+import io.ipnslink.filter.pipeline.SiteRequest;
 import io.ipnslink.filter.proxy.OriginProxy;
 import io.ipnslink.filter.proxy.ProxyConfig;
 import io.ipnslink.filter.resolve.InvalidatingRecordStore;
@@ -59,11 +64,20 @@ final class Gateway implements AutoCloseable {
     final GatewayStats stats = new GatewayStats();
     /** Rate and open requests per visitor ({@code visitor-*} keys). */
     final VisitorLimiter visitors;
+    /** Checks before a site name is resolved, in order (denylist, registered sites, quotas). */
+    final List<SiteGate> gates;
+    /** Told about every request the gateway answered, when it ended (metrics, usage). */
+    final List<RequestObserver> observers;
+    /** Custom domains mapped to sites (asked before DNSLink). */
+    final DomainMap domains;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
             DnsLinkResolver dnsLink, Forwarder forwarder, RoutingV1Servlet routingServlet, Host host,
-            RecordStore store) {
+            RecordStore store, Parts parts) {
+        this.gates = List.copyOf(parts.gates);
+        this.observers = List.copyOf(parts.observers);
+        this.domains = parts.domains;
         this.startedAt = clock.instant();
         this.store = store;
         this.config = config;
@@ -142,8 +156,22 @@ final class Gateway implements AutoCloseable {
                 servlet.init(servletConfig(context));
                 built.push(servlet::destroy);
             }
+            Parts parts = new Parts();
+            // ---- the operations parts: each adds its gates, observers, servlet context attributes and
+            // closeables (built.push) below its own line, in this order
+
+            // [store: PostgreSQL, pool, cluster]
+
+            // [metrics and health]
+
+            // [denylist]
+
+            // [tenants, domains and the admin API]
+
+            // [quotas and usage]
+
             Gateway g = new Gateway(config, clock, new RequestRouter(config), resolver, dnsLink, forwarder, servlet, host,
-                    store.store());
+                    store.store(), parts);
             g.owned.addAll(built);
             LOG.info("IPNS-Link gateway started: {}{}", config.describe(),
                     host == null ? "" : ", peer " + host.peerId() + " listening on " + host.listenAddresses());
@@ -155,6 +183,45 @@ final class Gateway implements AutoCloseable {
             closeAll(built);
             throw e instanceof ServletException se ? se : new ServletException("IPNS-Link gateway failed to start: " + e, e);
         }
+    }
+
+    /** What the operations parts add to a gateway while it is built. */
+    static final class Parts {
+        final List<SiteGate> gates = new java.util.ArrayList<>();
+        final List<RequestObserver> observers = new java.util.ArrayList<>();
+        DomainMap domains = DomainMap.NONE;
+        /** Notices between the gateways of a cluster (the store part sets a cross-process one). */
+        io.ipnslink.filter.pipeline.ClusterEvents events = io.ipnslink.filter.pipeline.ClusterEvents.local();
+        /** How many gateways share the cluster's limits (the store part sets it). */
+        io.ipnslink.filter.pipeline.ClusterView cluster = io.ipnslink.filter.pipeline.ClusterView.SINGLE;
+    }
+
+    /**
+     * The request ended: its meter is closed and every observer told (once). A failing observer is
+     * logged and does not stop the others.
+     */
+    void ended(RequestMeter meter, int status) {
+        if (meter == null || !meter.end(status, System.nanoTime())) {
+            return;
+        }
+        for (RequestObserver o : observers) {
+            try {
+                o.ended(meter);
+            } catch (RuntimeException e) {
+                LOG.warn("[{}] request observer {} failed: {}", meter.requestId(), o, e.toString());
+            }
+        }
+    }
+
+    /** Runs the gates: null to go on, or the first refusal. */
+    io.ipnslink.filter.errors.RefusedException check(SiteRequest request, RequestMeter meter) {
+        for (SiteGate gate : gates) {
+            io.ipnslink.filter.errors.RefusedException refused = gate.check(request, meter);
+            if (refused != null) {
+                return refused;
+            }
+        }
+        return null;
     }
 
     /** The default forwarder: the libp2p origin proxy with the configured limits. */

@@ -7,6 +7,10 @@ import io.ipnslink.filter.config.ConfigSource;
 import io.ipnslink.filter.config.GatewayConfig;
 import io.ipnslink.filter.errors.GatewayErrors;
 import io.ipnslink.filter.errors.ProxyException;
+import io.ipnslink.filter.errors.RefusedException;
+import io.ipnslink.filter.pipeline.DomainMap;
+import io.ipnslink.filter.pipeline.RequestMeter;
+import io.ipnslink.filter.pipeline.SiteRequest;
 import io.ipnslink.filter.errors.ResolveException;
 import io.ipnslink.filter.errors.SiteException;
 import io.ipnslink.filter.limits.VisitorLimiter;
@@ -207,8 +211,12 @@ public class IpnsLinkFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
+        RequestMeter meter = new RequestMeter(id, meterKind(route), System.nanoTime());
+        req.setAttribute(RequestMeter.ATTRIBUTE, meter);
         VisitorLimiter.Ticket ticket = admit(g, id, req, resp, pr, route);
         if (ticket == null) {
+            meter.failure(GatewayStats.VISITOR_LIMIT);
+            g.ended(meter, resp.getStatus());
             return; // refused and answered
         }
         try {
@@ -233,8 +241,18 @@ public class IpnsLinkFilter implements Filter {
             if (req.getAttribute(COUNTED_ATTRIBUTE) == null && req.getAttribute(PASS_ATTRIBUTE) == null) {
                 g.stats.answered(resp.getStatus());
             }
-            holdUntilEnded(req, ticket);
+            holdUntilEnded(g, req, resp, ticket, meter);
         }
+    }
+
+    private static RequestMeter.Kind meterKind(Route route) {
+        if (route instanceof Route.Site) {
+            return RequestMeter.Kind.SITE;
+        }
+        if (route instanceof Route.RawRecord) {
+            return RequestMeter.Kind.RECORD;
+        }
+        return route instanceof Route.RoutingApi ? RequestMeter.Kind.ROUTING : RequestMeter.Kind.OTHER;
     }
 
     // ---- visitor limits
@@ -267,18 +285,31 @@ public class IpnsLinkFilter implements Filter {
     }
 
     /**
-     * After the container thread is done with the request: the ticket goes back now, when the
-     * async cycle ends (the listener of {@link #startAsync}) or when the upgraded connection ends.
+     * After the container thread is done with the request: the ticket goes back and the request's
+     * meter ends now, when the async cycle ends (the listener of {@link #startAsync}) or when the
+     * upgraded connection ends. A request passed down the chain ends its meter without telling the
+     * observers: it was not the gateway's.
      */
-    private static void holdUntilEnded(HttpServletRequest req, VisitorLimiter.Ticket ticket) {
+    private static void holdUntilEnded(Gateway g, HttpServletRequest req, HttpServletResponse resp,
+            VisitorLimiter.Ticket ticket, RequestMeter meter) {
         if (req.getAttribute(COUNTED_ATTRIBUTE) != null) {
             return; // async: released by the listener of startAsync
         }
         if (req.getAttribute(Gateway.UPGRADE_ENDED_ATTRIBUTE) instanceof java.util.concurrent.CompletionStage<?> ended) {
-            ended.whenComplete((outcome, error) -> ticket.release());
+            meter.upgraded(true);
+            int status = resp.getStatus();
+            ended.whenComplete((outcome, error) -> {
+                ticket.release();
+                g.ended(meter, status);
+            });
             return;
         }
         ticket.release();
+        if (req.getAttribute(PASS_ATTRIBUTE) != null) {
+            meter.end(0, System.nanoTime());
+        } else {
+            g.ended(meter, resp.getStatus());
+        }
     }
 
     private Gateway gateway() {
@@ -293,6 +324,10 @@ public class IpnsLinkFilter implements Filter {
 
     private void rawRecord(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp, PublicRequest pr,
             IpnsName name) throws IOException {
+        RequestMeter meter = RequestMeter.of(req);
+        if (meter != null) {
+            meter.site(name);
+        }
         CompletableFuture<ResolvedName> f = g.resolver.resolve(name);
         if (f.isDone()) {
             writeRecord(g, id, resp, pr, f);
@@ -352,18 +387,26 @@ public class IpnsLinkFilter implements Filter {
         if (site.name() instanceof NameRef.DnsLink d) {
             resolveDnsLink(rc, d);
         } else {
-            resolveName(rc, ((NameRef.Key) site.name()).name());
+            resolveName(rc, ((NameRef.Key) site.name()).name(), null);
         }
     }
 
-    /** Resolve, DNSLink: the domain's {@code _dnslink} TXT names the key (cached by its TTL). */
+    /**
+     * Resolve, DNSLink: a custom domain the operator mapped to a site ({@link DomainMap}), else the
+     * domain's {@code _dnslink} TXT names the key (cached by its TTL).
+     */
     private void resolveDnsLink(RequestContext rc, NameRef.DnsLink d) throws IOException, ServletException {
+        Optional<IpnsName> mapped = rc.gateway.domains.siteFor(d.domain());
+        if (mapped.isPresent()) {
+            resolveName(rc, mapped.get(), d.domain());
+            return;
+        }
         Optional<Optional<IpnsName>> cached = rc.gateway.dnsLink.cached(d.domain());
         if (cached.isPresent()) {
             if (cached.get().isEmpty()) {
                 noDnsLink(rc);
             } else {
-                resolveName(rc, cached.get().get());
+                resolveName(rc, cached.get().get(), d.domain());
             }
             return;
         }
@@ -373,7 +416,7 @@ public class IpnsLinkFilter implements Filter {
                 if (name == null || name.isEmpty()) {
                     noDnsLink(rc);
                 } else {
-                    resolveName(rc, name.get());
+                    resolveName(rc, name.get(), d.domain());
                 }
             } catch (IOException | ServletException | RuntimeException e) {
                 rc.fail(e);
@@ -391,9 +434,21 @@ public class IpnsLinkFilter implements Filter {
                 "no DNSLink record naming an IPNS key at _dnslink." + rc.site.name().text(), null));
     }
 
-    /** Resolve, key name: its best record (store, then routing endpoints); then redirect mode or the manifest check. */
-    private void resolveName(RequestContext rc, IpnsName name) throws IOException, ServletException {
+    /**
+     * Resolve, key name: the gates first (gateway mode), then its best record (store, then routing
+     * endpoints); then redirect mode or the manifest check.
+     *
+     * @param domain the DNS name the site was reached by, or null
+     */
+    private void resolveName(RequestContext rc, IpnsName name, String domain) throws IOException, ServletException {
         Gateway g = rc.gateway;
+        if (!rc.redirectMode() && refusedByGates(rc, name, domain)) {
+            return;
+        }
+        RequestMeter meter = RequestMeter.of(rc.request);
+        if (meter != null) {
+            meter.resolveStart(System.nanoTime());
+        }
         CompletableFuture<ResolvedName> f = g.resolver.resolve(name);
         if (rc.redirectMode()) {
             if (f.isDone() && rc.async() == null) {
@@ -414,6 +469,9 @@ public class IpnsLinkFilter implements Filter {
         // the async context has no container timeout in gateway mode: bound the wait for the name here
         f.copy().orTimeout(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((resolved, error) -> {
+            if (meter != null) {
+                meter.resolved(System.nanoTime());
+            }
             if (error != null) {
                 rc.fail(error);
                 return;
@@ -423,6 +481,29 @@ public class IpnsLinkFilter implements Filter {
                 forward(rc, resolved, manifest);
             }
         });
+    }
+
+    /**
+     * The gates ({@link io.ipnslink.filter.pipeline.SiteGate}: denylist, registered sites, quotas):
+     * true after failing the request with the first refusal.
+     */
+    private static boolean refusedByGates(RequestContext rc, IpnsName name, String domain) {
+        RequestMeter meter = RequestMeter.of(rc.request);
+        if (meter != null) {
+            meter.site(name);
+        }
+        if (rc.gateway.gates.isEmpty()) {
+            return false;
+        }
+        PublicRequest pr = rc.publicRequest;
+        RefusedException refused = rc.gateway.check(new SiteRequest(name, domain, rc.site.pathAndQuery(), pr.host(),
+                pr.clientAddress(), rc.id), meter);
+        if (refused == null) {
+            return false;
+        }
+        LOG.debug("[{}] refused: {} {}", rc.id, refused.kind(), refused.getMessage());
+        rc.fail(refused);
+        return true;
     }
 
     /** Manifest check: the record's IPNS-Link manifest, or null after failing the request (none, invalid, offline). */
@@ -486,9 +567,14 @@ public class IpnsLinkFilter implements Filter {
         Gateway g = rc.gateway;
         try {
             IpnsName name;
+            String domain = null;
             if (rc.site.name() instanceof NameRef.DnsLink d) {
-                Optional<IpnsName> n = g.dnsLink.resolve(d.domain())
-                        .get(g.config.dnsTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+                domain = d.domain();
+                Optional<IpnsName> n = g.domains.siteFor(d.domain());
+                if (n.isEmpty()) {
+                    n = g.dnsLink.resolve(d.domain())
+                            .get(g.config.dnsTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
+                }
                 if (n.isEmpty()) {
                     noDnsLink(rc);
                     return;
@@ -496,6 +582,9 @@ public class IpnsLinkFilter implements Filter {
                 name = n.get();
             } else {
                 name = ((NameRef.Key) rc.site.name()).name();
+            }
+            if (refusedByGates(rc, name, domain)) {
+                return;
             }
             ResolvedName resolved = g.resolver.resolve(name)
                     .get(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
@@ -555,8 +644,12 @@ public class IpnsLinkFilter implements Filter {
             @Override
             public void onComplete(AsyncEvent event) {
                 ticket.release();
+                RequestMeter meter = RequestMeter.of(req);
                 if (req.getAttribute(PASS_ATTRIBUTE) == null) {
                     g.stats.answered(resp.getStatus());
+                    g.ended(meter, resp.getStatus());
+                } else if (meter != null) {
+                    meter.end(0, System.nanoTime()); // not the gateway's request after all
                 }
             }
 

@@ -90,6 +90,10 @@ final class RequestContext {
      */
     void fail(Throwable error) {
         gateway.stats.failed(error);
+        io.ipnslink.filter.pipeline.RequestMeter meter = io.ipnslink.filter.pipeline.RequestMeter.of(request);
+        if (meter != null) {
+            meter.failure(GatewayStats.kind(error));
+        }
         try {
             GatewayErrors.Context ctx = errorContext();
             GatewayErrors.Answer a = GatewayErrors.answer(error, ctx);

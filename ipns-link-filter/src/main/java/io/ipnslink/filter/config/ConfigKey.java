@@ -183,7 +183,18 @@ public enum ConfigKey {
             "DCUtR hole punching (`/libp2p/dcutr`) on the gateway's libp2p host: when the gateway reaches an"
                     + " exposer through a relay, both dial each other at once and a direct connection replaces the"
                     + " relayed one when the NATs allow it. Private and loopback addresses are sent and dialed only"
-                    + " with `allow-private-addresses`. `off`: no hole punching (the relayed connection stays)");
+                    + " with `allow-private-addresses`. `off`: no hole punching (the relayed connection stays)"),
+    // ---- the store: PostgreSQL, connection pool, cluster (keys of this part go below this line)
+
+    // ---- metrics and health (keys of this part go below this line)
+
+    // ---- denylist (keys of this part go below this line)
+
+    // ---- tenants, domains and the admin API (keys of this part go below this line)
+
+    // ---- quotas and usage (keys of this part go below this line)
+
+    ;
 
     private final String key;
     private final String defaultText;
@@ -207,6 +218,14 @@ public enum ConfigKey {
 
     public String description() {
         return description;
+    }
+
+    /**
+     * Whether the value is a secret (a password, a token): never shown in errors or logs. Keys whose
+     * name ends in {@code -password} or {@code -token}.
+     */
+    public boolean secret() {
+        return key.endsWith("-password") || key.endsWith("-token");
     }
 
     /** Context param and system property name: {@code ipnslink.} + key. */

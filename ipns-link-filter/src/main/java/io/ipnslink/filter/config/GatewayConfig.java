@@ -64,7 +64,8 @@ public record GatewayConfig(
         Optional<Host.RelayLimits> relay,
         List<Multiaddr> announce,
         boolean autonat,
-        boolean dcutr) {
+        boolean dcutr,
+        ConfigValues values) {
 
     /** Name of the data directory below the servlet temp dir when {@code data-dir} is not set. */
     public static final String DEFAULT_DATA_DIR_NAME = "ipns-link";
@@ -162,6 +163,7 @@ public record GatewayConfig(
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(relay, "relay");
         announce = List.copyOf(announce);
+        Objects.requireNonNull(values, "values");
     }
 
     /**
@@ -183,7 +185,7 @@ public record GatewayConfig(
                 maxRequestBody, maxStreamsPerOrigin, keptStreamsPerSite, allowPrivateAddresses, redirectGateway,
                 redirectSubdomain, routingEndpointEnabled, dnslink, dnsServers, negativeCacheTtl, maxCacheTtl, cacheSize,
                 status, dialBackoff, dialBackoffMax, visitorLimits, p2pLimits, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay, List.of(), true, true);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, List.of(), true, true, ConfigValues.DEFAULTS);
     }
 
     /**
@@ -260,7 +262,7 @@ public record GatewayConfig(
      * @throws ConfigException naming the key and the source of the first bad value
      */
     public static GatewayConfig load(List<ConfigSource> sources, Path tempDir) {
-        Reader r = new Reader(sources);
+        ConfigValues r = new ConfigValues(sources);
         Mode mode = r.parse(ConfigKey.MODE, v -> switch (v.toLowerCase(Locale.ROOT)) {
             case "gateway" -> Mode.GATEWAY;
             case "redirect" -> Mode.REDIRECT;
@@ -396,7 +398,7 @@ public record GatewayConfig(
                 resolveTimeout, dnsTimeout, dialTimeout, firstByteTimeout, idleTimeout, upgradeIdleTimeout, maxBody, maxStreams,
                 keptStreams, allowPrivate, redirect, redirectSubdomain, routingEnabled, dnslink, dnsServers, negativeTtl,
                 maxCacheTtl, cacheSize, status, dialBackoff, dialBackoffMax, visitors, p2p, storeLimits, routingLimits,
-                pathFormSandbox, pathFormRedirect, requestTimeout, relay, announce, autonat, dcutr);
+                pathFormSandbox, pathFormRedirect, requestTimeout, relay, announce, autonat, dcutr, r);
     }
 
     /**
@@ -491,7 +493,7 @@ public record GatewayConfig(
         }
     }
 
-    static Duration positiveDuration(String text) {
+    public static Duration positiveDuration(String text) {
         Duration d = duration(text);
         if (d.isZero()) {
             throw new IllegalArgumentException("must be more than zero");
@@ -521,7 +523,7 @@ public record GatewayConfig(
         return n << shift;
     }
 
-    static boolean bool(String text) {
+    public static boolean bool(String text) {
         return switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
@@ -530,7 +532,7 @@ public record GatewayConfig(
     }
 
     /** A rate: a positive number, decimals allowed ({@code 0.5}, {@code 20}), at most {@code max}. */
-    static double positiveRate(String text, double max) {
+    public static double positiveRate(String text, double max) {
         double d;
         try {
             d = Double.parseDouble(text.trim());
@@ -543,11 +545,11 @@ public record GatewayConfig(
         return d;
     }
 
-    static int positiveInt(String text, int max) {
+    public static int positiveInt(String text, int max) {
         return wholeNumber(text, 1, max);
     }
 
-    static int wholeNumber(String text, int min, int max) {
+    public static int wholeNumber(String text, int min, int max) {
         int n;
         try {
             n = Integer.parseInt(text.trim());
@@ -560,7 +562,7 @@ public record GatewayConfig(
         return n;
     }
 
-    static String host(String text) {
+    public static String host(String text) {
         String h = text.trim().toLowerCase(Locale.ROOT);
         if (h.length() > 253 || !HOST.matcher(h).matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a host name (no scheme, port or path)");
@@ -568,7 +570,7 @@ public record GatewayConfig(
         return h;
     }
 
-    static String hostPort(String text) {
+    public static String hostPort(String text) {
         String t = text.trim();
         int colon = t.lastIndexOf(':');
         if (colon > 0 && t.indexOf(':') == colon) {
@@ -585,7 +587,7 @@ public record GatewayConfig(
         return t;
     }
 
-    static URI httpUrl(String text) {
+    public static URI httpUrl(String text) {
         URI u;
         try {
             u = new URI(text.trim());
@@ -597,68 +599,5 @@ public record GatewayConfig(
             throw new IllegalArgumentException("'" + text + "' is not an http(s) URL without query");
         }
         return u;
-    }
-
-    /** Looks keys up through the layers and turns parser failures into {@link ConfigException}s. */
-    private static final class Reader {
-        private final List<ConfigSource> sources;
-
-        Reader(List<ConfigSource> sources) {
-            this.sources = List.copyOf(sources);
-        }
-
-        /** The value and where it came from ({@code null} source = the default). */
-        private String[] lookup(ConfigKey key) {
-            for (ConfigSource s : sources) {
-                Optional<String> v = s.get(key);
-                if (v.isPresent()) {
-                    return new String[] {v.get(), s.describe(key)};
-                }
-            }
-            return new String[] {key == ConfigKey.DATA_DIR ? null : key.defaultText(), null};
-        }
-
-        /** Whether a source sets {@code key} (else its default applies). */
-        boolean isSet(ConfigKey key) {
-            return lookup(key)[1] != null;
-        }
-
-        Optional<String> raw(ConfigKey key) {
-            return Optional.ofNullable(lookup(key)[0]);
-        }
-
-        <T> T parse(ConfigKey key, java.util.function.Function<String, T> parser) {
-            String[] found = lookup(key);
-            try {
-                return parser.apply(found[0]);
-            } catch (RuntimeException e) {
-                throw error(key, found, e);
-            }
-        }
-
-        <T> List<T> list(ConfigKey key, java.util.function.Function<String, T> parser) {
-            String[] found = lookup(key);
-            List<T> out = new ArrayList<>();
-            try {
-                for (String part : found[0].split(",")) {
-                    if (!part.isBlank()) {
-                        out.add(parser.apply(part.trim()));
-                    }
-                }
-                if (out.size() > MAX_LIST_ENTRIES) {
-                    throw new IllegalArgumentException("has more than " + MAX_LIST_ENTRIES + " entries");
-                }
-            } catch (RuntimeException e) {
-                throw error(key, found, e);
-            }
-            return out;
-        }
-
-        private static ConfigException error(ConfigKey key, String[] found, RuntimeException e) {
-            String where = found[1] == null ? "default" : found[1];
-            String shown = key == ConfigKey.STORE_PASSWORD ? "***" : found[0];
-            return new ConfigException(key, "configuration key '" + key.key() + "' (" + where + "): value '"
-                    + shown + "' " + e.getMessage(), e);
-        }
     }
 }

@@ -15,8 +15,21 @@ import org.h2.jdbcx.JdbcConnectionPool;
 public final class RecordStores {
     private RecordStores() {}
 
-    /** The store and what to close with it. */
+    /**
+     * The store and what to close with it.
+     *
+     * @param store the record store
+     * @param owned closed after the store (a pool opened here), or null
+     */
     public record Opened(RecordStore store, AutoCloseable owned) implements AutoCloseable {
+        /**
+         * The database the store works on, for the tables of other parts (tenants, usage); empty
+         * when the store is not a {@link JdbcRecordStore}.
+         */
+        public java.util.Optional<DataSource> dataSource() {
+            return store instanceof JdbcRecordStore j ? java.util.Optional.of(j.dataSource()) : java.util.Optional.empty();
+        }
+
         @Override
         public void close() throws Exception {
             try {

@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>CLIENT_GONE, or any failure after the response was committed</td><td>nothing more</td></tr>
  *   <tr><td>{@code TimeoutException} (resolution took too long)</td><td>504</td></tr>
  *   <tr><td>a visitor over its limits ({@link #tooManyRequests})</td><td>429 with Retry-After</td></tr>
+ *   <tr><td>{@code RefusedException} DENIED, NOT_REGISTERED, OVER_QUOTA</td><td>451, 403, 429 (Retry-After
+ *       when given) with the refusal's text</td></tr>
  *   <tr><td>anything else</td><td>500 (details only in the log)</td></tr>
  * </table>
  */
@@ -107,6 +109,14 @@ public final class GatewayErrors {
                 case INVALID_MANIFEST -> page(502, "Invalid IPNS-Link manifest", e.getMessage());
                 case OFFLINE -> onfail(ctx, "The site's owner has taken it offline for now.");
             };
+        }
+        if (failure instanceof RefusedException e) {
+            java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+            headers.put("Cache-Control", "no-store");
+            if (e.retryAfter() != null) {
+                headers.put("Retry-After", Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)));
+            }
+            return new Answer.Write(new Page(e.kind().status(), e.kind().title(), e.getMessage()), headers);
         }
         ProxyException e = (ProxyException) failure; // the last permitted subclass
         if (e.committed()) {

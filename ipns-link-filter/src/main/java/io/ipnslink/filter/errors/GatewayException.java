@@ -8,7 +8,7 @@ import java.util.Locale;
  * ({@link SiteException}), or forwarding to the site failed ({@link ProxyException}). Each carries
  * its own {@code Kind}; {@link GatewayErrors} is the one place that maps them to a status and page.
  */
-public abstract sealed class GatewayException extends Exception permits ResolveException, SiteException, ProxyException {
+public abstract sealed class GatewayException extends Exception permits ResolveException, SiteException, ProxyException, RefusedException {
     GatewayException(String message, Throwable cause) {
         super(message, cause);
     }

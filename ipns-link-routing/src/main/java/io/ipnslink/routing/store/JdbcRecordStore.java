@@ -179,6 +179,14 @@ public final class JdbcRecordStore implements RecordStore {
     }
 
     /** An embedded H2 database in {@code dataDir} (created if missing), closed by {@link #close()}. */
+    /**
+     * The data source the store works on: other parts of the gateway (tenants, usage) keep their
+     * tables in the same database.
+     */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
     public static JdbcRecordStore h2File(Path dataDir) {
         return h2File(dataDir, Clock.systemUTC());
     }
