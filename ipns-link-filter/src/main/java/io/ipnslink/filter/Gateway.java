@@ -77,7 +77,9 @@ final class Gateway implements AutoCloseable {
             RecordStore store, Parts parts) {
         this.gates = List.copyOf(parts.gates);
         this.observers = List.copyOf(parts.observers);
-        this.domains = parts.domains;
+        DomainMap configured = parts.domains;
+        DomainMap extra = parts.extraDomains;
+        this.domains = extra == null ? configured : h -> configured.siteFor(h).or(() -> extra.siteFor(h));
         this.startedAt = clock.instant();
         this.store = store;
         this.config = config;
@@ -157,6 +159,9 @@ final class Gateway implements AutoCloseable {
                 built.push(servlet::destroy);
             }
             Parts parts = new Parts();
+            parts.gates.addAll(overrides.gates());
+            parts.observers.addAll(overrides.observers());
+            parts.extraDomains = overrides.domains();
             // ---- the operations parts: each adds its gates, observers, servlet context attributes and
             // closeables (built.push) below its own line, in this order
 
@@ -190,6 +195,8 @@ final class Gateway implements AutoCloseable {
         final List<SiteGate> gates = new java.util.ArrayList<>();
         final List<RequestObserver> observers = new java.util.ArrayList<>();
         DomainMap domains = DomainMap.NONE;
+        /** Custom domains of an embedding application (overrides), asked after {@link #domains}; or null. */
+        DomainMap extraDomains;
         /** Notices between the gateways of a cluster (the store part sets a cross-process one). */
         io.ipnslink.filter.pipeline.ClusterEvents events = io.ipnslink.filter.pipeline.ClusterEvents.local();
         /** How many gateways share the cluster's limits (the store part sets it). */
