@@ -87,6 +87,17 @@ public final class Kad {
         return a.length * 8;
     }
 
+    private static final java.time.format.DateTimeFormatter RFC3339_NANO = java.time.format.DateTimeFormatter
+            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * A record's {@code timeReceived}: RFC 3339 in UTC with nine fraction digits, as go writes it
+     * (js refuses a time without a fraction).
+     */
+    public static String rfc3339Nano(java.time.Instant t) {
+        return RFC3339_NANO.format(t);
+    }
+
     static String hexPrefix(byte[] key) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < Math.min(key.length, 8); i++) {

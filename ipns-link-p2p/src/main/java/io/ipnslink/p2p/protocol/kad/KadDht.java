@@ -127,6 +127,10 @@ public final class KadDht implements AutoCloseable {
         return this;
     }
 
+    public Host host() {
+        return host;
+    }
+
     public Mode mode() {
         return mode;
     }
@@ -369,7 +373,7 @@ public final class KadDht implements AutoCloseable {
     private Message putMessage(byte[] key, byte[] value) {
         return Message.newBuilder().setType(Message.MessageType.PUT_VALUE).setKey(ByteString.copyFrom(key))
                 .setRecord(Record.newBuilder().setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value))
-                        .setTimeReceived(clock.instant().toString()))
+                        .setTimeReceived(Kad.rfc3339Nano(clock.instant())))
                 .build();
     }
 
@@ -525,7 +529,7 @@ public final class KadDht implements AutoCloseable {
                             validator.validate(key, s.get().value(), clock.instant());
                             b.setRecord(Record.newBuilder().setKey(m.getKey())
                                     .setValue(ByteString.copyFrom(s.get().value()))
-                                    .setTimeReceived(s.get().received().toString()));
+                                    .setTimeReceived(Kad.rfc3339Nano(s.get().received())));
                         } catch (RuntimeException e) {
                             log.debug("{}: stored record no longer valid: {}", conn, e.getMessage());
                         }
