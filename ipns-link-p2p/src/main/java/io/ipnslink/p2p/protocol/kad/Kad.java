@@ -2,7 +2,6 @@ package io.ipnslink.p2p.protocol.kad;
 
 import com.google.protobuf.MessageLite;
 import io.ipnslink.p2p.P2pException;
-import io.ipnslink.p2p.protocol.relay.RelayFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.security.MessageDigest;
@@ -52,8 +51,39 @@ public final class Kad {
      * while incomplete. @throws P2pException.ProtocolViolation bad prefix or over {@link #MAX_MESSAGE_SIZE}
      */
     public static byte[] tryDecode(ByteBuf in) throws P2pException.ProtocolViolation {
-        return RelayFrames.tryDecode(in, MAX_MESSAGE_SIZE);
+        int start = in.readerIndex();
+        long length = 0;
+        int i = 0;
+        while (true) {
+            if (i >= in.readableBytes()) {
+                return null;
+            }
+            if (i >= MAX_PREFIX_BYTES) {
+                throw new P2pException.ProtocolViolation("kad message length prefix longer than " + MAX_PREFIX_BYTES
+                        + " bytes");
+            }
+            int b = in.getUnsignedByte(start + i);
+            length |= (long) (b & 0x7F) << (7 * i);
+            i++;
+            if ((b & 0x80) == 0) {
+                break;
+            }
+        }
+        if (length > MAX_MESSAGE_SIZE) {
+            throw new P2pException.ProtocolViolation("kad message of " + length + " bytes exceeds the limit of "
+                    + MAX_MESSAGE_SIZE);
+        }
+        if (in.readableBytes() - i < length) {
+            return null;
+        }
+        byte[] body = new byte[(int) length];
+        in.skipBytes(i);
+        in.readBytes(body);
+        return body;
     }
+
+    /** Longest length prefix accepted (a uvarint of up to 35 bits). */
+    static final int MAX_PREFIX_BYTES = 5;
 
     /** SHA-256 of {@code key}: the point of a key or a peer id (its bytes) in the XOR space. */
     public static byte[] kadId(byte[] key) {

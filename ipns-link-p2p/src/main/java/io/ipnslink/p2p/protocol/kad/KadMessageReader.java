@@ -103,9 +103,7 @@ public final class KadMessageReader extends ChannelInboundHandlerAdapter {
         if (!buffer.isReadable()) {
             buffer.release();
             buffer = Unpooled.EMPTY_BUFFER;
-        } else if (buffer.readerIndex() > 0) {
-            buffer.discardReadBytes();
-        }
+        } // else: the rest waits; the next read copies it into a new buffer (never writes into this one)
     }
 
     /** Stops reading: later bytes are dropped, no more callbacks. */
