@@ -79,6 +79,7 @@ public final class KadDht implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     /** Guarded by itself: PUT windows per peer. */
     private final Map<PeerId, long[]> putWindows = new LinkedHashMap<>();
+    private final AtomicLong requestsSent = new AtomicLong();
     private final AtomicLong requestsServed = new AtomicLong();
     private final AtomicLong requestsRefused = new AtomicLong();
     private volatile boolean started;
@@ -150,6 +151,11 @@ public final class KadDht implements AutoCloseable {
 
     public List<KadPeer> bootstrapPeers() {
         return bootstrapPeers;
+    }
+
+    /** Requests this node sent (lookups, puts, pings, corrections) since the start. */
+    public long requestsSent() {
+        return requestsSent.get();
     }
 
     /** Requests answered by this server since the start. */
@@ -392,6 +398,7 @@ public final class KadDht implements AutoCloseable {
             result.completeExceptionally(new P2pException.ConnectionClosed("kad dht closed"));
             return result;
         }
+        requestsSent.incrementAndGet();
         Duration timeout = config.requestTimeout();
         ScheduledFuture<?> timer;
         try {
