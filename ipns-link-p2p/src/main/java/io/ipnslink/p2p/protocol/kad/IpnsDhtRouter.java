@@ -50,7 +50,12 @@ public final class IpnsDhtRouter {
      * {@code timeout}; empty when none was found.
      */
     public CompletableFuture<Optional<IpnsRecord>> resolve(IpnsName name, Duration timeout) {
-        return dht.getValue(name.routingKey(), timeout)
-                .thenApply(best -> best.map(bytes -> IpnsValidator.validate(name, bytes, clock.instant())));
+        return dht.getValue(name.routingKey(), timeout).thenApply(best -> best.flatMap(bytes -> {
+            try {
+                return Optional.of(IpnsValidator.validate(name, bytes, clock.instant()));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty(); // expired in the meantime
+            }
+        }));
     }
 }

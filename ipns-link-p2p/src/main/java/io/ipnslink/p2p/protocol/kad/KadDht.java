@@ -79,6 +79,8 @@ public final class KadDht implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     /** Guarded by itself: PUT windows per peer. */
     private final Map<PeerId, long[]> putWindows = new LinkedHashMap<>();
+    /** Requests under way, failed at once by {@link #close()} (their timers stop with the scheduler). */
+    private final java.util.Set<CompletableFuture<Message>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong requestsSent = new AtomicLong();
     private final AtomicLong requestsServed = new AtomicLong();
     private final AtomicLong requestsRefused = new AtomicLong();
@@ -409,7 +411,14 @@ public final class KadDht implements AutoCloseable {
             result.completeExceptionally(new P2pException.ConnectionClosed("kad dht closed"));
             return result;
         }
-        result.whenComplete((m, e) -> timer.cancel(false));
+        pending.add(result);
+        result.whenComplete((m, e) -> {
+            timer.cancel(false);
+            pending.remove(result);
+        });
+        if (closed) { // close() ran meanwhile and may have missed this one
+            result.completeExceptionally(new P2pException.ConnectionClosed("kad dht closed"));
+        }
         host.newStream(peer.id(), peer.addrs(), List.of(Kad.PROTOCOL_ID), stream -> {
             KadMessageReader reader = new KadMessageReader(timeout, new KadMessageReader.Listener() {
                 @Override
@@ -702,6 +711,9 @@ public final class KadDht implements AutoCloseable {
             }
         }
         scheduler.shutdownNow();
+        for (CompletableFuture<Message> f : List.copyOf(pending)) {
+            f.completeExceptionally(new P2pException.ConnectionClosed("kad dht closed"));
+        }
     }
 
     /** Builder; only the host is required. */

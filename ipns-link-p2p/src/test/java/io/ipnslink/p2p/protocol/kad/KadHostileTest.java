@@ -130,4 +130,17 @@ class KadHostileTest {
         // the per-request timeout (60 s) is longer than this GET's timeout: the GET ends first
         assertTrue(client.getValue(newName().routingKey(), Duration.ofMillis(300)).get(30, TimeUnit.SECONDS).isEmpty());
     }
+
+    @Test
+    void closingTheDhtEndsItsLookupsAtOnce() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        Host silent = net.hostile(m -> null, asked);
+        KadDht client = net.dht(KadDht.Mode.CLIENT, KadNet.TEST_CONFIG.withRequestTimeout(Duration.ofSeconds(120))
+                .withQueryTimeout(Duration.ofSeconds(120)), null, List.of(address(silent)));
+        var get = client.getValue(newName().routingKey(), Duration.ofSeconds(120));
+        KadNet.await(() -> asked.get() >= 1, Duration.ofSeconds(30), "the request to reach the silent peer");
+        client.close();
+        assertTrue(get.get(10, TimeUnit.SECONDS).isEmpty());
+        assertTrue(client.findClosestPeers(newName().routingKey()).get(10, TimeUnit.SECONDS).isEmpty());
+    }
 }
