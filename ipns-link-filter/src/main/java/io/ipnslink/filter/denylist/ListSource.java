@@ -88,7 +88,9 @@ abstract sealed class ListSource {
             try {
                 a = Files.readAttributes(path, BasicFileAttributes.class);
             } catch (NoSuchFileException e) {
-                throw new NoSuchFileException(path.toString(), null, "no such file");
+                throw new IOException("no such file");
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new IOException("permission denied");
             }
             if (!a.isRegularFile()) {
                 throw new IOException(path + " is not a regular file");
