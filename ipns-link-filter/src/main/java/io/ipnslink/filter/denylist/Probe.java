@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One request in the forms the rules are indexed by, computed once and checked against every list:
@@ -42,16 +43,16 @@ final class Probe {
     final String keyHex;
     final String domain;
     final String path;
-    private final List<String> nameTexts;
-    private final List<String> pathTexts;
+    /** The texts to hash, made only when a list has {@code //} rules: [0] naming the key or domain, [1] with the path. */
+    private final Supplier<List<List<String>>> textsMaker;
+    private List<List<String>> texts;
     private final Map<Integer, String[][]> hashed = new HashMap<>();
 
-    private Probe(String keyHex, String domain, String path, List<String> nameTexts, List<String> pathTexts) {
+    private Probe(String keyHex, String domain, String path, Supplier<List<List<String>>> textsMaker) {
         this.keyHex = keyHex;
         this.domain = domain;
         this.path = path;
-        this.nameTexts = nameTexts;
-        this.pathTexts = pathTexts;
+        this.textsMaker = textsMaker;
     }
 
     /** Whether the gateway can compute the hash function of multihash code {@code code}. */
@@ -65,38 +66,42 @@ final class Probe {
      */
     static Probe site(IpnsName name, String domain, String rawPath) {
         String path = requestPath(rawPath);
-        String b58 = name.toBase58();
-        String b32 = name.toCid().toString(Multibase.Base.BASE32);
-        List<String> names = new ArrayList<>(List.of(b58, b32 + "/", "/ipns/" + name, "/ipns/" + b58));
-        List<String> paths = new ArrayList<>();
-        if (!path.isEmpty()) {
-            paths.add(b58 + "/" + path);
-            paths.add(b32 + "/" + path);
-            paths.add("/ipns/" + name + "/" + path);
-        }
         String d = domain == null ? null : normaliseDomain(domain);
-        if (d != null) {
-            names.add("/ipns/" + d);
-            names.add(d + "/");
+        return new Probe(hex(name.peerId().bytes()), d, path, () -> {
+            String b58 = name.toBase58();
+            String b32 = name.toCid().toString(Multibase.Base.BASE32);
+            List<String> names = new ArrayList<>(List.of(b58, b32 + "/", "/ipns/" + name, "/ipns/" + b58));
+            List<String> paths = new ArrayList<>();
             if (!path.isEmpty()) {
-                paths.add("/ipns/" + d + "/" + path);
-                paths.add(d + "/" + path);
+                paths.add(b58 + "/" + path);
+                paths.add(b32 + "/" + path);
+                paths.add("/ipns/" + name + "/" + path);
             }
-        }
-        return new Probe(hex(name.peerId().bytes()), d, path, names, paths);
+            if (d != null) {
+                names.add("/ipns/" + d);
+                names.add(d + "/");
+                if (!path.isEmpty()) {
+                    paths.add("/ipns/" + d + "/" + path);
+                    paths.add(d + "/" + path);
+                }
+            }
+            return List.of(names, paths);
+        });
     }
 
     /** An {@code /ipfs/CID/PATH} request. */
     static Probe ipfs(Cid cid, String rawPath) {
         String path = requestPath(rawPath);
-        String b58 = cid.multihash().toBase58();
-        String b32 = cid.toV1().toString(Multibase.Base.BASE32);
-        List<String> paths = new ArrayList<>();
-        if (!path.isEmpty()) {
-            paths.add(b58 + "/" + path);
-            paths.add(b32 + "/" + path);
-        }
-        return new Probe(hex(cid.multihash().bytes()), null, path, List.of(b58, b32 + "/"), paths);
+        return new Probe(hex(cid.multihash().bytes()), null, path, () -> {
+            String b58 = cid.multihash().toBase58();
+            String b32 = cid.toV1().toString(Multibase.Base.BASE32);
+            List<String> paths = new ArrayList<>();
+            if (!path.isEmpty()) {
+                paths.add(b58 + "/" + path);
+                paths.add(b32 + "/" + path);
+            }
+            return List.of(List.of(b58, b32 + "/"), paths);
+        });
     }
 
     /**
@@ -104,7 +109,10 @@ final class Probe {
      * key (or domain) alone, [1] those with the path.
      */
     String[][] hashes(int code) {
-        return hashed.computeIfAbsent(code, c -> new String[][] {hashAll(c, nameTexts), hashAll(c, pathTexts)});
+        if (texts == null) {
+            texts = textsMaker.get();
+        }
+        return hashed.computeIfAbsent(code, c -> new String[][] {hashAll(c, texts.get(0)), hashAll(c, texts.get(1))});
     }
 
     private static String[] hashAll(int code, List<String> texts) {
@@ -133,7 +141,9 @@ final class Probe {
 
     /**
      * A request path as rules are compared: without query and fragment, %-decoded (left as sent when
-     * it is not valid %-encoding), without leading and trailing {@code /}.
+     * it is not valid %-encoding), empty and {@code .} segments dropped and {@code ..} segments
+     * applied (as an origin server would read them: {@code /public/../admin} is {@code admin}),
+     * without leading and trailing {@code /}.
      */
     static String requestPath(String rawPath) {
         if (rawPath == null) {
@@ -149,7 +159,25 @@ final class Probe {
             p = p.substring(0, f);
         }
         String decoded = PercentDecoding.decode(p);
-        return trimSlashes(decoded != null ? decoded : p);
+        return normaliseSegments(decoded != null ? decoded : p);
+    }
+
+    private static String normaliseSegments(String p) {
+        if (!p.contains("//") && !p.contains("/.") && !p.startsWith(".")) {
+            return trimSlashes(p);
+        }
+        java.util.ArrayDeque<String> out = new java.util.ArrayDeque<>();
+        for (String seg : p.split("/")) {
+            if (seg.isEmpty() || seg.equals(".")) {
+                continue;
+            }
+            if (seg.equals("..")) {
+                out.pollLast();
+            } else {
+                out.addLast(seg);
+            }
+        }
+        return String.join("/", out);
     }
 
     static String trimSlashes(String p) {

@@ -212,6 +212,13 @@ class DenylistParserTest {
         assertEquals(BLOCKED, site(l, n, null, "/xyz"));
         assertEquals(NONE, site(l, n, null, "/"));
         assertEquals(NONE, site(l, n, null, "/y"));
+        Denylist admin = list(k + "/admin/*\n" + k + "/a/b\n");
+        assertEquals(BLOCKED, site(admin, n, null, "/public/../admin/users"), "dot segments as an origin reads them");
+        assertEquals(BLOCKED, site(admin, n, null, "/./admin"));
+        assertEquals(BLOCKED, site(admin, n, null, "/public/%2E%2E/admin"));
+        assertEquals(BLOCKED, site(admin, n, null, "//a//b/"), "empty segments dropped");
+        assertEquals(BLOCKED, site(admin, n, null, "/a%2Fb"), "an encoded slash is a slash");
+        assertEquals(NONE, site(admin, n, null, "/admin/../public"));
         Denylist all = list(k + "/*\n");
         assertEquals(BLOCKED, site(all, n, null, "/"), "/* includes the empty path");
         assertEquals(BLOCKED, site(all, n, null, "/anything"));
