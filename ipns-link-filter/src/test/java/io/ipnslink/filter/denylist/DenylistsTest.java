@@ -186,6 +186,21 @@ class DenylistsTest {
     }
 
     @Test
+    void theBackgroundRefreshSwapsAChangedFile() throws Exception {
+        Path f = file("bg.deny", "/ipns/" + a + "\n");
+        Denylists d = Denylists.start(new DenylistSettings(List.of(f.toString()), Duration.ofMillis(50), 1 << 20, 1000,
+                Duration.ofSeconds(5)), true);
+        closing.add(d);
+        CountDownLatch reloaded = new CountDownLatch(1);
+        d.onReload(x -> reloaded.countDown());
+        assertTrue(blocked(d, a));
+        Files.writeString(f, "/ipns/" + b + "\n# longer now\n");
+        assertTrue(reloaded.await(30, TimeUnit.SECONDS), "the refresh thread saw the change");
+        assertTrue(blocked(d, b));
+        assertFalse(blocked(d, a));
+    }
+
+    @Test
     void aUrlIsFetchedConditionallyAndReloaded() throws Exception {
         AtomicReference<String> body = new AtomicReference<>("/ipns/" + a + "\n");
         AtomicReference<String> seenIfNoneMatch = new AtomicReference<>();
