@@ -33,12 +33,12 @@ public final class Denylist {
     private final Map<String, Rule[]> keys;
     private final Map<String, Rule[]> domains;
     private final Map<String, Rule[]> ipfs;
-    /** Multihash code -> hex multihash of the hashed text -> rules. */
-    private final Map<Integer, Map<String, Rule[]>> doubleHashes;
+    /** (multihash code << 16 | digest length) -> the digests of the hashed texts. */
+    private final Map<Long, DoubleHashTable> doubleHashes;
     private final Counts counts;
 
     private Denylist(String source, Header header, Map<String, Rule[]> keys, Map<String, Rule[]> domains,
-            Map<String, Rule[]> ipfs, Map<Integer, Map<String, Rule[]>> doubleHashes, Counts counts) {
+            Map<String, Rule[]> ipfs, Map<Long, DoubleHashTable> doubleHashes, Counts counts) {
         this.source = source;
         this.header = header;
         this.keys = keys;
@@ -89,12 +89,15 @@ public final class Denylist {
         if (probe.domain != null) {
             best = Rule.later(best, Rule.lastMatch(domains.get(probe.domain), probe.path));
         }
-        for (Map.Entry<Integer, Map<String, Rule[]>> e : doubleHashes.entrySet()) {
-            String[][] hashes = probe.hashes(e.getKey());
-            for (String[] group : hashes) {
-                for (String h : group) {
-                    // a double-hashed rule names one item (a key, or a key and path): no path of its own
-                    best = Rule.later(best, Rule.lastMatch(e.getValue().get(h), ""));
+        for (Map.Entry<Long, DoubleHashTable> e : doubleHashes.entrySet()) {
+            byte[][][] digests = probe.digests((int) (e.getKey() >>> 16));
+            for (byte[][] group : digests) {
+                for (byte[] d : group) {
+                    long hit = e.getValue().find(d);
+                    if (hit != 0) {
+                        // a double-hashed rule names one item (a key, or a key and path): no path of its own
+                        best = Rule.later(best, new Rule(Math.abs(hit), hit < 0, "", false));
+                    }
                 }
             }
         }
@@ -116,7 +119,7 @@ public final class Denylist {
         private final Map<String, List<Rule>> keys = new HashMap<>();
         private final Map<String, List<Rule>> domains = new HashMap<>();
         private final Map<String, List<Rule>> ipfs = new HashMap<>();
-        private final Map<Integer, Map<String, List<Rule>>> doubleHashes = new HashMap<>();
+        private final Map<Long, DoubleHashTable.Builder> doubleHashes = new HashMap<>();
         private int ipnsCount;
         private int domainCount;
         private int ipfsCount;
@@ -148,14 +151,14 @@ public final class Denylist {
         }
 
         /** A {@code //} rule; one the gateway cannot compute (its hash function) is only counted. */
-        void doubleHash(int code, String hashHex, Rule r) {
+        void doubleHash(int code, byte[] digest, long line, boolean allow) {
             doubleHashCount++;
             if (!Probe.computable(code)) {
                 uncheckable++;
                 return;
             }
-            doubleHashes.computeIfAbsent(code, c -> new HashMap<>()).computeIfAbsent(hashHex, k -> new ArrayList<>(1))
-                    .add(r);
+            doubleHashes.computeIfAbsent((long) code << 16 | digest.length, k -> new DoubleHashTable.Builder(digest.length))
+                    .add(digest, line, allow);
         }
 
         void skipped() {
@@ -167,8 +170,8 @@ public final class Denylist {
         }
 
         Denylist build() {
-            Map<Integer, Map<String, Rule[]>> dh = new HashMap<>();
-            doubleHashes.forEach((code, m) -> dh.put(code, freeze(m)));
+            Map<Long, DoubleHashTable> dh = new HashMap<>();
+            doubleHashes.forEach((key, b) -> dh.put(key, b.build()));
             return new Denylist(source, header, freeze(keys), freeze(domains), freeze(ipfs), Map.copyOf(dh),
                     new Counts(ipnsCount, domainCount, ipfsCount, doubleHashCount, uncheckable, skipped));
         }

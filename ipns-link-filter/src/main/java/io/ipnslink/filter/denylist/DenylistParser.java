@@ -59,6 +59,8 @@ public final class DenylistParser {
     private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
     /** Longest CID or multihash text decoded (base58 decoding is quadratic in the length). */
     static final int MAX_KEY_CHARS = 256;
+    /** Shortest digest of a double hash (a shorter one would match by chance). */
+    static final int MIN_DIGEST_BYTES = 16;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     /** Limits of one list. */
@@ -373,25 +375,34 @@ public final class DenylistParser {
     }
 
     private static String doubleHash(String hash, long number, boolean allow, Denylist.Builder builder) {
-        Rule r = new Rule(number, allow, "", false);
         if (hash.length() > MAX_KEY_CHARS) {
             return "not a double hash: longer than " + MAX_KEY_CHARS + " characters";
         }
         boolean added = false;
+        String shortDigest = null;
         try {
             Multihash mh = Multihash.fromBase58(hash);
-            builder.doubleHash(mh.code(), Probe.hex(mh.bytes()), r);
-            added = true;
+            byte[] digest = mh.digest();
+            if (digest.length < MIN_DIGEST_BYTES) {
+                shortDigest = "a double hash of " + digest.length + " bytes identifies nothing (at least "
+                        + MIN_DIGEST_BYTES + ")";
+            } else {
+                builder.doubleHash(mh.code(), digest, number, allow);
+                added = true;
+            }
         } catch (IllegalArgumentException e) {
             // not a base58 multihash: maybe legacy hex
         }
         if (HEX64.matcher(hash).matches()) {
             // legacy: a sha2-256 digest in hex (both rules when the text is also base58, as the spec asks)
-            Multihash mh = Multihash.of(Multihash.SHA2_256, HexFormat.of().parseHex(hash.toLowerCase(Locale.ROOT)));
-            builder.doubleHash(Multihash.SHA2_256, Probe.hex(mh.bytes()), r);
+            builder.doubleHash(Multihash.SHA2_256, HexFormat.of().parseHex(hash.toLowerCase(Locale.ROOT)), number, allow);
             added = true;
         }
-        return added ? null : "not a double hash (a base58btc multihash or 64 hex digits): " + shorten(hash);
+        if (added) {
+            return null;
+        }
+        return shortDigest != null ? shortDigest
+                : "not a double hash (a base58btc multihash or 64 hex digits): " + shorten(hash);
     }
 
     /** An IPNS key's multihash: a CID in any multibase (any codec), or a bare base58btc multihash. */

@@ -46,7 +46,7 @@ final class Probe {
     /** The texts to hash, made only when a list has {@code //} rules: [0] naming the key or domain, [1] with the path. */
     private final Supplier<List<List<String>>> textsMaker;
     private List<List<String>> texts;
-    private final Map<Integer, String[][]> hashed = new HashMap<>();
+    private final Map<Integer, byte[][][]> hashed = new HashMap<>();
 
     private Probe(String keyHex, String domain, String path, Supplier<List<List<String>>> textsMaker) {
         this.keyHex = keyHex;
@@ -105,26 +105,26 @@ final class Probe {
     }
 
     /**
-     * The hex multihashes of the texts under hash function {@code code}: [0] the texts naming the
-     * key (or domain) alone, [1] those with the path.
+     * The digests of the texts under hash function {@code code}: [0] the texts naming the key (or
+     * domain) alone, [1] those with the path.
      */
-    String[][] hashes(int code) {
+    byte[][][] digests(int code) {
         if (texts == null) {
             texts = textsMaker.get();
         }
-        return hashed.computeIfAbsent(code, c -> new String[][] {hashAll(c, texts.get(0)), hashAll(c, texts.get(1))});
+        return hashed.computeIfAbsent(code, c -> new byte[][][] {hashAll(c, texts.get(0)), hashAll(c, texts.get(1))});
     }
 
-    private static String[] hashAll(int code, List<String> texts) {
+    private static byte[][] hashAll(int code, List<String> texts) {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance(ALGORITHMS.get(code));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks " + ALGORITHMS.get(code), e);
         }
-        String[] out = new String[texts.size()];
+        byte[][] out = new byte[texts.size()][];
         for (int i = 0; i < out.length; i++) {
-            out[i] = hex(Multihash.of(code, md.digest(texts.get(i).getBytes(StandardCharsets.UTF_8))).bytes());
+            out[i] = md.digest(texts.get(i).getBytes(StandardCharsets.UTF_8));
         }
         return out;
     }

@@ -188,6 +188,44 @@ class DenylistParserTest {
     }
 
     @Test
+    void manyDoubleHashesArePackedAndTheLastRuleOfADigestDecides() throws Exception {
+        StringBuilder b = new StringBuilder("name: many\n---\n");
+        int n = 100_000;
+        for (int i = 0; i < n; i++) {
+            b.append("//").append(sha256Hex("site" + i + ".example/")).append('\n');
+        }
+        b.append("!//").append(sha256Hex("site7.example/")).append('\n');
+        b.append("//").append(sha256Hex("site7.example/")).append('\n'); // again after the exception
+        b.append("!//").append(sha256Hex("site8.example/")).append('\n');
+        Denylist l = new DenylistParser(new DenylistParser.Limits(16 << 20, n + 10))
+                .parse(new ByteArrayInputStream(b.toString().getBytes(StandardCharsets.US_ASCII)), "many.deny").list();
+        // a few hex texts also read as base58 multihashes: both rules, as the format asks
+        assertTrue(l.counts().doubleHash() >= n + 3, l.counts().toString());
+        IpnsName any = Sites.Site.generate().name();
+        assertEquals(BLOCKED, site(l, any, "site0.example", "/"));
+        assertEquals(BLOCKED, site(l, any, "site" + (n - 1) + ".example", "/x"));
+        assertEquals(BLOCKED, site(l, any, "site7.example", "/"));
+        assertEquals(ALLOWED, site(l, any, "site8.example", "/"));
+        assertEquals(NONE, site(l, any, "site" + n + ".example", "/"));
+    }
+
+    @Test
+    void truncatedAndTooShortDoubleHashes() throws Exception {
+        IpnsName name = Sites.Site.generate().name();
+        // sha2-512 (0x13) truncated to 20 bytes: matches by prefix
+        byte[] full = MessageDigest.getInstance("SHA-512").digest(name.toBase58().getBytes(StandardCharsets.UTF_8));
+        String truncated = Multihash.of(0x13, java.util.Arrays.copyOf(full, 20)).toBase58();
+        assertEquals(BLOCKED, site(list("//" + truncated + "\n"), name, null, "/"), "a truncated digest is a prefix");
+        String whole = Multihash.of(0x13, full).toBase58();
+        assertEquals(BLOCKED, site(list("//" + whole + "\n"), name, null, "/"));
+        String tiny = Multihash.of(0x13, java.util.Arrays.copyOf(full, 2)).toBase58();
+        DenylistParser.Result r = parse("//" + tiny + "\n");
+        assertEquals(1, r.problems().size());
+        assertTrue(r.problems().get(0).reason().contains("identifies nothing"), r.problems().toString());
+        assertEquals(NONE, site(r.list(), Sites.Site.generate().name(), null, "/"));
+    }
+
+    @Test
     void keysInAnyTextFormAreOneKey() throws Exception {
         IpnsName name = IpnsName.parse(K51);
         String base16 = name.toCid().toString(Multibase.Base.BASE16);
