@@ -170,6 +170,16 @@ final class Gateway implements AutoCloseable {
             // [metrics and health]
 
             // [denylist]
+            if (!config.values().raw(ConfigKey.DENYLIST).orElse("").isBlank()) {
+                io.ipnslink.filter.denylist.Denylists denylists = io.ipnslink.filter.denylist.Denylists.start(
+                        io.ipnslink.filter.denylist.DenylistSettings.from(config.values()), true);
+                built.push(denylists);
+                parts.gates.add(denylists);
+                if (context != null) { // for other parts (an IPFS gateway part: Denylists.checkIpfs)
+                    context.setAttribute(io.ipnslink.filter.denylist.Denylists.ATTRIBUTE, denylists);
+                    built.push(() -> context.removeAttribute(io.ipnslink.filter.denylist.Denylists.ATTRIBUTE));
+                }
+            }
 
             // [tenants, domains and the admin API]
 

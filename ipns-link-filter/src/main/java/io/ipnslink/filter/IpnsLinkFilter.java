@@ -228,6 +228,9 @@ public class IpnsLinkFilter implements Filter {
                 GatewayErrors.write(resp, GatewayErrors.invalidRequest(inv.status(), inv.message()),
                         context(id, pr, null, null));
             } else if (route instanceof Route.RoutingApi api) {
+                if (refusedRecord(g, id, req, resp, pr, routingName(api.pathInfo()))) {
+                    return;
+                }
                 g.routingServlet.service(new RoutingRequest(req, api.pathInfo(), pr.clientAddress()), resp);
             } else if (route instanceof Route.WellKnown) {
                 WellKnown.answer(g, req, resp, pr, context(id, pr, null, null));
@@ -328,6 +331,9 @@ public class IpnsLinkFilter implements Filter {
         if (meter != null) {
             meter.site(name);
         }
+        if (refusedRecord(g, id, req, resp, pr, name)) {
+            return;
+        }
         CompletableFuture<ResolvedName> f = g.resolver.resolve(name);
         if (f.isDone()) {
             writeRecord(g, id, resp, pr, f);
@@ -343,6 +349,38 @@ public class IpnsLinkFilter implements Filter {
                 complete(async);
             }
         });
+    }
+
+    /**
+     * The gates ({@link io.ipnslink.filter.pipeline.SiteGate}) for a name's record (raw record,
+     * routing endpoint; the meter's kind tells them which): true after answering their refusal.
+     */
+    private static boolean refusedRecord(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp,
+            PublicRequest pr, IpnsName name) throws IOException {
+        RequestMeter meter = RequestMeter.of(req);
+        RefusedException refused = name == null || g.gates.isEmpty() ? null
+                : g.check(new SiteRequest(name, null, "/", pr.host(), pr.clientAddress(), id), meter);
+        if (refused == null) {
+            return false;
+        }
+        g.stats.failed(refused);
+        if (meter != null) {
+            meter.failure(GatewayStats.kind(refused));
+        }
+        GatewayErrors.send(resp, refused, context(id, pr, null, null));
+        return true;
+    }
+
+    /** The name of a routing endpoint path {@code /ipns/{name}}, or null (the endpoint answers the rest). */
+    private static IpnsName routingName(String pathInfo) {
+        if (pathInfo == null || !pathInfo.startsWith(IpnsName.IPNS_PREFIX)) {
+            return null;
+        }
+        try {
+            return IpnsName.parse(pathInfo.substring(IpnsName.IPNS_PREFIX.length()));
+        } catch (io.ipnslink.core.ipns.IpnsNameException e) {
+            return null;
+        }
     }
 
     private void writeRecord(Gateway g, String id, HttpServletResponse resp, PublicRequest pr,

@@ -189,6 +189,22 @@ public enum ConfigKey {
     // ---- metrics and health (keys of this part go below this line)
 
     // ---- denylist (keys of this part go below this line)
+    DENYLIST("denylist", "",
+            "Comma-separated denylists in the compact format of IPIP-383 (`.deny`): files and http(s) URLs,"
+                    + " checked before a site's name is resolved; a blocked site, raw record or routing lookup is"
+                    + " answered 451 with a page naming the list. Later lists override earlier ones. A file that"
+                    + " cannot be read fails the start; a URL that cannot be fetched is retried while sites are"
+                    + " served. See docs/denylist.md. Empty: no denylist"),
+    DENYLIST_REFRESH("denylist-refresh", "1m",
+            "How often the `denylist` files are checked for changes and the URLs fetched again (conditional GET);"
+                    + " a changed list replaces the old one at once, a list that fails keeps its last good version"),
+    DENYLIST_MAX_SIZE("denylist-max-size", "64MiB",
+            "Largest denylist (file or URL body); bytes or KiB/MiB/GiB. A bigger list is refused as a whole"),
+    DENYLIST_MAX_RULES("denylist-max-rules", "2000000",
+            "Most rules one denylist may hold (a list with more is refused as a whole); lines are at most 2 MiB"
+                    + " and the header 1 MiB, as the format says"),
+    DENYLIST_FETCH_TIMEOUT("denylist-fetch-timeout", "60s",
+            "Longest fetch of a denylist URL: connection, answer head and the whole body"),
 
     // ---- tenants, domains and the admin API (keys of this part go below this line)
 

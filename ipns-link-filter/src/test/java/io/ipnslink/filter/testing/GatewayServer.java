@@ -129,6 +129,11 @@ public final class GatewayServer implements AutoCloseable {
         return filter;
     }
 
+    /** The web app's servlet context (attributes the gateway's parts set). */
+    public jakarta.servlet.ServletContext servletContext() {
+        return context.getServletContext();
+    }
+
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /**
