@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Bound</b>: at most {@code maxSitesPerHour} sites are metered one by one per hour; the
  * requests of any further site in that hour are added to one row named {@link #OTHER} (their
  * totals stay right, their sites are not told apart), counted by {@link #overflowed}. An hour is
- * kept in memory until it has ended and a flush found nothing new in it, so at most two hours are
- * held (about 2 KiB per site-hour).
+ * kept in memory until it has ended and a flush found nothing new in it, so two hours are held
+ * (about 2 KiB per site-hour); while the database does not take the usage, at most
+ * {@link #MAX_HOURS_HELD}, the oldest dropped beyond (with a warning).
  *
  * <p><b>Flush</b>: each site-hour's counts since the last successful flush are added to its row
  * (this gateway's own row: {@code gateway} is this gateway's peer id), and the row's p50/p99 are set
@@ -51,6 +52,10 @@ public final class UsageMeter implements RequestObserver {
     private final ConcurrentSkipListMap<Long, Hour> hours = new ConcurrentSkipListMap<>();
     private volatile Hour current;
     private final LongAdder overflowed = new LongAdder();
+    private final LongAdder droppedHours = new LongAdder();
+    /** Most hours held while the database does not take them (two in normal operation). */
+    static final int MAX_HOURS_HELD = 48;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UsageMeter.class);
 
     public UsageMeter(Clock clock, int maxSitesPerHour) {
         if (maxSitesPerHour < 1) {
@@ -99,7 +104,19 @@ public final class UsageMeter implements RequestObserver {
 
     private Hour hour(long now) {
         long start = Math.floorDiv(now, HOUR_MS) * HOUR_MS;
-        Hour h = hours.computeIfAbsent(start, s -> new Hour(s, maxSitesPerHour, overflowed));
+        Hour h = hours.get(start);
+        if (h == null) {
+            h = hours.computeIfAbsent(start, s -> new Hour(s, maxSitesPerHour, overflowed));
+            // the database has not taken the usage for a long time: the oldest hour goes
+            while (hours.size() > MAX_HOURS_HELD) {
+                Map.Entry<Long, Hour> oldest = hours.pollFirstEntry();
+                if (oldest != null) {
+                    droppedHours.increment();
+                    LOG.warn("usage: the usage of the hour starting {} could not be written for {} hours and is"
+                            + " dropped", Instant.ofEpochMilli(oldest.getKey()), MAX_HOURS_HELD);
+                }
+            }
+        }
         Hour c = current;
         if (c == null || c.start < start) {
             current = h;
@@ -110,6 +127,11 @@ public final class UsageMeter implements RequestObserver {
     /** Requests added to an {@link #OTHER} row since the start (the bound was reached). */
     public long overflowed() {
         return overflowed.sum();
+    }
+
+    /** Hours dropped unwritten because the database did not take them for {@link #MAX_HOURS_HELD} hours. */
+    public long droppedHours() {
+        return droppedHours.sum();
     }
 
     /** Sites metered one by one in the hour of {@code at} (tests, status). */

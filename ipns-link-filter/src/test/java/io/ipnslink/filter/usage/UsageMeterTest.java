@@ -212,6 +212,23 @@ class UsageMeterTest {
     }
 
     @Test
+    void whileTheDatabaseIsDownTheHoursHeldAreBounded() throws SQLException {
+        UsageMeter meter = new UsageMeter(clock, 10);
+        UsageTables down = new UsageTables(failing(ds, new AtomicBoolean(true)));
+        for (int i = 0; i < UsageMeter.MAX_HOURS_HELD + 10; i++) {
+            meter.ended(UsageDb.forwarded(a, 200, 0, 1, 1, null));
+            assertThrows(SQLException.class, () -> meter.flush(down, "gw-a"));
+            assertTrue(meter.hoursHeld() <= UsageMeter.MAX_HOURS_HELD);
+            clock.advance(Duration.ofHours(1));
+        }
+        assertEquals(10, meter.droppedHours());
+        meter.flush(tables, "gw-a");
+        List<UsageRow> written = queries.usage(a.toString(), T0.minus(Duration.ofDays(30)), T0.plus(Duration.ofDays(30)));
+        assertEquals(UsageMeter.MAX_HOURS_HELD, written.size(), "the newest hours are written");
+        assertEquals(H10.plus(Duration.ofHours(10)), written.get(0).hourStart(), "the 10 oldest were dropped");
+    }
+
+    @Test
     void percentilesAreNullWhenNoUpstreamTimeWasMeasured() throws SQLException {
         UsageMeter meter = new UsageMeter(clock, 10);
         RequestMeter m = new RequestMeter("r", RequestMeter.Kind.SITE, 5);
