@@ -4,6 +4,7 @@
 #
 #   bench/run.sh [--quick] [--jdk PATH]... [--one-jvm] [--no-doc] [--keep]
 #   bench/run.sh --profile [--jdk PATH]...
+#   bench/run.sh --metering [--quick] [--jdk PATH]...
 #
 #   --quick     fewer points and shorter runs (finishes in under 2 minutes); every target is still
 #               warmed up until it stops getting faster before it is measured
@@ -18,6 +19,10 @@
 #               bench/profile.jfc) for the measured window only; prints the summary of
 #               bench/jfr-summary.py per JVM and JDK and keeps the .jfr files.
 #               Environment: PROFILE_SIZE=1k|1m, PROFILE_CONNS=64, PROFILE_SECONDS=20.
+#   --metering  the cost of usage metering: two gateways of our chain alike but for `usage` (off, the
+#               baseline, and on), one exposer serving both; 1 KiB at 64 connections, rounds
+#               alternating between the two; prints the median requests/s of each and the ratio.
+#               Default JDK: the first of the list only. No baselines, no doc rewrite.
 #   Environment: BENCH_CONNS="16 256", BENCH_SECONDS=N, BENCH_DOWNLOAD=1g|256m override the
 #   connection counts, seconds per wrk point and download size; OUR_CHAIN_CP=<classpath> runs the
 #   one-JVM launcher from a prebuilt classpath (no build); MVN_OFFLINE= lets its Maven build go online.
@@ -39,8 +44,9 @@ ONE_JVM=0
 WRITE_DOC=1
 KEEP=0
 PROFILE=0
+METERING=0
 JDKS=()
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -49,12 +55,14 @@ while [ $# -gt 0 ]; do
     --no-doc) WRITE_DOC=0 ;;
     --keep) KEEP=1 ;;
     --profile) PROFILE=1; KEEP=1 ;;
+    --metering) METERING=1; WRITE_DOC=0 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-[ ${#JDKS[@]} -gt 0 ] || JDKS=(/usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64)
+[ ${#JDKS[@]} -gt 0 ] || { [ "$METERING" = 1 ] && JDKS=(/usr/lib/jvm/java-17-openjdk-amd64); } \
+  || JDKS=(/usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64)
 for j in "${JDKS[@]}"; do
   [ -x "$j/bin/java" ] || { echo "not a JDK home (no bin/java): $j" >&2; exit 2; }
 done
@@ -339,7 +347,7 @@ wait_http "http://127.0.0.1:$ORIGIN_PORT/1k"
 ORIGIN_PID=$(child_of "$ORIGIN_WRAPPER")
 ORIGIN=http://127.0.0.1:$ORIGIN_PORT
 
-if [ "$PROFILE" = 0 ]; then
+if [ "$PROFILE" = 0 ] && [ "$METERING" = 0 ]; then
 # ---- nginx reverse proxy ----------------------------------------------------------------------
 log "starting nginx as a reverse proxy in front of the origin"
 NGINX_PORT=$(free_port)
@@ -826,11 +834,77 @@ profile() {
   done
 }
 
+# ---- Metering cost (--metering) ----------------------------------------------------------------
+# metering JDK_HOME: two gateways of our chain on JDK_HOME, alike but for `usage` (off: the
+# baseline; on: metering every request and writing every METER_FLUSH, more often than the default
+# 30 s), both serving one exposer (one `expose` publishing to both). After each gateway's warm-up
+# (1 KiB at 64 connections), METER_ROUNDS rounds of wrk -c64 on /1k of METER_SECONDS each, off and
+# on in turn (the order swapped every round), so that changes of the machine's load hit both
+# alike. Prints the median requests/s of each and the ratio on/off; afterwards (gateway stopped)
+# reads the metered gateway's H2 file to show that it did count the requests.
+METER_FLUSH=5s
+if [ "$QUICK" = 1 ]; then METER_ROUNDS=4; METER_SECONDS=3; else METER_ROUNDS=8; METER_SECONDS=10; fi
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+metering() {
+  local jdk=$1 mode kv name i first second args=() wrappers=() off=() on=() exp_pid
+  local -A port gw_pid
+  for mode in off on; do
+    args=(gateway --address 127.0.0.1 --port 0 --data "$WORK/meter-$mode" --set "usage=$mode"
+      --set "usage-flush-interval=$METER_FLUSH")
+    for kv in "${GW_SET[@]}"; do args+=(--set "$kv"); done
+    for kv in "${GW_CONNECTOR[@]}"; do args+=(--connector "$kv"); done
+    log "starting a gateway with usage=$mode: ./ipns-link ${args[*]}"
+    start "meter-$mode" env JAVA="$jdk/bin/java" ./ipns-link "${args[@]}"
+    wrappers+=("$LAST_PID")
+    port[$mode]=$(wait_line "meter-$mode" 'IPNS-Link gateway on http://127\.0\.0\.1:\K[0-9]+') || return 1
+    gw_pid[$mode]=$(child_of "$LAST_PID") || return 1
+  done
+  args=(--home "$WORK/homes/warm" --json expose bench "$ORIGIN" --publish-to "http://127.0.0.1:${port[off]}"
+    --publish-to "http://127.0.0.1:${port[on]}" --listen "$EXPOSE_LISTEN")
+  log "  ./ipns-link ${args[*]}"
+  start meter-expose env JAVA="$jdk/bin/java" ./ipns-link "${args[@]}"
+  wrappers+=("$LAST_PID")
+  name=$(wait_doc meter-expose '.sites[0] | select(all(.publish.routers[]; .ok == true)) | .name') || return 1
+  exp_pid=$(child_of "$LAST_PID") || return 1
+  for mode in off on; do wait_http "http://127.0.0.1:${port[$mode]}/ipns/$name/1k" || return 1; done
+  for mode in off on; do
+    WARM_JVMS="${gw_pid[$mode]} $exp_pid" warm_phase "http://127.0.0.1:${port[$mode]}/ipns/$name/1k" 3 "$WARMUP_MAX" "$SECONDS"
+    log "  usage=$mode warm-up, requests/s of its ${WARMUP_ROUND} s rounds: $WARM_TRAIL"
+  done
+  for i in $(seq 1 "$METER_ROUNDS"); do
+    if [ $((i % 2)) = 1 ]; then first=off; second=on; else first=on; second=off; fi
+    for mode in $first $second; do
+      if ! wrk_point "http://127.0.0.1:${port[$mode]}/ipns/$name/1k" 64 "$METER_SECONDS"; then
+        log "  round $i usage=$mode: wrk failed: $WRK_FAILURE"; continue
+      fi
+      if [ $mode = off ]; then off+=("$WRK_RPS"); else on+=("$WRK_RPS"); fi
+      log "  round $i usage=$mode: $WRK_RPS req/s, p50 $WRK_P50_MS ms, p99 $WRK_P99_MS ms, errors $WRK_ERRORS"
+    done
+  done
+  stop_wrappers "${wrappers[@]}"
+  [ ${#off[@]} -gt 0 ] && [ ${#on[@]} -gt 0 ] || { echo "no measurement succeeded" >&2; return 1; }
+  local m_off m_on metered
+  m_off=$(median "${off[@]}"); m_on=$(median "${on[@]}")
+  metered=$("$jdk/bin/java" -cp samples/target/ipns-link-samples.jar org.h2.tools.Shell \
+    -url "jdbc:h2:file:$WORK/meter-on/ipns-records" -user sa -sql "SELECT COALESCE(SUM(requests), 0) FROM ipnslink_usage" \
+    2>/dev/null | awk 'NR == 2 { print $1 }' || true)
+  echo "== usage metering, $(basename "$jdk") ($(jdk_version "$jdk")), 1 KiB, 64 connections, $METER_ROUNDS rounds of $METER_SECONDS s each"
+  echo "usage=off requests/s: ${off[*]} (median $m_off)"
+  echo "usage=on  requests/s: ${on[*]} (median $m_on)"
+  echo "ratio on/off (medians): $(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }')"
+  echo "requests the metered gateway wrote to ipnslink_usage: ${metered:-unknown} (warm-up included)"
+}
+
 build_launcher_jars || exit 1
 [ "$PROFILE" = 1 ] && TTFB_SAMPLES=0   # --profile: the warm chain only
+[ "$METERING" = 1 ] && TTFB_SAMPLES=0  # --metering: the warm chain only
 make_homes || exit 1
 if [ "$PROFILE" = 1 ]; then
   for jdk in "${JDKS[@]}"; do profile "$jdk" || exit $?; done
+  exit 0
+fi
+if [ "$METERING" = 1 ]; then
+  for jdk in "${JDKS[@]}"; do metering "$jdk" || exit $?; done
   exit 0
 fi
 

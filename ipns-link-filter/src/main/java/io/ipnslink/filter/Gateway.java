@@ -184,6 +184,18 @@ final class Gateway implements AutoCloseable {
             // [tenants, domains and the admin API]
 
             // [quotas and usage]
+            if (host != null && store.dataSource().isPresent()) {
+                io.ipnslink.filter.usage.QuotasAndUsage quotas = io.ipnslink.filter.usage.QuotasAndUsage.start(
+                        io.ipnslink.filter.usage.UsageSettings.from(config.values()), store.dataSource().get(),
+                        host.peerId().toString(), parts.events, parts.cluster, clock);
+                built.push(quotas); // closed before the store: the last usage is written
+                parts.gates.add(quotas.gate());
+                quotas.observer().ifPresent(parts.observers::add);
+                if (context != null) {
+                    context.setAttribute(io.ipnslink.filter.usage.QuotasAndUsage.ATTRIBUTE, quotas);
+                    built.push(() -> context.removeAttribute(io.ipnslink.filter.usage.QuotasAndUsage.ATTRIBUTE));
+                }
+            }
 
             Gateway g = new Gateway(config, clock, new RequestRouter(config), resolver, dnsLink, forwarder, servlet, host,
                     store.store(), parts);

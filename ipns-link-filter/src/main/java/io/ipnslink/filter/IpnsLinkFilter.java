@@ -567,6 +567,7 @@ public class IpnsLinkFilter implements Filter {
     /** Forward, then respond: the forwarder answers; a failure it could not answer itself comes back here. */
     private static void forward(RequestContext rc, ResolvedName resolved, Manifest manifest) {
         ProxyTarget target = target(rc, resolved, manifest);
+        forwarding(rc);
         CompletableFuture<Void> done;
         try {
             done = rc.gateway.forwarder.forward(rc.async(), target);
@@ -578,6 +579,14 @@ public class IpnsLinkFilter implements Filter {
                 rc.fail(error);
             }
         });
+    }
+
+    /** The request reached the forward step (usage counts it): its dial starts now unless the proxy said so already. */
+    private static void forwarding(RequestContext rc) {
+        RequestMeter meter = RequestMeter.of(rc.request);
+        if (meter != null && meter.dialStartNanos() == 0) {
+            meter.dialStart(System.nanoTime());
+        }
     }
 
     /**
@@ -628,6 +637,7 @@ public class IpnsLinkFilter implements Filter {
                     .get(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
             Manifest manifest = checkManifest(rc, resolved);
             if (manifest != null) {
+                forwarding(rc);
                 g.forwarder.upgrade(rc.request, rc.response, target(rc, resolved, manifest));
             }
         } catch (ExecutionException e) {

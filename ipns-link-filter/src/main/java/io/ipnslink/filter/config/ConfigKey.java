@@ -209,6 +209,28 @@ public enum ConfigKey {
     // ---- tenants, domains and the admin API (keys of this part go below this line)
 
     // ---- quotas and usage (keys of this part go below this line)
+    USAGE("usage", "on",
+            "Meter each site's use of this gateway per hour (requests forwarded to the site, bytes in and out,"
+                    + " errors, p50/p99 upstream time) in memory and add it to the table `ipnslink_usage` of the record"
+                    + " store's database every `usage-flush-interval` and on shutdown. `off`: nothing metered here"
+                    + " (quotas still apply; a monthly volume then counts only what other gateways wrote)"),
+    USAGE_FLUSH_INTERVAL("usage-flush-interval", "30s",
+            "How often the metered usage is added to `ipnslink_usage` (what a crash loses at most)"),
+    USAGE_MAX_SITES_PER_HOUR("usage-max-sites-per-hour", "10000",
+            "Most sites metered one by one per hour (about 2 KiB of memory each); the requests of further sites in"
+                    + " that hour are added up in one row named `(other)`"),
+    QUOTA_REFRESH_INTERVAL("quota-refresh-interval", "5s",
+            "How often the quotas (`ipnslink_quotas`) and the month's volumes (`ipnslink_usage`) are read again;"
+                    + " a notice on the cluster channel `ipnslink_quotas` reads the quotas at once"),
+    QUOTA_DEFAULT_REQUESTS_PER_SECOND("quota-default-requests-per-second", "",
+            "Requests per second a site without a row of its own in `ipnslink_quotas` may get (shared out among"
+                    + " the cluster's gateways); beyond it 429. Empty: no limit"),
+    QUOTA_DEFAULT_STREAMS("quota-default-streams", "",
+            "Requests in progress at once a site without a row of its own in `ipnslink_quotas` may have (shared"
+                    + " out among the cluster's gateways); beyond it 429. Empty: no limit"),
+    QUOTA_DEFAULT_BYTES_PER_MONTH("quota-default-bytes-per-month", "",
+            "Bytes in and out per calendar month (UTC, all gateways) a site without a row of its own in"
+                    + " `ipnslink_quotas` may use (`500GiB`); beyond it 429 until the month ends. Empty: no limit"),
 
     ;
 

@@ -134,6 +134,11 @@ public final class GatewayServer implements AutoCloseable {
         return context.getServletContext();
     }
 
+    /** A servlet context attribute of the web app (what the gateway's parts publish there). */
+    public Object contextAttribute(String name) {
+        return context.getServletContext().getAttribute(name);
+    }
+
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /**
