@@ -652,7 +652,13 @@ public final class Gossipsub implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            malformed(ctx, cause.getMessage());
+            if (cause instanceof io.ipnslink.p2p.P2pException.ProtocolViolation) {
+                malformed(ctx, cause.getMessage());
+            } else {
+                log.debug("{}: pubsub stream from {}: {}", stream.connection().id(), stream.remotePeer(),
+                        cause.toString());
+                ctx.close();
+            }
         }
 
         private void malformed(ChannelHandlerContext ctx, String why) {
