@@ -138,6 +138,27 @@ class IpnsPubsubRouterTest {
         assertFalse(victim.gossipsub().meshPeers(topic).contains(hostile.host().peerId()));
     }
 
+    @Test
+    void followedNamesAreBoundedLeastRecentlyUsedFirstOwnNamesKept() throws Exception {
+        Node a = net.node();
+        IpnsPubsubRouter small = IpnsPubsubRouter.start(a.host(), a.gossipsub(),
+                new io.ipnslink.p2p.protocol.fetch.FetchService(), IpnsPubsubRouter.Settings.defaults().withMaxNames(2));
+        try {
+            small.publish(name, record(1)).get(5, TimeUnit.SECONDS); // own
+            IpnsName n1 = IpnsName.of(PrivKey.generateEd25519().peerId());
+            IpnsName n2 = IpnsName.of(PrivKey.generateEd25519().peerId());
+            small.subscribe(n1, null);
+            small.subscribe(n2, null);
+            assertEquals(java.util.Set.of(name, n2), small.names(), "n1 was the least recently used non-own name");
+            assertFalse(a.gossipsub().subscriptions().contains(IpnsPubsubRouter.topic(n1)), "its topic was left");
+            assertTrue(a.gossipsub().subscriptions().contains(IpnsPubsubRouter.topic(n2)));
+            small.unsubscribe(n2);
+            assertEquals(java.util.Set.of(name), small.names());
+        } finally {
+            small.close();
+        }
+    }
+
     private static byte[] garbage() {
         return new byte[] {1, 2, 3};
     }
