@@ -147,8 +147,13 @@ public final class Gossipsub implements AutoCloseable {
             this.connection = connection;
         }
 
+        /** Speaks floodsub: our stream to it agreed on it, or (before that) its stream to us did. */
         boolean floodsub() {
-            return FLOODSUB.equals(protocol);
+            if (protocol != null) {
+                return FLOODSUB.equals(protocol);
+            }
+            Stream in = inbound;
+            return in != null && FLOODSUB.equals(in.protocol());
         }
 
         String cid() {
@@ -1154,7 +1159,8 @@ public final class Gossipsub implements AutoCloseable {
         List<PeerId> candidates = new ArrayList<>();
         for (PeerId id : topicPeers.getOrDefault(topic, Set.of())) {
             Peer p = peers.get(id);
-            if (p == null || p.floodsub() || exclude.contains(id) || inBackoff(id, topic, now)
+            // a peer whose stream is not up yet may turn out to speak floodsub: not picked before it is
+            if (p == null || p.protocol == null || p.floodsub() || exclude.contains(id) || inBackoff(id, topic, now)
                     || score.score(id, now) < minScore) {
                 continue;
             }
