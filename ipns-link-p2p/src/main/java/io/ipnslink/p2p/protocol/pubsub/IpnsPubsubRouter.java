@@ -59,7 +59,7 @@ public final class IpnsPubsubRouter implements AutoCloseable {
 
     /**
      * @param maxNames names followed at once (LRU beyond, own names excepted)
-     * @param republishInterval own records are published again this often (go: 10 min... we use 1 min
+     * @param republishInterval own records are published again this often (Kubo: 10 min; 1 min here
      *        by default as exposers' records are short-lived)
      * @param fetchTimeout one fetch exchange
      * @param maxConcurrentFetches fetches running at once (joins beyond are not fetched)
