@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * the others refuses earlier. A site with no quota costs one map lookup (and the tenant lookup
  * when tenant quotas exist); with no quota at all, nothing.
  *
+ * <p>Only site requests count: the site's raw record ({@code ?format=ipns-record}) and the routing
+ * endpoint's calls for its name pass, so that an owner over quota can still publish a new record.
+ *
  * <p>Bounds: the token buckets of at most {@code maxTracked} sites and tenants are kept; beyond
  * that, buckets that have filled up again are forgotten first (a full bucket is the same as a new
  * one), then any (their sites get a fresh second's worth): a flood of names never grows memory.
@@ -70,6 +73,11 @@ public final class QuotaGate implements SiteGate {
 
     @Override
     public RefusedException check(SiteRequest request, RequestMeter meter) {
+        if (meter != null && meter.kind() != RequestMeter.Kind.SITE) {
+            // the site's raw record and its routing endpoint calls: the owner must still be able to
+            // publish (even an "offline" manifest) when the site is over its quota
+            return null;
+        }
         QuotaBook.Snapshot s = book.snapshot();
         if (s.nothing()) {
             return null;
