@@ -219,6 +219,25 @@ class QuotasEndToEndTest {
     }
 
     @Test
+    void aSiteCutOffCanStillPublishAndItsRecordIsStillServed() throws Exception {
+        start();
+        UsageDb.quota(db, "site", site.name().toString(), 0.0, 0, 0L);
+        part().refreshNow();
+        assertEquals(429, get(site, "/").status(), "the site's pages are cut off");
+        // its owner can still publish (e.g. an offline manifest), and the raw record is served
+        byte[] record = Sites.record(site, Sites.deadManifest(null, true), 2, Duration.ofDays(62),
+                Duration.ofMinutes(1)).raw();
+        HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(server.base().resolve("/routing/v1/ipns/"
+                + site.name())).header("Content-Type", "application/vnd.ipfs.ipns-record")
+                .timeout(Duration.ofSeconds(10)).PUT(HttpRequest.BodyPublishers.ofByteArray(record)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, put.statusCode(), put.body());
+        RawHttp.Response raw = get(site, "/?format=ipns-record");
+        assertEquals(200, raw.status());
+        assertEquals(429, get(site, "/").status());
+    }
+
+    @Test
     void tenantQuotasUseTheDirectoryPluggedIn() throws Exception {
         start();
         part().tenantOf(n -> n.equals(site.name()) || n.equals(other.name()) ? Optional.of("acme") : Optional.empty());
