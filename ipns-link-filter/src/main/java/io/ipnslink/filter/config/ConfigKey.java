@@ -187,7 +187,7 @@ public enum ConfigKey {
     // ---- the store: PostgreSQL, connection pool, cluster (keys of this part go below this line)
 
     // ---- metrics and health (keys of this part go below this line)
-    METRICS("metrics", "(as `status`)",
+    METRICS("metrics", "(as status)",
             "Who may read `/metrics` (Prometheus), `/health` and `/ready` (`MetricsServlet`, `HealthServlet`,"
                     + " `ReadyServlet`): `off` (nobody), `local` (loopback clients only; behind a reverse proxy list it"
                     + " in `trusted-proxies`), `public` (everyone). Unset: the value of `status`. Refused requests get"

@@ -224,7 +224,8 @@ class MetricsEndToEndTest {
         assertEquals(1, s.value("ipnslink_resolver_cache_size"));
         assertTrue(s.value("ipnslink_store_seconds_count", "op", "get", "outcome", "ok") >= 1);
         assertTrue(s.value("ipnslink_store_seconds_count", "op", "put", "outcome", "ok") >= 1);
-        assertEquals(0, s.value("ipnslink_gateway_site_requests_in_progress"));
+        assertEquals(1, s.find("ipnslink_gateway_site_requests_in_progress").size());
+        assertEquals(0, s.value("ipnslink_gateway_site_requests_in_progress"), "both ended");
         assertEquals(1, s.value("ipnslink_gateway_info", "mode", "gateway"));
         assertFalse(s.find("jvm_memory_used_bytes").isEmpty(), "JVM metrics from Micrometer's binders");
         assertFalse(s.find("process_uptime_seconds").isEmpty());
