@@ -65,6 +65,7 @@ class MetricsEndToEndTest {
     final Sites.Site site = Sites.Site.generate();
     /** Every request's meter, as the gateway left it on the request. */
     final ConcurrentLinkedQueue<RequestMeter> meters = new ConcurrentLinkedQueue<>();
+    final java.util.concurrent.CountDownLatch slowRelease = new java.util.concurrent.CountDownLatch(1);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -91,6 +92,16 @@ class MetricsEndToEndTest {
             byte[] b = ("got " + n).getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, b.length);
             ex.getResponseBody().write(b);
+            ex.close();
+        });
+        origin.createContext("/slow", ex -> {
+            try {
+                slowRelease.await(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(200, 2);
+            ex.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
             ex.close();
         });
         origin.start();
@@ -128,6 +139,7 @@ class MetricsEndToEndTest {
         if (gw != null) {
             gw.close();
         }
+        slowRelease.countDown();
         tunnel.close();
         exposer.close();
         origin.stop(0);
@@ -269,6 +281,24 @@ class MetricsEndToEndTest {
         assertTrue(s.samples().size() - before < 10, (s.samples().size() - before) + " new samples");
         GatewayMetrics metrics = (GatewayMetrics) gw.context.getServletContext().getAttribute(GatewayMetrics.ATTRIBUTE);
         assertEquals(1, metrics.labelledSites());
+    }
+
+    @Test
+    void aSiteRequestUnderWayIsInProgressUntilItEnds() throws Exception {
+        startGateway(Map.of());
+        java.util.concurrent.CompletableFuture<RawHttp.Response> slow = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return RawHttp.get(gw.port(), host(), "/ipns/" + site.name() + "/slow");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        scrapeUntil(x -> x.value("ipnslink_gateway_site_requests_in_progress") == 1);
+        slowRelease.countDown();
+        assertEquals(200, slow.get(20, java.util.concurrent.TimeUnit.SECONDS).status());
+        Scrape s = scrapeUntil(x -> x.value("ipnslink_gateway_site_requests_in_progress") == 0);
+        assertEquals(1, s.value("ipnslink_gateway_requests_total", "kind", "site", "status", "2xx"));
     }
 
     @Test
