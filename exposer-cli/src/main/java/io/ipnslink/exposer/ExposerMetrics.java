@@ -91,9 +91,8 @@ public final class ExposerMetrics implements AutoCloseable {
      */
     public static ExposerMetrics start(Exposer exposer, InetAddress bind, int port) throws IOException {
         // the JDK server's own limits (read once, when its first server is made): a request's head
-        // within 10 s, an answer within 30 s; no effect when set already
+        // within 10 s, at most 64 header lines; no effect when set already
         System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "10"));
-        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
         System.setProperty("sun.net.httpserver.maxReqHeaders",
                 System.getProperty("sun.net.httpserver.maxReqHeaders", "64"));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
