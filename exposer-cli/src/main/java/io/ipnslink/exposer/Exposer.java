@@ -260,6 +260,9 @@ public final class Exposer implements AutoCloseable {
     private final List<Relay> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Reservations on the gateways published to ({@link Options#gatewayRelays()}); null when off. */
     private volatile GatewayRelays gatewayRelays;
+    /** Publishes that every router took, and those that failed (a router refused, or none answered). */
+    private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong publishFailures = new java.util.concurrent.atomic.AtomicLong();
     /** Set once the first manifests are out: address changes republish from then on. */
     private volatile boolean started;
     /** Whether the last addresses computed were none (warned once until there are some again). */
@@ -621,11 +624,13 @@ public final class Exposer implements AutoCloseable {
                 s.last = r;
                 s.lastError = null;
             } catch (RuntimeException e) {
+                publishFailures.incrementAndGet();
                 s.lastError = e.getMessage();
                 LOG.warn("publishing {} failed: {}", s.site.keyName(), e.getMessage());
                 s.next = scheduler.schedule(() -> publishNow(s), s.retryDelay.toMillis(), TimeUnit.MILLISECONDS);
                 throw e;
             }
+            (r.allOk() ? published : publishFailures).incrementAndGet();
             Duration delay;
             if (r.allOk()) {
                 s.retryDelay = FIRST_RETRY_DELAY;
@@ -657,6 +662,39 @@ public final class Exposer implements AutoCloseable {
         } catch (RuntimeException e) {
             // logged and rescheduled in publishNow
         }
+    }
+
+    /** Publishes every router took so far (metrics). */
+    public long publishCount() {
+        return published.get();
+    }
+
+    /** Publishes that failed so far: a router refused or did not answer, or none could be asked (metrics). */
+    public long publishFailureCount() {
+        return publishFailures.get();
+    }
+
+    /** Relay reservations ({@code --relay} and the gateways'): {@code [held now, wanted]} (metrics). */
+    public int[] reservationCounts() {
+        int heldNow = 0;
+        int wanted = relays.size();
+        for (Relay r : relays) {
+            if (r.handle.current().isPresent()) {
+                heldNow++;
+            }
+        }
+        GatewayRelays gw = gatewayRelays;
+        if (gw != null) {
+            int[] g = gw.reservationCounts();
+            heldNow += g[0];
+            wanted += g[1];
+        }
+        return new int[] {heldNow, wanted};
+    }
+
+    /** The site tunnel (after {@link #start}); metrics read its figures. */
+    public SiteTunnel tunnel() {
+        return tunnel;
     }
 
     /** Everything {@code status} shows, as plain maps and lists (JSON-ready). */

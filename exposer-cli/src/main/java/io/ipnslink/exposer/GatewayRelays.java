@@ -415,6 +415,17 @@ public final class GatewayRelays implements AutoCloseable {
         return out;
     }
 
+    /** Reservations made from documents: {@code [held now, wanted]} (metrics). */
+    public synchronized int[] reservationCounts() {
+        int heldNow = 0;
+        for (Held h : held.values()) {
+            if (h.handle.current().isPresent()) {
+                heldNow++;
+            }
+        }
+        return new int[] {heldNow, held.size()};
+    }
+
     /** For {@code status}: each reservation made from a document, where it came from and whether it is held. */
     public synchronized List<Map<String, Object>> reservations() {
         List<Map<String, Object>> out = new ArrayList<>();

@@ -24,6 +24,11 @@ public interface SiteTunnel extends AutoCloseable {
         throw new UnsupportedOperationException("this tunnel does not take trusted gateways");
     }
 
+    /** The tunnel service behind this tunnel, if it is one (the exposer's metrics read its figures). */
+    default java.util.Optional<io.ipnslink.tunnel.server.TunnelService> tunnelService() {
+        return java.util.Optional.empty();
+    }
+
     /** Counters per site name (requests, errors, active streams, bytes), for {@code status}. */
     Map<String, Object> stats();
 

@@ -22,6 +22,11 @@ public final class TunnelServiceAdapter implements SiteTunnel {
     }
 
     @Override
+    public java.util.Optional<TunnelService> tunnelService() {
+        return java.util.Optional.of(service);
+    }
+
+    @Override
     public void addSite(IpnsName name, URI origin, String hostHeader, boolean defaultSite) {
         service.addSite(new SiteConfig(name, origin, hostHeader, defaultSite));
     }

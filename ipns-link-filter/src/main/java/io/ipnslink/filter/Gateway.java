@@ -101,11 +101,13 @@ final class Gateway implements AutoCloseable {
         try {
             RecordStores.Opened store = RecordStores.open(config, clock);
             built.push(store);
+            // the store's calls are timed for the metrics (the sink is set in the metrics block)
+            io.ipnslink.filter.metrics.TimedRecordStore records = new io.ipnslink.filter.metrics.TimedRecordStore(store.store());
             RoutingV1Client client = new RoutingV1Client(RoutingV1Client.Settings.defaults()
                     .withTimeouts(config.resolveTimeout(), config.resolveTimeout(), config.resolveTimeout())
                     .withClock(clock));
             built.push(client);
-            NameResolver resolver = new NameResolver(store.store(), client::resolve, config.routingEndpoints(),
+            NameResolver resolver = new NameResolver(records, client::resolve, config.routingEndpoints(),
                     config.resolveTimeout(), config.negativeCacheTtl(), config.maxCacheTtl(), config.cacheSize(), clock);
             built.push(resolver);
             TxtLookup txt = overrides.txtLookup() != null ? overrides.txtLookup()
@@ -153,7 +155,7 @@ final class Gateway implements AutoCloseable {
             }
             RoutingV1Servlet servlet = null;
             if (config.routingEndpointEnabled() && config.mode() == GatewayConfig.Mode.GATEWAY) {
-                servlet = new RoutingV1Servlet(new InvalidatingRecordStore(store.store(), resolver),
+                servlet = new RoutingV1Servlet(new InvalidatingRecordStore(records, resolver),
                         config.routingLimits().applyTo(RoutingV1Servlet.Settings.defaults().withClock(clock)));
                 servlet.init(servletConfig(context));
                 built.push(servlet::destroy);
@@ -168,6 +170,19 @@ final class Gateway implements AutoCloseable {
             // [store: PostgreSQL, pool, cluster]
 
             // [metrics and health]
+            io.ipnslink.filter.metrics.GatewayMetrics metrics = new io.ipnslink.filter.metrics.GatewayMetrics(
+                    io.ipnslink.filter.metrics.MetricsSettings.from(config), records, resolver, host,
+                    !config.listen().isEmpty(), GatewayStatus.projectVersion(),
+                    config.mode().name().toLowerCase(java.util.Locale.ROOT));
+            built.push(metrics);
+            parts.observers.add(metrics);
+            parts.gates.add(metrics); // counts site requests in progress; never refuses
+            context.setAttribute(io.ipnslink.filter.metrics.GatewayMetrics.ATTRIBUTE, metrics);
+            built.push(() -> {
+                if (context.getAttribute(io.ipnslink.filter.metrics.GatewayMetrics.ATTRIBUTE) == metrics) {
+                    context.removeAttribute(io.ipnslink.filter.metrics.GatewayMetrics.ATTRIBUTE);
+                }
+            });
 
             // [denylist]
             if (!config.values().raw(ConfigKey.DENYLIST).orElse("").isBlank()) {

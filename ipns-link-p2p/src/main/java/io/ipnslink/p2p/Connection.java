@@ -61,6 +61,11 @@ public interface Connection {
 
     boolean isOpen();
 
+    /** Streams open on this connection now (both directions; for metrics). 0 when it has no muxer. */
+    default int openStreams() {
+        return 0;
+    }
+
     /**
      * {@code true}: keep this connection open while it has no stream (it is otherwise closed after
      * {@link io.ipnslink.p2p.mux.yamux.YamuxConfig#idleTimeout()}), as a relay reservation needs;

@@ -46,6 +46,11 @@ public interface Host extends AutoCloseable {
     /** The bound addresses (real ports after {@link #start()}), without {@code /p2p}. */
     List<Multiaddr> listenAddresses();
 
+    /** Whether the host was started and is not closed (a gateway's readiness check asks it). */
+    default boolean isRunning() {
+        return true;
+    }
+
     /**
      * The connection to {@code peer}: an open one if there is one, else a new dial of
      * {@code addresses} (staggered, first to finish wins). Concurrent calls share one dial.

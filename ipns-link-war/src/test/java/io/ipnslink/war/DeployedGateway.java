@@ -132,5 +132,21 @@ final class DeployedGateway {
         JsonNode requests = after.get("requests");
         assertTrue(requests.get("2xx").asLong() >= 2, after.toString());
         assertTrue(requests.get("errors").get("not-found").asLong() >= 1, after.toString());
+        checkMetricsAndHealth();
+    }
+
+    /** {@code /health}, {@code /ready} and {@code /metrics} as the WAR maps them (the test is a loopback client). */
+    void checkMetricsAndHealth() throws Exception {
+        HttpResponse<String> health = get("/health", null);
+        assertEquals(200, health.statusCode(), health.body());
+        assertEquals("ok\n", health.body());
+        HttpResponse<String> ready = get("/ready", null);
+        assertEquals(200, ready.statusCode(), ready.body());
+        HttpResponse<String> metrics = get("/metrics", null);
+        assertEquals(200, metrics.statusCode(), metrics.body());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").replace(" ", "")
+                .startsWith("text/plain;version=0.0.4"), metrics.headers().toString());
+        assertTrue(metrics.body().contains("\nipnslink_gateway_info{"), metrics.body());
+        assertTrue(metrics.body().contains("\njvm_memory_used_bytes{"), metrics.body());
     }
 }

@@ -81,6 +81,12 @@ final class ExposeCommand extends Base implements Runnable {
     @Option(names = "--no-gateway-relay", description = "do not reserve on the gateways published to (by default each"
             + " --publish-to gateway whose /.well-known/ipns-link offers a relay is reserved on, as with --relay)")
     boolean noGatewayRelay;
+    @Option(names = "--metrics", paramLabel = "PORT", description = "serve Prometheus metrics at http://ADDR:PORT/metrics"
+            + " (ADDR: --metrics-bind; 0: any free port; see docs/exposer.md)")
+    Integer metricsPort;
+    @Option(names = "--metrics-bind", paramLabel = "ADDR", description = "address of the metrics server (default"
+            + " 127.0.0.1; it has no authentication)")
+    String metricsBind;
     @picocli.CommandLine.Mixin
     P2pLimitOptions p2p = new P2pLimitOptions();
 
@@ -151,6 +157,7 @@ final class ExposeCommand extends Base implements Runnable {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--relay: " + e.getMessage());
         }
         Manifest.online(home.hostKey().peerId(), List.of(), null, null, options.effectiveGateways());
+        java.net.InetAddress metricsAddress = metricsAddress();
         java.util.Set<PeerId> trusted = Options.peerIds(concat(cfg.trustedGateways(), trustedGateways), "--trusted-gateway");
         Function<Host, SiteTunnel> tunnels = root().env.tunnelFactory();
         if (!trusted.isEmpty()) {
@@ -175,8 +182,19 @@ final class ExposeCommand extends Base implements Runnable {
                             routers.stream().map(URI::toString).toList(), options.gateways(),
                             exposer.announcedAddresses().stream().map(Multiaddr::toString).toList()).save(home);
                 }
-                try (AdminServer admin = AdminServer.start(exposer, home)) {
-                    report(exposer, sites, results);
+                io.ipnslink.exposer.ExposerMetrics metrics = null;
+                if (metricsPort != null) {
+                    try {
+                        metrics = io.ipnslink.exposer.ExposerMetrics.start(exposer, metricsAddress, metricsPort);
+                    } catch (IOException e) {
+                        throw new CliException("--metrics: cannot serve metrics on " + metricsAddress.getHostAddress()
+                                + ":" + metricsPort + ": " + e.getMessage());
+                    }
+                }
+                try (io.ipnslink.exposer.ExposerMetrics m = metrics;
+                        AdminServer admin = AdminServer.start(exposer, home)) {
+                    report(exposer, sites, results, m == null ? null
+                            : "http://" + hostPort(metricsAddress, m.port()) + "/metrics");
                     root().env.stop().await();
                     if (!json()) {
                         out().println("stopping");
@@ -218,10 +236,48 @@ final class ExposeCommand extends Base implements Runnable {
         return Boolean.TRUE.equals(cfg.noDirect()) ? Exposer.AnnounceDirect.NEVER : Exposer.AnnounceDirect.AUTO;
     }
 
-    private void report(Exposer exposer, List<Exposer.Site> sites, List<Publisher.Result> results) {
+    /** {@code --metrics} and {@code --metrics-bind}, checked before anything starts. */
+    private java.net.InetAddress metricsAddress() {
+        if (metricsBind != null && metricsPort == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--metrics-bind needs --metrics PORT");
+        }
+        if (metricsPort == null) {
+            return null;
+        }
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--metrics: " + metricsPort + " is not a port (0 to 65535)");
+        }
+        String a = metricsBind == null ? "127.0.0.1" : metricsBind.trim();
+        if (!isIpLiteral(a)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--metrics-bind: '" + a + "' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)");
+        }
+        try {
+            return java.net.InetAddress.getByName(a);
+        } catch (java.net.UnknownHostException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--metrics-bind: '" + a + "' is not an IP address");
+        }
+    }
+
+    /** An IPv4 or IPv6 literal (never a name: no DNS lookup on start). */
+    static boolean isIpLiteral(String a) {
+        return a.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (a.contains(":") && a.matches("[0-9a-fA-F:.]+"));
+    }
+
+    private static String hostPort(java.net.InetAddress a, int port) {
+        String h = a.getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
+    }
+
+    private void report(Exposer exposer, List<Exposer.Site> sites, List<Publisher.Result> results, String metricsUrl) {
         if (json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("peer", exposer.host().peerId().toString());
+            if (metricsUrl != null) {
+                m.put("metrics", metricsUrl);
+            }
             m.put("listen", exposer.host().listenAddresses().stream().map(Multiaddr::toString).toList());
             m.put("announced", exposer.announcedAddresses().stream().map(Multiaddr::toString).toList());
             List<Map<String, Object>> l = new ArrayList<>();
@@ -239,6 +295,9 @@ final class ExposeCommand extends Base implements Runnable {
         }
         out().println("peer " + exposer.host().peerId() + " listening on " + exposer.host().listenAddresses());
         out().println("announcing " + exposer.announcedAddresses());
+        if (metricsUrl != null) {
+            out().println("metrics at " + metricsUrl);
+        }
         for (int i = 0; i < sites.size(); i++) {
             Exposer.Site s = sites.get(i);
             out().println("site " + s.keyName() + " (" + s.name() + ") -> " + s.origin());

@@ -187,6 +187,18 @@ public enum ConfigKey {
     // ---- the store: PostgreSQL, connection pool, cluster (keys of this part go below this line)
 
     // ---- metrics and health (keys of this part go below this line)
+    METRICS("metrics", "(as status)",
+            "Who may read `/metrics` (Prometheus), `/health` and `/ready` (`MetricsServlet`, `HealthServlet`,"
+                    + " `ReadyServlet`): `off` (nobody), `local` (loopback clients only; behind a reverse proxy list it"
+                    + " in `trusted-proxies`), `public` (everyone). Unset: the value of `status`. Refused requests get"
+                    + " 404 (docs/operations.md)"),
+    METRICS_SITES("metrics-sites", "100",
+            "Sites that get their own `site` label in the metrics (1 to 10000): the first ones served by the gateway"
+                    + " (forwarded to their peer at least once); every other site is counted as `other`, so names"
+                    + " that do not exist never add series"),
+    READY_TIMEOUT("ready-timeout", "2s",
+            "Longest wait of `/ready` for the record store's probe query (100ms to 60s); the answer is cached for"
+                    + " one second, and one probe at a time runs whatever the number of callers"),
 
     // ---- denylist (keys of this part go below this line)
     DENYLIST("denylist", "",

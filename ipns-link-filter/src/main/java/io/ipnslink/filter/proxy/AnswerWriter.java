@@ -109,7 +109,12 @@ final class AnswerWriter implements WriteListener {
                 // A copy, not the buffer's own array: in non-blocking mode a container may keep the
                 // array until isReady() is true again (Jetty does; the buffer is pooled and reused
                 // as soon as it is released here).
+                int n = b.readableBytes();
                 out.write(ByteBufUtil.getBytes(b));
+                io.ipnslink.filter.pipeline.RequestMeter meter = exchange.meter();
+                if (meter != null) {
+                    meter.addBytesOut(n);
+                }
             } finally {
                 b.release();
             }

@@ -3,6 +3,7 @@ package io.ipnslink.filter.proxy;
 import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.filter.errors.ProxyException;
+import io.ipnslink.filter.pipeline.RequestMeter;
 import io.ipnslink.p2p.Stream;
 import io.ipnslink.tunnel.HopByHop;
 import io.ipnslink.tunnel.TunnelErrors;
@@ -89,6 +90,8 @@ final class GatewayExchange implements ClientExchange.Listener {
     private final String siteHost;
     /** {@link System#nanoTime} when the exchange was made: {@code request-timeout} counts from here. */
     private final long startNanos = System.nanoTime();
+    /** The request's meter (phase times, bytes), or null when the gateway does not meter it. */
+    private final RequestMeter meter;
 
     private volatile State state = State.OPENING;
     /** Why the exchange fails, once set; the writer acts on it. */
@@ -128,6 +131,15 @@ final class GatewayExchange implements ClientExchange.Listener {
         this.contentLength = request.getContentLengthLong();
         this.chunked = headerHasToken("Transfer-Encoding", "chunked");
         this.siteHost = siteHost(target);
+        this.meter = RequestMeter.of(request);
+        if (meter != null) {
+            meter.dialStart(startNanos); // the address checks count as part of reaching the site
+        }
+    }
+
+    /** The request's meter, or null (the writer and the pump count bytes on it). */
+    RequestMeter meter() {
+        return meter;
     }
 
     /** The Host header the site gets: the manifest's host, else the name. */
@@ -314,6 +326,9 @@ final class GatewayExchange implements ClientExchange.Listener {
             return false;
         }
         STATE.compareAndSet(this, State.OPENING, State.AWAITING_ANSWER);
+        if (meter != null && meter.dialedNanos() == 0) {
+            meter.dialed(System.nanoTime());
+        }
         return !isOver();
     }
 
@@ -321,7 +336,7 @@ final class GatewayExchange implements ClientExchange.Listener {
     public void onBodyWanted() {
         try {
             ServletInputStream in = request.getInputStream();
-            RequestBodyPump p = new RequestBodyPump(this, site, in, config.maxRequestBodyBytes());
+            RequestBodyPump p = new RequestBodyPump(this, site, in, config.maxRequestBodyBytes(), meter);
             pump = p;
             in.setReadListener(p);
         } catch (IOException | RuntimeException e) {
@@ -351,6 +366,9 @@ final class GatewayExchange implements ClientExchange.Listener {
             return;
         }
         int code = head.status().code();
+        if (meter != null) {
+            meter.firstByte(System.nanoTime());
+        }
         status = code;
         noBody = "HEAD".equalsIgnoreCase(method) || code == 204 || code == 304;
         answerHead = head;
@@ -467,6 +485,9 @@ final class GatewayExchange implements ClientExchange.Listener {
             return;
         }
         status = head.status().code();
+        if (meter != null) {
+            meter.firstByte(System.nanoTime());
+        }
         upgrade.takeOver(async, target, head, stream, alreadyRead, result);
     }
 

@@ -1,6 +1,7 @@
 package io.ipnslink.filter.proxy;
 
 import io.ipnslink.filter.errors.ProxyException;
+import io.ipnslink.filter.pipeline.RequestMeter;
 import io.ipnslink.tunnel.client.ClientExchange;
 import io.netty.buffer.Unpooled;
 import jakarta.servlet.ReadListener;
@@ -30,6 +31,8 @@ final class RequestBodyPump implements ReadListener {
     private final ClientExchange site;
     private final ServletInputStream in;
     private final long maxBytes;
+    /** Counts the bytes forwarded to the site (one add per piece), or null. */
+    private final RequestMeter meter;
     private final byte[] buf = new byte[PIECE];
     /** Pump calls under way or asked for meanwhile (the one that made it 1 pumps). */
     private volatile int wip;
@@ -41,7 +44,9 @@ final class RequestBodyPump implements ReadListener {
     private long bytes;
     private boolean endSent;
 
-    RequestBodyPump(GatewayExchange exchange, ClientExchange site, ServletInputStream in, long maxBytes) {
+    RequestBodyPump(GatewayExchange exchange, ClientExchange site, ServletInputStream in, long maxBytes,
+            RequestMeter meter) {
+        this.meter = meter;
         this.exchange = exchange;
         this.site = site;
         this.in = in;
@@ -112,6 +117,9 @@ final class RequestBodyPump implements ReadListener {
                     return;
                 }
                 site.writeBody(Unpooled.copiedBuffer(buf, 0, n));
+                if (meter != null) {
+                    meter.addBytesIn(n);
+                }
                 wrote = true;
             }
         } catch (IOException | RuntimeException e) {

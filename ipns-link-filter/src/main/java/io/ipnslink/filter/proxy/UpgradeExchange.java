@@ -78,6 +78,8 @@ final class UpgradeExchange implements ClientExchange.Listener {
     /** The request's method, read on the container thread (the event loop logs it). */
     private final String method;
     private ClientExchange site;
+    /** The request's meter (phase times, bytes of a relayed refusal), or null. */
+    private final io.ipnslink.filter.pipeline.RequestMeter meter;
 
     UpgradeExchange(HttpServletRequest request, HttpServletResponse response, ProxyTarget target, ProxyConfig config) {
         this.request = request;
@@ -86,6 +88,10 @@ final class UpgradeExchange implements ClientExchange.Listener {
         this.config = config;
         this.siteHost = GatewayExchange.siteHost(target);
         this.method = request.getMethod();
+        this.meter = io.ipnslink.filter.pipeline.RequestMeter.of(request);
+        if (meter != null) {
+            meter.dialStart(startNanos);
+        }
     }
 
     /** Steps 1 to 3 of {@link GatewayExchange}, then the upgrade's own hop-by-hop headers. */
@@ -174,7 +180,11 @@ final class UpgradeExchange implements ClientExchange.Listener {
             Piece p = (Piece) e;
             try {
                 if (!noBody && p.data().isReadable()) {
-                    p.data().readBytes(out, p.data().readableBytes());
+                    int n = p.data().readableBytes();
+                    p.data().readBytes(out, n);
+                    if (meter != null) {
+                        meter.addBytesOut(n);
+                    }
                 }
             } finally {
                 p.data().release();
@@ -238,6 +248,9 @@ final class UpgradeExchange implements ClientExchange.Listener {
 
     @Override
     public boolean onStreamReady() {
+        if (meter != null && meter.dialedNanos() == 0) {
+            meter.dialed(System.nanoTime());
+        }
         return !abandoned;
     }
 
@@ -249,6 +262,9 @@ final class UpgradeExchange implements ClientExchange.Listener {
     @Override
     public void onAnswerHead(HttpResponse head) {
         answerStarted = true;
+        if (meter != null) {
+            meter.firstByte(System.nanoTime());
+        }
         ProxyException exposerFailure = GatewayExchange.exposerFailure(head);
         put(exposerFailure != null ? new Failed(exposerFailure) : new Head(head));
     }
@@ -283,6 +299,9 @@ final class UpgradeExchange implements ClientExchange.Listener {
 
     @Override
     public void onUpgraded(HttpResponse head, Stream stream, ByteBuf alreadyRead) {
+        if (meter != null) {
+            meter.firstByte(System.nanoTime());
+        }
         put(new Upgraded(head, stream, alreadyRead));
     }
 }

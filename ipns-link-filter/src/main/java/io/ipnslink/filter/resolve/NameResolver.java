@@ -75,6 +75,9 @@ public final class NameResolver implements AutoCloseable {
     private final ThreadPoolExecutor refreshers;
     private final Cache<IpnsName, Entry> cache;
     private final Map<IpnsName, CompletableFuture<ResolvedName>> inFlight = new ConcurrentHashMap<>();
+    /** Lookups answered from the cache / not (metrics: the cache's hit ratio). */
+    private final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder misses = new java.util.concurrent.atomic.LongAdder();
 
     public NameResolver(RecordStore store, RecordFetcher fetcher, List<URI> endpoints, Duration timeout,
             Duration negativeTtl, Duration maxCacheTtl, int maxEntries, Clock clock) {
@@ -114,6 +117,7 @@ public final class NameResolver implements AutoCloseable {
         ResolvedName stale = null;
         if (e != null) {
             if (now.isBefore(e.until) && (e.found == null || e.found.record().validity().isAfter(now))) {
+                hits.increment();
                 return e.found != null ? CompletableFuture.completedFuture(e.found) : CompletableFuture.failedFuture(e.failure);
             }
             if (e.found != null && e.found.record().validity().isAfter(now)) {
@@ -122,6 +126,7 @@ public final class NameResolver implements AutoCloseable {
                 cache.asMap().remove(name, e);
             }
         }
+        misses.increment();
         CompletableFuture<ResolvedName> mine = new CompletableFuture<>();
         CompletableFuture<ResolvedName> existing = inFlight.putIfAbsent(name, mine);
         if (existing != null) {
@@ -146,6 +151,16 @@ public final class NameResolver implements AutoCloseable {
     /** Forgets what is cached for {@code name} (called when a new record is stored). */
     public void invalidate(IpnsName name) {
         cache.invalidate(name);
+    }
+
+    /** Lookups answered from the cache so far (a cached record or a cached failure). */
+    public long cacheHits() {
+        return hits.sum();
+    }
+
+    /** Lookups the cache could not answer so far (looked up in the store and the routing endpoints). */
+    public long cacheMisses() {
+        return misses.sum();
     }
 
     /** Names cached now (after pending evictions). */

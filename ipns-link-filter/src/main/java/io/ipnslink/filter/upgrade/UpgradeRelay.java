@@ -128,6 +128,8 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
     private volatile ChannelFuture lastWrite;
     /** Only touched by the output pump (serialized by {@link #outWip}). */
     private boolean needFlush;
+    /** The upgrade request's meter: bytes each way as they go (one add per chunk), or null. */
+    private volatile io.ipnslink.filter.pipeline.RequestMeter meter;
 
     /** Made by the container; use {@link #install}. */
     public UpgradeRelay() {
@@ -151,6 +153,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(settings, "settings");
         UpgradeRelay relay;
+        io.ipnslink.filter.pipeline.RequestMeter meter = io.ipnslink.filter.pipeline.RequestMeter.of(request);
         try {
             response.setStatus(HttpServletResponse.SC_SWITCHING_PROTOCOLS);
             relay = request.upgrade(UpgradeRelay.class);
@@ -159,6 +162,7 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
             stream.close();
             throw e;
         }
+        relay.meter = meter;
         relay.attach(stream, alreadyRead, settings, requestId);
         return relay;
     }
@@ -314,6 +318,10 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
                     // a copy: in non-blocking mode a container may keep the array until isReady() is true again
                     o.write(ByteBufUtil.getBytes(b));
                     bytesToVisitor.addAndGet(n);
+                    io.ipnslink.filter.pipeline.RequestMeter m = meter;
+                    if (m != null) {
+                        m.addBytesOut(n);
+                    }
                     needFlush = true;
                 } finally {
                     b.release();
@@ -388,6 +396,10 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
                     return;
                 }
                 bytesToSite.addAndGet(n);
+                io.ipnslink.filter.pipeline.RequestMeter m = meter;
+                if (m != null) {
+                    m.addBytesIn(n);
+                }
                 lastWrite = channel.writeAndFlush(Unpooled.copiedBuffer(readBuffer, 0, n)).addListener(writeDone);
             }
         } catch (EOFException e) {

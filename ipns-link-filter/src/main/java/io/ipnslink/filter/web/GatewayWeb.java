@@ -35,6 +35,38 @@ final class GatewayWeb {
                 ? Optional.of((Supplier<GatewayStatus>) s) : Optional.empty();
     }
 
+    /** The running gateway's metrics and readiness, if a filter runs in this web app. */
+    static Optional<io.ipnslink.filter.metrics.GatewayMetrics> metrics(ServletContext ctx) {
+        return ctx.getAttribute(io.ipnslink.filter.metrics.GatewayMetrics.ATTRIBUTE)
+                instanceof io.ipnslink.filter.metrics.GatewayMetrics m ? Optional.of(m) : Optional.empty();
+    }
+
+    /**
+     * Whether {@code /metrics}, {@code /health} and {@code /ready} are open to this request: the
+     * {@code metrics} key (unset: as {@code status}); without a running filter, loopback only.
+     */
+    static boolean metricsAllowed(HttpServletRequest req, ServletContext ctx) {
+        GatewayConfig config = config(ctx).orElse(null);
+        GatewayConfig.StatusAccess access = metrics(ctx).map(m -> m.settings().access())
+                .orElse(config == null ? GatewayConfig.StatusAccess.LOCAL : config.status());
+        return switch (access) {
+            case OFF -> false;
+            case PUBLIC -> true;
+            case LOCAL -> isLocal(req, config);
+        };
+    }
+
+    /** Writes a short plain-text answer. */
+    static void text(HttpServletResponse resp, int status, String contentType, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType(contentType);
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setContentLength(b.length);
+        resp.getOutputStream().write(b);
+    }
+
     /** The client's address as the gateway sees it ({@code X-Forwarded-For} from trusted proxies only). */
     static String clientAddress(HttpServletRequest req, GatewayConfig config) {
         return config == null ? req.getRemoteAddr() : PublicRequest.from(req, config).clientAddress();

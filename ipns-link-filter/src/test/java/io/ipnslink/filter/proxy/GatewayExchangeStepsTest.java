@@ -36,6 +36,7 @@ class GatewayExchangeStepsTest {
                     case "getHeaders" -> Collections.enumeration(headers.entrySet().stream()
                             .filter(e -> e.getKey().equalsIgnoreCase((String) args[0]))
                             .flatMap(e -> e.getValue().stream()).toList());
+                    case "getAttribute" -> null; // no request meter
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
         HttpServletResponse response = (HttpServletResponse) Proxy.newProxyInstance(

@@ -14,7 +14,8 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 /**
  * The gateway as the WAR lays it out, in embedded Tomcat on loopback: the filter on {@code /*}
  * (async, REQUEST and ASYNC), {@link LandingServlet} at the context root (and as the default
- * servlet, for 404 pages), {@link StatusServlet} at {@code /status}.
+ * servlet, for 404 pages), {@link StatusServlet} at {@code /status}, {@link MetricsServlet}, {@link HealthServlet} and
+ * {@link ReadyServlet} at {@code /metrics}, {@code /health}, {@code /ready}.
  */
 final class WebGateway implements AutoCloseable {
     static {
@@ -32,6 +33,15 @@ final class WebGateway implements AutoCloseable {
     }
 
     static WebGateway start(Path dir, String contextPath, Map<String, String> initParams) throws LifecycleException {
+        return start(dir, contextPath, initParams, null);
+    }
+
+    /**
+     * With {@code before} (may be null) mapped in front of the gateway filter on {@code /*}: tests
+     * look at what the gateway left on the request (its meter) after the chain returned.
+     */
+    static WebGateway start(Path dir, String contextPath, Map<String, String> initParams, jakarta.servlet.Filter before)
+            throws LifecycleException {
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(dir.resolve("tomcat").toString());
         tomcat.setHostname("127.0.0.1");
@@ -43,6 +53,25 @@ final class WebGateway implements AutoCloseable {
         ctx.addServletMappingDecoded("/", "landing"); // every other path: the filter's, else a 404 page
         Tomcat.addServlet(ctx, "status", new StatusServlet());
         ctx.addServletMappingDecoded("/status", "status");
+        // metrics and health, as in the WAR's web.xml
+        Tomcat.addServlet(ctx, "metrics", new MetricsServlet());
+        ctx.addServletMappingDecoded("/metrics", "metrics");
+        Tomcat.addServlet(ctx, "health", new HealthServlet());
+        ctx.addServletMappingDecoded("/health", "health");
+        Tomcat.addServlet(ctx, "ready", new ReadyServlet());
+        ctx.addServletMappingDecoded("/ready", "ready");
+        if (before != null) {
+            FilterDef b = new FilterDef();
+            b.setFilterName("before");
+            b.setFilter(before);
+            b.setAsyncSupported("true");
+            ctx.addFilterDef(b);
+            FilterMap bm = new FilterMap();
+            bm.setFilterName("before");
+            bm.addURLPattern("/*");
+            bm.setDispatcher("REQUEST");
+            ctx.addFilterMap(bm);
+        }
         IpnsLinkFilter filter = new IpnsLinkFilter();
         FilterDef def = new FilterDef();
         def.setFilterName("ipns-link");

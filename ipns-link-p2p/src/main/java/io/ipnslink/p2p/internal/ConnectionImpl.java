@@ -248,6 +248,12 @@ final class ConnectionImpl implements Connection {
     }
 
     @Override
+    public int openStreams() {
+        YamuxMuxer m = muxer;
+        return m == null ? 0 : m.activeStreams();
+    }
+
+    @Override
     public CompletableFuture<Void> close() {
         if (channel.eventLoop().isShuttingDown()) {
             channel.close();

@@ -526,6 +526,11 @@ public final class DefaultHost implements Host {
     }
 
     @Override
+    public boolean isRunning() {
+        return started && !closed;
+    }
+
+    @Override
     public CompletableFuture<Connection> connect(PeerId peer, List<Multiaddr> addresses) {
         Objects.requireNonNull(peer, "peer");
         Objects.requireNonNull(addresses, "addresses");

@@ -85,6 +85,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     private boolean originKeepAlive;
     private boolean done;
     private ScheduledFuture<?> firstByteTimer;
+    /** {@link System#nanoTime} when the current request's head arrived (origin latency). */
+    private long requestNanos;
     /** The request's method (HEAD answers have no body whatever their headers say). */
     private String requestMethod;
     /** The gateway's request allows the stream to carry another exchange after this one. */
@@ -158,6 +160,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         requestSeen = true;
+        requestNanos = System.nanoTime();
         stats.request();
         if (req.decoderResult().isFailure()) {
             ReferenceCountUtil.release(req);
@@ -335,6 +338,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     /** The origin's answer head (not 1xx): relayed as it came, its hop-by-hop headers out, framed for the stream. */
     private void onAnswerHead(HttpResponse resp) {
         responseStarted = true;
+        stats.answered(resp.status().code(), System.nanoTime() - requestNanos);
         if (firstByteTimer != null) {
             firstByteTimer.cancel(false);
         }
@@ -390,6 +394,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
      */
     private void switchProtocols(ChannelHandlerContext octx, HttpResponse resp) {
         responseStarted = true;
+        stats.answered(101, System.nanoTime() - requestNanos);
         if (firstByteTimer != null) {
             firstByteTimer.cancel(false);
         }
@@ -425,6 +430,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         finish(false);
+        stats.answered(status.code(), -1);
         byte[] body = (status.code() + " " + status.reasonPhrase() + ": " + reason + "\n").getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");

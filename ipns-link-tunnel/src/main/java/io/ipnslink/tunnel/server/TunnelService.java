@@ -78,6 +78,24 @@ public final class TunnelService implements AutoCloseable {
         return stats;
     }
 
+    /** Idle keep-alive connections to origins kept now, all sites together (the origin pools' size). */
+    public int originConnectionsIdle() {
+        int n = 0;
+        for (OriginPool p : pools.values()) {
+            n += p.idle();
+        }
+        return n;
+    }
+
+    /** Connections opened to origins so far, all sites together. */
+    public long originConnectionsOpened() {
+        long n = 0;
+        for (OriginPool p : pools.values()) {
+            n += p.opened();
+        }
+        return n;
+    }
+
     /** Connections opened to the origin of a site so far (the pool reuses them). */
     public int originConnectionsOpened(IpnsName name) {
         SiteConfig site = sites.get(name);

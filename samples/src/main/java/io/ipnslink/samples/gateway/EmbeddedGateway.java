@@ -18,7 +18,7 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
  * The gateway filter in an embedded Tomcat, for people without a container, laid out like the
  * WAR ({@code ipns-link-war}): the filter on {@code /*} (async, REQUEST and ASYNC dispatch), the
  * landing page ({@link LandingServlet}) at the root and the status page ({@link StatusServlet}) at
- * {@value #STATUS_PATH}.
+ * {@value #STATUS_PATH}, metrics and health at {@code /metrics}, {@code /health}, {@code /ready}.
  */
 public final class EmbeddedGateway implements AutoCloseable {
     /** Where the status page is. */
@@ -68,6 +68,13 @@ public final class EmbeddedGateway implements AutoCloseable {
         ctx.addServletMappingDecoded("/", "landing");
         Tomcat.addServlet(ctx, "status", new StatusServlet()).setAsyncSupported(true);
         ctx.addServletMappingDecoded(STATUS_PATH, "status");
+        // metrics and health (docs/operations.md), as in the WAR's web.xml
+        Tomcat.addServlet(ctx, "metrics", new io.ipnslink.filter.web.MetricsServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("/metrics", "metrics");
+        Tomcat.addServlet(ctx, "health", new io.ipnslink.filter.web.HealthServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("/health", "health");
+        Tomcat.addServlet(ctx, "ready", new io.ipnslink.filter.web.ReadyServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded("/ready", "ready");
         FilterDef def = new FilterDef();
         def.setFilterName("ipns-link");
         def.setFilter(new IpnsLinkFilter());
