@@ -150,8 +150,10 @@ final class Gateway implements AutoCloseable {
                 built.push(forwarder);
             }
             RoutingV1Servlet servlet = null;
+            InvalidatingRecordStore routingStore = null;
             if (config.routingEndpointEnabled() && config.mode() == GatewayConfig.Mode.GATEWAY) {
-                servlet = new RoutingV1Servlet(new InvalidatingRecordStore(store.store(), resolver),
+                routingStore = new InvalidatingRecordStore(store.store(), resolver);
+                servlet = new RoutingV1Servlet(routingStore,
                         config.routingLimits().applyTo(RoutingV1Servlet.Settings.defaults().withClock(clock)));
                 servlet.init(servletConfig(context));
                 built.push(servlet::destroy);
@@ -161,6 +163,14 @@ final class Gateway implements AutoCloseable {
             // closeables (built.push) below its own line, in this order
 
             // [store: PostgreSQL, pool, cluster]
+            // gateways on one PostgreSQL: a stored record drops the old one from every gateway's cache
+            io.ipnslink.filter.cluster.Cluster cluster = io.ipnslink.filter.cluster.Cluster.open(config,
+                    io.ipnslink.filter.config.StoreSettings.from(config.values()), store,
+                    host != null ? host.peerId().toString() : "gateway-" + java.util.UUID.randomUUID());
+            built.push(cluster);
+            cluster.connect(resolver, routingStore);
+            parts.events = cluster.events();
+            parts.cluster = cluster.view();
 
             // [metrics and health]
 
