@@ -171,6 +171,92 @@ public final class PgClusterEvents implements ClusterEvents, AutoCloseable {
         return reconnections;
     }
 
+    /** Waits for notifications on one connection: each as {channel, payload}. */
+    @FunctionalInterface
+    interface Notifications {
+        List<String[]> receive(int timeoutMillis) throws SQLException;
+    }
+
+    /**
+     * The notifications of {@code c}: through the driver's {@link PGConnection} when the pool
+     * hands out connections of the driver this class sees; otherwise (a container's pool with the
+     * driver in its own library folder: another class loader's {@code org.postgresql}) through
+     * the driver's interface as the connection's own class loader sees it, found by reflection.
+     */
+    static Notifications notificationsOf(Connection c) throws SQLException {
+        if (c.isWrapperFor(PGConnection.class)) {
+            PGConnection pg = c.unwrap(PGConnection.class);
+            return timeout -> {
+                PGNotification[] got = pg.getNotifications(timeout);
+                List<String[]> out = new java.util.ArrayList<>();
+                if (got != null) {
+                    for (PGNotification n : got) {
+                        out.add(new String[] {n.getName(), n.getParameter()});
+                    }
+                }
+                return out;
+            };
+        }
+        Object inner = c;
+        for (int depth = 0; depth < 8 && !inner.getClass().getName().startsWith("org.postgresql."); depth++) {
+            Object next = delegateOf(inner);
+            if (next == null || next == inner) {
+                break;
+            }
+            inner = next;
+        }
+        List<ClassLoader> loaders = new java.util.ArrayList<>();
+        loaders.add(inner.getClass().getClassLoader());
+        loaders.add(c.getClass().getClassLoader());
+        for (ClassLoader loader : loaders) {
+            try {
+                Class<?> iface = Class.forName("org.postgresql.PGConnection", false, loader);
+                Object pg = iface.isInstance(inner) ? inner : c.unwrap(iface);
+                java.lang.reflect.Method get = iface.getMethod("getNotifications", int.class);
+                Class<?> notification = Class.forName("org.postgresql.PGNotification", false, loader);
+                java.lang.reflect.Method name = notification.getMethod("getName");
+                java.lang.reflect.Method parameter = notification.getMethod("getParameter");
+                return timeout -> {
+                    try {
+                        Object[] got = (Object[]) get.invoke(pg, timeout);
+                        List<String[]> out = new java.util.ArrayList<>();
+                        if (got != null) {
+                            for (Object n : got) {
+                                out.add(new String[] {(String) name.invoke(n), (String) parameter.invoke(n)});
+                            }
+                        }
+                        return out;
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause() instanceof SQLException se ? se
+                                : new SQLException("getNotifications failed: " + e.getCause(), e.getCause());
+                    } catch (ReflectiveOperationException e) {
+                        throw new SQLException("getNotifications failed: " + e, e);
+                    }
+                };
+            } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
+                LOG.debug("cluster notices: no PGConnection through {}: {}", loader, e.toString());
+            }
+        }
+        throw new SQLException("the database connections (" + c.getClass().getName() + ") do not give access to"
+                + " PostgreSQL notifications; set 'store' to a jdbc:postgresql URL, or let the container's pool"
+                + " expose the driver's connection");
+    }
+
+    /** The connection a pool's wrapper delegates to (DBCP, IronJacamar, Hikari), or null. */
+    private static Object delegateOf(Object wrapper) {
+        for (String method : new String[] {"getInnermostDelegate", "getUnderlyingConnection", "getDelegate"}) {
+            try {
+                java.lang.reflect.Method m = wrapper.getClass().getMethod(method);
+                if (Connection.class.isAssignableFrom(m.getReturnType())) {
+                    return m.invoke(wrapper);
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // not this pool's method: try the next
+            }
+        }
+        return null;
+    }
+
     private static void checkChannel(String channel) {
         if (channel == null || !CHANNEL.matcher(channel).matches()) {
             throw new IllegalArgumentException("channel must match " + CHANNEL + ": " + channel);
@@ -185,7 +271,7 @@ public final class PgClusterEvents implements ClusterEvents, AutoCloseable {
             try {
                 c = listenSource.open();
                 c.setAutoCommit(true);
-                PGConnection pg = c.unwrap(PGConnection.class);
+                Notifications pg = notificationsOf(c);
                 current = c;
                 listenToAll(c);
                 connected = true;
@@ -235,14 +321,14 @@ public final class PgClusterEvents implements ClusterEvents, AutoCloseable {
     }
 
     /** Waits for notifications until closed; throws when the connection fails. */
-    private void listen(Connection c, PGConnection pg) throws SQLException {
+    private void listen(Connection c, Notifications pg) throws SQLException {
         long lastCheck = System.nanoTime();
         while (!closed) {
             listenToAll(c);
-            PGNotification[] received = pg.getNotifications((int) settings.poll().toMillis());
-            if (received != null && received.length > 0) {
-                for (PGNotification n : received) {
-                    dispatch(n.getName(), n.getParameter());
+            List<String[]> received = pg.receive((int) settings.poll().toMillis());
+            if (!received.isEmpty()) {
+                for (String[] n : received) {
+                    dispatch(n[0], n[1]);
                 }
                 lastCheck = System.nanoTime();
             } else if (System.nanoTime() - lastCheck >= settings.validateEvery().toNanos()) {

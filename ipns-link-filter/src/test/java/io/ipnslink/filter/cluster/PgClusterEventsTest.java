@@ -105,6 +105,28 @@ class PgClusterEventsTest {
     }
 
     @Test
+    void listensThroughADriverOfAnotherClassLoaderAsInAContainersLibraryFolder() throws Exception {
+        // the driver jar loaded a second time by its own class loader: its PGConnection is not ours
+        java.net.URL jar = org.postgresql.Driver.class.getProtectionDomain().getCodeSource().getLocation();
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar},
+                ClassLoader.getPlatformClassLoader())) {
+            java.sql.Driver foreign = (java.sql.Driver) Class.forName("org.postgresql.Driver", true, loader)
+                    .getDeclaredConstructor().newInstance();
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", PostgresServer.USER);
+            try (Connection probe = foreign.connect(server.jdbcUrl(db), p)) {
+                assertTrue(!probe.isWrapperFor(org.postgresql.PGConnection.class), "really another class loader's");
+            }
+            one = new PgClusterEvents(() -> foreign.connect(server.jdbcUrl(db), p), ds, FAST);
+            awaitConnected(one);
+            BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            one.subscribe("ipns_record", got::add);
+            one.publish("ipns_record", "through-reflection");
+            assertEquals("through-reflection", got.poll(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void badChannelsAndOversizedPayloadsAreRefused() throws Exception {
         one = events();
         assertThrows(IllegalArgumentException.class, () -> one.publish("x; DROP TABLE y", "p"));
