@@ -199,14 +199,17 @@ public final class PostgresServer {
     public synchronized void stop() {
         try {
             run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate",
-                    "-w", "stop"), asPostgresUser, dir);
+                    "-w", "-t", "10", "stop"), asPostgresUser, dir);
         } catch (RuntimeException e) {
             System.err.println("stopping the test PostgreSQL server failed: " + e.getMessage());
         }
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("deleting " + dir + " failed: " + e.getMessage());
+        for (int attempt = 0; attempt < 3 && Files.exists(dir); attempt++) {
+            // files the server's last processes wrote while the first walk ran go in the next one
+            try (Stream<Path> all = Files.walk(dir)) {
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | java.io.UncheckedIOException e) {
+                System.err.println("deleting " + dir + " failed: " + e.getMessage());
+            }
         }
     }
 }
