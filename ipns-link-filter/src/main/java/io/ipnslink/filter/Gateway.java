@@ -154,8 +154,10 @@ final class Gateway implements AutoCloseable {
                 built.push(forwarder);
             }
             RoutingV1Servlet servlet = null;
+            InvalidatingRecordStore routingStore = null;
             if (config.routingEndpointEnabled() && config.mode() == GatewayConfig.Mode.GATEWAY) {
-                servlet = new RoutingV1Servlet(new InvalidatingRecordStore(records, resolver),
+                routingStore = new InvalidatingRecordStore(records, resolver);
+                servlet = new RoutingV1Servlet(routingStore,
                         config.routingLimits().applyTo(RoutingV1Servlet.Settings.defaults().withClock(clock)));
                 servlet.init(servletConfig(context));
                 built.push(servlet::destroy);
@@ -168,6 +170,14 @@ final class Gateway implements AutoCloseable {
             // closeables (built.push) below its own line, in this order
 
             // [store: PostgreSQL, pool, cluster]
+            // gateways on one PostgreSQL: a stored record drops the old one from every gateway's cache
+            io.ipnslink.filter.cluster.Cluster cluster = io.ipnslink.filter.cluster.Cluster.open(config,
+                    io.ipnslink.filter.config.StoreSettings.from(config.values()), store,
+                    host != null ? host.peerId().toString() : "gateway-" + java.util.UUID.randomUUID());
+            built.push(cluster);
+            cluster.connect(resolver, routingStore);
+            parts.events = cluster.events();
+            parts.cluster = cluster.view();
 
             // [metrics and health]
             io.ipnslink.filter.metrics.GatewayMetrics metrics = new io.ipnslink.filter.metrics.GatewayMetrics(

@@ -114,7 +114,8 @@ class WarDeploymentIT {
             }
         }
         for (String needed : List.of("ipns-link-filter-", "ipns-link-p2p-", "ipns-link-routing-", "ipns-link-core-",
-                "slf4j-api-", "slf4j-jdk14-", "jackson-databind-", "netty-codec-http-", "h2-")) {
+                "slf4j-api-", "slf4j-jdk14-", "jackson-databind-", "netty-codec-http-", "h2-", "postgresql-",
+                "HikariCP-")) {
             assertTrue(libs.stream().anyMatch(l -> l.startsWith(needed)), needed + " missing from " + libs);
         }
         for (String forbidden : List.of("logback-", "log4j-", "jakarta.servlet-api-", "tomcat-", "exposer-cli-",

@@ -185,6 +185,16 @@ public enum ConfigKey {
                     + " relayed one when the NATs allow it. Private and loopback addresses are sent and dialed only"
                     + " with `allow-private-addresses`. `off`: no hole punching (the relayed connection stays)"),
     // ---- the store: PostgreSQL, connection pool, cluster (keys of this part go below this line)
+    STORE_POOL_SIZE("store-pool-size", "10",
+            "Connections in the pool (HikariCP) of a `store` given as a JDBC URL other than H2; a JNDI DataSource"
+                    + " is pooled by the container. A PostgreSQL gateway also holds one connection outside the pool"
+                    + " to listen for the cluster's notices"),
+    STORE_CONNECT_TIMEOUT("store-connect-timeout", "5s",
+            "Longest wait for a database connection (a new one, or a free one of the pool); a statement waiting"
+                    + " longer than 12 times this for the server is abandoned"),
+    CLUSTER_HEARTBEAT("cluster-heartbeat", "5s",
+            "On PostgreSQL: how often each gateway marks itself alive in the shared database; a gateway not seen"
+                    + " for three heartbeats no longer counts among the cluster's live gateways"),
 
     // ---- metrics and health (keys of this part go below this line)
     METRICS("metrics", "(as status)",

@@ -6,11 +6,16 @@ import java.time.Clock;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.util.Properties;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
  * Opens the record store the configuration names ({@link ConfigKey#STORE}), bounded by
- * {@code store-max-names}, {@code store-max-retention} and {@code store-sweep-interval}.
+ * {@code store-max-names}, {@code store-max-retention} and {@code store-sweep-interval}: the
+ * embedded H2 file by default, a pool of {@code store-pool-size} connections (HikariCP) for a JDBC
+ * URL, or a container's DataSource looked up by its JNDI name (used as given: the container pools).
  */
 public final class RecordStores {
     private RecordStores() {}
@@ -60,9 +65,13 @@ public final class RecordStores {
                 }
             }
             if (store.startsWith("jdbc:")) {
-                DataSource ds = new DriverManagerDataSource(store, config.storeUser().orElse(null),
-                        config.storePassword().orElse(null));
-                return new Opened(new JdbcRecordStore(ds, clock, config.storeLimits()), null);
+                HikariDataSource pool = pool(store, config, StoreSettings.from(config.values()));
+                try {
+                    return new Opened(new JdbcRecordStore(pool, clock, config.storeLimits()), pool::close);
+                } catch (RuntimeException e) {
+                    pool.close();
+                    throw e;
+                }
             }
             Object found = new InitialContext().lookup(store);
             if (!(found instanceof DataSource ds)) {
@@ -80,6 +89,42 @@ public final class RecordStores {
             throw new ConfigException(ConfigKey.STORE, "configuration key 'store': cannot open the record store "
                     + (store == null ? "under " + config.dataDir() : "'" + redact(store) + "'") + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A HikariCP pool of {@code store-pool-size} connections to {@code url}, waiting at most
+     * {@code store-connect-timeout} for a connection (also when it starts: a wrong URL or password
+     * fails the start with the driver's message).
+     */
+    static HikariDataSource pool(String url, GatewayConfig config, StoreSettings settings) {
+        HikariConfig h = new HikariConfig();
+        h.setPoolName("ipns-link-store");
+        h.setJdbcUrl(url);
+        config.storeUser().ifPresent(h::setUsername);
+        config.storePassword().ifPresent(h::setPassword);
+        if (url.startsWith("jdbc:postgresql:")) {
+            // found through this class loader (a web application's WEB-INF/lib), not only DriverManager's
+            h.setDriverClassName("org.postgresql.Driver");
+            Properties p = postgresProperties(settings);
+            p.forEach((k, v) -> h.addDataSourceProperty((String) k, v));
+        }
+        h.setMaximumPoolSize(settings.poolSize());
+        h.setMinimumIdle(Math.min(2, settings.poolSize()));
+        h.setConnectionTimeout(settings.connectTimeout().toMillis());
+        h.setValidationTimeout(Math.min(settings.connectTimeout().toMillis(), 5000));
+        h.setInitializationFailTimeout(settings.connectTimeout().toMillis());
+        return new HikariDataSource(h);
+    }
+
+    /** Connection properties of the PostgreSQL driver bounding each wait by the settings. */
+    public static Properties postgresProperties(StoreSettings settings) {
+        Properties p = new Properties();
+        p.setProperty("connectTimeout", Long.toString(Math.max(1, settings.connectTimeout().toSeconds())));
+        p.setProperty("loginTimeout", Long.toString(Math.max(1, settings.connectTimeout().toSeconds())));
+        p.setProperty("socketTimeout", Long.toString(Math.max(1, settings.socketTimeout().toSeconds())));
+        p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("ApplicationName", "ipns-link-gateway");
+        return p;
     }
 
     private static String redact(String url) {

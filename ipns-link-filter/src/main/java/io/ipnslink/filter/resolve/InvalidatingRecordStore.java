@@ -7,6 +7,8 @@ import io.ipnslink.routing.store.StoredRecord;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The record store as the gateway's routing endpoint sees it: a stored record drops the
@@ -16,6 +18,7 @@ import java.util.Optional;
 public final class InvalidatingRecordStore implements RecordStore {
     private final RecordStore store;
     private final NameResolver resolver;
+    private final List<Consumer<IpnsName>> whenStored = new CopyOnWriteArrayList<>();
 
     public InvalidatingRecordStore(RecordStore store, NameResolver resolver) {
         this.store = Objects.requireNonNull(store, "store");
@@ -32,8 +35,19 @@ public final class InvalidatingRecordStore implements RecordStore {
         boolean stored = store.put(name, record);
         if (stored) {
             resolver.invalidate(name);
+            for (Consumer<IpnsName> l : whenStored) {
+                l.accept(name);
+            }
         }
         return stored;
+    }
+
+    /**
+     * Calls {@code listener} after each record stored through this store (the cluster tells the
+     * other gateways, whose caches hold the old record).
+     */
+    public void whenStored(Consumer<IpnsName> listener) {
+        whenStored.add(Objects.requireNonNull(listener, "listener"));
     }
 
     @Override

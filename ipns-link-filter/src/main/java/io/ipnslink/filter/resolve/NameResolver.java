@@ -163,6 +163,13 @@ public final class NameResolver implements AutoCloseable {
         return misses.sum();
     }
 
+    /**
+     * Forgets every cached name (the cluster's notices were interrupted: any entry may be stale).
+     */
+    public void invalidateAll() {
+        cache.invalidateAll();
+    }
+
     /** Names cached now (after pending evictions). */
     public long cachedNames() {
         cache.cleanUp();

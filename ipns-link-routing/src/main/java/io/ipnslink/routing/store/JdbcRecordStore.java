@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RecordStore} in a relational database reached through a {@link DataSource}. The SQL is
- * portable (tested on H2 2.x, written for PostgreSQL as well): one table {@value #TABLE}, created
- * on start if missing.
+ * portable (tested on H2 2.x and PostgreSQL 15): one table {@value #TABLE}, created or upgraded
+ * on start by {@link #migrations()}.
  *
  * <p>{@link #put} runs a transaction that reads the current row {@code FOR UPDATE}, compares with
  * {@link IpnsRecords#compare} and writes only if the new record is better; a first insert that
@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class JdbcRecordStore implements RecordStore {
     /** Table name. */
     public static final String TABLE = "ipns_records";
+    /** The store's component in {@link SchemaMigrations}. */
+    public static final String SCHEMA_COMPONENT = "records";
     /** Longest name text stored (canonical base36 CIDs of peer ids are about 62 characters). */
     public static final int MAX_NAME_CHARS = 128;
     /** How often a put is retried after a lost insert race, a lock timeout or a serialization failure. */
@@ -178,7 +180,6 @@ public final class JdbcRecordStore implements RecordStore {
         }
     }
 
-    /** An embedded H2 database in {@code dataDir} (created if missing), closed by {@link #close()}. */
     /**
      * The data source the store works on: other parts of the gateway (tenants, usage) keep their
      * tables in the same database.
@@ -187,6 +188,7 @@ public final class JdbcRecordStore implements RecordStore {
         return dataSource;
     }
 
+    /** An embedded H2 database in {@code dataDir} (created if missing), closed by {@link #close()}. */
     public static JdbcRecordStore h2File(Path dataDir) {
         return h2File(dataDir, Clock.systemUTC());
     }
@@ -224,23 +226,25 @@ public final class JdbcRecordStore implements RecordStore {
         return limits;
     }
 
+    /**
+     * The versions of the store's table ({@link SchemaMigrations} component {@value #SCHEMA_COMPONENT}):
+     * version 1 is the table every earlier version created (with {@code IF NOT EXISTS}, so a
+     * database made before versioning gets its version row and keeps its records).
+     */
+    public static SchemaMigrations migrations() {
+        return SchemaMigrations.of(SCHEMA_COMPONENT)
+                .step(1, "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
+                        + "name VARCHAR(" + MAX_NAME_CHARS + ") NOT NULL PRIMARY KEY, "
+                        + "sequence_no NUMERIC(20, 0) NOT NULL, "
+                        + "validity_ms BIGINT NOT NULL, "
+                        + "record BYTEA NOT NULL, "
+                        + "updated_ms BIGINT NOT NULL)",
+                        "CREATE INDEX IF NOT EXISTS " + TABLE + "_validity ON " + TABLE + " (validity_ms)",
+                        "CREATE INDEX IF NOT EXISTS " + TABLE + "_updated ON " + TABLE + " (updated_ms)");
+    }
+
     private void createSchema() {
-        String table = "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
-                + "name VARCHAR(" + MAX_NAME_CHARS + ") NOT NULL PRIMARY KEY, "
-                + "sequence_no NUMERIC(20, 0) NOT NULL, "
-                + "validity_ms BIGINT NOT NULL, "
-                + "record BYTEA NOT NULL, "
-                + "updated_ms BIGINT NOT NULL)";
-        String validityIndex = "CREATE INDEX IF NOT EXISTS " + TABLE + "_validity ON " + TABLE + " (validity_ms)";
-        String updatedIndex = "CREATE INDEX IF NOT EXISTS " + TABLE + "_updated ON " + TABLE + " (updated_ms)";
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            c.setAutoCommit(true);
-            s.execute(table);
-            s.execute(validityIndex);
-            s.execute(updatedIndex);
-        } catch (SQLException e) {
-            throw new RecordStoreException("cannot create table " + TABLE + ": " + e.getMessage(), e);
-        }
+        migrations().apply(dataSource);
     }
 
     /** The record if it is neither past its EOL nor past the retention; an expired row is deleted. */

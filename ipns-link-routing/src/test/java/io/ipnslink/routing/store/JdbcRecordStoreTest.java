@@ -31,6 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The store on an embedded H2 file database; {@link PostgresJdbcRecordStoreTest} runs every test
+ * of this class again on a real PostgreSQL server (the same SQL on both).
+ */
 class JdbcRecordStoreTest {
     @TempDir
     Path dir;
@@ -42,7 +46,8 @@ class JdbcRecordStoreTest {
     @BeforeEach
     void open() {
         clock = MutableClock.atNow();
-        store = JdbcRecordStore.h2File(dir, clock);
+        openDatabase();
+        store = newStore();
         alice = TestRecords.newIdentity();
         inADay = clock.instant().plus(Duration.ofDays(1));
     }
@@ -50,6 +55,19 @@ class JdbcRecordStoreTest {
     @AfterEach
     void close() {
         store.close();
+        closeDatabase();
+    }
+
+    /** Makes the (empty) database of one test. */
+    void openDatabase() {
+    }
+
+    /** A new store over the test's database (several may be open at once, as several processes). */
+    JdbcRecordStore newStore() {
+        return JdbcRecordStore.h2File(dir, clock);
+    }
+
+    void closeDatabase() {
     }
 
     @Test
@@ -185,10 +203,7 @@ class JdbcRecordStoreTest {
     @Test
     void twoStoresSharingOneDatabaseKeepTheHighest() throws Exception {
         // Two store instances over one database stand for two processes sharing a database server.
-        JdbcConnectionPool pool = JdbcConnectionPool.create(
-                "jdbc:h2:mem:shared" + System.nanoTime() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000", "sa", "");
-        try (JdbcRecordStore one = new JdbcRecordStore(pool, clock);
-                JdbcRecordStore two = new JdbcRecordStore(pool, clock)) {
+        try (JdbcRecordStore one = newStore(); JdbcRecordStore two = newStore()) {
             Random random = new Random(7);
             List<List<IpnsRecord>> work = new ArrayList<>();
             long max = -1;
@@ -203,8 +218,6 @@ class JdbcRecordStoreTest {
             runConcurrently(alice.name(), work, one, two);
             assertEquals(max, one.get(alice.name()).orElseThrow().record().sequence());
             assertEquals(max, two.get(alice.name()).orElseThrow().record().sequence());
-        } finally {
-            pool.dispose();
         }
     }
 
@@ -228,14 +241,14 @@ class JdbcRecordStoreTest {
         IpnsRecord r = alice.record(11, inADay);
         store.put(alice.name(), r);
         store.close();
-        store = JdbcRecordStore.h2File(dir, clock);
+        store = newStore();
         assertArrayEquals(r.raw(), store.get(alice.name()).orElseThrow().record().raw());
         assertFalse(store.put(alice.name(), alice.record(10, inADay)));
     }
 
     @Test
     void openingTwiceIsIdempotentForTheSchema() {
-        try (JdbcRecordStore again = JdbcRecordStore.h2File(dir, clock)) {
+        try (JdbcRecordStore again = newStore()) {
             again.put(alice.name(), alice.record(1, inADay));
             assertEquals(1, store.count());
         }
