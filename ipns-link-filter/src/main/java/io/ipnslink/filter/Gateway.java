@@ -167,10 +167,17 @@ final class Gateway implements AutoCloseable {
             // [denylist]
 
             // [tenants, domains and the admin API]
+            if (config.mode() == GatewayConfig.Mode.GATEWAY) {
+                io.ipnslink.filter.tenants.TenantAdmin tenants = TenantPart.start(config, store, clock, txt, parts);
+                built.push(tenants);
+                context.setAttribute(io.ipnslink.filter.tenants.TenantAdmin.ATTRIBUTE, tenants);
+                built.push(() -> context.removeAttribute(io.ipnslink.filter.tenants.TenantAdmin.ATTRIBUTE));
+            }
 
             // [quotas and usage]
 
-            Gateway g = new Gateway(config, clock, new RequestRouter(config), resolver, dnsLink, forwarder, servlet, host,
+            Gateway g = new Gateway(config, clock,
+                    new RequestRouter(config, h -> parts.domains.siteFor(h).isPresent()), resolver, dnsLink, forwarder, servlet, host,
                     store.store(), parts);
             g.owned.addAll(built);
             LOG.info("IPNS-Link gateway started: {}{}", config.describe(),

@@ -14,7 +14,8 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 /**
  * The gateway as the WAR lays it out, in embedded Tomcat on loopback: the filter on {@code /*}
  * (async, REQUEST and ASYNC), {@link LandingServlet} at the context root (and as the default
- * servlet, for 404 pages), {@link StatusServlet} at {@code /status}.
+ * servlet, for 404 pages), {@link StatusServlet} at {@code /status}, {@link AdminServlet} at
+ * {@code /admin/*}.
  */
 final class WebGateway implements AutoCloseable {
     static {
@@ -43,6 +44,9 @@ final class WebGateway implements AutoCloseable {
         ctx.addServletMappingDecoded("/", "landing"); // every other path: the filter's, else a 404 page
         Tomcat.addServlet(ctx, "status", new StatusServlet());
         ctx.addServletMappingDecoded("/status", "status");
+        // the admin API and page
+        Tomcat.addServlet(ctx, "admin", new AdminServlet());
+        ctx.addServletMappingDecoded("/admin/*", "admin");
         IpnsLinkFilter filter = new IpnsLinkFilter();
         FilterDef def = new FilterDef();
         def.setFilterName("ipns-link");
