@@ -134,20 +134,22 @@ final class AdminAuth {
 
     /**
      * Whether a request with ambient credentials (cookie, certificate) comes from the gateway's own
-     * pages: its {@code Origin} (browsers send it with every POST) is this request's own origin, and
-     * {@code Sec-Fetch-Site}, when sent, is not {@code cross-site} or {@code same-site}.
+     * pages. An {@code Origin} naming another origin never does. Browsers that send
+     * {@code Sec-Fetch-Site} (it cannot be set by scripts) must say {@code same-origin}; they send
+     * {@code Origin: null} from the admin pages, whose referrer policy is {@code no-referrer}. Without
+     * {@code Sec-Fetch-Site}, the {@code Origin} must be this request's own origin.
      */
     static boolean sameOrigin(HttpServletRequest req, GatewayConfig config) {
-        String fetchSite = req.getHeader("Sec-Fetch-Site");
-        if (fetchSite != null && !fetchSite.equalsIgnoreCase("same-origin") && !fetchSite.equalsIgnoreCase("none")) {
-            return false;
-        }
         String origin = req.getHeader("Origin");
-        if (origin == null) {
+        boolean concrete = origin != null && !origin.equals("null");
+        if (concrete && crossOrigin(req, config)) {
             return false;
         }
-        PublicRequest pr = PublicRequest.from(req, config);
-        return origin.toLowerCase(Locale.ROOT).equals(pr.scheme() + "://" + pr.host());
+        String fetchSite = req.getHeader("Sec-Fetch-Site");
+        if (fetchSite != null) {
+            return fetchSite.equalsIgnoreCase("same-origin");
+        }
+        return concrete;
     }
 
     /** A cross-origin request: an {@code Origin} header naming another origin. */

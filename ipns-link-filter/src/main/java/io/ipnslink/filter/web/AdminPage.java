@@ -259,7 +259,7 @@ final class AdminPage {
             m.append("<p class=\"alert\" id=\"error\">").append(Pages.escape(error)).append("</p>");
         }
         // tenants
-        m.append("<h2>Tenants (").append(tenants.size()).append(")</h2>");
+        m.append("<h2 id=\"tenants-heading\">Tenants (").append(tenants.size()).append(")</h2>");
         Map<String, Integer> siteCount = new HashMap<>();
         for (SiteEntry s : sites) {
             siteCount.merge(s.tenant(), 1, Integer::sum);

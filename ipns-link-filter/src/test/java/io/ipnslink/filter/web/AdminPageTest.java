@@ -138,9 +138,19 @@ class AdminPageTest {
                 "https://evil.example").status());
         assertEquals(403, post("/admin/", "action=create-tenant&csrf=" + enc(csrf) + "&id=evil&name=x", cookie, null)
                 .status());
+        assertEquals(403, RawHttp.send(gw.port(), "POST", gw.host(), "/admin/", ("action=create-tenant&csrf="
+                + enc(csrf) + "&id=evil&name=x").getBytes(StandardCharsets.UTF_8), "Content-Type",
+                "application/x-www-form-urlencoded", "Cookie", cookie, "Origin", "null", "Sec-Fetch-Site", "cross-site")
+                .status());
         assertEquals(1, gw.admin().store().tenants().size());
+        // a browser on the page (no-referrer: Origin null, Sec-Fetch-Site same-origin) is accepted
+        assertEquals(303, RawHttp.send(gw.port(), "POST", gw.host(), "/admin/", ("action=create-tenant&csrf="
+                + enc(csrf) + "&id=beta&name=Beta").getBytes(StandardCharsets.UTF_8), "Content-Type",
+                "application/x-www-form-urlencoded", "Cookie", cookie, "Origin", "null", "Sec-Fetch-Site",
+                "same-origin").status());
+        assertEquals(2, gw.admin().store().tenants().size());
         // the page's changes are audited under the token's name
-        assertEquals(3, gw.admin().audit().list(10, 0).size());
+        assertEquals(4, gw.admin().audit().list(10, 0).size());
         assertTrue(gw.admin().audit().list(10, 0).get(0).actor().startsWith("token:"));
         // sign out: the cookie is cleared
         RawHttp.Response out = post("/admin/logout", "", cookie, origin());
