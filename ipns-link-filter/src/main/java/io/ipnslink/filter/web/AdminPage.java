@@ -48,11 +48,11 @@ final class AdminPage {
     static final int MAX_CHARTS = 24;
     /** Audit entries shown. */
     static final int AUDIT_SHOWN = 20;
-    private static final String EXTRA_STYLE = "<style>main{max-width:68rem}"
+    private static final String EXTRA_STYLE = "<style>body main{max-width:68rem}td{overflow-wrap:anywhere}"
             + "select{padding:.6rem .75rem;border:1px solid #c6ccd7;border-radius:9px;font:inherit;background:#fff}"
             + "form.inline{display:inline;margin:0}form.inline button{padding:.25rem .7rem;font-size:.85rem}"
             + "button.quiet{background:#eef1f5;color:#1d2330}button.quiet:hover{background:#dfe4ec;color:#1d2330}"
-            + "th{width:auto}td code{font-size:.8em}.chart{margin:.6rem 0 1.4rem}.chart svg{width:100%;height:auto}"
+            + "table th{width:auto}td code{font-size:.8em}.chart{margin:.6rem 0 1.4rem}.chart svg{width:100%;height:auto}"
             + ".bar{fill:#2f62c8}.bar.err{fill:#c84a2f}.axis{stroke:#c6ccd7}.lbl{font:11px system-ui,sans-serif;fill:#7a8191}"
             + ".top{display:flex;justify-content:space-between;align-items:center}</style>";
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("EEE d MMM", Locale.ENGLISH)
