@@ -207,6 +207,13 @@ final class Gateway implements AutoCloseable {
             }
 
             // [tenants, domains and the admin API]
+            io.ipnslink.filter.tenants.TenantAdmin tenants = null;
+            if (config.mode() == GatewayConfig.Mode.GATEWAY) {
+                tenants = TenantPart.start(config, store, clock, txt, parts);
+                built.push(tenants);
+                context.setAttribute(io.ipnslink.filter.tenants.TenantAdmin.ATTRIBUTE, tenants);
+                built.push(() -> context.removeAttribute(io.ipnslink.filter.tenants.TenantAdmin.ATTRIBUTE));
+            }
 
             // [quotas and usage]
             if (host != null && store.dataSource().isPresent()) {
@@ -216,13 +223,20 @@ final class Gateway implements AutoCloseable {
                 built.push(quotas); // closed before the store: the last usage is written
                 parts.gates.add(quotas.gate());
                 quotas.observer().ifPresent(parts.observers::add);
+                if (tenants != null) {
+                    // tenant quotas: which tenant a site belongs to, from the tenants' directory (memory);
+                    // an admin change (quota, tenant, site attached) reads the quotas again at once
+                    quotas.tenantOf(tenants.directory()::tenantOf);
+                    parts.events.subscribe(io.ipnslink.filter.tenants.TenantAdmin.CHANNEL, payload -> quotas.quotasChanged());
+                }
                 if (context != null) {
                     context.setAttribute(io.ipnslink.filter.usage.QuotasAndUsage.ATTRIBUTE, quotas);
                     built.push(() -> context.removeAttribute(io.ipnslink.filter.usage.QuotasAndUsage.ATTRIBUTE));
                 }
             }
 
-            Gateway g = new Gateway(config, clock, new RequestRouter(config), resolver, dnsLink, forwarder, servlet, host,
+            Gateway g = new Gateway(config, clock,
+                    new RequestRouter(config, h -> parts.domains.siteFor(h).isPresent()), resolver, dnsLink, forwarder, servlet, host,
                     store.store(), parts);
             g.owned.addAll(built);
             LOG.info("IPNS-Link gateway started: {}{}", config.describe(),

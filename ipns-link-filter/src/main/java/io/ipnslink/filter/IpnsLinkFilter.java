@@ -264,12 +264,13 @@ public class IpnsLinkFilter implements Filter {
      * Admits the request under its visitor's limits ({@code filter/limits}): the ticket to release
      * when it ended, or null after answering 429. Only requests the gateway answers itself count:
      * in gateway mode, every route but {@code Pass}; a DNSLink host only once its DNSLink record is
-     * known (before that the request may yet go down the chain to the host application).
+     * known (before that the request may yet go down the chain to the host application) or when it
+     * is a custom domain ({@link DomainMap}).
      */
     private static VisitorLimiter.Ticket admit(Gateway g, String id, HttpServletRequest req, HttpServletResponse resp,
             PublicRequest pr, Route route) throws IOException {
         if (g.config.mode() != GatewayConfig.Mode.GATEWAY || (route instanceof Route.Site s && s.dnsLinkHost()
-                && s.name() instanceof NameRef.DnsLink d
+                && s.name() instanceof NameRef.DnsLink d && g.domains.siteFor(d.domain()).isEmpty()
                 && g.dnsLink.cached(d.domain()).map(Optional::isEmpty).orElse(true))) {
             return VisitorLimiter.UNLIMITED;
         }

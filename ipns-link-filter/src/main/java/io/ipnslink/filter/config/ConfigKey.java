@@ -229,6 +229,29 @@ public enum ConfigKey {
             "Longest fetch of a denylist URL: connection, answer head and the whole body"),
 
     // ---- tenants, domains and the admin API (keys of this part go below this line)
+    SITES("sites", "any",
+            "Which sites the gateway serves: `any` (every IPNS-Link name), `registered` (only names attached to a"
+                    + " tenant through the admin API; any other name gets a 403 page saying the site is not served here)"),
+    ADMIN("admin", "local",
+            "Who may use the admin API and page (`AdminServlet`, `/admin/` in the WAR): `off`, `local` (loopback"
+                    + " clients only; behind a reverse proxy list it in `trusted-proxies`), `public`. Off in any case"
+                    + " unless `admin-token` or `admin-client-subjects` is set (docs/admin.md)"),
+    ADMIN_TOKEN("admin-token", "",
+            "Secret of the admin API (`Authorization: Bearer {token}`) and password of the admin page's login; at"
+                    + " least 16 characters. Never logged; the audit log names it by a short hash. Empty: no token"),
+    ADMIN_CLIENT_SUBJECTS("admin-client-subjects", "",
+            "`;`-separated subjects of TLS client certificates accepted as admin credentials (e.g. `CN=ops,O=Example`;"
+                    + " compared as X.500 names), read from the container's verified client certificate. Empty: none"),
+    TENANTS_MAX("tenants-max", "1000", "Most tenants; creating one more is refused (409)"),
+    TENANT_SITES_MAX("tenant-sites-max", "1000", "Most sites attached to one tenant"),
+    SITES_MAX("sites-max", "100000", "Most sites attached to tenants in all"),
+    DOMAINS_MAX("domains-max", "10000", "Most custom domains (verified or not)"),
+    AUDIT_RETENTION("audit-retention", "P90D",
+            "How long entries of the admin audit log are kept (`2160h`, `P90D`); at most `audit-max-entries` are kept"),
+    AUDIT_MAX_ENTRIES("audit-max-entries", "100000", "Most entries kept in the admin audit log (the oldest go first)"),
+    TENANTS_RELOAD_INTERVAL("tenants-reload-interval", "30s",
+            "How often each gateway reloads tenants, sites and domains from the database, besides at once after a"
+                    + " change (on this gateway, and on the others through the cluster's notices)"),
 
     // ---- quotas and usage (keys of this part go below this line)
     USAGE("usage", "on",

@@ -47,9 +47,19 @@ public final class RequestRouter {
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     private final GatewayConfig config;
+    private final java.util.function.Predicate<String> customDomain;
 
     public RequestRouter(GatewayConfig config) {
+        this(config, host -> false);
+    }
+
+    /**
+     * @param customDomain whether a host is a custom domain the operator mapped to a site: such a
+     *     host is a site's host (as a DNSLink host) even with {@code dnslink=false}
+     */
+    public RequestRouter(GatewayConfig config, java.util.function.Predicate<String> customDomain) {
         this.config = Objects.requireNonNull(config, "config");
+        this.customDomain = Objects.requireNonNull(customDomain, "customDomain");
     }
 
     public Route route(PublicRequest r) {
@@ -71,7 +81,7 @@ public final class RequestRouter {
         if (path.equals("/ipns") || path.startsWith(IPNS_PATH)) {
             return pathForm(r);
         }
-        if (gateway && config.dnslink() && isDnsLinkCandidate(hostName)) {
+        if (gateway && isDnsLinkCandidate(hostName) && (config.dnslink() || customDomain.test(hostName))) {
             return new Route.Site(new NameRef.DnsLink(hostName), path + r.querySuffix(), r.contextPath() + "/",
                     false, r.host(), true);
         }

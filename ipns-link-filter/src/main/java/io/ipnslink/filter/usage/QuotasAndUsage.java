@@ -221,6 +221,14 @@ public final class QuotasAndUsage implements AutoCloseable {
         }
     }
 
+    /**
+     * The quotas (or which tenant a site belongs to) changed: they are read again on the background
+     * thread at once (the admin part's changes; never blocks).
+     */
+    public void quotasChanged() {
+        onNotice();
+    }
+
     private void onNotice() {
         if (closed) {
             return;

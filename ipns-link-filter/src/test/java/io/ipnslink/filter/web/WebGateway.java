@@ -15,7 +15,8 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
  * The gateway as the WAR lays it out, in embedded Tomcat on loopback: the filter on {@code /*}
  * (async, REQUEST and ASYNC), {@link LandingServlet} at the context root (and as the default
  * servlet, for 404 pages), {@link StatusServlet} at {@code /status}, {@link MetricsServlet}, {@link HealthServlet} and
- * {@link ReadyServlet} at {@code /metrics}, {@code /health}, {@code /ready}.
+ * {@link ReadyServlet} at {@code /metrics}, {@code /health}, {@code /ready}, {@link AdminServlet} at
+ * {@code /admin/*}.
  */
 final class WebGateway implements AutoCloseable {
     static {
@@ -72,6 +73,9 @@ final class WebGateway implements AutoCloseable {
             bm.setDispatcher("REQUEST");
             ctx.addFilterMap(bm);
         }
+        // the admin API and page
+        Tomcat.addServlet(ctx, "admin", new AdminServlet());
+        ctx.addServletMappingDecoded("/admin/*", "admin");
         IpnsLinkFilter filter = new IpnsLinkFilter();
         FilterDef def = new FilterDef();
         def.setFilterName("ipns-link");

@@ -1,6 +1,7 @@
 package io.ipnslink.samples.gateway;
 
 import io.ipnslink.filter.IpnsLinkFilter;
+import io.ipnslink.filter.web.AdminServlet;
 import io.ipnslink.filter.web.LandingServlet;
 import io.ipnslink.filter.web.StatusServlet;
 import java.net.URI;
@@ -18,11 +19,14 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
  * The gateway filter in an embedded Tomcat, for people without a container, laid out like the
  * WAR ({@code ipns-link-war}): the filter on {@code /*} (async, REQUEST and ASYNC dispatch), the
  * landing page ({@link LandingServlet}) at the root and the status page ({@link StatusServlet}) at
- * {@value #STATUS_PATH}, metrics and health at {@code /metrics}, {@code /health}, {@code /ready}.
+ * {@value #STATUS_PATH}, metrics and health at {@code /metrics}, {@code /health}, {@code /ready}, and
+ * the admin API and page ({@link AdminServlet}) at {@value #ADMIN_PATH}.
  */
 public final class EmbeddedGateway implements AutoCloseable {
     /** Where the status page is. */
     public static final String STATUS_PATH = "/status";
+    /** Where the admin API and page are ({@code /admin/api/...}, {@code /admin/}). */
+    public static final String ADMIN_PATH = "/admin";
 
     private final Tomcat tomcat;
 
@@ -75,6 +79,9 @@ public final class EmbeddedGateway implements AutoCloseable {
         ctx.addServletMappingDecoded("/health", "health");
         Tomcat.addServlet(ctx, "ready", new io.ipnslink.filter.web.ReadyServlet()).setAsyncSupported(true);
         ctx.addServletMappingDecoded("/ready", "ready");
+        // tenants, sites and domains: the admin API and page (off unless admin-token or admin-client-subjects)
+        Tomcat.addServlet(ctx, "admin", new AdminServlet()).setAsyncSupported(true);
+        ctx.addServletMappingDecoded(ADMIN_PATH + "/*", "admin");
         FilterDef def = new FilterDef();
         def.setFilterName("ipns-link");
         def.setFilter(new IpnsLinkFilter());
