@@ -294,6 +294,7 @@ final class Gateway implements AutoCloseable {
                 LOG.warn("closing {} failed: {}", c, e.toString());
             }
         }
+        io.ipnslink.filter.proxy.ContainerThreads.leave(); // closing ran on a container thread
     }
 
     /** A snapshot of this gateway now. */
@@ -323,6 +324,53 @@ final class Gateway implements AutoCloseable {
     public void close() {
         closeAll(owned);
         deregisterOwnJdbcDrivers();
+        stopOwnDnsJava();
+        releaseJdkThreads();
+    }
+
+    /**
+     * JDK daemon threads that live as long as the JVM (the delayer behind
+     * {@code CompletableFuture.orTimeout}) take the context class loader of the thread that first
+     * needed them: in a web application, ours, which they would pin after undeploy. They get its
+     * parent instead.
+     */
+    private static void releaseJdkThreads() {
+        ClassLoader mine = Gateway.class.getClassLoader();
+        if (mine == null || mine == ClassLoader.getSystemClassLoader()) {
+            return;
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t != Thread.currentThread() && t.getClass() == Thread.class
+                    && JDK_THREADS.contains(t.getName()) && t.getContextClassLoader() == mine) {
+                try {
+                    t.setContextClassLoader(mine.getParent());
+                } catch (SecurityException e) {
+                    LOG.debug("could not reset the class loader of thread {}: {}", t.getName(), e.toString());
+                }
+            }
+        }
+    }
+
+    /** Names of the JDK's JVM-long daemon threads that {@link #releaseJdkThreads} looks after. */
+    private static final java.util.Set<String> JDK_THREADS = java.util.Set.of("CompletableFutureDelayScheduler",
+            "process reaper");
+
+    /**
+     * In a web application, dnsjava from {@code WEB-INF/lib} runs its NIO selector thread (started at
+     * the first query) until {@code NioClient.close()}, with a JVM shutdown hook: both would pin the
+     * class loader after undeploy. A dnsjava shared with others (an ordinary application) is left alone.
+     */
+    private static void stopOwnDnsJava() {
+        ClassLoader mine = Gateway.class.getClassLoader();
+        if (mine == null || mine == ClassLoader.getSystemClassLoader()
+                || org.xbill.DNS.NioClient.class.getClassLoader() != mine) {
+            return;
+        }
+        try {
+            org.xbill.DNS.NioClient.close();
+        } catch (RuntimeException e) {
+            LOG.debug("could not stop dnsjava's selector: {}", e.toString());
+        }
     }
 
     /**
