@@ -294,7 +294,7 @@ final class Gateway implements AutoCloseable {
                 LOG.warn("closing {} failed: {}", c, e.toString());
             }
         }
-        io.ipnslink.filter.proxy.ContainerThreads.leave(); // closing ran on a container thread
+        io.ipnslink.filter.proxy.ContainerThreads.leaveAfterStart(); // closing ran on a container thread
     }
 
     /** A snapshot of this gateway now. */
@@ -347,7 +347,28 @@ final class Gateway implements AutoCloseable {
                 } catch (SecurityException e) {
                     LOG.debug("could not reset the class loader of thread {}: {}", t.getName(), e.toString());
                 }
+                forgetInheritedContext(t);
             }
+        }
+    }
+
+    /**
+     * Such a thread also keeps the access control context of the code that created it: the
+     * protection domains of our classes, and so our class loader. Replaced by an empty one where
+     * {@code java.lang} is open to us (Tomcat's {@code catalina.sh} opens it); elsewhere that one
+     * class loader stays (one, not one per redeploy: the thread is made once per JVM).
+     */
+    private static void forgetInheritedContext(Thread t) {
+        try {
+            java.lang.reflect.Field f = Thread.class.getDeclaredField("inheritedAccessControlContext");
+            f.setAccessible(true);
+            @SuppressWarnings("removal")
+            java.security.AccessControlContext none = new java.security.AccessControlContext(
+                    new java.security.ProtectionDomain[0]);
+            f.set(t, none);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("could not clear the inherited access control context of thread {}: {}", t.getName(),
+                    e.toString());
         }
     }
 

@@ -128,7 +128,7 @@ public class IpnsLinkFilter implements Filter {
         }
         warnAboutPathFormSandbox(config);
         gateway = Gateway.start(config, overrides, ctx);
-        io.ipnslink.filter.proxy.ContainerThreads.leave(); // init ran on a container thread
+        io.ipnslink.filter.proxy.ContainerThreads.leaveAfterStart(); // init ran on a container thread
         servletContext = ctx;
         ctx.setAttribute(CONFIG_ATTRIBUTE, config);
         ctx.setAttribute(STATUS_ATTRIBUTE, statusSupplier);

@@ -151,8 +151,7 @@ class StockTomcatRedeployIT {
             for (int round = 1; round <= RedeployChecks.ROUNDS; round++) {
                 deploy(war);
                 gateway.publish(site); // the record store is the WAR's own H2 under data-dir: kept anyway
-                HttpResponse<String> page = gateway.get("/ipns/" + site.name() + "/hello", null);
-                assertEquals(200, page.statusCode(), "round " + round + ": " + page.body());
+                RedeployChecks.awaitOk(gateway.url("/ipns/" + site.name() + "/hello"));
                 HttpResponse<String> status = gateway.get("/status?format=json", null);
                 assertEquals(200, status.statusCode(), "round " + round);
                 long okBefore = traffic.ok();
@@ -168,11 +167,11 @@ class StockTomcatRedeployIT {
             assertTrue(traffic.ok() > 3L * RedeployChecks.ROUNDS, "traffic: " + traffic.ok() + " of "
                     + traffic.requests());
         }
-        List<String> leaks0 = leakLines();
-        System.out.println("LEAK LINES:\n" + String.join("\n", leaks0));
-        if (System.getProperty("redeploy.dump") != null) {
+        if (System.getProperty("redeploy.heap-dump") != null) {
+            // -Dredeploy.heap-dump=/some/file.hprof: Tomcat's heap after the last undeploy, to look for
+            // what keeps a class loader
             jvm.invoke(new javax.management.ObjectName("com.sun.management:type=HotSpotDiagnostic"), "dumpHeap",
-                    new Object[] {System.getProperty("redeploy.dump"), true},
+                    new Object[] {System.getProperty("redeploy.heap-dump"), true},
                     new String[] {String.class.getName(), boolean.class.getName()});
         }
         String report = RedeployChecks.assertFlat(before, deployed, afterUndeploy);

@@ -1,6 +1,7 @@
 package io.ipnslink.filter.proxy;
 
 import io.netty.util.concurrent.FastThreadLocal;
+import org.bouncycastle.crypto.CryptoServicesRegistrar;
 import io.netty.util.concurrent.FastThreadLocalThread;
 
 /**
@@ -23,5 +24,18 @@ public final class ContainerThreads {
         if (!(Thread.currentThread() instanceof FastThreadLocalThread)) {
             FastThreadLocal.removeAll();
         }
+    }
+
+    /**
+     * {@link #leave()}, and after the gateway started (or closed) on a container thread: Bouncy
+     * Castle's {@code CryptoServicesRegistrar} puts its default DSA and DH parameters into a
+     * thread-local of the thread that initialises it (instances of its classes in a map, which
+     * Tomcat does not report but which pins the class loader all the same). It is initialised here
+     * at the latest, on this thread, and the thread's copies are removed; the global ones stay.
+     */
+    public static void leaveAfterStart() {
+        leave();
+        CryptoServicesRegistrar.clearThreadProperty(CryptoServicesRegistrar.Property.DSA_DEFAULT_PARAMS);
+        CryptoServicesRegistrar.clearThreadProperty(CryptoServicesRegistrar.Property.DH_DEFAULT_PARAMS);
     }
 }

@@ -147,6 +147,28 @@ public final class RedeployChecks {
         }
     }
 
+    private static final HttpClient CHECKS = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+
+    /**
+     * Asks {@code url} until it answers 200 (a first dial to the exposer may time out on a loaded
+     * machine: the gateway then answers its coming-soon page for a moment), up to {@link #WAIT}.
+     */
+    public static void awaitOk(URI url) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            HttpResponse<String> r = CHECKS.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("GET " + url + ": " + r.statusCode() + " " + r.body());
+            }
+            Thread.sleep(500);
+        }
+    }
+
     /** Least-squares slope of {@code value} over the samples' rounds (units per round). */
     public static double slope(List<Sample> samples, ToLongFunction<Sample> value) {
         int n = samples.size();
@@ -179,11 +201,13 @@ public final class RedeployChecks {
         double heapSlope = slope(fit, Sample::heapUsed);
         String report = String.format(Locale.ROOT, "one deployed WAR: %.1f MiB Metaspace, %d classes, %.1f MiB heap;"
                 + " rounds %d-%d after undeploy: Metaspace %+.1f KiB/round, classes %+.1f/round, heap %+.1f KiB/round"
-                + " (Metaspace %.1f -> %.1f MiB, heap %.1f -> %.1f MiB)",
+                + " (Metaspace %.1f-%.1f MiB, heap %.1f-%.1f MiB after undeploy in those rounds)",
                 mib(warMetaspace), warClasses, mib(warHeap), fit.get(0).round(), fit.get(fit.size() - 1).round(),
-                metaspaceSlope / 1024, classSlope, heapSlope / 1024, mib(fit.get(0).metaspaceUsed()),
-                mib(fit.get(fit.size() - 1).metaspaceUsed()), mib(fit.get(0).heapUsed()),
-                mib(fit.get(fit.size() - 1).heapUsed()));
+                metaspaceSlope / 1024, classSlope, heapSlope / 1024,
+                mib(fit.stream().mapToLong(Sample::metaspaceUsed).min().orElse(0)),
+                mib(fit.stream().mapToLong(Sample::metaspaceUsed).max().orElse(0)),
+                mib(fit.stream().mapToLong(Sample::heapUsed).min().orElse(0)),
+                mib(fit.stream().mapToLong(Sample::heapUsed).max().orElse(0)));
         String all = report + "\nsamples: " + afterUndeploy;
         assertTrue(warMetaspace > 1 << 20 && warClasses > 500,
                 "one deployed WAR should load its classes (else the check cannot fail): " + all);

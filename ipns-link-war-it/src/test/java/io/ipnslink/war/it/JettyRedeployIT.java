@@ -105,10 +105,7 @@ class JettyRedeployIT {
                 WebAppContext webapp = deploy(war, round);
                 loaders.add(new WeakReference<>(webapp.getClassLoader()));
                 publish();
-                HttpResponse<String> page = ThroughTheGateway.HTTP.send(HttpRequest.newBuilder(
-                        gateway("/ipns/" + site.name() + "/hello")).timeout(Duration.ofSeconds(30)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, page.statusCode(), "round " + round + ": " + page.body());
+                RedeployChecks.awaitOk(gateway("/ipns/" + site.name() + "/hello"));
                 long okBefore = traffic.ok();
                 RedeployChecks.await(() -> traffic.ok() >= okBefore + 3, "traffic served in round " + round);
                 if (round == 1) {

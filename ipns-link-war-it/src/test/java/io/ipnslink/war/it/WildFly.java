@@ -41,7 +41,7 @@ final class WildFly implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WildFly.class);
     /** Ports of the standard socket binding group in standalone.xml, before the offset. */
     private static final int[] PORTS = {8080, 8443, 9990, 9993, 8009, 4712, 4713};
-    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
+    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(240);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /**
      * {@code sh -c} script: runs its arguments (standalone.sh ...) in the background and sends
