@@ -242,6 +242,7 @@ public final class RedeployChecks {
         private final Thread thread;
         private final AtomicLong ok = new AtomicLong();
         private final AtomicInteger requests = new AtomicInteger();
+        private final AtomicInteger timeouts = new AtomicInteger();
         private volatile boolean stop;
 
         public Traffic(Duration maxDuration, URI... urls) {
@@ -255,18 +256,26 @@ public final class RedeployChecks {
         private void run(long end) {
             while (!stop && System.nanoTime() < end) {
                 for (URI url : urls) {
+                    // the whole exchange bounded, body included (a request cut by an undeploy may never end)
+                    java.util.concurrent.CompletableFuture<HttpResponse<Void>> f = http.sendAsync(
+                            HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
+                            HttpResponse.BodyHandlers.discarding());
                     try {
-                        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
-                                .build(), HttpResponse.BodyHandlers.discarding());
+                        HttpResponse<Void> r = f.get(10, TimeUnit.SECONDS);
                         requests.incrementAndGet();
                         if (r.statusCode() == 200) {
                             ok.incrementAndGet();
                         }
                         Thread.sleep(25);
                     } catch (InterruptedException e) {
+                        f.cancel(true);
                         return;
-                    } catch (IOException e) {
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        f.cancel(true);
                         requests.incrementAndGet(); // the container between two deployments
+                        if (e instanceof java.util.concurrent.TimeoutException) {
+                            timeouts.incrementAndGet();
+                        }
                     }
                 }
             }
@@ -275,6 +284,11 @@ public final class RedeployChecks {
         /** Answers 200 so far. */
         public long ok() {
             return ok.get();
+        }
+
+        /** Requests whose answer did not end within 10 s. */
+        public int timeouts() {
+            return timeouts.get();
         }
 
         /** Requests sent so far. */
