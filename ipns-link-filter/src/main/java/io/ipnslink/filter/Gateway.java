@@ -362,6 +362,7 @@ final class Gateway implements AutoCloseable {
                 LOG.warn("closing {} failed: {}", c, e.toString());
             }
         }
+        io.ipnslink.filter.proxy.ContainerThreads.leaveAfterStart(); // closing ran on a container thread
     }
 
     /** A snapshot of this gateway now. */
@@ -391,6 +392,74 @@ final class Gateway implements AutoCloseable {
     public void close() {
         closeAll(owned);
         deregisterOwnJdbcDrivers();
+        stopOwnDnsJava();
+        releaseJdkThreads();
+    }
+
+    /**
+     * JDK daemon threads that live as long as the JVM (the delayer behind
+     * {@code CompletableFuture.orTimeout}) take the context class loader of the thread that first
+     * needed them: in a web application, ours, which they would pin after undeploy. They get its
+     * parent instead.
+     */
+    private static void releaseJdkThreads() {
+        ClassLoader mine = Gateway.class.getClassLoader();
+        if (mine == null || mine == ClassLoader.getSystemClassLoader()) {
+            return;
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t != Thread.currentThread() && t.getClass() == Thread.class
+                    && JDK_THREADS.contains(t.getName()) && t.getContextClassLoader() == mine) {
+                try {
+                    t.setContextClassLoader(mine.getParent());
+                } catch (SecurityException e) {
+                    LOG.debug("could not reset the class loader of thread {}: {}", t.getName(), e.toString());
+                }
+                forgetInheritedContext(t);
+            }
+        }
+    }
+
+    /**
+     * Such a thread also keeps the access control context of the code that created it: the
+     * protection domains of our classes, and so our class loader. Replaced by an empty one where
+     * {@code java.lang} is open to us (Tomcat's {@code catalina.sh} opens it); elsewhere that one
+     * class loader stays (one, not one per redeploy: the thread is made once per JVM).
+     */
+    private static void forgetInheritedContext(Thread t) {
+        try {
+            java.lang.reflect.Field f = Thread.class.getDeclaredField("inheritedAccessControlContext");
+            f.setAccessible(true);
+            @SuppressWarnings("removal")
+            java.security.AccessControlContext none = new java.security.AccessControlContext(
+                    new java.security.ProtectionDomain[0]);
+            f.set(t, none);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("could not clear the inherited access control context of thread {}: {}", t.getName(),
+                    e.toString());
+        }
+    }
+
+    /** Names of the JDK's JVM-long daemon threads that {@link #releaseJdkThreads} looks after. */
+    private static final java.util.Set<String> JDK_THREADS = java.util.Set.of("CompletableFutureDelayScheduler",
+            "process reaper");
+
+    /**
+     * In a web application, dnsjava from {@code WEB-INF/lib} runs its NIO selector thread (started at
+     * the first query) until {@code NioClient.close()}, with a JVM shutdown hook: both would pin the
+     * class loader after undeploy. A dnsjava shared with others (an ordinary application) is left alone.
+     */
+    private static void stopOwnDnsJava() {
+        ClassLoader mine = Gateway.class.getClassLoader();
+        if (mine == null || mine == ClassLoader.getSystemClassLoader()
+                || org.xbill.DNS.NioClient.class.getClassLoader() != mine) {
+            return;
+        }
+        try {
+            org.xbill.DNS.NioClient.close();
+        } catch (RuntimeException e) {
+            LOG.debug("could not stop dnsjava's selector: {}", e.toString());
+        }
     }
 
     /**

@@ -128,6 +128,7 @@ public class IpnsLinkFilter implements Filter {
         }
         warnAboutPathFormSandbox(config);
         gateway = Gateway.start(config, overrides, ctx);
+        io.ipnslink.filter.proxy.ContainerThreads.leaveAfterStart(); // init ran on a container thread
         servletContext = ctx;
         ctx.setAttribute(CONFIG_ATTRIBUTE, config);
         ctx.setAttribute(STATUS_ATTRIBUTE, statusSupplier);
@@ -189,6 +190,15 @@ public class IpnsLinkFilter implements Filter {
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        try {
+            filter(request, response, chain);
+        } finally {
+            io.ipnslink.filter.proxy.ContainerThreads.leave(); // no Netty thread-locals left on the container's thread
+        }
+    }
+
+    private void filter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)
                 || request.getAttribute(PASS_ATTRIBUTE) != null

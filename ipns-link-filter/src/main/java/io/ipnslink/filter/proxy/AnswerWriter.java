@@ -44,13 +44,21 @@ final class AnswerWriter implements WriteListener {
 
     @Override
     public void onWritePossible() {
-        drain();
+        try {
+            drain();
+        } finally {
+            ContainerThreads.leave();
+        }
     }
 
     @Override
     public void onError(Throwable t) {
-        exchange.fail(ProxyException.Kind.CLIENT_GONE, "the visitor went away: " + t.getMessage(), t);
-        drain();
+        try {
+            exchange.fail(ProxyException.Kind.CLIENT_GONE, "the visitor went away: " + t.getMessage(), t);
+            drain();
+        } finally {
+            ContainerThreads.leave();
+        }
     }
 
     /** Queues a piece of the answer (retained by the caller for this writer, which releases it). */

@@ -190,17 +190,29 @@ final class GatewayExchange implements ClientExchange.Listener {
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
-                containerEnded("completed");
+                try {
+                    containerEnded("completed");
+                } finally {
+                    ContainerThreads.leave();
+                }
             }
 
             @Override
             public void onTimeout(AsyncEvent event) {
-                containerEnded("timed out");
+                try {
+                    containerEnded("timed out");
+                } finally {
+                    ContainerThreads.leave();
+                }
             }
 
             @Override
             public void onError(AsyncEvent event) {
-                containerEnded("error: " + event.getThrowable());
+                try {
+                    containerEnded("error: " + event.getThrowable());
+                } finally {
+                    ContainerThreads.leave();
+                }
             }
 
             @Override

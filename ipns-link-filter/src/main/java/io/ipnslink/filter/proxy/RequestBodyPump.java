@@ -55,18 +55,30 @@ final class RequestBodyPump implements ReadListener {
 
     @Override
     public void onDataAvailable() {
-        pump();
+        try {
+            pump();
+        } finally {
+            ContainerThreads.leave();
+        }
     }
 
     @Override
     public void onAllDataRead() {
         allRead = true;
-        pump(); // the end goes out after every piece read before it, from the pumping thread
+        try {
+            pump(); // the end goes out after every piece read before it, from the pumping thread
+        } finally {
+            ContainerThreads.leave();
+        }
     }
 
     @Override
     public void onError(Throwable t) {
-        exchange.fail(ProxyException.Kind.CLIENT_GONE, "the visitor's request body broke off: " + t.getMessage(), t);
+        try {
+            exchange.fail(ProxyException.Kind.CLIENT_GONE, "the visitor's request body broke off: " + t.getMessage(), t);
+        } finally {
+            ContainerThreads.leave();
+        }
     }
 
     /** The stream takes more again (its event loop). */

@@ -1,5 +1,6 @@
 package io.ipnslink.filter.upgrade;
 
+import io.ipnslink.filter.proxy.ContainerThreads;
 import io.ipnslink.p2p.mux.yamux.YamuxStreamChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -238,41 +239,65 @@ public final class UpgradeRelay implements HttpUpgradeHandler {
 
     @Override
     public void destroy() {
-        abort("the container closed the visitor's connection", null);
+        try {
+            abort("the container closed the visitor's connection", null);
+        } finally {
+            ContainerThreads.leave();
+        }
     }
 
     private final class ToVisitor implements WriteListener {
         @Override
         public void onWritePossible() {
-            if (outWip.getAndIncrement() == 0) {
-                outputLoop();
+            try {
+                if (outWip.getAndIncrement() == 0) {
+                    outputLoop();
+                }
+            } finally {
+                ContainerThreads.leave();
             }
         }
 
         @Override
         public void onError(Throwable t) {
-            abort("writing to the visitor failed: " + t, t);
+            try {
+                abort("writing to the visitor failed: " + t, t);
+            } finally {
+                ContainerThreads.leave();
+            }
         }
     }
 
     private final class FromVisitor implements ReadListener {
         @Override
         public void onDataAvailable() {
-            pumpInput();
+            try {
+                pumpInput();
+            } finally {
+                ContainerThreads.leave();
+            }
         }
 
         @Override
         public void onAllDataRead() {
-            visitorDone();
+            try {
+                visitorDone();
+            } finally {
+                ContainerThreads.leave();
+            }
         }
 
         @Override
         public void onError(Throwable t) {
-            if (t instanceof EOFException) {
-                visitorDone(); // Tomcat reports the visitor's FIN this way
-                return;
+            try {
+                if (t instanceof EOFException) {
+                    visitorDone(); // Tomcat reports the visitor's FIN this way
+                    return;
+                }
+                abort("reading from the visitor failed: " + t, t);
+            } finally {
+                ContainerThreads.leave();
             }
-            abort("reading from the visitor failed: " + t, t);
         }
     }
 

@@ -41,7 +41,7 @@ final class WildFly implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WildFly.class);
     /** Ports of the standard socket binding group in standalone.xml, before the offset. */
     private static final int[] PORTS = {8080, 8443, 9990, 9993, 8009, 4712, 4713};
-    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
+    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(240);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /**
      * {@code sh -c} script: runs its arguments (standalone.sh ...) in the background and sends
@@ -79,6 +79,15 @@ final class WildFly implements AutoCloseable {
      */
     static WildFly start(Path home, Path base, Path war, String deployName, Map<String, String> systemProperties)
             throws IOException, InterruptedException {
+        return start(home, base, war, deployName, systemProperties, xml -> xml);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path, String, Map)}, with {@code standaloneXml} applied to the
+     * text of the copied {@code configuration/standalone.xml} first.
+     */
+    static WildFly start(Path home, Path base, Path war, String deployName, Map<String, String> systemProperties,
+            java.util.function.UnaryOperator<String> standaloneXml) throws IOException, InterruptedException {
         if (!Files.isRegularFile(home.resolve("bin/standalone.sh"))) {
             throw new IllegalStateException("no WildFly at it.wildfly.home=" + home + "; run through Maven: "
                     + "./mvnw -B verify -pl ipns-link-war-it -am");
@@ -87,6 +96,9 @@ final class WildFly implements AutoCloseable {
         killLeftover(pidFile, home);
         deleteTree(base);
         copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
+        Path config = base.resolve("configuration/standalone.xml");
+        Files.writeString(config, standaloneXml.apply(Files.readString(config, StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8);
         Files.createDirectories(base.resolve("deployments"));
         Files.copy(war, base.resolve("deployments").resolve(deployName), StandardCopyOption.REPLACE_EXISTING);
 
@@ -124,7 +136,19 @@ final class WildFly implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + (8080 + offset) + "/");
     }
 
-    private void awaitDeployed(String deployName) throws IOException, InterruptedException {
+    /** The server base directory (its {@code deployments/} and {@code log/}). */
+    Path base() {
+        return base;
+    }
+
+    /** The server JVM (the java process under standalone.sh). */
+    long javaPid() {
+        return process.descendants().filter(p -> p.info().commandLine().map(c -> c.contains("jboss-modules.jar"))
+                .orElse(false)).findFirst().orElseThrow(() -> new IllegalStateException("no WildFly JVM")).pid();
+    }
+
+    /** Waits until the deployment scanner marked {@code deployName} deployed (fails on a failed marker). */
+    void awaitDeployed(String deployName) throws IOException, InterruptedException {
         Path deployments = base.resolve("deployments");
         Path deployed = deployments.resolve(deployName + ".deployed");
         Path failed = deployments.resolve(deployName + ".failed");
