@@ -46,7 +46,9 @@ public enum ConfigKey {
                     + " further failure up to `dial-backoff-max`, forgotten once a dial succeeds. Kept per peer and"
                     + " address set, so another manifest naming the same peer cannot put it into back-off. 0: off"),
     DIAL_BACKOFF_MAX("dial-backoff-max", "60s", "Longest interval of the dial back-off (`dial-backoff`)"),
-    FIRST_BYTE_TIMEOUT("first-byte-timeout", "60s", "Longest wait for the origin's response head (504 after)"),
+    FIRST_BYTE_TIMEOUT("first-byte-timeout", "60s",
+            "Longest wait for the origin's response head once the request's last byte went out (504 after); an"
+                    + " upload still going out is bounded by `idle-timeout` and `request-timeout` instead"),
     IDLE_TIMEOUT("idle-timeout", "120s", "Longest silence in either direction of a proxied exchange"),
     UPGRADE_IDLE_TIMEOUT("upgrade-idle-timeout", "120s",
             "Longest silence in both directions of an upgraded connection (WebSocket or another `Upgrade`) before"

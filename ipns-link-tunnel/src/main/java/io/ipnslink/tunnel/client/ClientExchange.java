@@ -233,16 +233,30 @@ public final class ClientExchange {
             ch.writeAndFlush(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
                     Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
         }
+        if (!hasBody) {
+            armFirstByteTimer(ch);
+        }
+        ch.read();
+        if (hasBody) {
+            listener.onBodyWanted();
+        }
+    }
+
+    /**
+     * The first-byte timeout runs from the request's last byte (a long upload is bounded by the
+     * idle timeout and the request's deadline while it goes out, not by the wait for the answer).
+     * On the stream's loop.
+     */
+    private void armFirstByteTimer(Channel ch) {
+        if (headReceived || ended || cancelled || firstByteTimer != null) {
+            return;
+        }
         long timeout = client.settings().firstByteTimeout().toMillis();
         firstByteTimer = ch.eventLoop().schedule(() -> {
             if (!headReceived) {
                 fail(Failure.TIMEOUT, "the site sent no answer within " + timeout + " ms", null);
             }
         }, timeout, TimeUnit.MILLISECONDS);
-        ch.read();
-        if (hasBody) {
-            listener.onBodyWanted();
-        }
     }
 
     /** Starts the overall deadline's timer on the stream's loop; false when it passed already (failed). */
@@ -305,6 +319,7 @@ public final class ClientExchange {
         ch.eventLoop().execute(() -> {
             requestComplete = true;
             ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            armFirstByteTimer(ch);
         });
     }
 

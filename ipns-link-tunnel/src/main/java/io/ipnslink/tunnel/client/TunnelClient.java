@@ -31,7 +31,7 @@ public final class TunnelClient {
      * Limits of the client.
      *
      * @param dialTimeout connect + secure + negotiate a fresh stream
-     * @param firstByteTimeout from the request head sent to the answer head received
+     * @param firstByteTimeout from the request's last byte sent to the answer head received
      * @param idleTimeout no byte either way on the stream for this long ends the exchange
      * @param maxIdleStreamsPerSite streams kept open between requests per site; 0: a fresh stream each time
      */

@@ -303,4 +303,54 @@ class ClientExchangeTest {
         assertEquals(List.of("ready", "failed TIMEOUT"), r.events);
         assertTrue(s.reset, "the stream is reset");
     }
+
+    /**
+     * An upload that takes longer than the first-byte timeout (2 s here) is not cut by it: the wait
+     * for the answer head starts with the request's last byte; then it is the first-byte timeout again.
+     */
+    @Test
+    void theFirstByteTimeoutRunsFromTheEndOfTheRequestBody() {
+        TunnelClient client = new TunnelClient(null, SETTINGS);
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        ClientExchange ex = client.exchange("t", null, "/x/test/http",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload"), true, r);
+        ex.install(s);
+        ex.attach(s, false);
+        for (int i = 0; i < 5; i++) { // 5 pieces, 1 s apart: 5 s of upload
+            ex.writeBody(Unpooled.copiedBuffer("piece" + i, StandardCharsets.US_ASCII));
+            ex.flushBody();
+            advance(s, Duration.ofSeconds(1));
+        }
+        assertEquals(List.of("ready", "body"), r.events, "no first-byte timeout while the body goes out");
+        ex.endBody();
+        s.channel.runPendingTasks();
+        advance(s, Duration.ofMillis(1500));
+        assertEquals(List.of("ready", "body"), r.events, "within the first-byte timeout after the body");
+        advance(s, Duration.ofMillis(600));
+        assertEquals(List.of("ready", "body", "failed TIMEOUT"), r.events, "then the first-byte timeout");
+        assertTrue(s.reset);
+        for (Object o; (o = s.channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
+    @Test
+    void anAnswerDuringTheUploadNeedsNoFirstByteTimer() {
+        TunnelClient client = new TunnelClient(null, SETTINGS);
+        EmbeddedStream s = new EmbeddedStream();
+        Recorder r = new Recorder(false);
+        ClientExchange ex = client.exchange("t", null, "/x/test/http",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload"), true, r);
+        ex.install(s);
+        ex.attach(s, false);
+        feed(s, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n");
+        ex.endBody();
+        s.channel.runPendingTasks();
+        advance(s, Duration.ofSeconds(3));
+        assertEquals(List.of("ready", "body", "head 413", "last"), r.events, "no timeout after an early answer");
+        for (Object o; (o = s.channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
+    }
 }
