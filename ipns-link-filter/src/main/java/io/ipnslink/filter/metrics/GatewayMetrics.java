@@ -217,7 +217,7 @@ public final class GatewayMetrics implements RequestObserver, SiteGate, AutoClos
     /** Counts a site request in progress until it ends; never refuses. */
     @Override
     public RefusedException check(SiteRequest request, RequestMeter meter) {
-        if (meter != null) {
+        if (meter != null && meter.kind() == RequestMeter.Kind.SITE) { // not raw records, not routing calls
             inProgress.incrementAndGet();
             meter.whenEnded(leave);
         }

@@ -159,13 +159,18 @@ final class AdminFixture implements AutoCloseable {
 
     /** Publishes {@code site}'s record (with a manifest) to the gateway's own routing endpoint. */
     void publish(Sites.Site site) throws Exception {
-        byte[] record = Sites.record(site, Sites.deadManifest(null, false), 1, Duration.ofHours(1),
-                Duration.ofMinutes(1)).raw();
-        RawHttp.Response r = RawHttp.send(port(), "PUT", host(), "/routing/v1/ipns/" + site.name(), record,
-                "Content-Type", "application/vnd.ipfs.ipns-record");
+        RawHttp.Response r = put(site);
         if (r.status() != 200) {
             throw new IllegalStateException("record PUT answered " + r.status() + ": " + r.text());
         }
+    }
+
+    /** PUTs {@code site}'s record (with a manifest) to the gateway's own routing endpoint: the answer. */
+    RawHttp.Response put(Sites.Site site) throws Exception {
+        byte[] record = Sites.record(site, Sites.deadManifest(null, false), 1, Duration.ofHours(1),
+                Duration.ofMinutes(1)).raw();
+        return RawHttp.send(port(), "PUT", host(), "/routing/v1/ipns/" + site.name(), record,
+                "Content-Type", "application/vnd.ipfs.ipns-record");
     }
 
     @Override

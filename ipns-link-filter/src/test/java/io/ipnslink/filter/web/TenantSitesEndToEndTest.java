@@ -68,9 +68,13 @@ class TenantSitesEndToEndTest {
         start("sites", "registered", "gateway-hosts", "");
         Sites.Site registered = Sites.Site.generate();
         Sites.Site stranger = Sites.Site.generate();
-        gw.publish(registered);
-        gw.publish(stranger);
         tenantWithSite("acme", registered);
+        gw.publish(registered);
+        // the routing endpoint neither stores nor hands out the records of names not registered here
+        RawHttp.Response put = gw.put(stranger);
+        assertEquals(403, put.status(), put.text());
+        assertEquals(403, gw.get("/routing/v1/ipns/" + stranger.name()).status());
+        assertEquals(403, gw.get("/ipns/" + stranger.name() + "/?format=ipns-record").status());
         RawHttp.Response refused = gw.get("/ipns/" + stranger.name() + "/", "Accept", "text/html");
         assertEquals(403, refused.status());
         assertTrue(refused.text().contains(TenantDirectory.NOT_REGISTERED_TEXT), refused.text());
@@ -238,9 +242,9 @@ class TenantSitesEndToEndTest {
         p.put("gateway-hosts", "");
         second = AdminFixture.start(dir.resolve("second"), p, txt);
         Sites.Site site = Sites.Site.generate();
-        gw.publish(site); // one record store: both gateways know it
         assertEquals(403, second.get("/ipns/" + site.name() + "/").status());
         tenantWithSite("acme", site);
+        gw.publish(site); // one record store: both gateways know it
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         int status;
         do {
