@@ -85,10 +85,22 @@ for (let i = 0; i < count; i++) {
   node.services.fetch.registerLookupFunction('/ipns/', async key => node.held.get(bytesToHex(key))?.bytes)
   nodes.push(node)
 }
+// a loaded machine may reset a connection now and then: a few tries before giving up
+async function dialRetry (from, addr) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await from.dial(addr, { signal: AbortSignal.timeout(10_000) })
+    } catch (err) {
+      if (attempt >= 5) throw err
+      log(`dial ${addr}: ${err.message}; trying again`)
+      await new Promise(resolve => setTimeout(resolve, 200 * attempt))
+    }
+  }
+}
 for (let i = 1; i < count; i++) {
-  await nodes[i].dial(nodes[0].getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) })
+  await dialRetry(nodes[i], nodes[0].getMultiaddrs()[0])
   if (i > 1) {
-    await nodes[i].dial(nodes[i - 1].getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) })
+    await dialRetry(nodes[i], nodes[i - 1].getMultiaddrs()[0])
   }
 }
 const helia = await createHelia({
@@ -96,7 +108,7 @@ const helia = await createHelia({
   http: { delegatedRouters: [], recursiveGateways: [] }
 })
 await helia.start()
-await helia.libp2p.dial(nodes[0].getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) })
+await dialRetry(helia.libp2p, nodes[0].getMultiaddrs()[0])
 const name = ipns(helia)
 
 async function waitFor (cond, ms, what) {
