@@ -807,7 +807,24 @@ public final class Exposer implements AutoCloseable {
             routers.add(x);
         }
         m.put("routers", routers);
+        if (r.p2p() != null) {
+            m.put("pubsub", p2pMap(r.p2p().pubsubPeers(), r.p2p().pubsubError()));
+            m.put("dht", p2pMap(r.p2p().dhtPeers(), r.p2p().dhtError()));
+        }
         return m;
+    }
+
+    /** One p2p route of a publish: off, or how many peers took the record (and the error, if any). */
+    private static Map<String, Object> p2pMap(int peers, String error) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("on", peers >= 0);
+        if (peers >= 0) {
+            x.put("peers", peers);
+            if (error != null) {
+                x.put("error", error);
+            }
+        }
+        return x;
     }
 
     @Override

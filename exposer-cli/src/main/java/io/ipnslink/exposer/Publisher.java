@@ -5,6 +5,7 @@ import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.manifest.ManifestRecords;
+import io.ipnslink.p2p.ipns.IpnsP2pNode;
 import io.ipnslink.routing.client.RoutingException;
 import io.ipnslink.routing.client.RoutingV1Client;
 import java.net.URI;
@@ -84,13 +85,22 @@ public final class Publisher {
 
     /** The outcome of one publish. */
     public record Result(IpnsName name, long sequence, Instant validity, boolean offline, Instant at,
-            List<RouterResult> routers) {
-        public boolean allOk() {
-            return routers.stream().allMatch(RouterResult::ok);
+            List<RouterResult> routers, IpnsP2pNode.PublishOutcome p2p) {
+        public Result(IpnsName name, long sequence, Instant validity, boolean offline, Instant at,
+                List<RouterResult> routers) {
+            this(name, sequence, validity, offline, at, routers, null);
         }
 
+        /** Every router accepted it (and, with no router, some pubsub or DHT peer took it). */
+        public boolean allOk() {
+            return routers.stream().allMatch(RouterResult::ok) && (!routers.isEmpty() || p2p == null
+                    || p2p.pubsubPeers() > 0 || p2p.dhtPeers() > 0);
+        }
+
+        /** Some router accepted the record, or some pubsub or DHT peer took it. */
         public boolean anyOk() {
-            return routers.stream().anyMatch(RouterResult::ok);
+            return routers.stream().anyMatch(RouterResult::ok)
+                    || (p2p != null && (p2p.pubsubPeers() > 0 || p2p.dhtPeers() > 0));
         }
     }
 
@@ -98,6 +108,7 @@ public final class Publisher {
     private final SequenceStore sequences;
     private final Settings settings;
     private final Clock clock;
+    private volatile IpnsP2pNode p2p;
 
     public Publisher(RoutingV1Client client, SequenceStore sequences, Settings settings, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
@@ -110,6 +121,16 @@ public final class Publisher {
         return settings;
     }
 
+    /** Also publishes over pubsub and the DHT of {@code node} (null: routing v1 only). */
+    public Publisher withP2p(IpnsP2pNode node) {
+        this.p2p = node;
+        return this;
+    }
+
+    public IpnsP2pNode p2p() {
+        return p2p;
+    }
+
     /**
      * Signs a record for {@code manifest} with the next sequence and PUTs it to every router (in
      * parallel, each with retries). Blocks until every router succeeded or ran out of attempts.
@@ -117,16 +138,19 @@ public final class Publisher {
      * @throws ExposerException when there is no router or the record cannot be made
      */
     public Result publish(PrivKey siteKey, Manifest manifest, List<URI> routers) {
-        if (routers.isEmpty()) {
-            throw new ExposerException("no router to publish to (give --publish-to URL)");
+        IpnsP2pNode node = p2p;
+        if (routers.isEmpty() && node == null) {
+            throw new ExposerException("no router to publish to (give --publish-to URL or --bootstrap MULTIADDR)");
         }
         IpnsName name = IpnsName.of(siteKey.peerId());
-        OptionalLong current = currentSequence(name, routers);
+        OptionalLong current = routers.isEmpty() ? OptionalLong.empty() : currentSequence(name, routers);
         long floor = Math.max(0, clock.millis());
         long sequence = sequences.next(name, current, floor);
         IpnsRecord record = ManifestRecords.create(siteKey, manifest, sequence, settings.lifetime(), settings.ttl(), clock);
         LOG.info("publishing {} sequence {} ({} bytes, offline={}) to {} router(s)", name,
                 Long.toUnsignedString(sequence), record.size(), manifest.offline(), routers.size());
+        CompletableFuture<IpnsP2pNode.PublishOutcome> overP2p = node == null ? CompletableFuture.completedFuture(null)
+                : node.publish(name, record, settings.resolveTimeout().multipliedBy(3));
         List<CompletableFuture<RouterResult>> futures = new ArrayList<>();
         for (URI r : routers) {
             futures.add(CompletableFuture.supplyAsync(() -> putWithRetries(r, name, record.raw())));
@@ -135,7 +159,12 @@ public final class Publisher {
         for (CompletableFuture<RouterResult> f : futures) {
             results.add(f.join());
         }
-        return new Result(name, sequence, record.validity(), manifest.offline(), clock.instant(), List.copyOf(results));
+        IpnsP2pNode.PublishOutcome p = overP2p.join();
+        if (p != null) {
+            LOG.info("{} sequence {}: pubsub peers {}, DHT peers that stored it {}", name, Long.toUnsignedString(sequence),
+                    p.pubsubPeers(), p.dhtPeers());
+        }
+        return new Result(name, sequence, record.validity(), manifest.offline(), clock.instant(), List.copyOf(results), p);
     }
 
     /** The best sequence the routers hold for {@code name}; empty when none has a record or none answered. */

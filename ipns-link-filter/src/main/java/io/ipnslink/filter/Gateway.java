@@ -107,9 +107,15 @@ final class Gateway implements AutoCloseable {
                     .withTimeouts(config.resolveTimeout(), config.resolveTimeout(), config.resolveTimeout())
                     .withClock(clock));
             built.push(client);
-            NameResolver resolver = new NameResolver(records, client::resolve, config.routingEndpoints(),
+            // pubsub and the DHT ('bootstrap', 'pubsub', 'dht'): raced with the routing endpoints
+            java.util.Optional<io.ipnslink.filter.resolve.P2pRoutes> p2pRoutes =
+                    io.ipnslink.filter.resolve.P2pRoutes.start(config, records);
+            p2pRoutes.ifPresent(built::push);
+            NameResolver resolver = new NameResolver(records,
+                    p2pRoutes.map(p -> p.fetcher(client::resolve)).orElse(client::resolve), config.routingEndpoints(),
                     config.resolveTimeout(), config.negativeCacheTtl(), config.maxCacheTtl(), config.cacheSize(), clock);
             built.push(resolver);
+            p2pRoutes.ifPresent(p -> p.onNewer(resolver::invalidate));
             TxtLookup txt = overrides.txtLookup() != null ? overrides.txtLookup()
                     : new DnsJavaTxtLookup(config.dnsServers(), config.dnsTimeout());
             DnsLinkResolver dnsLink = new DnsLinkResolver(txt, clock, config.cacheSize());

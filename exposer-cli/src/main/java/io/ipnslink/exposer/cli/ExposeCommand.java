@@ -89,13 +89,15 @@ final class ExposeCommand extends Base implements Runnable {
     String metricsBind;
     @picocli.CommandLine.Mixin
     P2pLimitOptions p2p = new P2pLimitOptions();
+    @picocli.CommandLine.Mixin
+    RouteOptions routes = new RouteOptions();
 
     /** The config file. Every field optional; command-line values are added to it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
             List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p,
             List<String> trustedGateways, List<String> relays, Boolean noDirect, String announceDirect,
-            Boolean noGatewayRelay) {}
+            Boolean noGatewayRelay, List<String> bootstrap) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host) {}
@@ -118,9 +120,11 @@ final class ExposeCommand extends Base implements Runnable {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give SITE ORIGIN_URL or --config FILE");
         }
         List<URI> routers = Options.routers(concat(cfg.publishTo(), publishTo));
-        if (routers.isEmpty()) {
+        io.ipnslink.p2p.ipns.IpnsP2pNode.Options routeOptions = routes.options(cfg.bootstrap());
+        if (routers.isEmpty() && routeOptions == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "give at least one --publish-to ROUTER_URL (the routing v1 endpoint of a gateway)");
+                    "give at least one --publish-to ROUTER_URL (the routing v1 endpoint of a gateway)"
+                            + " or --bootstrap MULTIADDR (publish over pubsub and the DHT)");
         }
         List<Exposer.Site> sites = new ArrayList<>();
         for (SiteConfig s : siteConfigs) {
@@ -169,9 +173,10 @@ final class ExposeCommand extends Base implements Runnable {
             };
         }
 
-        try (RoutingV1Client client = new RoutingV1Client()) {
+        try (RoutingV1Client client = new RoutingV1Client();
+                io.ipnslink.p2p.ipns.IpnsP2pNode node = routes.start(cfg.bootstrap())) {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
-                    Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
+                    Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC()).withP2p(node);
             try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels)) {
                 List<Publisher.Result> results = exposer.start();
                 for (Exposer.Site s : sites) {
@@ -312,7 +317,7 @@ final class ExposeCommand extends Base implements Runnable {
 
     private Config readConfig() {
         if (config == null) {
-            return new Config(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            return new Config(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
         try {
             if (Files.size(config) > MAX_CONFIG_BYTES) {

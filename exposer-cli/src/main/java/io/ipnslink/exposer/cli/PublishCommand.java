@@ -29,17 +29,24 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
     String site;
     @Option(names = "--publish-to", paramLabel = "ROUTER_URL", description = "routers (default: those of the last expose)")
     List<String> publishTo = new ArrayList<>();
+    @picocli.CommandLine.Mixin
+    RouteOptions routes = new RouteOptions();
 
     @Override
     public Integer call() {
-        return run(this, site, publishTo, false);
+        return run(this, site, publishTo, false, routes);
     }
 
     static int run(Base cmd, String site, List<String> publishTo, boolean hide) {
+        return run(cmd, site, publishTo, hide, null);
+    }
+
+    static int run(Base cmd, String site, List<String> publishTo, boolean hide, RouteOptions routes) {
         Home home = cmd.home();
         PrivKey key = home.siteKey(site);
         Optional<AdminClient> running = AdminClient.find(home);
-        if (running.isPresent() && publishTo.isEmpty()) {
+        boolean p2p = routes != null && routes.options(null) != null;
+        if (running.isPresent() && publishTo.isEmpty() && !p2p) {
             JsonNode r = running.get().post((hide ? "/hide/" : "/publish/")
                     + java.net.URLEncoder.encode(site, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
             if (cmd.json()) {
@@ -47,7 +54,7 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
             } else {
                 printResult(cmd.out(), r);
             }
-            boolean ok = false;
+            boolean ok = r.path("pubsub").path("peers").asInt() > 0 || r.path("dht").path("peers").asInt() > 0;
             for (JsonNode x : r.path("routers")) {
                 ok |= x.path("ok").asBoolean();
             }
@@ -56,8 +63,8 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
         Optional<SiteSettings> saved = SiteSettings.load(home, site);
         List<URI> routers = Options.routers(publishTo.isEmpty()
                 ? saved.map(SiteSettings::publishTo).orElse(List.of()) : publishTo);
-        if (routers.isEmpty()) {
-            throw new CliException("no router for site '" + site + "': give --publish-to ROUTER_URL");
+        if (routers.isEmpty() && !p2p) {
+            throw new CliException("no router for site '" + site + "': give --publish-to ROUTER_URL or --bootstrap MULTIADDR");
         }
         Manifest m = new Manifest(home.hostKey().peerId(),
                 Options.multiaddrs(saved.map(SiteSettings::addresses).orElse(List.of()), "saved address"),
@@ -70,9 +77,11 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
         } else if (!cmd.json()) {
             cmd.err().println("note: no expose is running for " + home.dir() + "; publishing the last known addresses");
         }
-        try (RoutingV1Client client = new RoutingV1Client()) {
+        try (RoutingV1Client client = new RoutingV1Client();
+                io.ipnslink.p2p.ipns.IpnsP2pNode node = p2p ? routes.start(null) : null) {
             Publisher p = new Publisher(client, new SequenceStore(home.stateDir()),
-                    Publisher.Settings.defaults().withRetries(3, java.time.Duration.ofMillis(500)), Clock.systemUTC());
+                    Publisher.Settings.defaults().withRetries(3, java.time.Duration.ofMillis(500)), Clock.systemUTC())
+                    .withP2p(node);
             Publisher.Result r = p.publish(key, m, routers);
             if (cmd.json()) {
                 cmd.root().printJson(Exposer.resultMap(r));
@@ -80,8 +89,8 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
                 printResult(cmd.out(), r);
             }
             if (!r.anyOk()) {
-                cmd.err().println("ipns-link: no router accepted the record of " + site + ": "
-                        + r.routers().get(0).message());
+                cmd.err().println("ipns-link: no router accepted the record of " + site
+                        + (r.routers().isEmpty() ? " (no pubsub or DHT peer took it)" : ": " + r.routers().get(0).message()));
                 return Main.FAILURE;
             }
             return Main.OK;
@@ -95,10 +104,21 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
         for (Publisher.RouterResult rr : r.routers()) {
             out.println("    " + (rr.ok() ? "ok     " : "FAILED ") + rr.router() + (rr.ok() ? "" : ": " + rr.message()));
         }
+        if (r.p2p() != null) {
+            printRoute(out, "pubsub", r.p2p().pubsubPeers(), r.p2p().pubsubError());
+            printRoute(out, "DHT", r.p2p().dhtPeers(), r.p2p().dhtError());
+        }
+    }
+
+    static void printRoute(PrintWriter out, String route, int peers, String error) {
+        if (peers >= 0) {
+            out.println("    " + (peers > 0 ? "ok     " : "FAILED ") + route + ": " + peers + " peer(s)"
+                    + (error != null ? " (" + error + ")" : ""));
+        }
     }
 
     static void printResult(PrintWriter out, JsonNode r) {
-        boolean any = false;
+        boolean any = r.path("pubsub").path("peers").asInt() > 0 || r.path("dht").path("peers").asInt() > 0;
         for (JsonNode rr : r.path("routers")) {
             any |= rr.path("ok").asBoolean();
         }
@@ -107,6 +127,13 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
         for (JsonNode rr : r.path("routers")) {
             boolean ok = rr.path("ok").asBoolean();
             out.println("    " + (ok ? "ok     " : "FAILED ") + rr.path("router").asText() + (ok ? "" : ": " + rr.path("message").asText()));
+        }
+        for (String route : List.of("pubsub", "dht")) {
+            JsonNode x = r.path(route);
+            if (x.path("on").asBoolean()) {
+                printRoute(out, route.equals("dht") ? "DHT" : route, x.path("peers").asInt(),
+                        x.hasNonNull("error") ? x.path("error").asText() : null);
+            }
         }
     }
 }

@@ -11,7 +11,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import io.ipnslink.p2p.ipns.IpnsP2pNode;
+import io.ipnslink.p2p.ipns.RecordRace;
 import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -20,7 +24,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ipns-link resolve NAME}: fetch and verify the record through the routers. */
 @Command(name = "resolve", mixinStandardHelpOptions = true,
-        description = "Resolve an IPNS name through routing v1 endpoints; prints the verified record and manifest.")
+        description = {"Resolve an IPNS name through routing v1 endpoints, pubsub and the DHT (racing them);",
+                "prints the best verified record found and its manifest."})
 final class ResolveCommand extends Base implements java.util.concurrent.Callable<Integer> {
     /** How long resolving may take. */
     static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -29,6 +34,8 @@ final class ResolveCommand extends Base implements java.util.concurrent.Callable
     String name;
     @Option(names = {"-r", "--router"}, paramLabel = "ROUTER_URL", description = "routers (default: those of the saved sites)")
     List<String> routers = new ArrayList<>();
+    @picocli.CommandLine.Mixin
+    RouteOptions routes = new RouteOptions();
 
     @Override
     public Integer call() throws RoutingException {
@@ -42,16 +49,35 @@ final class ResolveCommand extends Base implements java.util.concurrent.Callable
             n = IpnsName.of(home().siteKey(name).peerId());
         }
         List<URI> endpoints = Options.routers(routers.isEmpty() ? savedRouters() : routers);
-        if (endpoints.isEmpty()) {
-            throw new CliException("no router: give --router ROUTER_URL");
+        boolean p2p = routes.options(null) != null;
+        if (endpoints.isEmpty() && !p2p) {
+            throw new CliException("no router: give --router ROUTER_URL or --bootstrap MULTIADDR");
         }
-        try (RoutingV1Client client = new RoutingV1Client()) {
-            Optional<IpnsRecord> r = client.resolve(endpoints, n, TIMEOUT);
-            if (r.isEmpty()) {
-                throw new CliException("no record for " + n + " at " + endpoints);
+        IpnsName target = n;
+        try (RoutingV1Client client = new RoutingV1Client(); IpnsP2pNode node = p2p ? routes.start(null) : null) {
+            Map<String, CompletableFuture<Optional<IpnsRecord>>> race = new LinkedHashMap<>();
+            if (!endpoints.isEmpty()) {
+                race.put("routing", CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return client.resolve(endpoints, target, TIMEOUT);
+                    } catch (RoutingException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
             }
-            Map<String, Object> m = Views.record(r.get(), null, null);
+            if (node != null && node.pubsub().isPresent()) {
+                race.put("pubsub", node.resolvePubsub(target, TIMEOUT));
+            }
+            if (node != null && node.dht().isPresent()) {
+                race.put("dht", node.resolveDht(target, TIMEOUT));
+            }
+            RecordRace.Outcome o = RecordRace.race(race, RecordRace.DEFAULT_GRACE, TIMEOUT.plusSeconds(1)).join();
+            if (o.best().isEmpty()) {
+                throw new CliException("no record for " + n + " (" + o.answers() + ")");
+            }
+            Map<String, Object> m = Views.record(o.best().get(), null, null);
             m.put("name", n.toString());
+            m.put("from", o.route());
             if (json()) {
                 root().printJson(m);
             } else {

@@ -278,6 +278,21 @@ public enum ConfigKey {
     QUOTA_DEFAULT_BYTES_PER_MONTH("quota-default-bytes-per-month", "",
             "Bytes in and out per calendar month (UTC, all gateways) a site without a row of its own in"
                     + " `ipnslink_quotas` may use (`500GiB`); beyond it 429 until the month ends. Empty: no limit"),
+    // ---- pubsub and the DHT (keys of this part go below this line)
+    BOOTSTRAP("bootstrap", "",
+            "Comma-separated libp2p peers (multiaddrs with `/p2p/`) to join the IPFS network through; names are then"
+                    + " also resolved over pubsub and the DHT. Empty (default): neither is used"),
+    PUBSUB("pubsub", "on",
+            "With `bootstrap`: resolve over IPNS pubsub (gossipsub + fetch) too, and follow the names served recently"
+                    + " so that a newer record replaces the cached one the moment it is published"),
+    DHT("dht", "client",
+            "With `bootstrap`: `off`, `client` (asks the Kademlia DHT, never answers) or `server` (also stores and"
+                    + " serves records; only when `listen` is reachable from the internet)"),
+    PUBSUB_MAX_NAMES("pubsub-max-names", "1024",
+            "Names followed over pubsub at most (the most recently served; older ones are left)"),
+    RESOLVE_GRACE("resolve-grace", "200ms",
+            "After the first valid record of a race between the store, routing, pubsub and the DHT, how long to wait"
+                    + " for a better one (bounded by `resolve-timeout`)"),
 
     ;
 

@@ -230,7 +230,7 @@ public final class NameResolver implements AutoCloseable {
         }
         IpnsRecord fetched = null;
         RoutingException routingError = null;
-        if (!endpoints.isEmpty()) {
+        if (!endpoints.isEmpty() || !fetcher.needsEndpoints()) {
             try {
                 fetched = fetcher.resolve(endpoints, name, timeout).orElse(null);
             } catch (RoutingException e) {

@@ -15,4 +15,9 @@ import java.util.Optional;
 @FunctionalInterface
 public interface RecordFetcher {
     Optional<IpnsRecord> resolve(List<URI> endpoints, IpnsName name, Duration timeout) throws RoutingException;
+
+    /** False when the fetcher has routes of its own (pubsub, DHT): it is asked even with no endpoint. */
+    default boolean needsEndpoints() {
+        return true;
+    }
 }

@@ -1,0 +1,271 @@
+package io.ipnslink.p2p.ipns;
+
+import io.ipnslink.core.crypto.PrivKey;
+import io.ipnslink.core.ipns.IpnsName;
+import io.ipnslink.core.ipns.IpnsRecord;
+import io.ipnslink.core.multiformats.Multiaddr;
+import io.ipnslink.p2p.Host;
+import io.ipnslink.p2p.protocol.kad.IpnsDhtRouter;
+import io.ipnslink.p2p.protocol.kad.KadConfig;
+import io.ipnslink.p2p.protocol.kad.KadDht;
+import io.ipnslink.p2p.protocol.kad.KadPeer;
+import io.ipnslink.p2p.protocol.pubsub.Gossipsub;
+import io.ipnslink.p2p.protocol.pubsub.GossipsubConfig;
+import io.ipnslink.p2p.protocol.pubsub.IpnsPubsubRouter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A libp2p host that publishes and resolves IPNS records over pubsub (gossipsub + fetch) and the
+ * Kademlia DHT, as the exposer and the gateway use it. Either route may be off; bootstrap peers are
+ * multiaddrs with {@code /p2p/} (none by default: nothing leaves loopback unless configured).
+ */
+public final class IpnsP2pNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IpnsP2pNode.class);
+
+    /** How the DHT runs: not at all, as a client (asks, never answers), or as a server. */
+    public enum DhtMode { OFF, CLIENT, SERVER;
+        public static DhtMode parse(String s) {
+            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "off", "false", "no" -> OFF;
+                case "client" -> CLIENT;
+                case "server" -> SERVER;
+                default -> throw new IllegalArgumentException("dht must be off, client or server, not '" + s + "'");
+            };
+        }
+    }
+
+    /**
+     * @param bootstrap multiaddrs ending in {@code /p2p/<peer id>}
+     * @param pubsub gossipsub + fetch on or off
+     * @param dht the DHT's mode
+     * @param listen addresses to listen on (may be empty: outbound connections only)
+     * @param maxNames names followed over pubsub at most (LRU, own names kept)
+     * @param queryTimeout bound of one DHT query
+     */
+    public record Options(List<Multiaddr> bootstrap, boolean pubsub, DhtMode dht, List<Multiaddr> listen, int maxNames,
+            Duration queryTimeout) {
+        public Options {
+            bootstrap = List.copyOf(bootstrap);
+            listen = List.copyOf(listen);
+            Objects.requireNonNull(dht, "dht");
+            for (Multiaddr a : bootstrap) {
+                KadPeer.fromP2pAddress(a); // refuses an address without /p2p/
+            }
+            if (maxNames < 1) {
+                throw new IllegalArgumentException("maxNames must be at least 1");
+            }
+        }
+
+        public static Options of(List<Multiaddr> bootstrap, boolean pubsub, DhtMode dht) {
+            return new Options(bootstrap, pubsub, dht, List.of(), IpnsPubsubRouter.Settings.defaults().maxNames(),
+                    Duration.ofSeconds(30));
+        }
+
+        public Options withListen(List<Multiaddr> l) {
+            return new Options(bootstrap, pubsub, dht, l, maxNames, queryTimeout);
+        }
+
+        public Options withMaxNames(int n) {
+            return new Options(bootstrap, pubsub, dht, listen, n, queryTimeout);
+        }
+
+        public boolean any() {
+            return pubsub || dht != DhtMode.OFF;
+        }
+    }
+
+    /** Where one publish went: peers reached over pubsub and peers that stored it in the DHT (-1: route off). */
+    public record PublishOutcome(int pubsubPeers, String pubsubError, int dhtPeers, String dhtError) {}
+
+    private final Options options;
+    private final Host host;
+    private final Gossipsub gossipsub;
+    private final IpnsPubsubRouter pubsub;
+    private final KadDht dht;
+    private final IpnsDhtRouter dhtRouter;
+    private volatile CompletableFuture<Void> bootstrapped = CompletableFuture.completedFuture(null);
+
+    private IpnsP2pNode(Options options, Host host, Gossipsub gossipsub, IpnsPubsubRouter pubsub, KadDht dht) {
+        this.options = options;
+        this.host = host;
+        this.gossipsub = gossipsub;
+        this.pubsub = pubsub;
+        this.dht = dht;
+        this.dhtRouter = dht == null ? null : new IpnsDhtRouter(dht);
+    }
+
+    /** Starts the host and the routes, and dials the bootstrap peers (in the background). */
+    public static IpnsP2pNode start(Options options) throws io.ipnslink.p2p.P2pException {
+        PrivKey key = PrivKey.generateEd25519();
+        Host.Builder b = Host.builder().identity(key).eventLoopThreads(1);
+        if (!options.listen().isEmpty()) {
+            b.listen(options.listen());
+        }
+        Host host = b.build().start();
+        Gossipsub g = null;
+        IpnsPubsubRouter r = null;
+        KadDht d = null;
+        try {
+            if (options.pubsub()) {
+                g = Gossipsub.start(host, key, GossipsubConfig.defaults());
+                r = IpnsPubsubRouter.start(host, g, null,
+                        IpnsPubsubRouter.Settings.defaults().withMaxNames(options.maxNames()));
+            }
+            if (options.dht() != DhtMode.OFF) {
+                d = KadDht.builder(host).mode(options.dht() == DhtMode.SERVER ? KadDht.Mode.SERVER : KadDht.Mode.CLIENT)
+                        .config(KadConfig.defaults().withQueryTimeout(options.queryTimeout()))
+                        .bootstrapPeers(options.bootstrap()).build().start();
+            }
+        } catch (RuntimeException e) {
+            closeQuietly(r);
+            closeQuietly(g);
+            closeQuietly(d);
+            closeQuietly(host);
+            throw e;
+        }
+        IpnsP2pNode node = new IpnsP2pNode(options, host, g, r, d);
+        node.bootstrapped = node.connectBootstrap();
+        return node;
+    }
+
+    /** Dials every bootstrap peer and fills the DHT's routing table; completes when done (never fails). */
+    public CompletableFuture<Void> connectBootstrap() {
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (Multiaddr a : options.bootstrap()) {
+            KadPeer p = KadPeer.fromP2pAddress(a);
+            all.add(host.connect(p.id(), p.addrs()).orTimeout(20, TimeUnit.SECONDS).handle((c, e) -> {
+                if (e != null) {
+                    LOG.info("bootstrap peer {} not reached: {}", p.id(), e.getMessage());
+                }
+                return null;
+            }));
+        }
+        CompletableFuture<Void> connected = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        if (dht == null) {
+            return connected;
+        }
+        return connected.thenCompose(v -> dht.bootstrap().handle((n, e) -> {
+            if (e != null) {
+                LOG.info("DHT bootstrap failed: {}", e.getMessage());
+            } else {
+                LOG.debug("DHT routing table after bootstrap: {} peers", n);
+            }
+            return null;
+        }));
+    }
+
+    /** Completes when the first round of bootstrap dials (and the DHT's bootstrap) is over. */
+    public CompletableFuture<Void> bootstrapped() {
+        return bootstrapped;
+    }
+
+    public Host host() {
+        return host;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public Optional<IpnsPubsubRouter> pubsub() {
+        return Optional.ofNullable(pubsub);
+    }
+
+    public Optional<KadDht> dht() {
+        return Optional.ofNullable(dht);
+    }
+
+    /**
+     * Publishes on every route that is on; completes when all have answered (bounded by
+     * {@code timeout}), never fails: errors are reported per route.
+     */
+    public CompletableFuture<PublishOutcome> publish(IpnsName name, IpnsRecord record, Duration timeout) {
+        CompletableFuture<Object[]> ps = pubsub == null ? CompletableFuture.completedFuture(new Object[] {-1, null})
+                : attempt(() -> pubsub.publish(name, record), timeout);
+        CompletableFuture<Object[]> ds = dhtRouter == null ? CompletableFuture.completedFuture(new Object[] {-1, null})
+                : attempt(() -> dhtRouter.publish(name, record), timeout);
+        return ps.thenCombine(ds, (p, d) -> new PublishOutcome((Integer) p[0], (String) p[1], (Integer) d[0], (String) d[1]));
+    }
+
+    private static CompletableFuture<Object[]> attempt(java.util.function.Supplier<CompletableFuture<Integer>> f,
+            Duration timeout) {
+        CompletableFuture<Integer> c;
+        try {
+            c = f.get();
+        } catch (RuntimeException e) {
+            c = CompletableFuture.failedFuture(e);
+        }
+        return c.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((n, e) -> {
+            if (e != null) {
+                Throwable t = e.getCause() != null && e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                String m = t instanceof java.util.concurrent.TimeoutException ? "timed out"
+                        : t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+                return new Object[] {0, m};
+            }
+            return new Object[] {n, null};
+        });
+    }
+
+    /** The name's record over pubsub (what is held, else fetched from peers); empty when pubsub is off. */
+    public CompletableFuture<Optional<IpnsRecord>> resolvePubsub(IpnsName name, Duration timeout) {
+        if (pubsub == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        Optional<IpnsRecord> held = pubsub.cached(name);
+        if (held.isPresent()) {
+            pubsub.subscribe(name, null);
+            return CompletableFuture.completedFuture(held);
+        }
+        return pubsub.resolve(name, timeout);
+    }
+
+    /** The name's record from the DHT; empty when the DHT is off. */
+    public CompletableFuture<Optional<IpnsRecord>> resolveDht(IpnsName name, Duration timeout) {
+        if (dhtRouter == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return dhtRouter.resolve(name, timeout);
+    }
+
+    /**
+     * Follows {@code name} over pubsub: {@code onNewer} hears every better record (on the router's
+     * thread; keep it quick). Nothing when pubsub is off.
+     */
+    public void follow(IpnsName name, Consumer<IpnsRecord> onNewer) {
+        if (pubsub != null) {
+            pubsub.subscribe(name, onNewer);
+        }
+    }
+
+    /** Whether {@code name} is followed over pubsub now. */
+    public boolean follows(IpnsName name) {
+        return pubsub != null && pubsub.names().contains(name);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(pubsub);
+        closeQuietly(gossipsub);
+        closeQuietly(dht);
+        closeQuietly(host);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing {}: {}", c.getClass().getSimpleName(), e.getMessage());
+            }
+        }
+    }
+}
