@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -59,34 +58,15 @@ final class UsageTables {
         return dataSource;
     }
 
-    /** Creates both tables (and the hour index) unless they exist; another gateway doing it at the same time is fine. */
+    /**
+     * Creates both tables (and the hour index) unless they are there: {@link UsageSchema}, so that
+     * gateways starting at once on one database do not race.
+     */
     void create() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            for (String ddl : List.of(QUOTAS_DDL, USAGE_DDL, USAGE_HOUR_INDEX)) {
-                try (Statement s = c.createStatement()) {
-                    s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-                    s.execute(ddl);
-                } catch (SQLException e) {
-                    if (!c.getAutoCommit()) {
-                        c.rollback();
-                    }
-                    // PostgreSQL: two gateways creating the same table at once; fine if it is there now
-                    if (!ddl.startsWith("CREATE INDEX") && !exists(c, ddl.contains("ipnslink_usage ") ? "ipnslink_usage"
-                            : "ipnslink_quotas")) {
-                        throw e;
-                    }
-                }
-            }
-        }
-    }
-
-    private static boolean exists(Connection c, String table) {
-        try (Statement s = c.createStatement()) {
-            s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-            s.executeQuery("SELECT 1 FROM " + table + " WHERE 1 = 0").close();
-            return true;
-        } catch (SQLException e) {
-            return false;
+        try {
+            UsageSchema.migrations().apply(dataSource);
+        } catch (io.ipnslink.routing.store.RecordStoreException e) {
+            throw e.getCause() instanceof SQLException sql ? sql : new SQLException(e.getMessage(), e);
         }
     }
 

@@ -138,7 +138,7 @@ public final class SchemaMigrations {
                     return applyOnce(c, false);
                 }
             } catch (SQLException e) {
-                if (!RACE_SQL_STATES.contains(e.getSQLState())) {
+                if (e.getSQLState() == null || !RACE_SQL_STATES.contains(e.getSQLState())) { // Set.of: no nulls
                     throw new RecordStoreException("cannot migrate the schema of " + component + ": " + e.getMessage(), e);
                 }
                 LOG.debug("migrating {}: lost a race ({}), attempt {}", component, e.getSQLState(), attempt);

@@ -184,4 +184,19 @@ class SchemaMigrationsTest {
         assertThrows(IllegalArgumentException.class, () -> SchemaMigrations.of("Drop Table"));
         assertThrows(IllegalArgumentException.class, () -> SchemaMigrations.of("x").step(2, "SELECT 1"));
     }
+
+    /** A database that cannot be reached (an SQLException without SQL state) is a clear error, not a crash. */
+    @Test
+    void anUnreachableDatabaseIsAClearError() {
+        DataSource down = (DataSource) java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        throw new java.sql.SQLException("connection refused");
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        RecordStoreException e = assertThrows(RecordStoreException.class,
+                () -> SchemaMigrations.of("down").step(1, "CREATE TABLE t (x INT)").apply(down));
+        assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+    }
 }
