@@ -241,6 +241,12 @@ final class Gateway implements AutoCloseable {
                 }
             }
 
+            // [IPFS: block cache, trustless gateway, static offload]
+
+            // [gateway allow-lists and manifest encryption]
+
+            // [legacy v1 sites]
+
             Gateway g = new Gateway(config, clock,
                     new RequestRouter(config, h -> parts.domains.siteFor(h).isPresent()), resolver, dnsLink, forwarder, servlet, host,
                     store.store(), parts);

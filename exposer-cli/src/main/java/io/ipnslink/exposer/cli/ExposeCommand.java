@@ -91,6 +91,11 @@ final class ExposeCommand extends Base implements Runnable {
     P2pLimitOptions p2p = new P2pLimitOptions();
     @picocli.CommandLine.Mixin
     RouteOptions routes = new RouteOptions();
+    // ---- option groups of later parts: one Mixin each, below its own line
+    // [private networks]
+    // [HTTPS origins]
+    // [allow-lists and manifest encryption]
+    // [static offload]
 
     /** The config file. Every field optional; command-line values are added to it. */
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -293,6 +293,11 @@ public enum ConfigKey {
     RESOLVE_GRACE("resolve-grace", "200ms",
             "After the first valid record of a race between the store, routing, pubsub and the DHT, how long to wait"
                     + " for a better one (bounded by `resolve-timeout`)"),
+    // ---- IPFS: block cache, trustless gateway, static offload (keys of this part go below this line)
+    // ---- private networks: swarm key (keys of this part go below this line)
+    // ---- visitor anonymity (keys of this part go below this line)
+    // ---- gateway allow-lists and manifest encryption (keys of this part go below this line)
+    // ---- legacy v1 sites (keys of this part go below this line)
 
     ;
 
