@@ -105,6 +105,11 @@ public final class BitswapMessageReader extends ChannelInboundHandlerAdapter {
         return body != null || prefixBytes > 0;
     }
 
+    /** Bytes of array held for the message being read (for tests). */
+    int heldCapacity() {
+        return body == null ? 0 : body.length;
+    }
+
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         body = null;
