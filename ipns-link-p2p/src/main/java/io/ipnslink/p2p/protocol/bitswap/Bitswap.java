@@ -186,8 +186,9 @@ public final class Bitswap implements AutoCloseable {
         return client.fetch(cid, List.copyOf(targets), timeout);
     }
 
+    /** Advertises bitswap, or has not finished identify yet (then a stream will tell). */
     private static boolean speaksBitswap(Connection c) {
-        return c.identifyInfo().map(i -> i.protocols().stream().anyMatch(PROTOCOLS::contains)).orElse(false);
+        return c.identifyInfo().map(i -> i.protocols().stream().anyMatch(PROTOCOLS::contains)).orElse(true);
     }
 
     /** The ledger of {@code peer} while it is connected and has exchanged bitswap messages. */

@@ -51,6 +51,7 @@ final class BitswapClient {
         PeerId blockPeer;
         int callers;
         boolean finished;
+        boolean hedged;
         long deadline;
         ScheduledFuture<?> timer;
 
@@ -196,8 +197,9 @@ final class BitswapClient {
                     continue;
                 }
                 if (p.have()) {
-                    if (w.peers.get(l.peer) != PeerState.ASKED_BLOCK) {
+                    if (w.peers.get(l.peer) == PeerState.ASKED_HAVE) {
                         w.peers.put(l.peer, PeerState.HAS);
+                        hedge(w, l.peer, sends);
                     }
                 } else {
                     dontHave(w, l.peer);
@@ -259,6 +261,21 @@ final class BitswapClient {
         if (peer.equals(w.blockPeer)) {
             w.blockPeer = null;
         }
+    }
+
+    /**
+     * A peer said HAVE while the peer asked for the block has not answered at all: ask this one for
+     * the block too (once per want), so one slow or silent peer does not hold the fetch until its
+     * timeout. At most one duplicate block comes of it.
+     */
+    private void hedge(Want w, PeerId has, Effects sends) {
+        if (w.finished || w.blockPeer == null || w.hedged || w.peers.get(w.blockPeer) != PeerState.ASKED_BLOCK) {
+            return;
+        }
+        w.hedged = true;
+        w.blockPeer = has;
+        w.peers.put(has, PeerState.ASKED_BLOCK);
+        sends.add(new Send(has, BitswapMessage.Entry.want(w.cid, BitswapMessage.WantType.BLOCK, true)));
     }
 
     /** After a change of what peers said: ask the next peer that has it, or give up when none can. */
