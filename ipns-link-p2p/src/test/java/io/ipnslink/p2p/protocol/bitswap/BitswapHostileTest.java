@@ -220,4 +220,51 @@ class BitswapHostileTest {
                 failure(client.fetch(cid(1), List.of(stranger.peerId()), Duration.ofSeconds(5))));
     }
 
+
+    @Test
+    void ledgersAreBoundedAndAFurtherPeerIsRefused() throws Exception {
+        Bitswap server = net.node(new MemoryBlockStore(1024), BitswapConfig.defaults().withMaxPeers(2));
+        Host a = net.host();
+        Host b = net.host();
+        Host c = net.host();
+        sendRaw(a, server.host(), frame(BitswapMessage.wants(wantBlocks(0, 1))));
+        sendRaw(b, server.host(), frame(BitswapMessage.wants(wantBlocks(1, 1))));
+        waitUntil(() -> server.peers() == 2, "two ledgers");
+        io.ipnslink.p2p.Stream s = c.newStream(server.host().peerId(), server.host().listenAddresses(),
+                Bitswap.PROTOCOL_1_2_0).get(10, TimeUnit.SECONDS);
+        s.channel().writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(frame(BitswapMessage.wants(wantBlocks(2, 1)))));
+        assertTrue(s.channel().closeFuture().await(20, TimeUnit.SECONDS), "the third peer's stream is reset");
+        assertTrue(server.ledger(c.peerId()).isEmpty());
+        assertEquals(2, server.serverWants());
+    }
+
+    @Test
+    void inboundStreamsPerPeerAreBounded() throws Exception {
+        Bitswap server = net.node(new MemoryBlockStore(1024), BitswapConfig.defaults());
+        Host stranger = net.host();
+        List<io.ipnslink.p2p.Stream> open = new ArrayList<>();
+        for (int i = 0; i < BitswapConfig.DEFAULT_MAX_INBOUND_STREAMS_PER_PEER; i++) {
+            open.add(stranger.newStream(server.host().peerId(), server.host().listenAddresses(), Bitswap.PROTOCOL_1_2_0)
+                    .get(10, TimeUnit.SECONDS));
+        }
+        waitUntil(() -> server.ledger(stranger.peerId()).isPresent(), "a ledger");
+        io.ipnslink.p2p.Stream extra = stranger.newStream(server.host().peerId(), server.host().listenAddresses(),
+                Bitswap.PROTOCOL_1_2_0).get(10, TimeUnit.SECONDS);
+        assertTrue(extra.channel().closeFuture().await(20, TimeUnit.SECONDS), "one stream too many is reset");
+        for (io.ipnslink.p2p.Stream s : open) {
+            assertTrue(s.channel().isOpen());
+        }
+    }
+
+    @Test
+    void anIdleInboundStreamIsReset() throws Exception {
+        Bitswap server = net.node(new MemoryBlockStore(1024),
+                BitswapConfig.defaults().withIdleTimeout(Duration.ofMillis(200)));
+        Host stranger = net.host();
+        io.ipnslink.p2p.Stream s = stranger.newStream(server.host().peerId(), server.host().listenAddresses(),
+                Bitswap.PROTOCOL_1_2_0).get(10, TimeUnit.SECONDS);
+        s.channel().writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {(byte) 0x85})).sync();
+        assertTrue(s.channel().closeFuture().await(20, TimeUnit.SECONDS), "reset after the idle time");
+        assertEquals(0, server.ledger(stranger.peerId()).map(Ledger.Snapshot::messagesReceived).orElse(0L));
+    }
 }
