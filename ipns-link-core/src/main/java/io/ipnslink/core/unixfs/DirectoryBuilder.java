@@ -21,6 +21,8 @@ import java.util.List;
  * for a moment as the empty directory it is added as before its first entry arrives.
  */
 final class DirectoryBuilder {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DirectoryBuilder.class);
+
     /** A child: its name and link target; {@code nonEmptyDirectory} marks a directory with entries. */
     record Child(String name, byte[] nameBytes, Nodes.Written target, boolean nonEmptyDirectory) {}
 
@@ -57,9 +59,28 @@ final class DirectoryBuilder {
         return exact ? Nodes.linkSerializedSize(nameBytes, cidBytes, tsize) : (long) nameBytes + cidBytes;
     }
 
-    /** Writes the directory (flat, or as a HAMT when js would shard it) and returns its root node. */
+    /** The exact size of the flat directory block of {@code children}. */
+    static long flatBlockSize(List<Child> children) {
+        long size = Nodes.directory().length + 2;
+        for (Child c : children) {
+            size += Nodes.linkSerializedSize(c.nameBytes().length, c.target().cid().bytes().length, c.target().size());
+        }
+        return size;
+    }
+
+    /**
+     * Writes the directory (flat, or as a HAMT when js would shard it) and returns its root node. A
+     * flat block larger than {@link Block#MAX_BYTES} (js leaves many non-empty subdirectories out
+     * of its estimate and would write it) is sharded anyway: no peer would transfer such a block.
+     */
     static Nodes.Written write(List<Child> children, BlockStore store, ImportOptions options) throws IOException {
-        if (shards(children, options)) {
+        boolean oversized = false;
+        if (!shards(children, options) && flatBlockSize(children) > Block.MAX_BYTES) {
+            LOG.warn("a directory of {} entries would be a flat block over {} bytes; sharding it (its CID differs"
+                    + " from the one js would give)", children.size(), Block.MAX_BYTES);
+            oversized = true;
+        }
+        if (oversized || shards(children, options)) {
             List<Hamt.Entry> entries = new ArrayList<>(children.size());
             for (Child c : children) {
                 entries.add(new Hamt.Entry(c.name(), c.nameBytes(), c.target()));

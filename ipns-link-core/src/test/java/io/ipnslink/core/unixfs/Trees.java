@@ -51,6 +51,11 @@ final class Trees {
         return file;
     }
 
+    /** Some raw CID. */
+    static io.ipnslink.core.multiformats.Cid prngCid() {
+        return io.ipnslink.core.ipfs.Block.of(io.ipnslink.core.multiformats.Cid.RAW, new byte[] {1, 2, 3}).cid();
+    }
+
     /** Directories in directories, an empty file and directory, a symlink, names beyond ASCII. */
     static Path nested(Path dir) throws IOException {
         Files.createDirectories(dir.resolve("sub/deeper/deepest"));

@@ -216,6 +216,29 @@ class UnixFsImporterTest {
         assertEquals(3000, names.size());
     }
 
+    /** js counts non-empty subdirectories as nothing; a flat node too big for any peer is sharded all the same. */
+    @Test
+    void aDirectoryOfManySubdirectoriesTooBigForOneBlockIsSharded() throws IOException {
+        ImportOptions o = ImportOptions.defaults();
+        Nodes.Written sub = new Nodes.Written(Trees.prngCid(), 1000);
+        List<DirectoryBuilder.Child> children = new ArrayList<>();
+        for (int i = 0; i < 40_000; i++) {
+            String name = String.format("directory-%06d", i);
+            children.add(new DirectoryBuilder.Child(name, name.getBytes(), sub, true));
+        }
+        assertFalse(DirectoryBuilder.shards(children, o), "js would not shard it");
+        assertTrue(DirectoryBuilder.flatBlockSize(children) > Block.MAX_BYTES);
+        MemoryBlockStore s = memory();
+        Nodes.Written w = DirectoryBuilder.write(children, s, o);
+        Set<String> names = new HashSet<>();
+        walk(s, w.cid(), 0, names);
+        assertEquals(40_000, names.size());
+        children.subList(20_000, 40_000).clear();
+        Nodes.Written flat = DirectoryBuilder.write(children, s, o);
+        assertEquals(UnixfsProtos.Data.DataType.Directory,
+                UnixfsProtos.Data.parseFrom(DagPb.decode(s.get(flat.cid()).orElseThrow()).data()).getType());
+    }
+
     private static void walk(MemoryBlockStore s, Cid shard, int depth, Set<String> names) throws IOException {
         DagPb.Node n = DagPb.decode(s.get(shard).orElseThrow());
         UnixfsProtos.Data d = UnixfsProtos.Data.parseFrom(n.data());
