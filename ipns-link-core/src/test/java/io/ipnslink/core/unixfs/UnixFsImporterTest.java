@@ -80,6 +80,40 @@ class UnixFsImporterTest {
         assertEquals(1, last.links().size(), "the last group of one leaf still gets its parent, as in js");
     }
 
+    /** However the stream splits its bytes (one per read, or chunk boundaries anywhere), the DAG is the same. */
+    @Test
+    void streamsSplitAtEveryByteGiveTheSameCid() throws IOException {
+        byte[] content = Trees.prng(3 * 64 + 17, 3).readAllBytes();
+        for (UnixFsProfile p : UnixFsProfile.values()) {
+            ImportOptions o = ImportOptions.of(p).withChunkSize(64);
+            Cid whole = new UnixFsImporter(memory(), o).importBytes(content).root();
+            for (int split = 1; split < content.length; split++) {
+                int at = split;
+                InputStream dribble = new InputStream() {
+                    int pos;
+
+                    @Override
+                    public int read() {
+                        return pos < content.length ? content[pos++] & 0xff : -1;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) {
+                        if (pos >= content.length) {
+                            return -1;
+                        }
+                        // up to the split point in one read, then one byte per read
+                        int n = pos < at ? Math.min(len, at - pos) : 1;
+                        System.arraycopy(content, pos, b, off, n);
+                        pos += n;
+                        return n;
+                    }
+                };
+                assertEquals(whole, new UnixFsImporter(memory(), o).importStream(dribble).root(), p + " split at " + split);
+            }
+        }
+    }
+
     /** Blocks reach the store as the stream is read: never more than a chunk ahead. */
     @Test
     void aHundredMebibyteStreamIsImportedAChunkAtATime() throws IOException {
