@@ -99,6 +99,9 @@ class UnixFsImporterTest {
 
                     @Override
                     public int read(byte[] b, int off, int len) {
+                        if (len == 0) {
+                            return 0;
+                        }
                         if (pos >= content.length) {
                             return -1;
                         }
