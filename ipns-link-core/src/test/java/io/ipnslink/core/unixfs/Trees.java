@@ -71,11 +71,14 @@ final class Trees {
         return dir;
     }
 
-    /** A directory of {@code n} small files named {@code f00000...}, each holding its name. */
+    /** Bytes of the names {@link #flatFiles} gives: long, so that few entries reach the sharding threshold. */
+    static final int FLAT_NAME_BYTES = 200;
+
+    /** A directory of {@code n} small files named {@code f00000xxx...} ({@value #FLAT_NAME_BYTES} bytes), each holding its name. */
     static Path flatFiles(Path dir, int n) throws IOException {
         Files.createDirectories(dir);
         for (int i = 0; i < n; i++) {
-            String name = String.format("f%05d", i);
+            String name = String.format("f%05d", i) + "x".repeat(FLAT_NAME_BYTES - 6);
             Files.write(dir.resolve(name), name.getBytes(StandardCharsets.UTF_8));
         }
         return dir;

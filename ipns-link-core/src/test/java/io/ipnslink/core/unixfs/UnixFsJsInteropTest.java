@@ -47,13 +47,13 @@ class UnixFsJsInteropTest {
         big = Trees.prngFile(tmp.resolve("big.bin"), BIG, 42);
     }
 
-    /** Entries a directory of {@code f00000}-style files may have before the profile shards it. */
+    /** Entries a directory of {@link Trees#flatFiles} may have before the profile shards it. */
     static int lastFlatCount(UnixFsProfile p) {
-        long nameBytes = 6;
+        long nameBytes = Trees.FLAT_NAME_BYTES;
         if (p.shardSplit() == UnixFsProfile.ShardSplit.BLOCK_BYTES) {
-            // exact block size: Data field (4) + per link: Hash (raw CIDv1, 36), Name, Tsize (6)
-            long link = 1 + 1 + 36 + 1 + 1 + nameBytes + 1 + 1;
-            return (int) ((UnixFsProfile.SHARD_THRESHOLD_BYTES - 4) / (1 + 1 + link));
+            // exact block size: Data field (4) + per link: Hash (raw CIDv1, 36), Name, Tsize (the content: the name)
+            long link = 1 + 1 + 36 + 1 + Nodes.varintLen(nameBytes) + nameBytes + 1 + Nodes.varintLen(nameBytes);
+            return (int) ((UnixFsProfile.SHARD_THRESHOLD_BYTES - 4) / (1 + Nodes.varintLen(link) + link));
         }
         // names plus CIDv0 (34 bytes) of the UnixFS-wrapped leaves
         return (int) (UnixFsProfile.SHARD_THRESHOLD_BYTES / (nameBytes + 34));
@@ -76,8 +76,9 @@ class UnixFsJsInteropTest {
         cases.put("sharded", Trees.flatFiles(dir.resolve("sharded"), flat + 1));
         // flat files only, but the subdirectory counts for a moment as the empty directory it starts as
         Path transient_ = Trees.flatFiles(dir.resolve("sharded by a subdirectory"), flat);
-        Files.createDirectories(transient_.resolve("z"));
-        Files.writeString(transient_.resolve("z/file"), "in z");
+        // a long name, so that its empty-directory link is more than the slack below the threshold
+        Path z = Files.createDirectories(transient_.resolve("z".repeat(100)));
+        Files.writeString(z.resolve("file"), "in z");
         cases.put("sharded by a subdirectory", transient_);
 
         Map<String, JsonNode> js = runJs(profile, new ArrayList<>(cases.values()), null, 0);
@@ -100,9 +101,9 @@ class UnixFsJsInteropTest {
     @ParameterizedTest
     @EnumSource(UnixFsProfile.class)
     void balancedLayoutWithSmallChunksEqualsJs(UnixFsProfile profile) throws Exception {
-        int chunk = 256;
+        int chunk = 64;
         long links = profile.maxLinks();
-        // maxLinks squared chunks + 1 (four levels) only where it stays small: 7.5 MiB for v0, not 256 MiB for v1
+        // maxLinks squared chunks + 1 (four levels) only where it stays small: 1.9 MiB for v0, not 64 MiB for v1
         long[] sizes = links < 200 ? new long[] {chunk * links, chunk * links + 1, chunk * links * 2 + 5, chunk * links * links + chunk}
                 : new long[] {chunk * links, chunk * links + 1, chunk * links * 2 + 5};
         List<Path> files = new ArrayList<>();
