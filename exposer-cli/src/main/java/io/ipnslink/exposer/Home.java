@@ -55,6 +55,11 @@ public record Home(Path dir) {
         return dir.resolve("state");
     }
 
+    /** The block store ({@code ipns-link ipfs add} writes here; the exposer serves from here). */
+    public Path blocksDir() {
+        return dir.resolve("blocks");
+    }
+
     public Path controlFile() {
         return dir.resolve("expose.json");
     }
