@@ -137,7 +137,8 @@ public final class HeaderRules {
      * Sets {@code Forwarded}, {@code X-Forwarded-For/-Proto/-Host} and {@code Via} on a request
      * going to the site, replacing any forwarding header already there: the site gets one hop, the
      * client as the gateway resolved it ({@link ProxyTarget#clientAddress}, trusted proxies
-     * already taken into account), the scheme, and the host only when the gateway checked it
+     * already taken into account; none at all when it is null: {@code forward-visitor-address} off,
+     * {@link VisitorAnonymity}), the scheme, and the host only when the gateway checked it
      * ({@link ProxyTarget#forwardedHost}).
      */
     public static void addProxyHeaders(HttpHeaders headers, ProxyTarget target) {
