@@ -68,6 +68,7 @@ class HeaderRulesTest {
         for (String name : io.ipnslink.tunnel.ForwardingHeaders.NAMES) {
             h.set(name, "198.51.100.1");
         }
+        h.set("Via", "1.1 198.51.100.1 (squid)");
         HeaderRules.addProxyHeaders(h, anonymous);
         assertNull(h.get("X-Forwarded-For"));
         assertEquals("proto=https;host=\"" + NAME + ".ipns.gw.example\"", h.get("Forwarded"), "no for=");
@@ -77,7 +78,7 @@ class HeaderRulesTest {
             assertFalse(e.getValue().contains("198.51.100.1") || e.getValue().contains("203.0.113.9"),
                     e.getKey() + " carries an address: " + e.getValue());
         }
-        assertEquals(HeaderRules.VIA, h.get("Via"));
+        assertEquals(HeaderRules.VIA, h.get("Via"), "the visitor's proxies stay behind");
     }
 
     @Test
