@@ -94,8 +94,7 @@ final class ExposeCommand extends Base implements Runnable {
     // ---- option groups of later parts: one Mixin each, below its own line
     // [private networks]
     // [HTTPS origins]
-    @picocli.CommandLine.Mixin
-    OriginTlsOptions originTls = new OriginTlsOptions();
+    @picocli.CommandLine.Mixin OriginTlsOptions originTls = new OriginTlsOptions();
     // [allow-lists and manifest encryption]
     // [static offload]
 
