@@ -73,12 +73,22 @@ public final class Exposer implements AutoCloseable {
         }
     }
 
-    /** One site: its key (name in the keystore), origin, Host header and onfail target. */
-    public record Site(String keyName, PrivKey key, URI origin, String hostHeader, String onfail) {
+    /**
+     * One site: its key (name in the keystore), origin, Host header, onfail target, and how an
+     * {@code https://} origin's certificate is checked.
+     */
+    public record Site(String keyName, PrivKey key, URI origin, String hostHeader, String onfail,
+            io.ipnslink.tunnel.server.OriginTls tls) {
         public Site {
             Objects.requireNonNull(keyName, "keyName");
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(origin, "origin");
+            tls = tls == null ? io.ipnslink.tunnel.server.OriginTls.DEFAULT : tls;
+        }
+
+        /** A site whose {@code https://} origin is checked against the JDK's trust store. */
+        public Site(String keyName, PrivKey key, URI origin, String hostHeader, String onfail) {
+            this(keyName, key, origin, hostHeader, onfail, null);
         }
 
         public IpnsName name() {
@@ -326,7 +336,7 @@ public final class Exposer implements AutoCloseable {
             tunnel = tunnelFactory.apply(host);
             boolean first = true;
             for (SiteState s : sites.values()) {
-                tunnel.addSite(s.site.name(), s.site.origin(), s.site.hostHeader(), first);
+                tunnel.addSite(s.site.name(), s.site.origin(), s.site.hostHeader(), first, s.site.tls());
                 first = false;
             }
             reserve();
@@ -600,7 +610,7 @@ public final class Exposer implements AutoCloseable {
         SiteState s = state(name);
         if (s.hidden) {
             s.hidden = false;
-            tunnel.addSite(name, s.site.origin(), s.site.hostHeader(), false);
+            tunnel.addSite(name, s.site.origin(), s.site.hostHeader(), false, s.site.tls());
         }
         return publishNow(s);
     }

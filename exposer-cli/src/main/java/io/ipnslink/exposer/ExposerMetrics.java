@@ -64,7 +64,7 @@ public final class ExposerMetrics implements AutoCloseable {
     /** The tunnel's error kinds (the exposer's own answers and cut answers). */
     static final List<String> ERROR_KINDS = List.of(TunnelErrors.ORIGIN_UNREACHABLE, TunnelErrors.ORIGIN_TIMEOUT,
             TunnelErrors.IDLE, TunnelErrors.BAD_REQUEST, TunnelErrors.BAD_RESPONSE, TunnelErrors.ORIGIN_CLOSED,
-            TunnelErrors.ORIGIN_FAILED);
+            TunnelErrors.ORIGIN_FAILED, TunnelErrors.ORIGIN_TLS);
     /** Threads answering scrapes. */
     static final int THREADS = 2;
 

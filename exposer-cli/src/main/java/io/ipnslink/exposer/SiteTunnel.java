@@ -11,6 +11,18 @@ import java.util.Map;
 public interface SiteTunnel extends AutoCloseable {
     void addSite(IpnsName name, URI origin, String hostHeader, boolean defaultSite);
 
+    /**
+     * {@link #addSite(IpnsName, URI, String, boolean)} with how an {@code https://} origin's
+     * certificate is checked; a tunnel that cannot do TLS takes only the default.
+     */
+    default void addSite(IpnsName name, URI origin, String hostHeader, boolean defaultSite,
+            io.ipnslink.tunnel.server.OriginTls tls) {
+        if (tls != null && !tls.equals(io.ipnslink.tunnel.server.OriginTls.DEFAULT)) {
+            throw new UnsupportedOperationException("this tunnel does not take TLS settings for origins");
+        }
+        addSite(name, origin, hostHeader, defaultSite);
+    }
+
     void removeSite(IpnsName name);
 
     /**

@@ -32,6 +32,12 @@ public final class TunnelServiceAdapter implements SiteTunnel {
     }
 
     @Override
+    public void addSite(IpnsName name, URI origin, String hostHeader, boolean defaultSite,
+            io.ipnslink.tunnel.server.OriginTls tls) {
+        service.addSite(new SiteConfig(name, origin, hostHeader, defaultSite, tls));
+    }
+
+    @Override
     public void trustGateways(java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
         service.trustGateways(peers);
     }

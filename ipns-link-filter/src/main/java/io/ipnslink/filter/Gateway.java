@@ -70,6 +70,8 @@ final class Gateway implements AutoCloseable {
     final List<RequestObserver> observers;
     /** Custom domains mapped to sites (asked before DNSLink). */
     final DomainMap domains;
+    /** Whether sites learn visitors' addresses ({@code forward-visitor-address}). */
+    final io.ipnslink.filter.proxy.VisitorAnonymity anonymity;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
@@ -91,6 +93,7 @@ final class Gateway implements AutoCloseable {
         this.routingServlet = routingServlet;
         this.host = host;
         this.visitors = new VisitorLimiter(config.visitorLimits(), clock);
+        this.anonymity = io.ipnslink.filter.proxy.VisitorAnonymity.from(config.values());
     }
 
     /** Builds and starts everything; on failure closes what was built. */

@@ -612,7 +612,7 @@ public class IpnsLinkFilter implements Filter {
                 ? OriginIsolation.sharedOrigin(g.config.pathFormSandbox().orElse(null)) : OriginIsolation.OWN_ORIGIN;
         String forwardedHost = g.router.checkedHost(pr, rc.site) ? pr.host() : null;
         return new ProxyTarget(resolved.name(), manifest, rc.site.pathAndQuery(), rc.site.publicBasePath(),
-                pr.scheme(), pr.host(), pr.clientAddress(), rc.id, forwardedHost, isolation);
+                pr.scheme(), pr.host(), g.anonymity.forSite(pr.clientAddress()), rc.id, forwardedHost, isolation);
     }
 
     /**

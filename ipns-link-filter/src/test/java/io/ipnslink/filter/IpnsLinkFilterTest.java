@@ -109,7 +109,7 @@ class IpnsLinkFilterTest {
         HttpResponse<String> r = get("/ipns/" + k() + "/a/b?c=d");
         assertEquals(200, r.statusCode());
         assertEquals("proxied /a/b?c=d base /ipns/" + k() + "/ host 127.0.0.1:" + server.port()
-                + " scheme http client 127.0.0.1 onfail null", r.body());
+                + " scheme http client null onfail null", r.body()); // forward-visitor-address off: no visitor address
         HttpResponse<String> back = get(RoutingV1.IPNS_PATH + k(), "Accept", RoutingV1.IPNS_RECORD_MEDIA_TYPE);
         assertEquals(200, back.statusCode());
     }
@@ -121,7 +121,7 @@ class IpnsLinkFilterTest {
         RawHttp.Response r = RawHttp.get(server.port(), k() + ".ipns.localhost:" + server.port(), "/x?y=1");
         assertEquals(200, r.status());
         assertEquals("proxied /x?y=1 base / host " + k() + ".ipns.localhost:" + server.port()
-                + " scheme http client 127.0.0.1 onfail null", r.text());
+                + " scheme http client null onfail null", r.text());
     }
 
     @Test
@@ -144,7 +144,8 @@ class IpnsLinkFilterTest {
 
     @Test
     void forwardedHeadersCountOnlyFromTrustedProxies() throws Exception {
-        start("trusted-proxies", "127.0.0.0/8", "gateway-hosts", "gw.example");
+        // forward-visitor-address on: the site gets the address resolved through the trusted proxy
+        start("trusted-proxies", "127.0.0.0/8", "gateway-hosts", "gw.example", "forward-visitor-address", "on");
         RawHttp.Response r = RawHttp.get(server.port(), "127.0.0.1", "/ipns/" + k() + "/a",
                 "X-Forwarded-Host", "gw.example", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.9");
         assertEquals(301, r.status());
@@ -187,13 +188,31 @@ class IpnsLinkFilterTest {
 
     @Test
     void forwardedHeadersFromOthersAreIgnored() throws Exception {
-        start("gateway-hosts", "gw.example", "path-form", "serve");
+        start("gateway-hosts", "gw.example", "path-form", "serve", "forward-visitor-address", "on");
         put(server.base(), record(1, null, false));
         RawHttp.Response r = RawHttp.get(server.port(), "127.0.0.1:" + server.port(), "/ipns/" + k() + "/a",
                 "X-Forwarded-Host", "gw.example", "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.9");
         assertEquals(200, r.status());
         assertEquals("proxied /a base /ipns/" + k() + "/ host 127.0.0.1:" + server.port()
                 + " scheme http client 127.0.0.1 onfail null", r.text());
+    }
+
+    @Test
+    void byDefaultNoSiteLearnsTheVisitorsAddressNotEvenThroughATrustedProxy() throws Exception {
+        start("trusted-proxies", "127.0.0.0/8", "gateway-hosts", "gw.example");
+        put(server.base(), record(1, null, false));
+        RawHttp.Response p = RawHttp.get(server.port(), k() + ".ipns.gw.example", "/",
+                "X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.9, 127.0.0.1");
+        assertEquals("proxied / base / host " + k() + ".ipns.gw.example scheme https client null onfail null", p.text());
+    }
+
+    @Test
+    void aBadForwardVisitorAddressIsRefusedNamingTheKey() {
+        IpnsLinkFilter f = filter();
+        jakarta.servlet.UnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(
+                jakarta.servlet.UnavailableException.class, () -> f.init(FilterConfigs.of(Map.of(
+                        "forward-visitor-address", "maybe", "data-dir", dir.toString()), Map.of())));
+        assertTrue(e.getMessage().contains("'forward-visitor-address'"), e.getMessage());
     }
 
     @Test
@@ -365,11 +384,11 @@ class IpnsLinkFilterTest {
         put(server.base(), record(1, null, false));
         RawHttp.Response r = RawHttp.get(server.port(), "blog.example.com", "/post?id=3");
         assertEquals(200, r.status());
-        assertEquals("proxied /post?id=3 base / host blog.example.com scheme http client 127.0.0.1 onfail null", r.text());
+        assertEquals("proxied /post?id=3 base / host blog.example.com scheme http client null onfail null", r.text());
         RawHttp.Response inlined = RawHttp.get(server.port(), "blog-example-com.ipns.localhost:" + server.port(), "/");
         assertEquals(200, inlined.status());
         RawHttp.Response path = RawHttp.get(server.port(), "127.0.0.1", "/ipns/blog.example.com/x");
-        assertEquals("proxied /x base /ipns/blog.example.com/ host 127.0.0.1 scheme http client 127.0.0.1 onfail null",
+        assertEquals("proxied /x base /ipns/blog.example.com/ host 127.0.0.1 scheme http client null onfail null",
                 path.text());
         RawHttp.Response other = RawHttp.get(server.port(), "app.example.com", "/index?a=1");
         assertEquals(GatewayServer.APP + "GET /index?a=1", other.text(), "no DNSLink: the web app answers");

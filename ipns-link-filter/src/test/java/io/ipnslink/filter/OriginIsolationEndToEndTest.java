@@ -145,10 +145,28 @@ class OriginIsolationEndToEndTest {
                 .header("X-Forwarded-Host", "evil.example").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, echo.statusCode(), echo.body());
         String host = "127.0.0.1:" + gateway.port();
-        assertEquals("cookie=[session=s1] authorization=null xff=[127.0.0.1] forwarded=[for=127.0.0.1;proto=http;host=\""
+        // forward-visitor-address off (the default): no visitor address at all, only the public side
+        assertEquals("cookie=[session=s1] authorization=null xff=null forwarded=[proto=http;host=\""
                 + host + "\"] real=null xfh=[" + host + "]", echo.body());
         assertEquals(List.of("sandbox " + OriginIsolation.DEFAULT_SANDBOX),
                 echo.headers().allValues("Content-Security-Policy"));
+    }
+
+    @Test
+    void withForwardVisitorAddressOnTheSiteGetsTheResolvedAddressAndStillNothingTheVisitorWrote() throws Exception {
+        IpnsLinkFilter forwarding = new IpnsLinkFilter();
+        try (GatewayServer on = GatewayServer.start(dir.resolve("on"), forwarding, Map.of("allow-private-addresses", "true",
+                "forward-visitor-address", "on"))) {
+            tunnel.trustGateways(Set.of(forwarding.host().orElseThrow().peerId()));
+            on.publish(site, new Manifest(exposer.peerId(), exposer.listenAddresses(), null, null, false, List.of(),
+                    List.of(), List.of()));
+            RawHttp.Response echo = RawHttp.get(on.port(), "127.0.0.1:" + on.port(), base() + "echo",
+                    "X-Forwarded-For", "6.6.6.6", "X-Real-IP", "6.6.6.6", "Forwarded", "for=6.6.6.6");
+            assertEquals(200, echo.status(), echo.text());
+            String host = "127.0.0.1:" + on.port();
+            assertEquals("cookie=null authorization=null xff=[127.0.0.1] forwarded=[for=127.0.0.1;proto=http;host=\""
+                    + host + "\"] real=null xfh=[" + host + "]", echo.text());
+        }
     }
 
     @Test
@@ -157,7 +175,7 @@ class OriginIsolationEndToEndTest {
         RawHttp.Response echo = RawHttp.get(gateway.port(), host, "/echo", "Cookie", "a=1", "Authorization", "Bearer t",
                 "X-Forwarded-For", "6.6.6.6", "X-Real-IP", "6.6.6.6");
         assertEquals(200, echo.status(), echo.text());
-        assertEquals("cookie=[a=1] authorization=[Bearer t] xff=[127.0.0.1] forwarded=[for=127.0.0.1;proto=http;host=\""
+        assertEquals("cookie=[a=1] authorization=[Bearer t] xff=null forwarded=[proto=http;host=\""
                 + host + "\"] real=null xfh=[" + host + "]", echo.text());
         RawHttp.Response login = RawHttp.get(gateway.port(), host, "/login");
         assertEquals(200, login.status(), login.text());

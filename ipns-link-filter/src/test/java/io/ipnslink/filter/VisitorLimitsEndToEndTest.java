@@ -101,7 +101,8 @@ class VisitorLimitsEndToEndTest {
 
     @Test
     void aFloodingVisitorGets429WithRetryAfterWhileAnotherIsServedAndTheHostAppIsNotLimited() throws Exception {
-        start("visitor-rate", "0.001", "visitor-burst", "5");
+        // forward-visitor-address on: the site's request shows which visitor was served
+        start("visitor-rate", "0.001", "visitor-burst", "5", "forward-visitor-address", "on");
         for (int i = 0; i < 5; i++) {
             assertEquals(200, get(FLOODER, sitePath("/" + i)).status());
         }

@@ -15,7 +15,12 @@ import java.util.TreeSet;
  *       trusted; from any other peer it drops them and sets its own from what it knows (the
  *       peer's address).</li>
  * </ul>
- * docs/security.md, "Origin isolation".
+ * How the two combine: with the gateway's {@code forward-visitor-address} off (its default) the
+ * gateway writes no visitor address at all, so an exposer that trusts it passes on none, and an
+ * exposer that does not trust it writes the gateway's own peer address: the origin never learns the
+ * visitor's. With it on, a trusted gateway's {@code X-Forwarded-For} / {@code Forwarded: for=}
+ * (the visitor) reach the origin; an untrusted one's are replaced by the gateway's address.
+ * docs/security.md, "Origin isolation"; docs/private.md, "Anonymity".
  */
 public final class ForwardingHeaders {
     private ForwardingHeaders() {}
@@ -25,7 +30,8 @@ public final class ForwardingHeaders {
             "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server",
             "x-forwarded-ssl", "x-forwarded-scheme", "x-real-ip", "x-client-ip", "true-client-ip",
             "x-cluster-client-ip", "client-ip", "cf-connecting-ip", "fastly-client-ip",
-            "x-original-forwarded-for");
+            "x-original-forwarded-for", "x-originating-ip", "x-remote-ip", "x-remote-addr", "x-proxyuser-ip",
+            "wl-proxy-client-ip", "proxy-client-ip");
 
     private static final Set<String> ANY_CASE = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 

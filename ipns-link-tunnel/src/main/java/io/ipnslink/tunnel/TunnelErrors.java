@@ -25,4 +25,9 @@ public final class TunnelErrors {
     public static final String ORIGIN_CLOSED = "origin-closed";
     /** The origin connection failed before the answer started (502). */
     public static final String ORIGIN_FAILED = "origin-failed";
+    /**
+     * The TLS handshake with an {@code https://} origin failed (certificate expired, not trusted,
+     * for another host name) or did not complete within the connect timeout (502).
+     */
+    public static final String ORIGIN_TLS = "origin-tls";
 }

@@ -94,6 +94,7 @@ final class ExposeCommand extends Base implements Runnable {
     // ---- option groups of later parts: one Mixin each, below its own line
     // [private networks]
     // [HTTPS origins]
+    @picocli.CommandLine.Mixin OriginTlsOptions originTls = new OriginTlsOptions();
     // [allow-lists and manifest encryption]
     // [static offload]
 
@@ -105,7 +106,7 @@ final class ExposeCommand extends Base implements Runnable {
             Boolean noGatewayRelay, List<String> bootstrap) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record SiteConfig(String site, String origin, String onfail, String host) {}
+    record SiteConfig(String site, String origin, String onfail, String host, String originCa, Boolean originInsecure) {}
 
     @Override
     public void run() {
@@ -119,7 +120,7 @@ final class ExposeCommand extends Base implements Runnable {
             if (origin == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing ORIGIN_URL after SITE " + site);
             }
-            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader));
+            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader, null, null));
         }
         if (siteConfigs.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give SITE ORIGIN_URL or --config FILE");
@@ -141,8 +142,10 @@ final class ExposeCommand extends Base implements Runnable {
             if (f != null) {
                 Manifest.online(home.hostKey().peerId(), List.of(), null, f, List.of());
             }
-            sites.add(new Exposer.Site(s.site(), home.siteKey(s.site()), o, s.host(), f));
+            sites.add(new Exposer.Site(s.site(), home.siteKey(s.site()), o, s.host(), f, originTls.forSite(s.site(), o,
+                    s.originCa(), s.originInsecure(), config == null ? null : config.toAbsolutePath().getParent())));
         }
+        originTls.checkUsed(sites.stream().map(Exposer.Site::origin).toList());
         List<Multiaddr> listenAddrs = Options.multiaddrs(concat(cfg.listen(), listen), "--listen");
         if (listenAddrs.isEmpty()) {
             listenAddrs = List.of(Multiaddr.parse(Exposer.DEFAULT_LISTEN));
@@ -186,6 +189,10 @@ final class ExposeCommand extends Base implements Runnable {
                 List<Publisher.Result> results = exposer.start();
                 for (Exposer.Site s : sites) {
                     Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));
+                    if (s.tls().insecure() && "https".equalsIgnoreCase(s.origin().getScheme())) {
+                        err().println("warning: site " + s.keyName() + ": the certificate of " + s.origin()
+                                + " is not checked (--origin-insecure: for development servers only)");
+                    }
                 }
                 for (Exposer.Site s : sites) {
                     new SiteSettings(s.keyName(), s.origin().toString(), s.hostHeader(), s.onfail(),

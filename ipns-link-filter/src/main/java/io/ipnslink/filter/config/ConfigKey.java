@@ -296,6 +296,10 @@ public enum ConfigKey {
     // ---- IPFS: block cache, trustless gateway, static offload (keys of this part go below this line)
     // ---- private networks: swarm key (keys of this part go below this line)
     // ---- visitor anonymity (keys of this part go below this line)
+    FORWARD_VISITOR_ADDRESS("forward-visitor-address", "off",
+            "`on`: sites get the visitor's address (`X-Forwarded-For`, `Forwarded: for=`), as a corporate reverse"
+                    + " proxy sends it. `off` (default): no header with the visitor's address reaches a site, and the"
+                    + " ones a visitor sent are dropped; `X-Forwarded-Proto`/`-Host` still go"),
     // ---- gateway allow-lists and manifest encryption (keys of this part go below this line)
     // ---- legacy v1 sites (keys of this part go below this line)
 

@@ -137,8 +137,9 @@ public final class HeaderRules {
      * Sets {@code Forwarded}, {@code X-Forwarded-For/-Proto/-Host} and {@code Via} on a request
      * going to the site, replacing any forwarding header already there: the site gets one hop, the
      * client as the gateway resolved it ({@link ProxyTarget#clientAddress}, trusted proxies
-     * already taken into account), the scheme, and the host only when the gateway checked it
-     * ({@link ProxyTarget#forwardedHost}).
+     * already taken into account; none at all when it is null: {@code forward-visitor-address} off,
+     * {@link VisitorAnonymity}, and then the visitor's own {@code Via} stays behind too), the
+     * scheme, and the host only when the gateway checked it ({@link ProxyTarget#forwardedHost}).
      */
     public static void addProxyHeaders(HttpHeaders headers, ProxyTarget target) {
         ForwardingHeaders.strip(headers);
@@ -156,7 +157,9 @@ public final class HeaderRules {
             fwd.append(";host=\"").append(host).append('"');
         }
         headers.set("Forwarded", fwd.toString());
-        headers.set("Via", HopByHop.appendVia(headers.get("Via"), VIA));
+        // a visitor's Via can name its own proxies (host names, private addresses): without the
+        // visitor's address the site gets the gateway's hop only
+        headers.set("Via", client == null ? VIA : HopByHop.appendVia(headers.get("Via"), VIA));
     }
 
     /**

@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param publicBasePath {@code /ipns/{name}/} in path mode, {@code /} in subdomain mode
  * @param publicScheme scheme the visitor used ({@code http}/{@code https})
  * @param publicHost host (and port) the visitor used
- * @param clientAddress the visitor's address, after trusted-proxy resolution
+ * @param clientAddress the visitor's address, after trusted-proxy resolution, as the site may learn it:
+ *     null when {@code forward-visitor-address} is off ({@link VisitorAnonymity})
  * @param requestId id for log lines
  * @param forwardedHost the host (and port) the site gets as {@code X-Forwarded-Host}: the public
  *     host when the gateway checked it against its configuration or DNSLink, else null (a Host

@@ -60,6 +60,43 @@ class HeaderRulesTest {
     }
 
     @Test
+    void withoutTheVisitorsAddressNoHeaderCarriesOneAndTheVisitorsAreDropped() {
+        // forward-visitor-address off (the default): the target carries no address for the site
+        ProxyTarget anonymous = new ProxyTarget(NAME, null, "/", "/", "https", NAME + ".ipns.gw.example",
+                VisitorAnonymity.DEFAULT.forSite("203.0.113.9"), "r4");
+        HttpHeaders h = new DefaultHttpHeaders();
+        for (String name : io.ipnslink.tunnel.ForwardingHeaders.NAMES) {
+            h.set(name, "198.51.100.1");
+        }
+        h.set("Via", "1.1 198.51.100.1 (squid)");
+        HeaderRules.addProxyHeaders(h, anonymous);
+        assertNull(h.get("X-Forwarded-For"));
+        assertEquals("proto=https;host=\"" + NAME + ".ipns.gw.example\"", h.get("Forwarded"), "no for=");
+        assertEquals("https", h.get("X-Forwarded-Proto"));
+        assertEquals(NAME + ".ipns.gw.example", h.get("X-Forwarded-Host"));
+        for (java.util.Map.Entry<String, String> e : h) {
+            assertFalse(e.getValue().contains("198.51.100.1") || e.getValue().contains("203.0.113.9"),
+                    e.getKey() + " carries an address: " + e.getValue());
+        }
+        assertEquals(HeaderRules.VIA, h.get("Via"), "the visitor's proxies stay behind");
+    }
+
+    @Test
+    void forwardVisitorAddressIsOffUnlessSetAndRefusesOtherValues() {
+        assertEquals(VisitorAnonymity.DEFAULT, VisitorAnonymity.from(io.ipnslink.filter.config.ConfigValues.DEFAULTS));
+        assertNull(VisitorAnonymity.DEFAULT.forSite("203.0.113.9"));
+        assertEquals("203.0.113.9", new VisitorAnonymity(true).forSite("203.0.113.9"));
+        io.ipnslink.filter.config.ConfigValues on = new io.ipnslink.filter.config.ConfigValues(List.of(
+                io.ipnslink.filter.config.ConfigSource.initParams(java.util.Map.of("forward-visitor-address", "on")::get)));
+        assertTrue(VisitorAnonymity.from(on).forwardVisitorAddress());
+        io.ipnslink.filter.config.ConfigValues bad = new io.ipnslink.filter.config.ConfigValues(List.of(
+                io.ipnslink.filter.config.ConfigSource.initParams(java.util.Map.of("forward-visitor-address", "maybe")::get)));
+        io.ipnslink.filter.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.ipnslink.filter.config.ConfigException.class, () -> VisitorAnonymity.from(bad));
+        assertTrue(e.getMessage().contains("forward-visitor-address"), e.getMessage());
+    }
+
+    @Test
     void aHostTheGatewayDidNotCheckIsNotForwarded() {
         ProxyTarget unchecked = new ProxyTarget(NAME, null, "/", "/ipns/" + NAME + "/", "http", "evil.example",
                 "203.0.113.9", "r3", null, OriginIsolation.sharedOrigin(OriginIsolation.DEFAULT_SANDBOX));

@@ -33,10 +33,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection then share one thread, and relaying a request or a response chunk costs no hand-over
  * between threads (measured: 20-30 % more requests/s). Other loops (tests' embedded ones)
  * use the fallback group given to the constructor.
+ *
+ * <p>An {@code https://} origin ({@link OriginTls}): each connection starts with Netty's
+ * {@link io.netty.handler.ssl.SslHandler} (JDK provider) before the codec, and is handed out only
+ * once its handshake completed; a failed or timed-out handshake fails the acquire with an
+ * {@link OriginTlsException} naming the reason (logged here, at most once a minute per reason at
+ * warning level). Pooled and upgrade connections are TLS connections alike; the pool's one
+ * {@link io.netty.handler.ssl.SslContext} lets new connections resume the TLS session of earlier ones.
  */
 final class OriginPool {
     private static final String IDLE_WATCH = "idle-watch";
     private static final String CONNECT_GUARD = "connect-guard";
+    private static final String TLS = "tls";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OriginPool.class);
+    /** Between two warnings about the same TLS failure of this origin. */
+    private static final long TLS_WARN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
     /** Key of the idle queue of connections made on the fallback group. */
     private static final Object FALLBACK = new Object();
     /** The idle queue a connection goes back to. */
@@ -51,10 +62,34 @@ final class OriginPool {
     private final Map<Object, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final AtomicInteger opened = new AtomicInteger();
+    /** Null for an {@code http://} origin. */
+    private final OriginTls tls;
+    private final io.netty.handler.ssl.SslContext sslContext;
+    private final String host;
+    private final int port;
+    private final int connectTimeoutMillis;
+    private final AtomicInteger handshakes = new AtomicInteger();
+    /** The last TLS failure warned about, and when (rate limit of the warning). */
+    private volatile String lastTlsWarning;
+    private volatile long lastTlsWarningNanos;
 
+    /** A pool of plain connections ({@code http://} origin). */
     OriginPool(EventLoopGroup fallback, String host, int port, int connectTimeoutMillis, int maxIdle) {
+        this(fallback, host, port, connectTimeoutMillis, maxIdle, null);
+    }
+
+    /**
+     * @param tls how an {@code https://} origin's certificate is checked; null: plain connections.
+     *     The TLS handshake is bounded by {@code connectTimeoutMillis} too
+     */
+    OriginPool(EventLoopGroup fallback, String host, int port, int connectTimeoutMillis, int maxIdle, OriginTls tls) {
         this.maxIdle = maxIdle;
         this.fallback = fallback;
+        this.tls = tls;
+        this.sslContext = tls == null ? null : tls.clientContext();
+        this.host = host;
+        this.port = port;
+        this.connectTimeoutMillis = connectTimeoutMillis;
         this.bootstrap = new Bootstrap()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -63,6 +98,9 @@ final class OriginPool {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (sslContext != null) {
+                            ch.pipeline().addLast(TLS, tls.newHandler(sslContext, ch.alloc(), host, port, connectTimeoutMillis));
+                        }
                         ch.pipeline().addLast("http", new HttpClientCodec(TunnelLimits.MAX_INITIAL_LINE,
                                 TunnelLimits.MAX_HEADER_BYTES, TunnelLimits.MAX_CHUNK));
                         ch.pipeline().addLast(CONNECT_GUARD, ConnectGuard.INSTANCE);
@@ -79,7 +117,7 @@ final class OriginPool {
     Future<Channel> connectFresh(EventLoop loop, Promise<Channel> promise) {
         on(upgradeBootstrap, loop).connect().addListener(f -> {
             if (f.isSuccess()) {
-                promise.trySuccess(unguarded(((io.netty.channel.ChannelFuture) f).channel()));
+                whenSecured(((io.netty.channel.ChannelFuture) f).channel(), promise);
             } else {
                 promise.tryFailure(f.cause());
             }
@@ -131,14 +169,52 @@ final class OriginPool {
         on(bootstrap, loop).connect().addListener(f -> {
             if (f.isSuccess()) {
                 opened.incrementAndGet();
-                Channel c = unguarded(((io.netty.channel.ChannelFuture) f).channel());
+                Channel c = ((io.netty.channel.ChannelFuture) f).channel();
                 c.attr(HOME).set(home);
-                promise.trySuccess(c);
+                whenSecured(c, promise);
             } else {
                 promise.tryFailure(f.cause());
             }
         });
         return promise;
+    }
+
+    /**
+     * Completes {@code promise} with the connected channel: at once for a plain one, after its TLS
+     * handshake for an {@code https://} origin (a failed handshake closes it and fails the promise
+     * with an {@link OriginTlsException}).
+     */
+    private void whenSecured(Channel ch, Promise<Channel> promise) {
+        io.netty.handler.ssl.SslHandler ssl = (io.netty.handler.ssl.SslHandler) ch.pipeline().get(TLS);
+        if (ssl == null) {
+            promise.trySuccess(unguarded(ch));
+            return;
+        }
+        ssl.handshakeFuture().addListener(h -> {
+            if (h.isSuccess()) {
+                handshakes.incrementAndGet();
+                promise.trySuccess(unguarded(ch));
+            } else {
+                OriginTlsException e = OriginTlsException.of(h.cause(), host, connectTimeoutMillis);
+                logTlsFailure(ch, e);
+                ch.close();
+                promise.tryFailure(e);
+            }
+        });
+        ch.read(); // auto-read is off: the handshake's first read (the handler asks for the rest itself)
+    }
+
+    /** A TLS failure at warning level, the same reason at most once a minute (a visitor can repeat it). */
+    private void logTlsFailure(Channel ch, OriginTlsException e) {
+        String reason = e.getMessage();
+        long now = System.nanoTime();
+        if (!reason.equals(lastTlsWarning) || now - lastTlsWarningNanos > TLS_WARN_INTERVAL_NANOS) {
+            lastTlsWarning = reason;
+            lastTlsWarningNanos = now;
+            LOG.warn("[{}] origin https://{}:{}: {}", ch.id().asShortText(), host, port, reason);
+        } else {
+            LOG.debug("[{}] origin https://{}:{}: {}", ch.id().asShortText(), host, port, reason);
+        }
     }
 
     /** Gives a connection back after a complete exchange, or closes it when not reusable. */
@@ -224,6 +300,11 @@ final class OriginPool {
     /** Connections opened so far (for stats and tests). */
     int opened() {
         return opened.get();
+    }
+
+    /** TLS handshakes completed so far (for tests: one per connection, however many requests it carried). */
+    int handshakes() {
+        return handshakes.get();
     }
 
     /** Idle connections kept now (for tests). */

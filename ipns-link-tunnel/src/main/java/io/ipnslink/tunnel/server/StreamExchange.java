@@ -299,6 +299,12 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (f.cause() instanceof OriginTlsException tlsFailure) {
+            stats.error(TunnelErrors.ORIGIN_TLS);
+            answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.ORIGIN_TLS,
+                    "origin " + site.origin() + ": " + tlsFailure.getMessage());
+            return;
+        }
         if (!f.isSuccess()) {
             stats.error(TunnelErrors.ORIGIN_UNREACHABLE);
             answer(HttpResponseStatus.BAD_GATEWAY, TunnelErrors.ORIGIN_UNREACHABLE,

@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
  * {@code /http/1.1} for the default site) by relaying one HTTP/1.1 exchange per stream to the
  * site's origin over pooled keep-alive connections. Upgrade requests (WebSocket) use a fresh
  * connection and, after the origin's 101, carry raw bytes both ways ({@link UpgradeRelay}).
+ * An {@code https://} origin is reached over TLS ({@link OriginTls}, per site in {@link SiteConfig}).
  */
 public final class TunnelService implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TunnelService.class);
     /** Protocol of the libp2p HTTP spec; served for the default site ({@link TunnelProtocol#HTTP_1_1}). */
     public static final String HTTP_1_1 = TunnelProtocol.HTTP_1_1;
 
@@ -40,7 +42,7 @@ public final class TunnelService implements AutoCloseable {
     private final EventLoopGroup originLoops;
     private final TunnelStats stats = new TunnelStats();
     private final Map<IpnsName, SiteConfig> sites = new ConcurrentHashMap<>();
-    private final Map<String, OriginPool> pools = new ConcurrentHashMap<>();
+    private final Map<Object, OriginPool> pools = new ConcurrentHashMap<>();
 
     public TunnelService(Host host, TunnelConfig config) {
         this.host = host;
@@ -49,6 +51,10 @@ public final class TunnelService implements AutoCloseable {
     }
 
     public void addSite(SiteConfig site) {
+        if (site.secure() && site.tls().insecure()) {
+            LOG.warn("site {}: the certificate of origin {} is not checked (insecure: development servers only)",
+                    site.name(), site.origin());
+        }
         sites.put(site.name(), site);
         host.addProtocol(ProtocolBinding.of(TunnelProtocol.forSite(site.name()), s -> serve(s, site)));
         if (site.defaultSite()) {
@@ -99,15 +105,23 @@ public final class TunnelService implements AutoCloseable {
     /** Connections opened to the origin of a site so far (the pool reuses them). */
     public int originConnectionsOpened(IpnsName name) {
         SiteConfig site = sites.get(name);
-        OriginPool p = site == null ? null : pools.get(site.origin().getHost() + ":" + site.originPort());
+        OriginPool p = site == null ? null : pools.get(site.poolKey());
         return p == null ? 0 : p.opened();
+    }
+
+    /** TLS handshakes completed with the origin of a site so far (0 for an {@code http://} origin). */
+    public int originHandshakes(IpnsName name) {
+        SiteConfig site = sites.get(name);
+        OriginPool p = site == null ? null : pools.get(site.poolKey());
+        return p == null ? 0 : p.handshakes();
     }
 
     private void serve(Stream stream, SiteConfig site) {
         TunnelConfig config = this.config;
-        OriginPool pool = pools.computeIfAbsent(site.origin().getHost() + ":" + site.originPort(),
+        OriginPool pool = pools.computeIfAbsent(site.poolKey(),
                 k -> new OriginPool(originLoops, site.origin().getHost(), site.originPort(),
-                        (int) config.originConnectTimeout().toMillis(), config.maxIdlePerOrigin()));
+                        (int) config.originConnectTimeout().toMillis(), config.maxIdlePerOrigin(),
+                        site.secure() ? site.tls() : null));
         stream.channel().pipeline().addLast("http", new HttpServerCodec(TunnelLimits.MAX_INITIAL_LINE,
                 TunnelLimits.MAX_HEADER_BYTES, TunnelLimits.MAX_CHUNK));
         stream.channel().pipeline().addLast("idle",

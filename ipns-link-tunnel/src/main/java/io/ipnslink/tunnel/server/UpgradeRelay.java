@@ -95,13 +95,25 @@ final class UpgradeRelay {
         origin.read();
     }
 
-    /** The gateway sent FIN: the origin gets FIN once what it was sent before is out. */
+    /**
+     * The gateway sent FIN: the origin gets FIN once what it was sent before is out (over TLS, the
+     * {@code close_notify} alert first, so that the origin sees a clean end of the TLS stream).
+     */
     private void shutdownOriginOutput() {
         origin.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (origin instanceof DuplexChannel d && origin.isActive()) {
-                d.shutdownOutput();
+            io.netty.handler.ssl.SslHandler ssl = origin.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (ssl != null && origin.isActive()) {
+                ssl.closeOutbound().addListener(c -> shutdownOutputNow());
+            } else {
+                shutdownOutputNow();
             }
         });
+    }
+
+    private void shutdownOutputNow() {
+        if (origin instanceof DuplexChannel d && origin.isActive()) {
+            d.shutdownOutput();
+        }
     }
 
     /** Both sides sent FIN: the relay is over. */

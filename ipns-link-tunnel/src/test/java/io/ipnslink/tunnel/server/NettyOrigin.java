@@ -47,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>anything else: {@code 200 ok <path>}.</li>
  * </ul>
  * The headers of every WebSocket handshake and every closed WebSocket connection are recorded.
+ * With a server {@link io.netty.handler.ssl.SslContext} it is an {@code https://} origin: it records
+ * the SNI name of each TLS connection, and counts the connections it accepted.
  */
 final class NettyOrigin implements AutoCloseable {
     static final int MAX_FRAME = 2 << 20;
@@ -57,16 +59,34 @@ final class NettyOrigin implements AutoCloseable {
     private final Channel server;
     final BlockingQueue<HttpHeaders> handshakes = new LinkedBlockingQueue<>();
     final BlockingQueue<String> wsClosed = new LinkedBlockingQueue<>();
+    /** The SNI name of each TLS connection ("-" when the client sent none). */
+    final BlockingQueue<String> sniNames = new LinkedBlockingQueue<>();
+    /** Host header of each plain request. */
+    final BlockingQueue<String> hosts = new LinkedBlockingQueue<>();
+    final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
 
     NettyOrigin() throws InterruptedException {
+        this(null);
+    }
+
+    /** @param tls null: plain HTTP */
+    NettyOrigin(io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.incrementAndGet();
+                        if (tls != null) {
+                            ch.pipeline().addLast(new io.netty.handler.ssl.SniHandler(
+                                    (io.netty.util.Mapping<String, io.netty.handler.ssl.SslContext>) host -> {
+                                        sniNames.add(host == null ? "-" : host);
+                                        return tls;
+                                    }));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                                 new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                                         .websocketPath("/ws").maxFramePayloadLength(MAX_FRAME).build()),
-                                new Echo(), new Plain());
+                                new Echo(), new Plain(hosts));
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -115,8 +135,15 @@ final class NettyOrigin implements AutoCloseable {
     }
 
     private static final class Plain extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final BlockingQueue<String> hosts;
+
+        Plain(BlockingQueue<String> hosts) {
+            this.hosts = hosts;
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            hosts.add(String.valueOf(req.headers().get(HttpHeaderNames.HOST)));
             if (req.uri().equals("/reset")) {
                 HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                 head.headers().set(HttpHeaderNames.CONTENT_LENGTH, RESET_ANNOUNCED);
