@@ -1,9 +1,14 @@
 package io.ipnslink.filter.legacy;
 
 import io.ipnslink.core.multiformats.Multibase;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import org.bouncycastle.bcpg.BCPGInputStream;
+import org.bouncycastle.bcpg.PacketTags;
+import org.bouncycastle.bcpg.S2K;
+import org.bouncycastle.bcpg.SymmetricKeyEncSessionPacket;
 import org.bouncycastle.openpgp.PGPCompressedData;
 import org.bouncycastle.openpgp.PGPDataValidationException;
 import org.bouncycastle.openpgp.PGPEncryptedDataList;
@@ -32,6 +37,8 @@ public final class LegacyCipher {
     public static final String PASSPHRASE = "ipns-link";
     /** Largest manifest accepted after decryption and decompression. */
     public static final int MAX_PLAINTEXT_BYTES = 16 * 1024;
+    /** Session key packets accepted before the encrypted data. */
+    static final int MAX_SESSION_PACKETS = 8;
 
     private LegacyCipher() {}
 
@@ -83,6 +90,7 @@ public final class LegacyCipher {
     }
 
     private static PGPPBEEncryptedData passphraseEncrypted(byte[] message) throws IOException {
+        checkSessionPackets(message);
         BcPGPObjectFactory f = new BcPGPObjectFactory(message);
         Object o = f.nextObject();
         while (o instanceof PGPMarker) {
@@ -97,6 +105,40 @@ public final class LegacyCipher {
             }
         }
         throw new LegacyException("the manifest is encrypted to a key, not with a passphrase (a private site)");
+    }
+
+    /**
+     * Before BouncyCastle derives any key: the session packets must be what gpg 2.2 wrote (version
+     * 4, S2K simple, salted or iterated and salted: at most 64 MiB hashed), at most
+     * {@value #MAX_SESSION_PACKETS} of them, followed by encrypted data (not AEAD). An Argon2 S2K
+     * (RFC 9580) would let a page ask for gigabytes of memory.
+     */
+    private static void checkSessionPackets(byte[] message) throws IOException {
+        BCPGInputStream in = new BCPGInputStream(new ByteArrayInputStream(message));
+        for (int packets = 0; ; packets++) {
+            int tag = in.skipMarkerPackets();
+            if (tag == PacketTags.SYM_ENC_INTEGRITY_PRO || tag == PacketTags.SYMMETRIC_KEY_ENC) {
+                return;
+            }
+            if (packets >= MAX_SESSION_PACKETS) {
+                throw new LegacyException("the encrypted manifest has more than " + MAX_SESSION_PACKETS + " session packets");
+            }
+            if (tag == PacketTags.SYMMETRIC_KEY_ENC_SESSION) {
+                SymmetricKeyEncSessionPacket p = (SymmetricKeyEncSessionPacket) in.readPacket();
+                int s2k = p.getS2K() == null ? -1 : p.getS2K().getType();
+                if (p.getVersion() != SymmetricKeyEncSessionPacket.VERSION_4
+                        || (s2k != S2K.SIMPLE && s2k != S2K.SALTED && s2k != S2K.SALTED_AND_ITERATED)) {
+                    throw new LegacyException("the encrypted manifest uses a passphrase packet (version " + p.getVersion()
+                            + ", S2K type " + s2k + ") that the original exposer's gpg never wrote");
+                }
+            } else if (tag == PacketTags.PUBLIC_KEY_ENC_SESSION) {
+                in.readPacket();
+            } else {
+                throw new LegacyException(tag == PacketTags.AEAD_ENC_DATA
+                        ? "the encrypted manifest uses AEAD encryption, which the original exposer's gpg never wrote"
+                        : "the encrypted manifest is not an OpenPGP encrypted message");
+            }
+        }
     }
 
     /** The literal data, through at most one compressed packet, read up to the limit. */
