@@ -72,6 +72,8 @@ final class Gateway implements AutoCloseable {
     final DomainMap domains;
     /** Whether sites learn visitors' addresses ({@code forward-visitor-address}). */
     final io.ipnslink.filter.proxy.VisitorAnonymity anonymity;
+    /** Reads legacy v1 pages as manifests ({@code legacy-v1} key), or null when off. */
+    final io.ipnslink.filter.legacy.LegacySites legacy;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
@@ -79,6 +81,7 @@ final class Gateway implements AutoCloseable {
             RecordStore store, Parts parts) {
         this.gates = List.copyOf(parts.gates);
         this.observers = List.copyOf(parts.observers);
+        this.legacy = parts.legacy;
         DomainMap configured = parts.domains;
         DomainMap extra = parts.extraDomains;
         this.domains = extra == null ? configured : h -> configured.siteFor(h).or(() -> extra.siteFor(h));
@@ -249,6 +252,15 @@ final class Gateway implements AutoCloseable {
             // [gateway allow-lists and manifest encryption]
 
             // [legacy v1 sites]
+            // records of the original IPNS-Link (bash + Kubo): their inline page's encrypted v1 manifest
+            if (io.ipnslink.filter.legacy.LegacySettings.from(config.values()).enabled()) {
+                io.ipnslink.filter.legacy.LegacySites legacy = new io.ipnslink.filter.legacy.LegacySites();
+                built.push(legacy);
+                parts.legacy = legacy;
+                if (host != null) {
+                    forwarder = legacy.forwarder(forwarder, host, config);
+                }
+            }
 
             Gateway g = new Gateway(config, clock,
                     new RequestRouter(config, h -> parts.domains.siteFor(h).isPresent()), resolver, dnsLink, forwarder, servlet, host,
@@ -277,6 +289,8 @@ final class Gateway implements AutoCloseable {
         io.ipnslink.filter.pipeline.ClusterEvents events = io.ipnslink.filter.pipeline.ClusterEvents.local();
         /** How many gateways share the cluster's limits (the store part sets it). */
         io.ipnslink.filter.pipeline.ClusterView cluster = io.ipnslink.filter.pipeline.ClusterView.SINGLE;
+        /** The legacy v1 part (its block sets it), or null. */
+        io.ipnslink.filter.legacy.LegacySites legacy;
     }
 
     /**
@@ -294,6 +308,12 @@ final class Gateway implements AutoCloseable {
                 LOG.warn("[{}] request observer {} failed: {}", meter.requestId(), o, e.toString());
             }
         }
+    }
+
+    /** A name's best record; with the legacy v1 part on, a legacy page read as its manifest. */
+    java.util.concurrent.CompletableFuture<io.ipnslink.filter.resolve.ResolvedName> resolve(
+            io.ipnslink.core.ipns.IpnsName name) {
+        return legacy == null ? resolver.resolve(name) : legacy.read(resolver.resolve(name));
     }
 
     /** Runs the gates: null to go on, or the first refusal. */

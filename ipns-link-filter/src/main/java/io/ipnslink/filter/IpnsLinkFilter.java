@@ -498,7 +498,7 @@ public class IpnsLinkFilter implements Filter {
         if (meter != null) {
             meter.resolveStart(System.nanoTime());
         }
-        CompletableFuture<ResolvedName> f = g.resolver.resolve(name);
+        CompletableFuture<ResolvedName> f = g.resolve(name);
         if (rc.redirectMode()) {
             if (f.isDone() && rc.async() == null) {
                 redirectMode(rc, f);
@@ -644,10 +644,13 @@ public class IpnsLinkFilter implements Filter {
             if (refusedByGates(rc, name, domain)) {
                 return;
             }
-            ResolvedName resolved = g.resolver.resolve(name)
+            ResolvedName resolved = g.resolve(name)
                     .get(g.config.resolveTimeout().plus(RESOLVE_PHASE_SLACK).toMillis(), TimeUnit.MILLISECONDS);
             Manifest manifest = checkManifest(rc, resolved);
-            if (manifest != null) {
+            if (manifest != null && g.legacy != null && g.legacy.siteOf(manifest).isPresent()) {
+                rc.startAsync(); // a legacy site: an ordinary request with Connection: close, as the original sent
+                forward(rc, resolved, manifest);
+            } else if (manifest != null) {
                 forwarding(rc);
                 g.forwarder.upgrade(rc.request, rc.response, target(rc, resolved, manifest));
             }

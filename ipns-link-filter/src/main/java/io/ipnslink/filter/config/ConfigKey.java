@@ -302,6 +302,11 @@ public enum ConfigKey {
                     + " ones a visitor sent are dropped; `X-Forwarded-Proto`/`-Host` still go"),
     // ---- gateway allow-lists and manifest encryption (keys of this part go below this line)
     // ---- legacy v1 sites (keys of this part go below this line)
+    LEGACY_V1("legacy-v1", "on",
+            "Serve sites of the original IPNS-Link (bash + Kubo): a record pointing to an inline page whose"
+                    + " `<!--ipns-link--` comment holds the encrypted v1 manifest is read (decrypted with the public"
+                    + " passphrase, cached) and proxied to its Kubo listener over `/x/ipns-link/<name>`. `off`: such"
+                    + " names are \"not an IPNS-Link site\" (docs/manifest.md, Legacy v1 sites)"),
 
     ;
 

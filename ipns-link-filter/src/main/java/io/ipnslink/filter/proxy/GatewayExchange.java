@@ -110,6 +110,8 @@ final class GatewayExchange implements ClientExchange.Listener {
     private volatile int status;
 
     private ClientExchange site;
+    /** The site is behind Kubo's p2p listener, which resets the stream when it cannot reach its origin. */
+    private boolean kuboListener;
     private AnswerWriter writer;
     private volatile RequestBodyPump pump;
     // the stream's event loop's own
@@ -231,10 +233,19 @@ final class GatewayExchange implements ClientExchange.Listener {
      * request goes out once {@link #send} found a stream.
      */
     void prepare(TunnelClient client, PeerId peer, String protocol) {
+        prepare(client, peer, protocol, false);
+    }
+
+    /** With {@code kuboListener} (a legacy v1 site): {@code Connection: close}, as the original gateway sent. */
+    void prepare(TunnelClient client, PeerId peer, String protocol, boolean kuboListener) {
+        this.kuboListener = kuboListener;
         streamedBody = contentLength < 0 && !chunked && hasStreamedBody(request);
         HttpRequest head = rewriteTarget();
         copyRequestHeaders(head);
         addProxyHeaders(head);
+        if (kuboListener) {
+            head.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+        }
         frameBody(head);
         site = client.exchange(id, peer, protocol, head, requestHasBody(), this);
         limit(site, startNanos, config);
@@ -522,6 +533,10 @@ final class GatewayExchange implements ClientExchange.Listener {
     public void onFailure(ClientExchange.Failure f, String reason, Throwable cause) {
         if (f == ClientExchange.Failure.DEADLINE) {
             logDeadline(id, method, target, config, state.compareTo(State.ANSWERING) >= 0);
+        }
+        if (kuboListener && f == ClientExchange.Failure.RESET && state.compareTo(State.ANSWERING) < 0) {
+            fail(ProxyException.Kind.ORIGIN_UNREACHABLE, "the listener cannot reach the site's origin: " + reason, cause);
+            return;
         }
         fail(kindOf(f), reason, cause);
     }

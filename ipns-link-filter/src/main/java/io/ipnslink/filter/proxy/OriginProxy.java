@@ -63,6 +63,10 @@ public final class OriginProxy implements AutoCloseable {
      * slots. An entry leaves the map when its last request ends.
      */
     private final ConcurrentHashMap<Origin, Integer> active = new ConcurrentHashMap<>();
+    /** The stream protocol of a target's site ({@code /x/<name>/http}, or a legacy site's). */
+    private java.util.function.Function<ProxyTarget, String> siteProtocol = t -> TunnelProtocol.forSite(t.name());
+    /** Sites behind Kubo's p2p listener (legacy v1): see {@link #kuboListener}. */
+    private boolean kuboListener;
 
     /** The key of {@link #active}. */
     private record Origin(PeerId peer, Set<Multiaddr> addresses) {}
@@ -95,6 +99,20 @@ public final class OriginProxy implements AutoCloseable {
         this.upgradeSettings = UpgradeSettings.defaults(upgradeThreads).withIdleTimeout(config.upgradeIdleTimeout());
     }
 
+    /**
+     * A proxy to legacy v1 sites, served by Kubo's {@code p2p listen} (raw HTTP/1.1 bytes on the
+     * stream, closed when either side ends): streams of {@code siteProtocol}, every request says
+     * {@code Connection: close}, and a reset before any answer (the listener could not reach its
+     * origin) counts as an unreachable site. Set {@code maxIdleStreamsPerSite} to 0 in its config.
+     */
+    public static OriginProxy kuboListener(Host host, ProxyConfig config, AddressLookup lookup,
+            java.util.function.Function<ProxyTarget, String> siteProtocol) {
+        OriginProxy p = new OriginProxy(host, config, UpgradeStep.NONE, lookup);
+        p.siteProtocol = siteProtocol;
+        p.kuboListener = true;
+        return p;
+    }
+
     public ProxyConfig config() {
         return config;
     }
@@ -124,7 +142,7 @@ public final class OriginProxy implements AutoCloseable {
                     "cannot answer the visitor: " + e.getMessage(), e));
             return result;
         }
-        exchange.prepare(client, peer, TunnelProtocol.forSite(target.name()));
+        exchange.prepare(client, peer, siteProtocol.apply(target), kuboListener);
         // IP addresses are checked at once, on this thread; DNS names without any thread waiting
         allowedAddresses(manifest.addresses(), target)
                 .orTimeout(config.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
