@@ -124,12 +124,23 @@ class ExposeToGatewaysJsInteropTest {
     }
 
     /** Starts {@code expose} and waits until its first publish returned (it then says "serving"). */
-    private Cli expose(int originPort) throws Exception {
+    private Cli expose(int originPort, int listenPort) throws Exception {
         Cli c = keep(new Cli("expose", "blog", "http://127.0.0.1:" + originPort, "--bootstrap", nodeAddrs.get(0),
-                "--listen", "/ip4/127.0.0.1/tcp/0", "--announce-loopback", "--announce-direct", "always"));
+                "--listen", "/ip4/127.0.0.1/tcp/" + listenPort, "--announce-loopback", "--announce-direct", "always"));
         await("expose serving", () -> c.out().contains("serving;") || c.code.isDone());
         assertTrue(c.out().contains("serving;"), c.out() + c.err);
         return c;
+    }
+
+    /** A port free a moment ago, not {@code taken} (the address must change). */
+    private static int freePortOtherThan(int taken) throws Exception {
+        while (true) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                if (s.getLocalPort() != taken) {
+                    return s.getLocalPort();
+                }
+            }
+        }
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -196,7 +207,7 @@ class ExposeToGatewaysJsInteropTest {
         // the js nodes are in the name's topic, as IPFS nodes resolving it over pubsub are
         call(JSON.createObjectNode().put("op", "follow").put("key",
                 java.util.HexFormat.of().formatHex(name.routingKey())));
-        Cli exposer = expose(first.getAddress().getPort());
+        Cli exposer = expose(first.getAddress().getPort(), 0);
 
         // status: where the last publish went, and the one peer id of tunnel, pubsub and DHT
         JsonNode status = JSON.readTree(run("status", "--json").out());
@@ -246,7 +257,8 @@ class ExposeToGatewaysJsInteropTest {
         });
         exposer.stop();
         HttpServer second = origin("second origin");
-        Cli again = expose(second.getAddress().getPort());
+        int oldPort = Multiaddr.parse(status.path("listen").get(0).asText()).toTcpSocketAddress().orElseThrow().getPort();
+        Cli again = expose(second.getAddress().getPort(), freePortOtherThan(oldPort));
         long published = System.nanoTime(); // seen within 10 ms of the publish returning
         IpnsRecord next = P2pRoutesTest.nextNewerThan(updates, firstSequence);
         assertTrue(next != null, "the newer record over pubsub");
