@@ -207,11 +207,14 @@ public final class P2pRoutes implements AutoCloseable {
                 }
             }, updatesOrCommon()));
         }
+        // right after start, the first round of bootstrap dials (and the DHT's first table) is waited
+        // for, within the race's timeout: else a gateway just started finds nothing and caches that
+        CompletableFuture<Void> ready = node.bootstrapped();
         if (node.pubsub().isPresent()) {
-            routes.put("pubsub", node.resolvePubsub(name, timeout));
+            routes.put("pubsub", ready.thenCompose(v -> node.resolvePubsub(name, timeout)));
         }
         if (node.dht().isPresent()) {
-            routes.put("dht", node.resolveDht(name, timeout));
+            routes.put("dht", ready.thenCompose(v -> node.resolveDht(name, timeout)));
         }
         RecordRace.Outcome o;
         try {
