@@ -50,6 +50,8 @@ public final class Exposer implements AutoCloseable {
     public static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(15);
     /** How long the start waits for the first grant of the relay reservations before the first publish. */
     public static final Duration FIRST_RESERVATION_WAIT = Duration.ofSeconds(10);
+    /** How long dialing the bootstrap peers and filling the DHT's table may hold up the first publish. */
+    public static final Duration BOOTSTRAP_WAIT = Duration.ofSeconds(30);
     /** Most relays one expose reserves on ({@code --relay}). */
     public static final int MAX_RELAYS = 8;
     /** Most relayed addresses in a manifest, all relays together (the rest of {@link Manifest#MAX_ADDRESSES} is direct). */
@@ -265,6 +267,10 @@ public final class Exposer implements AutoCloseable {
             });
     private Host host;
     private SiteTunnel tunnel;
+    /** Pubsub and the DHT ({@link #withP2pRoutes}); null when off. */
+    private io.ipnslink.p2p.ipns.IpnsP2pNode.Options p2pOptions;
+    /** The routes on {@link #host} (after {@link #start}); null when off. */
+    private volatile io.ipnslink.p2p.ipns.IpnsP2pNode p2p;
     private volatile List<Multiaddr> announced = List.of();
     /** One per {@link Options#relays()}, in that order. */
     private final List<Relay> relays = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -313,6 +319,21 @@ public final class Exposer implements AutoCloseable {
     }
 
     /**
+     * Also publishes over pubsub and the Kademlia DHT ({@code --bootstrap}), from the tunnel's own
+     * host: the record's publisher, the DHT client and the pubsub peer are the peer id and address in
+     * the manifest. Null: routing v1 only. Call before {@link #start}.
+     */
+    public Exposer withP2pRoutes(io.ipnslink.p2p.ipns.IpnsP2pNode.Options routes) {
+        this.p2pOptions = routes;
+        return this;
+    }
+
+    /** The pubsub and DHT routes on the host (null when off or before {@link #start}). */
+    public io.ipnslink.p2p.ipns.IpnsP2pNode p2p() {
+        return p2p;
+    }
+
+    /**
      * Binds, starts the tunnel and publishes every site once (blocking until each router answered
      * or ran out of attempts), then keeps republishing in the background.
      *
@@ -339,6 +360,7 @@ public final class Exposer implements AutoCloseable {
                 tunnel.addSite(s.site.name(), s.site.origin(), s.site.hostHeader(), first, s.site.tls());
                 first = false;
             }
+            startP2pRoutes();
             reserve();
             reserveOnGateways();
             host.autonat().ifPresent(this::watchReachability);
@@ -361,6 +383,32 @@ public final class Exposer implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Puts pubsub and the DHT on the host (protocols registered before the bootstrap peers are
+     * dialed, so they learn them in the first identify) and waits, at most
+     * {@link #BOOTSTRAP_WAIT}, for the bootstrap dials and the DHT's first table, so that the first
+     * publish reaches the network.
+     */
+    private void startP2pRoutes() {
+        if (p2pOptions == null) {
+            return;
+        }
+        io.ipnslink.p2p.ipns.IpnsP2pNode node = io.ipnslink.p2p.ipns.IpnsP2pNode.attach(host, home.hostKey(), p2pOptions);
+        p2p = node;
+        publisher.withP2p(node);
+        try {
+            node.bootstrapped().get(BOOTSTRAP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (p2pOptions.pubsub()) {
+                // let subscriptions be exchanged with the new peers before the first publish
+                Thread.sleep(500);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.info("bootstrap peers not all reached within {}; publishing with what is connected", BOOTSTRAP_WAIT);
         }
     }
 
@@ -714,6 +762,14 @@ public final class Exposer implements AutoCloseable {
         out.put("listen", host.listenAddresses().stream().map(Multiaddr::toString).toList());
         out.put("announced", announced.stream().map(Multiaddr::toString).toList());
         out.put("routers", options.publishTo().stream().map(URI::toString).toList());
+        io.ipnslink.p2p.ipns.IpnsP2pNode node = p2p;
+        if (node != null) {
+            Map<String, Object> routes = new LinkedHashMap<>();
+            routes.put("bootstrap", node.options().bootstrap().stream().map(Multiaddr::toString).toList());
+            routes.put("pubsub", node.options().pubsub());
+            routes.put("dht", node.options().dht().name().toLowerCase(java.util.Locale.ROOT));
+            out.put("p2pRoutes", routes);
+        }
         List<Map<String, Object>> reservations = new ArrayList<>();
         for (Relay r : relays) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -846,6 +902,10 @@ public final class Exposer implements AutoCloseable {
         GatewayRelays gw = gatewayRelays;
         if (gw != null) {
             gw.close();
+        }
+        io.ipnslink.p2p.ipns.IpnsP2pNode node = p2p;
+        if (node != null) {
+            node.close();
         }
         if (tunnel != null) {
             try {

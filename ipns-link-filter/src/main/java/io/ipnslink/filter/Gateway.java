@@ -113,10 +113,10 @@ final class Gateway implements AutoCloseable {
                     .withTimeouts(config.resolveTimeout(), config.resolveTimeout(), config.resolveTimeout())
                     .withClock(clock));
             built.push(client);
-            // pubsub and the DHT ('bootstrap', 'pubsub', 'dht'): raced with the routing endpoints
+            // pubsub and the DHT ('bootstrap', 'pubsub', 'dht'): raced with the routing endpoints; run
+            // on the gateway's host once it is up (below)
             java.util.Optional<io.ipnslink.filter.resolve.P2pRoutes> p2pRoutes =
-                    io.ipnslink.filter.resolve.P2pRoutes.start(config, records);
-            p2pRoutes.ifPresent(built::push);
+                    io.ipnslink.filter.resolve.P2pRoutes.configure(config, records);
             NameResolver resolver = new NameResolver(records,
                     p2pRoutes.map(p -> p.fetcher(client::resolve)).orElse(client::resolve), config.routingEndpoints(),
                     config.resolveTimeout(), config.negativeCacheTtl(), config.maxCacheTtl(), config.cacheSize(), clock);
@@ -127,8 +127,8 @@ final class Gateway implements AutoCloseable {
             DnsLinkResolver dnsLink = new DnsLinkResolver(txt, clock, config.cacheSize());
             Host host = null;
             Forwarder forwarder = null;
+            PrivKey identity = null;
             if (config.mode() == GatewayConfig.Mode.GATEWAY) {
-                PrivKey identity;
                 try {
                     identity = GatewayIdentity.loadOrCreate(config.dataDir());
                 } catch (IOException | RuntimeException e) {
@@ -164,6 +164,15 @@ final class Gateway implements AutoCloseable {
                 forwarder = overrides.forwarder() != null ? overrides.forwarder().apply(host, config)
                         : originProxy(host, config);
                 built.push(forwarder);
+            }
+            // pubsub and the DHT on the gateway's own host: one peer id and listen address (own host without one)
+            Host p2pHost = host;
+            PrivKey p2pKey = identity;
+            p2pRoutes.ifPresent(built::push); // closed before the host
+            p2pRoutes.ifPresent(p -> p.attach(p2pHost, p2pKey, config));
+            if (context != null && p2pRoutes.isPresent()) {
+                context.setAttribute(io.ipnslink.filter.resolve.P2pRoutes.ATTRIBUTE, p2pRoutes.get());
+                built.push(() -> context.removeAttribute(io.ipnslink.filter.resolve.P2pRoutes.ATTRIBUTE));
             }
             RoutingV1Servlet servlet = null;
             InvalidatingRecordStore routingStore = null;

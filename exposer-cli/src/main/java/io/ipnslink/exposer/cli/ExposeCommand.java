@@ -181,11 +181,11 @@ final class ExposeCommand extends Base implements Runnable {
             };
         }
 
-        try (RoutingV1Client client = new RoutingV1Client();
-                io.ipnslink.p2p.ipns.IpnsP2pNode node = routes.start(cfg.bootstrap())) {
+        try (RoutingV1Client client = new RoutingV1Client()) {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
-                    Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC()).withP2p(node);
-            try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels)) {
+                    Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
+            // pubsub and the DHT run on the tunnel's host (one peer id and address)
+            try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels).withP2pRoutes(routeOptions)) {
                 List<Publisher.Result> results = exposer.start();
                 for (Exposer.Site s : sites) {
                     Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));

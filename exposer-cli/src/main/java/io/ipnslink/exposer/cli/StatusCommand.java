@@ -20,6 +20,11 @@ final class StatusCommand extends Base implements Runnable {
         out().println("peer " + s.path("peer").asText());
         out().println("listening " + s.path("listen"));
         out().println("announced " + s.path("announced"));
+        JsonNode routes = s.path("p2pRoutes");
+        if (!routes.isMissingNode()) {
+            out().println("p2p routes on this peer: pubsub " + (routes.path("pubsub").asBoolean() ? "on" : "off")
+                    + ", DHT " + routes.path("dht").asText() + ", bootstrap " + routes.path("bootstrap"));
+        }
         for (JsonNode r : s.path("reservations")) {
             out().println("relay " + r.path("relay").asText() + (r.path("held").asBoolean()
                     ? " reserved until " + r.path("expires").asText() + " " + r.path("addresses")

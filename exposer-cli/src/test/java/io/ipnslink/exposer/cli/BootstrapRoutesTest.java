@@ -64,8 +64,15 @@ class BootstrapRoutesTest {
             assertEquals(1, last.path("dht").path("peers").asInt(), status.toString());
             assertTrue(last.path("pubsub").path("on").asBoolean(), status.toString());
             assertEquals(0, last.path("routers").size());
+            // one peer: the DHT client and pubsub peer is the tunnel's host, at its listen address
+            io.ipnslink.core.crypto.PeerId exposer = io.ipnslink.core.crypto.PeerId.parse(status.path("peer").asText());
+            assertTrue(network.host().connection(exposer).isPresent(), "the network knows the tunnel's peer id");
+            assertEquals(List.of(exposer.toString()), network.host().connections().stream()
+                    .map(c -> c.remotePeer().toString()).distinct().toList(), "no second peer");
+            assertEquals("client", status.path("p2pRoutes").path("dht").asText(), status.toString());
             CliRunner.Run text = cli.run("status");
             assertTrue(text.out().contains("DHT: 1 peer(s)"), text.out());
+            assertTrue(text.out().contains("p2p routes on this peer: pubsub on, DHT client"), text.out());
 
             JsonNode resolved = cli.run("resolve", blog.toString(), "--bootstrap", bootstrap, "--json").json();
             assertEquals(blog.toString(), resolved.path("name").asText());

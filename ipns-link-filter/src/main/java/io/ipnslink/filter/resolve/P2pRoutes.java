@@ -29,8 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's pubsub and DHT routes ({@code bootstrap}, {@code pubsub}, {@code dht} keys): a
- * libp2p node of its own, a {@link RecordFetcher} that races routing v1, pubsub and the DHT and
+ * The gateway's pubsub and DHT routes ({@code bootstrap}, {@code pubsub}, {@code dht} keys): the
+ * routes on the gateway's own libp2p host ({@link #attach}: one peer id and one listen address for
+ * the tunnels, pubsub and the DHT; a host of their own only when the gateway has none), a {@link RecordFetcher} that races routing v1, pubsub and the DHT and
  * takes the best valid record found within {@code resolve-grace} of the first one (bounded by
  * {@code resolve-timeout}), and the following of served names over pubsub: a newer record arriving
  * on a name's topic is stored and the name's cached outcome dropped at once.
@@ -41,7 +42,12 @@ public final class P2pRoutes implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(P2pRoutes.class);
 
-    private final IpnsP2pNode node;
+    /** The servlet context attribute holding the running routes (for status pages and tests). */
+    public static final String ATTRIBUTE = P2pRoutes.class.getName();
+
+    private final IpnsP2pNode.Options options;
+    /** Null until {@link #attach} or {@link #startOwnHost}: until then the fetcher asks routing v1 only. */
+    private volatile IpnsP2pNode node;
     private final RecordStore store;
     private final Duration grace;
     private final ThreadPoolExecutor updates;
@@ -56,7 +62,12 @@ public final class P2pRoutes implements AutoCloseable {
     private volatile Consumer<IpnsRecord> updateListener = r -> {};
 
     P2pRoutes(IpnsP2pNode node, RecordStore store, Duration grace) {
+        this(node.options(), store, grace);
         this.node = node;
+    }
+
+    private P2pRoutes(IpnsP2pNode.Options options, RecordStore store, Duration grace) {
+        this.options = options;
         this.store = store;
         this.grace = grace;
         this.updates = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(MAX_PENDING_UPDATES),
@@ -86,28 +97,67 @@ public final class P2pRoutes implements AutoCloseable {
     }
 
     /**
-     * Starts the routes when configured (empty otherwise). In DHT server mode the node listens on the
-     * IPs of {@code listen} (port chosen by the system).
+     * The routes when configured (empty otherwise), not running yet: {@link #attach} them to the
+     * gateway's host, or {@link #startOwnHost} when there is none. Until then resolving asks the
+     * routing endpoints only.
      */
-    public static Optional<P2pRoutes> start(GatewayConfig config, RecordStore store) {
+    public static Optional<P2pRoutes> configure(GatewayConfig config, RecordStore store) {
         Optional<IpnsP2pNode.Options> o = options(config.values());
         if (o.isEmpty()) {
             return Optional.empty();
         }
-        IpnsP2pNode.Options opts = o.get();
+        Duration grace = config.values().parse(ConfigKey.RESOLVE_GRACE, GatewayConfig::duration);
+        return Optional.of(new P2pRoutes(o.get(), store, grace));
+    }
+
+    /**
+     * Runs the routes on the gateway's running {@code host} (identity {@code key}): its peer id and
+     * listen addresses are those of the DHT and pubsub peer; in DHT server mode the DHT answers there.
+     * With a null host (no libp2p host in this mode), on a host of their own ({@link #startOwnHost}).
+     */
+    public synchronized void attach(io.ipnslink.p2p.Host host, io.ipnslink.core.crypto.PrivKey key,
+            GatewayConfig config) {
+        if (node != null) {
+            throw new IllegalStateException("the p2p routes already run");
+        }
+        if (host == null) {
+            startOwnHost(config);
+            return;
+        }
+        node = IpnsP2pNode.attach(host, key, options);
+        LOG.info("pubsub {} and DHT {} on the gateway's peer {}", options.pubsub() ? "on" : "off",
+                options.dht().name().toLowerCase(java.util.Locale.ROOT), host.peerId());
+    }
+
+    /**
+     * Runs the routes on a libp2p host of their own (a new peer id); in DHT server mode it listens on
+     * the IPs of {@code listen} (port chosen by the system). For a gateway without a host.
+     */
+    public synchronized void startOwnHost(GatewayConfig config) {
+        if (node != null) {
+            throw new IllegalStateException("the p2p routes already run");
+        }
+        IpnsP2pNode.Options opts = options;
         if (opts.dht() == IpnsP2pNode.DhtMode.SERVER) {
             opts = opts.withListen(config.listen().stream()
                     .map(a -> Multiaddr.parse(a.toString().replaceAll("/tcp/\\d+", "/tcp/0"))).toList());
         }
-        Duration grace = config.values().parse(ConfigKey.RESOLVE_GRACE, GatewayConfig::duration);
         try {
-            return Optional.of(new P2pRoutes(IpnsP2pNode.start(opts), store, grace));
+            node = IpnsP2pNode.start(opts);
         } catch (P2pException e) {
             throw new ConfigException(ConfigKey.BOOTSTRAP, "cannot start the libp2p node for pubsub and the DHT: "
                     + e.getMessage(), e);
         }
     }
 
+    /** Configured and started on a host of their own (tests, tools); empty when not configured. */
+    public static Optional<P2pRoutes> start(GatewayConfig config, RecordStore store) {
+        Optional<P2pRoutes> r = configure(config, store);
+        r.ifPresent(p -> p.startOwnHost(config));
+        return r;
+    }
+
+    /** The running node (null before {@link #attach} / {@link #startOwnHost}). */
     public IpnsP2pNode node() {
         return node;
     }
@@ -140,7 +190,11 @@ public final class P2pRoutes implements AutoCloseable {
 
     private Optional<IpnsRecord> race(RecordFetcher routing, List<URI> endpoints, IpnsName name, Duration timeout)
             throws RoutingException {
-        follow(name);
+        IpnsP2pNode node = this.node;
+        if (node == null) { // not running yet: routing v1 alone, as without these routes
+            return endpoints.isEmpty() ? Optional.empty() : routing.resolve(endpoints, name, timeout);
+        }
+        follow(node, name);
         Map<String, CompletableFuture<Optional<IpnsRecord>>> routes = new LinkedHashMap<>();
         RoutingException[] routingError = new RoutingException[1];
         if (!endpoints.isEmpty()) {
@@ -153,11 +207,14 @@ public final class P2pRoutes implements AutoCloseable {
                 }
             }, updatesOrCommon()));
         }
+        // right after start, the first round of bootstrap dials (and the DHT's first table) is waited
+        // for, within the race's timeout: else a gateway just started finds nothing and caches that
+        CompletableFuture<Void> ready = node.bootstrapped();
         if (node.pubsub().isPresent()) {
-            routes.put("pubsub", node.resolvePubsub(name, timeout));
+            routes.put("pubsub", ready.thenCompose(v -> node.resolvePubsub(name, timeout)));
         }
         if (node.dht().isPresent()) {
-            routes.put("dht", node.resolveDht(name, timeout));
+            routes.put("dht", ready.thenCompose(v -> node.resolveDht(name, timeout)));
         }
         RecordRace.Outcome o;
         try {
@@ -182,6 +239,13 @@ public final class P2pRoutes implements AutoCloseable {
 
     /** Follows {@code name} over pubsub (once; the router's LRU bounds how many are followed). */
     void follow(IpnsName name) {
+        IpnsP2pNode node = this.node;
+        if (node != null) {
+            follow(node, name);
+        }
+    }
+
+    private void follow(IpnsP2pNode node, IpnsName name) {
         if (node.pubsub().isEmpty() || node.follows(name)) {
             return;
         }
@@ -213,6 +277,9 @@ public final class P2pRoutes implements AutoCloseable {
     public void close() {
         updates.shutdownNow();
         routingCalls.shutdownNow();
-        node.close();
+        IpnsP2pNode n = node;
+        if (n != null) {
+            n.close();
+        }
     }
 }

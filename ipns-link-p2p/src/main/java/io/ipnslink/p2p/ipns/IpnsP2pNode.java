@@ -24,9 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A libp2p host that publishes and resolves IPNS records over pubsub (gossipsub + fetch) and the
- * Kademlia DHT, as the exposer and the gateway use it. Either route may be off; bootstrap peers are
- * multiaddrs with {@code /p2p/} (none by default: nothing leaves loopback unless configured).
+ * Publishes and resolves IPNS records over pubsub (gossipsub + fetch) and the Kademlia DHT, as the
+ * exposer and the gateway use it. Either route may be off; bootstrap peers are multiaddrs with
+ * {@code /p2p/} (none by default: nothing leaves loopback unless configured).
+ *
+ * <p>{@link #attach} puts the routes on a running host (the exposer's tunnel host, the gateway's
+ * host): one peer id and one listen address for the tunnel, pubsub and the DHT, and a DHT server
+ * answers at the host's addresses. The protocols are registered before the bootstrap peers are
+ * dialed (peers connected earlier learn them through identify push). {@link #start} runs a host of
+ * its own, for one-shot commands that have none.
  */
 public final class IpnsP2pNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IpnsP2pNode.class);
@@ -88,22 +94,30 @@ public final class IpnsP2pNode implements AutoCloseable {
 
     private final Options options;
     private final Host host;
+    /** Whether {@link #close()} closes the host ({@link #start}) or leaves it to its owner ({@link #attach}). */
+    private final boolean ownsHost;
     private final Gossipsub gossipsub;
     private final IpnsPubsubRouter pubsub;
     private final KadDht dht;
     private final IpnsDhtRouter dhtRouter;
     private volatile CompletableFuture<Void> bootstrapped = CompletableFuture.completedFuture(null);
 
-    private IpnsP2pNode(Options options, Host host, Gossipsub gossipsub, IpnsPubsubRouter pubsub, KadDht dht) {
+    private IpnsP2pNode(Options options, Host host, boolean ownsHost, Gossipsub gossipsub, IpnsPubsubRouter pubsub,
+            KadDht dht) {
         this.options = options;
         this.host = host;
+        this.ownsHost = ownsHost;
         this.gossipsub = gossipsub;
         this.pubsub = pubsub;
         this.dht = dht;
         this.dhtRouter = dht == null ? null : new IpnsDhtRouter(dht);
     }
 
-    /** Starts the host and the routes, and dials the bootstrap peers (in the background). */
+    /**
+     * Starts a host of its own (new identity, {@link Options#listen()}) and the routes on it, and
+     * dials the bootstrap peers (in the background). For commands without a host of their own;
+     * {@link #close()} closes the host.
+     */
     public static IpnsP2pNode start(Options options) throws io.ipnslink.p2p.P2pException {
         PrivKey key = PrivKey.generateEd25519();
         Host.Builder b = Host.builder().identity(key).eventLoopThreads(1);
@@ -111,6 +125,31 @@ public final class IpnsP2pNode implements AutoCloseable {
             b.listen(options.listen());
         }
         Host host = b.build().start();
+        try {
+            return attach(host, key, options, true);
+        } catch (RuntimeException e) {
+            closeQuietly(host);
+            throw e;
+        }
+    }
+
+    /**
+     * Puts the routes on {@code host}, a running host whose identity is {@code key} (gossipsub signs
+     * with it), registering their protocols on it, then dials the bootstrap peers (in the
+     * background). {@link Options#listen()} is ignored: the DHT (in server mode) answers at the
+     * host's own addresses. {@link #close()} removes the protocols and leaves the host running.
+     *
+     * @throws IllegalArgumentException when {@code key} is not the host's identity
+     */
+    public static IpnsP2pNode attach(Host host, PrivKey key, Options options) {
+        return attach(host, key, options, false);
+    }
+
+    private static IpnsP2pNode attach(Host host, PrivKey key, Options options, boolean ownsHost) {
+        Objects.requireNonNull(host, "host");
+        if (!key.peerId().equals(host.peerId())) {
+            throw new IllegalArgumentException("the key is not the host's identity");
+        }
         Gossipsub g = null;
         IpnsPubsubRouter r = null;
         KadDht d = null;
@@ -129,10 +168,9 @@ public final class IpnsP2pNode implements AutoCloseable {
             closeQuietly(r);
             closeQuietly(g);
             closeQuietly(d);
-            closeQuietly(host);
             throw e;
         }
-        IpnsP2pNode node = new IpnsP2pNode(options, host, g, r, d);
+        IpnsP2pNode node = new IpnsP2pNode(options, host, ownsHost, g, r, d);
         node.bootstrapped = node.connectBootstrap();
         return node;
     }
@@ -170,6 +208,11 @@ public final class IpnsP2pNode implements AutoCloseable {
 
     public Host host() {
         return host;
+    }
+
+    /** Whether this node runs a host of its own ({@link #start}) rather than on another's ({@link #attach}). */
+    public boolean ownsHost() {
+        return ownsHost;
     }
 
     public Options options() {
@@ -256,7 +299,9 @@ public final class IpnsP2pNode implements AutoCloseable {
         closeQuietly(pubsub);
         closeQuietly(gossipsub);
         closeQuietly(dht);
-        closeQuietly(host);
+        if (ownsHost) {
+            closeQuietly(host);
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

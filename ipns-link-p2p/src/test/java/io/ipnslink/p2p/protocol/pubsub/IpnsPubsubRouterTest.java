@@ -91,6 +91,36 @@ class IpnsPubsubRouterTest {
         assertEquals(7, heard.poll(PubsubNet.WAIT.toSeconds(), TimeUnit.SECONDS).sequence());
     }
 
+    /** A host that answers every fetch of an IPNS name with {@code answer} (a forged record, garbage). */
+    private io.ipnslink.p2p.Host liar(byte[] answer) throws Exception {
+        io.ipnslink.p2p.Host h = net.plainHost();
+        io.ipnslink.p2p.protocol.fetch.FetchService fs = new io.ipnslink.p2p.protocol.fetch.FetchService();
+        fs.register(IpnsName.IPNS_PREFIX, id -> Optional.of(answer));
+        h.addProtocol(fs.binding());
+        return h;
+    }
+
+    @Test
+    void fetchAnswersWithForgedOrGarbageRecordsAreRefusedAndTheHonestOneWins() throws Exception {
+        IpnsRecord forged = IpnsRecord.builder(PrivKey.generateEd25519()).value("/ipfs/bafkqaaa").sequence(99).build();
+        io.ipnslink.p2p.Host forger = liar(forged.raw());
+        io.ipnslink.p2p.Host babbler = liar(new byte[] {0x0a, 0x7f, 1, 2, 3});
+        Node late = net.node();
+        for (io.ipnslink.p2p.Host h : java.util.List.of(forger, babbler)) {
+            late.host().connect(h.peerId(), h.listenAddresses()).get(PubsubNet.WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        // only liars connected: nothing, and within the timeout
+        assertTrue(late.router().resolve(name, Duration.ofSeconds(5)).get(15, TimeUnit.SECONDS).isEmpty(),
+                "a forged or garbage answer is never taken");
+        // with an honest peer too: its record, not the liars' higher "sequence"
+        Node honest = net.node();
+        honest.router().publish(name, record(5)).get(5, TimeUnit.SECONDS);
+        PubsubNet.connect(late, honest);
+        Optional<IpnsRecord> r = late.router().resolve(name, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+        assertEquals(5, r.orElseThrow().sequence());
+        assertEquals(5, late.router().cached(name).orElseThrow().sequence());
+    }
+
     @Test
     void publishingAnInvalidRecordFailsLocally() throws Exception {
         Node a = net.node();
