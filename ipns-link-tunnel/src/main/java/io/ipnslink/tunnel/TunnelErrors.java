@@ -25,4 +25,6 @@ public final class TunnelErrors {
     public static final String ORIGIN_CLOSED = "origin-closed";
     /** The origin connection failed before the answer started (502). */
     public static final String ORIGIN_FAILED = "origin-failed";
+    /** The gateway's peer id is not on the site's gateway allow-list (403); the origin was not contacted. */
+    public static final String GATEWAY_NOT_ALLOWED = "gateway-not-allowed";
 }
