@@ -95,6 +95,8 @@ final class ExposeCommand extends Base implements Runnable {
     // [private networks]
     // [HTTPS origins]
     // [allow-lists and manifest encryption]
+    @picocli.CommandLine.Mixin
+    GatewayAccessOptions access = new GatewayAccessOptions();
     // [static offload]
 
     /** The config file. Every field optional; command-line values are added to it. */
@@ -105,7 +107,8 @@ final class ExposeCommand extends Base implements Runnable {
             Boolean noGatewayRelay, List<String> bootstrap) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record SiteConfig(String site, String origin, String onfail, String host) {}
+    record SiteConfig(String site, String origin, String onfail, String host, List<String> allowGateways,
+            List<String> encryptTo, Boolean encryptHost) {}
 
     @Override
     public void run() {
@@ -119,7 +122,7 @@ final class ExposeCommand extends Base implements Runnable {
             if (origin == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing ORIGIN_URL after SITE " + site);
             }
-            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader));
+            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader, null, null, null));
         }
         if (siteConfigs.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give SITE ORIGIN_URL or --config FILE");
@@ -132,6 +135,7 @@ final class ExposeCommand extends Base implements Runnable {
                             + " or --bootstrap MULTIADDR (publish over pubsub and the DHT)");
         }
         List<Exposer.Site> sites = new ArrayList<>();
+        List<io.ipnslink.exposer.GatewayAccess> siteAccess = new ArrayList<>();
         for (SiteConfig s : siteConfigs) {
             if (s.site() == null || s.origin() == null) {
                 throw new CliException("config: every site needs \"site\" and \"origin\"");
@@ -142,6 +146,7 @@ final class ExposeCommand extends Base implements Runnable {
                 Manifest.online(home.hostKey().peerId(), List.of(), null, f, List.of());
             }
             sites.add(new Exposer.Site(s.site(), home.siteKey(s.site()), o, s.host(), f));
+            siteAccess.add(access.forSite(s.allowGateways(), s.encryptTo(), s.encryptHost()));
         }
         List<Multiaddr> listenAddrs = Options.multiaddrs(concat(cfg.listen(), listen), "--listen");
         if (listenAddrs.isEmpty()) {
@@ -183,6 +188,7 @@ final class ExposeCommand extends Base implements Runnable {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
                     Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC()).withP2p(node);
             try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels)) {
+                GatewayAccessOptions.apply(exposer, home, sites, siteAccess);
                 List<Publisher.Result> results = exposer.start();
                 for (Exposer.Site s : sites) {
                     Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));
