@@ -70,12 +70,15 @@ final class Gateway implements AutoCloseable {
     final List<RequestObserver> observers;
     /** Custom domains mapped to sites (asked before DNSLink). */
     final DomainMap domains;
+    /** Manifest allow-lists and sealed parts (gateway mode), or null: every manifest taken as it is. */
+    final io.ipnslink.filter.access.ManifestAccess access;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
             DnsLinkResolver dnsLink, Forwarder forwarder, RoutingV1Servlet routingServlet, Host host,
             RecordStore store, Parts parts) {
         this.gates = List.copyOf(parts.gates);
+        this.access = parts.access;
         this.observers = List.copyOf(parts.observers);
         DomainMap configured = parts.domains;
         DomainMap extra = parts.extraDomains;
@@ -244,6 +247,16 @@ final class Gateway implements AutoCloseable {
             // [IPFS: block cache, trustless gateway, static offload]
 
             // [gateway allow-lists and manifest encryption]
+            if (host != null) {
+                try {
+                    // the same identity as the host's: its peer id is what allow-lists name
+                    parts.access = io.ipnslink.filter.access.ManifestAccess.forIdentity(
+                            GatewayIdentity.loadOrCreate(config.dataDir()));
+                } catch (IOException e) {
+                    throw new ConfigException(ConfigKey.DATA_DIR, "configuration key 'data-dir': cannot read "
+                            + config.dataDir().resolve(GatewayIdentity.KEY_FILE) + ": " + e.getMessage(), e);
+                }
+            }
 
             // [legacy v1 sites]
 
@@ -274,6 +287,8 @@ final class Gateway implements AutoCloseable {
         io.ipnslink.filter.pipeline.ClusterEvents events = io.ipnslink.filter.pipeline.ClusterEvents.local();
         /** How many gateways share the cluster's limits (the store part sets it). */
         io.ipnslink.filter.pipeline.ClusterView cluster = io.ipnslink.filter.pipeline.ClusterView.SINGLE;
+        /** Allow-lists and sealed manifests (the allow-list part sets it in gateway mode). */
+        io.ipnslink.filter.access.ManifestAccess access;
     }
 
     /**
