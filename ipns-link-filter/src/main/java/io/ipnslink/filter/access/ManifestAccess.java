@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * recipient opens the sealed part with the X25519 key derived from its Ed25519 identity.
  *
  * <p>Opened manifests are kept in a bounded cache ({@value #CACHE_SIZE} entries, by record
- * content), so a site's visitors cost one HPKE open per record, not one per request.
+ * content and site name), so a site's visitors cost one HPKE open per record, not one per request.
  */
 public final class ManifestAccess {
     /** Most opened manifests kept. */
@@ -36,12 +36,11 @@ public final class ManifestAccess {
 
     private final PeerId self;
     private final RecipientKey key;
-    private final Map<Manifest, Manifest> opened = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Manifest, Manifest> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    };
+    /** Key of an opened manifest: the site too, since a sealed part opens only for the site it was sealed for. */
+    private record Sealed(IpnsName name, Manifest manifest) {}
+
+    private final int cacheSize;
+    private final Map<Sealed, Manifest> opened;
 
     /**
      * @param self this gateway's peer id
@@ -49,8 +48,19 @@ public final class ManifestAccess {
      *     sealed manifest and shows those sites' refusal page)
      */
     public ManifestAccess(PeerId self, RecipientKey key) {
+        this(self, key, CACHE_SIZE);
+    }
+
+    ManifestAccess(PeerId self, RecipientKey key, int cacheSize) {
         this.self = Objects.requireNonNull(self, "self");
         this.key = key;
+        this.cacheSize = cacheSize;
+        this.opened = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Sealed, Manifest> eldest) {
+                return size() > ManifestAccess.this.cacheSize;
+            }
+        };
     }
 
     /** For the gateway's libp2p identity. */
@@ -83,8 +93,9 @@ public final class ManifestAccess {
         if (m.sealed() == null) {
             return m;
         }
+        Sealed cacheKey = new Sealed(name, m);
         synchronized (opened) {
-            Manifest hit = opened.get(m);
+            Manifest hit = opened.get(cacheKey);
             if (hit != null) {
                 return hit;
             }
@@ -99,9 +110,16 @@ public final class ManifestAccess {
                     "the record of " + name + " has an invalid IPNS-Link manifest: " + e.getMessage());
         }
         synchronized (opened) {
-            opened.put(m, open);
+            opened.put(cacheKey, open);
         }
         return open;
+    }
+
+    /** Opened manifests kept now. */
+    int cachedForTests() {
+        synchronized (opened) {
+            return opened.size();
+        }
     }
 
     /** The 403: this gateway is not one of the site's, and where the visitor can go instead. */
