@@ -259,6 +259,8 @@ public final class Exposer implements AutoCloseable {
     private final Publisher publisher;
     private final Function<Host, SiteTunnel> tunnelFactory;
     private final Map<IpnsName, SiteState> sites = new LinkedHashMap<>();
+    /** Gateway allow-lists and sealing per site ({@link #gatewayAccess}); absent: none. */
+    private final Map<IpnsName, GatewayAccess> access = new java.util.concurrent.ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler =
             Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "exposer-publish");
@@ -361,6 +363,8 @@ public final class Exposer implements AutoCloseable {
                 first = false;
             }
             startP2pRoutes();
+            // gateway allow-lists: streams from other peers are refused before the origin
+            access.forEach((name, a) -> tunnel.allowGateways(name, a.allowSet()));
             reserve();
             reserveOnGateways();
             host.autonat().ifPresent(this::watchReachability);
@@ -632,7 +636,25 @@ public final class Exposer implements AutoCloseable {
         SiteState s = state(name);
         Manifest m = new Manifest(host.peerId(), announced, s.site.hostHeader(), s.site.onfail(), false,
                 List.of(), List.of(), options.effectiveGateways());
-        return s.hidden ? m.asOffline() : m;
+        return access.getOrDefault(name, GatewayAccess.NONE).apply(name, s.hidden ? m.asOffline() : m);
+    }
+
+    /**
+     * Restricts the gateways that may serve site {@code name} and seals its addresses to some of
+     * them ({@link GatewayAccess}); call before {@link #start}.
+     */
+    public void gatewayAccess(IpnsName name, GatewayAccess a) {
+        state(name);
+        if (a.isNone()) {
+            access.remove(name);
+        } else {
+            access.put(name, a);
+        }
+    }
+
+    /** What {@link #gatewayAccess} set for the site. */
+    public GatewayAccess gatewayAccess(IpnsName name) {
+        return access.getOrDefault(name, GatewayAccess.NONE);
     }
 
     private SiteState state(IpnsName name) {

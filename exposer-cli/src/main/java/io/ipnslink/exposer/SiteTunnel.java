@@ -36,6 +36,18 @@ public interface SiteTunnel extends AutoCloseable {
         throw new UnsupportedOperationException("this tunnel does not take trusted gateways");
     }
 
+    /**
+     * Only these peers' streams for site {@code name} are served; others get a 403 with the
+     * {@code gateway-not-allowed} error header before the origin is contacted. Empty: any peer.
+     *
+     * @throws UnsupportedOperationException by a tunnel that cannot tell peers apart
+     */
+    default void allowGateways(IpnsName name, java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
+        if (!peers.isEmpty()) {
+            throw new UnsupportedOperationException("this tunnel does not take gateway allow-lists");
+        }
+    }
+
     /** The tunnel service behind this tunnel, if it is one (the exposer's metrics read its figures). */
     default java.util.Optional<io.ipnslink.tunnel.server.TunnelService> tunnelService() {
         return java.util.Optional.empty();

@@ -43,6 +43,11 @@ public final class TunnelServiceAdapter implements SiteTunnel {
     }
 
     @Override
+    public void allowGateways(IpnsName name, java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
+        service.allowGateways(name, peers);
+    }
+
+    @Override
     public void removeSite(IpnsName name) {
         service.removeSite(name);
     }

@@ -26,6 +26,14 @@ public final class FakeTunnel implements SiteTunnel {
         trustedBeforeFirstSite = served.isEmpty();
     }
 
+    /** The allow-lists {@link #allowGateways} was given, per site. */
+    public final Map<IpnsName, Set<io.ipnslink.core.crypto.PeerId>> allowed = new ConcurrentHashMap<>();
+
+    @Override
+    public void allowGateways(IpnsName name, Set<io.ipnslink.core.crypto.PeerId> peers) {
+        allowed.put(name, Set.copyOf(peers));
+    }
+
     @Override
     public void removeSite(IpnsName name) {
         served.remove(name);

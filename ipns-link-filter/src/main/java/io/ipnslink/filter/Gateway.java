@@ -74,12 +74,15 @@ final class Gateway implements AutoCloseable {
     final io.ipnslink.filter.proxy.VisitorAnonymity anonymity;
     /** Reads legacy v1 pages as manifests ({@code legacy-v1} key), or null when off. */
     final io.ipnslink.filter.legacy.LegacySites legacy;
+    /** Manifest allow-lists and sealed parts (gateway mode), or null: every manifest taken as it is. */
+    final io.ipnslink.filter.access.ManifestAccess access;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
             DnsLinkResolver dnsLink, Forwarder forwarder, RoutingV1Servlet routingServlet, Host host,
             RecordStore store, Parts parts) {
         this.gates = List.copyOf(parts.gates);
+        this.access = parts.access;
         this.observers = List.copyOf(parts.observers);
         this.legacy = parts.legacy;
         DomainMap configured = parts.domains;
@@ -259,6 +262,10 @@ final class Gateway implements AutoCloseable {
             // [IPFS: block cache, trustless gateway, static offload]
 
             // [gateway allow-lists and manifest encryption]
+            if (host != null && identity != null) {
+                // the host's identity: its peer id is what allow-lists name, its key opens sealed parts
+                parts.access = io.ipnslink.filter.access.ManifestAccess.forIdentity(identity);
+            }
 
             // [legacy v1 sites]
             // records of the original IPNS-Link (bash + Kubo): their inline page's encrypted v1 manifest
@@ -300,6 +307,8 @@ final class Gateway implements AutoCloseable {
         io.ipnslink.filter.pipeline.ClusterView cluster = io.ipnslink.filter.pipeline.ClusterView.SINGLE;
         /** The legacy v1 part (its block sets it), or null. */
         io.ipnslink.filter.legacy.LegacySites legacy;
+        /** Allow-lists and sealed manifests (the allow-list part sets it in gateway mode). */
+        io.ipnslink.filter.access.ManifestAccess access;
     }
 
     /**

@@ -568,6 +568,15 @@ public class IpnsLinkFilter implements Filter {
                             + " carries no IPNS-Link manifest (it points to " + resolved.record().valuePath() + ")"));
             return null;
         }
+        if (rc.gateway.access != null) {
+            try { // the site's allow-list and sealed addresses, before anything else of the manifest is used
+                manifest = rc.gateway.access.admit(name, manifest, rc.site.pathAndQuery());
+            } catch (io.ipnslink.filter.errors.GatewayException e) {
+                rc.fail(e);
+                return null;
+            }
+            rc.manifest(manifest);
+        }
         if (manifest.offline()) {
             rc.fail(new SiteException(SiteException.Kind.OFFLINE, name, name + " is offline"));
             return null;

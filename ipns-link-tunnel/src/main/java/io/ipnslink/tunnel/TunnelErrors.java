@@ -30,4 +30,6 @@ public final class TunnelErrors {
      * for another host name) or did not complete within the connect timeout (502).
      */
     public static final String ORIGIN_TLS = "origin-tls";
+    /** The gateway's peer id is not on the site's gateway allow-list (403); the origin was not contacted. */
+    public static final String GATEWAY_NOT_ALLOWED = "gateway-not-allowed";
 }

@@ -96,6 +96,8 @@ final class ExposeCommand extends Base implements Runnable {
     // [HTTPS origins]
     @picocli.CommandLine.Mixin OriginTlsOptions originTls = new OriginTlsOptions();
     // [allow-lists and manifest encryption]
+    @picocli.CommandLine.Mixin
+    GatewayAccessOptions access = new GatewayAccessOptions();
     // [static offload]
 
     /** The config file. Every field optional; command-line values are added to it. */
@@ -106,7 +108,8 @@ final class ExposeCommand extends Base implements Runnable {
             Boolean noGatewayRelay, List<String> bootstrap) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record SiteConfig(String site, String origin, String onfail, String host, String originCa, Boolean originInsecure) {}
+    record SiteConfig(String site, String origin, String onfail, String host, String originCa, Boolean originInsecure,
+            List<String> allowGateways, List<String> encryptTo, Boolean encryptHost) {}
 
     @Override
     public void run() {
@@ -120,7 +123,7 @@ final class ExposeCommand extends Base implements Runnable {
             if (origin == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing ORIGIN_URL after SITE " + site);
             }
-            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader, null, null));
+            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader, null, null, null, null, null));
         }
         if (siteConfigs.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give SITE ORIGIN_URL or --config FILE");
@@ -133,6 +136,7 @@ final class ExposeCommand extends Base implements Runnable {
                             + " or --bootstrap MULTIADDR (publish over pubsub and the DHT)");
         }
         List<Exposer.Site> sites = new ArrayList<>();
+        List<io.ipnslink.exposer.GatewayAccess> siteAccess = new ArrayList<>();
         for (SiteConfig s : siteConfigs) {
             if (s.site() == null || s.origin() == null) {
                 throw new CliException("config: every site needs \"site\" and \"origin\"");
@@ -144,6 +148,7 @@ final class ExposeCommand extends Base implements Runnable {
             }
             sites.add(new Exposer.Site(s.site(), home.siteKey(s.site()), o, s.host(), f, originTls.forSite(s.site(), o,
                     s.originCa(), s.originInsecure(), config == null ? null : config.toAbsolutePath().getParent())));
+            siteAccess.add(access.forSite(s.allowGateways(), s.encryptTo(), s.encryptHost()));
         }
         originTls.checkUsed(sites.stream().map(Exposer.Site::origin).toList());
         List<Multiaddr> listenAddrs = Options.multiaddrs(concat(cfg.listen(), listen), "--listen");
@@ -186,6 +191,7 @@ final class ExposeCommand extends Base implements Runnable {
                     Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
             // pubsub and the DHT run on the tunnel's host (one peer id and address)
             try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels).withP2pRoutes(routeOptions)) {
+                GatewayAccessOptions.apply(exposer, home, sites, siteAccess);
                 List<Publisher.Result> results = exposer.start();
                 for (Exposer.Site s : sites) {
                     Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));

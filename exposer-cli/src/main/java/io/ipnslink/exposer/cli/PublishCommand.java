@@ -31,22 +31,37 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
     List<String> publishTo = new ArrayList<>();
     @picocli.CommandLine.Mixin
     RouteOptions routes = new RouteOptions();
+    @picocli.CommandLine.Mixin
+    GatewayAccessOptions access = new GatewayAccessOptions();
 
     @Override
     public Integer call() {
-        return run(this, site, publishTo, false, routes);
+        return run(this, site, publishTo, false, routes, access);
     }
 
     static int run(Base cmd, String site, List<String> publishTo, boolean hide) {
-        return run(cmd, site, publishTo, hide, null);
+        return run(cmd, site, publishTo, hide, null, null);
     }
 
     static int run(Base cmd, String site, List<String> publishTo, boolean hide, RouteOptions routes) {
+        return run(cmd, site, publishTo, hide, routes, null);
+    }
+
+    /**
+     * @param access {@code --allow-gateway}/{@code --encrypt-to} of this command, or null; without
+     *     them, what the last expose of the site saved
+     */
+    static int run(Base cmd, String site, List<String> publishTo, boolean hide, RouteOptions routes,
+            GatewayAccessOptions access) {
         Home home = cmd.home();
         PrivKey key = home.siteKey(site);
         Optional<AdminClient> running = AdminClient.find(home);
         boolean p2p = routes != null && routes.options(null) != null;
         if (running.isPresent() && publishTo.isEmpty() && !p2p) {
+            if (access != null && access.given()) {
+                throw new CliException("--allow-gateway, --encrypt-to and --encrypt-host are the running expose's:"
+                        + " restart it with them (or give --publish-to to publish from here)");
+            }
             JsonNode r = running.get().post((hide ? "/hide/" : "/publish/")
                     + java.net.URLEncoder.encode(site, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
             if (cmd.json()) {
@@ -72,10 +87,17 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
                 List.of(), List.of(), saved.map(SiteSettings::gateways).filter(g -> !g.isEmpty())
                         .orElseGet(() -> new Exposer.Options(List.of(), List.of(), false, routers, List.of(), java.time.Duration.ZERO)
                                 .effectiveGateways()));
+        io.ipnslink.exposer.GatewayAccess gatewayAccess = access != null && access.given() ? access.fromCommandLine()
+                : io.ipnslink.exposer.GatewayAccess.load(home, site);
         if (hide) {
             m = m.asOffline();
         } else if (!cmd.json()) {
             cmd.err().println("note: no expose is running for " + home.dir() + "; publishing the last known addresses");
+        }
+        try {
+            m = gatewayAccess.apply(io.ipnslink.core.ipns.IpnsName.of(key.peerId()), m);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot restrict or seal the manifest of '" + site + "': " + e.getMessage());
         }
         try (RoutingV1Client client = new RoutingV1Client();
                 io.ipnslink.p2p.ipns.IpnsP2pNode node = p2p ? routes.start(null) : null) {

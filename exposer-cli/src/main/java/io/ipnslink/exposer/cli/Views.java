@@ -41,7 +41,7 @@ final class Views {
 
     static Map<String, Object> manifest(Manifest x) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", Manifest.FORMAT_VERSION);
+        m.put("version", x.version());
         m.put("peer", x.peer().toString());
         m.put("addresses", x.addresses().stream().map(Multiaddr::toString).toList());
         m.put("host", x.host());
@@ -50,6 +50,12 @@ final class Views {
         m.put("statics", x.statics().stream().map(e -> Map.of("pathPrefix", e.pathPrefix(), "cid", e.cid())).toList());
         m.put("streams", x.streams().stream().map(e -> Map.of("pathPrefix", e.pathPrefix(), "name", e.ipnsName())).toList());
         m.put("gateways", x.gateways());
+        if (!x.allowedGateways().isEmpty()) {
+            m.put("allowedGateways", x.allowedGateways().stream().map(Object::toString).toList());
+        }
+        if (x.sealed() != null) {
+            m.put("sealedTo", x.sealed().recipients().stream().map(r -> r.peer().toString()).toList());
+        }
         return m;
     }
 

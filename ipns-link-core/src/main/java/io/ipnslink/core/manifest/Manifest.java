@@ -25,7 +25,12 @@ import java.util.Optional;
  * only when true), {@code s} static entries (array of maps {@code {p: text, c: bytes binary CID}}; not a tag-42 link:
  * js-ipns decodes record data without the CID tag and would refuse the record),
  * {@code t} stream entries (array of maps {@code {p: text, n: bytes peer id}}), {@code g}
- * preferred gateways (array of text). Unknown keys are ignored; a newer {@code v} is refused.
+ * preferred gateways (array of text), {@code w} allowed gateways (array of peer id bytes: only
+ * these gateways may serve the site), {@code e} the sealed part (addresses, and optionally host and
+ * gateways, encrypted to chosen gateways: {@link ManifestSeal}). Unknown keys are ignored; a newer
+ * {@code v} is refused. A manifest with a sealed part is written as version
+ * {@value #SEALED_FORMAT_VERSION}, so that a gateway that cannot open it says "upgrade" instead of
+ * reading its empty address list as an unreachable site.
  *
  * @param peer the exposer's peer id
  * @param addresses multiaddrs a gateway can dial (direct, or {@code /p2p-circuit} through a relay)
@@ -37,12 +42,18 @@ import java.util.Optional;
  * @param streams path prefixes served by another IPNS-Link site
  * @param gateways preferred IPNS-Link gateway URL templates ({@code {name}} is replaced by the
  *     site's base36 name; without it, {@code /ipns/{name}} is appended)
+ * @param allowedGateways peer ids of the only gateways that may serve the site; empty: any gateway
+ * @param sealed the encrypted part, or {@code null}; {@link ManifestSeal#open} gives the manifest
+ *     with its addresses (and host and gateways when sealed) to a recipient
  */
 public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, String onfail, boolean offline,
-        List<StaticEntry> statics, List<StreamEntry> streams, List<String> gateways) {
+        List<StaticEntry> statics, List<StreamEntry> streams, List<String> gateways,
+        List<PeerId> allowedGateways, Sealed sealed) {
 
-    /** Major format version written and the newest one read. */
+    /** Major format version of a manifest without a sealed part (written for those). */
     public static final int FORMAT_VERSION = 1;
+    /** Major format version of a manifest with a sealed part ({@code e}); also the newest one read. */
+    public static final int SEALED_FORMAT_VERSION = 2;
     /** Key of the manifest inside the record's CBOR data map. */
     public static final String DATA_KEY = "_ipnslink";
 
@@ -52,6 +63,10 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
     public static final int MAX_ENTRIES = 32;
     /** Most preferred gateways. */
     public static final int MAX_GATEWAYS = 4;
+    /** Most allowed gateways ({@code w}). */
+    public static final int MAX_ALLOWED_GATEWAYS = 8;
+    /** Most recipients of a sealed part. */
+    public static final int MAX_RECIPIENTS = 8;
     /** Longest Host header (a DNS name and a port). */
     public static final int MAX_HOST_BYTES = 261;
     /** Longest onfail target or gateway template, in UTF-8 bytes. */
@@ -74,6 +89,13 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
     static final String K_STATICS = "s";
     static final String K_STREAMS = "t";
     static final String K_GATEWAYS = "g";
+    static final String K_ALLOWED = "w";
+    static final String K_SEALED = "e";
+    static final String K_SEALED_CIPHERTEXT = "c";
+    static final String K_SEALED_RECIPIENTS = "r";
+    static final String K_RECIPIENT_PEER = "p";
+    static final String K_RECIPIENT_ENC = "e";
+    static final String K_RECIPIENT_KEY = "k";
     static final String K_ENTRY_PREFIX = "p";
     static final String K_ENTRY_CID = "c";
     static final String K_ENTRY_NAME = "n";
@@ -104,6 +126,115 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
         }
     }
 
+    /**
+     * The sealed part ({@code e}): {@code ciphertext} is the ChaCha20-Poly1305 encryption (with its
+     * 16-byte tag) of a CBOR map {@code {a, h?, g?}} under a fresh content key, which each recipient
+     * gets wrapped with HPKE to its X25519 key ({@link ManifestSeal} has the details).
+     */
+    public record Sealed(byte[] ciphertext, List<Recipient> recipients) {
+        /** Smallest ciphertext: the AEAD tag of an empty plaintext. */
+        public static final int TAG_BYTES = 16;
+
+        public Sealed {
+            Objects.requireNonNull(ciphertext, "ciphertext");
+            recipients = List.copyOf(Objects.requireNonNull(recipients, "recipients"));
+            if (ciphertext.length < TAG_BYTES || ciphertext.length > MAX_ENCODED_BYTES) {
+                throw new ManifestException("manifest sealed part is " + ciphertext.length + " bytes, expected "
+                        + TAG_BYTES + " to " + MAX_ENCODED_BYTES);
+            }
+            if (recipients.isEmpty() || recipients.size() > MAX_RECIPIENTS) {
+                throw new ManifestException("manifest sealed part has " + recipients.size() + " recipients, 1 to "
+                        + MAX_RECIPIENTS + " allowed");
+            }
+            if (recipients.stream().map(Recipient::peer).distinct().count() != recipients.size()) {
+                throw new ManifestException("manifest sealed part names a recipient twice");
+            }
+            ciphertext = ciphertext.clone();
+        }
+
+        @Override
+        public byte[] ciphertext() {
+            return ciphertext.clone();
+        }
+
+        /** The recipient entry of {@code peer}, if it is one. */
+        public Optional<Recipient> recipient(PeerId peer) {
+            return recipients.stream().filter(r -> r.peer().equals(peer)).findFirst();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Sealed s && java.util.Arrays.equals(ciphertext, s.ciphertext) && recipients.equals(s.recipients);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * java.util.Arrays.hashCode(ciphertext) + recipients.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Sealed[" + ciphertext.length + " bytes, recipients=" + recipients.stream().map(r -> r.peer().toString()).toList() + "]";
+        }
+    }
+
+    /**
+     * One recipient of a sealed part: its peer id, the HPKE encapsulated key ({@value #ENC_BYTES}
+     * bytes) and the content key sealed to it ({@value #WRAPPED_KEY_BYTES} bytes: key and tag).
+     */
+    public record Recipient(PeerId peer, byte[] encapsulated, byte[] wrappedKey) {
+        /** Length of an X25519 encapsulated key. */
+        public static final int ENC_BYTES = 32;
+        /** Length of a wrapped 32-byte content key with its 16-byte tag. */
+        public static final int WRAPPED_KEY_BYTES = 48;
+
+        public Recipient {
+            if (peer == null) {
+                throw new ManifestException("manifest recipient has no peer id");
+            }
+            if (encapsulated == null || encapsulated.length != ENC_BYTES) {
+                throw new ManifestException("manifest recipient " + peer + ": encapsulated key must be " + ENC_BYTES + " bytes");
+            }
+            if (wrappedKey == null || wrappedKey.length != WRAPPED_KEY_BYTES) {
+                throw new ManifestException("manifest recipient " + peer + ": wrapped key must be " + WRAPPED_KEY_BYTES + " bytes");
+            }
+            encapsulated = encapsulated.clone();
+            wrappedKey = wrappedKey.clone();
+        }
+
+        @Override
+        public byte[] encapsulated() {
+            return encapsulated.clone();
+        }
+
+        @Override
+        public byte[] wrappedKey() {
+            return wrappedKey.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Recipient r && peer.equals(r.peer) && java.util.Arrays.equals(encapsulated, r.encapsulated)
+                    && java.util.Arrays.equals(wrappedKey, r.wrappedKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return peer.hashCode() * 31 + java.util.Arrays.hashCode(wrappedKey);
+        }
+
+        @Override
+        public String toString() {
+            return "Recipient[" + peer + "]";
+        }
+    }
+
+    /** A manifest without allow-list and sealed part (format version 1 fields only). */
+    public Manifest(PeerId peer, List<Multiaddr> addresses, String host, String onfail, boolean offline,
+            List<StaticEntry> statics, List<StreamEntry> streams, List<String> gateways) {
+        this(peer, addresses, host, onfail, offline, statics, streams, gateways, List.of(), null);
+    }
+
     /** Checks every field against the schema and its limits. */
     public Manifest {
         if (peer == null) {
@@ -113,6 +244,14 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
         statics = List.copyOf(Objects.requireNonNull(statics, "statics"));
         streams = List.copyOf(Objects.requireNonNull(streams, "streams"));
         gateways = List.copyOf(Objects.requireNonNull(gateways, "gateways"));
+        allowedGateways = List.copyOf(Objects.requireNonNull(allowedGateways, "allowedGateways"));
+        if (allowedGateways.size() > MAX_ALLOWED_GATEWAYS) {
+            throw new ManifestException("manifest has " + allowedGateways.size() + " allowed gateways, at most "
+                    + MAX_ALLOWED_GATEWAYS + " allowed");
+        }
+        if (allowedGateways.stream().distinct().count() != allowedGateways.size()) {
+            throw new ManifestException("manifest names an allowed gateway twice");
+        }
         if (addresses.size() > MAX_ADDRESSES) {
             throw new ManifestException("manifest has " + addresses.size() + " addresses, at most " + MAX_ADDRESSES + " allowed");
         }
@@ -148,7 +287,8 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
         for (Multiaddr a : addresses) {
             Objects.requireNonNull(a, "address");
         }
-        int size = CborEncoder.encode(toCbor(peer, addresses, host, onfail, offline, statics, streams, gateways)).length;
+        int size = CborEncoder.encode(toCbor(peer, addresses, host, onfail, offline, statics, streams, gateways,
+                allowedGateways, sealed)).length;
         if (size > MAX_ENCODED_BYTES) {
             throw new ManifestException("manifest encodes to " + size + " bytes, above the " + MAX_ENCODED_BYTES
                     + "-byte limit (fewer addresses or entries, shorter URLs)");
@@ -162,7 +302,26 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
 
     /** This manifest marked offline, without addresses (gateways answer with onfail at once). */
     public Manifest asOffline() {
-        return new Manifest(peer, List.of(), host, onfail, true, statics, streams, gateways);
+        return new Manifest(peer, List.of(), host, onfail, true, statics, streams, gateways, allowedGateways, sealed);
+    }
+
+    /** This manifest with {@code allowed} as its allow-list ({@code w}). */
+    public Manifest withAllowedGateways(List<PeerId> allowed) {
+        return new Manifest(peer, addresses, host, onfail, offline, statics, streams, gateways, allowed, sealed);
+    }
+
+    /** The format version this manifest is written with: {@value #SEALED_FORMAT_VERSION} when sealed, else 1. */
+    public int version() {
+        return sealed != null ? SEALED_FORMAT_VERSION : FORMAT_VERSION;
+    }
+
+    /**
+     * True when the gateway {@code gateway} may serve the site: it is on the allow-list (or there is
+     * none) and, when the manifest is sealed, it is a recipient.
+     */
+    public boolean admits(PeerId gateway) {
+        return (allowedGateways.isEmpty() || allowedGateways.contains(gateway))
+                && (sealed == null || sealed.recipient(gateway).isPresent());
     }
 
     /** The per-site stream protocol: {@code /x/<base36 name>/http}. */
@@ -180,7 +339,7 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
     // ---- encoding ----
 
     public CborValue toCbor() {
-        return toCbor(peer, addresses, host, onfail, offline, statics, streams, gateways);
+        return toCbor(peer, addresses, host, onfail, offline, statics, streams, gateways, allowedGateways, sealed);
     }
 
     /** The canonical DAG-CBOR bytes of {@link #toCbor()}. */
@@ -189,15 +348,28 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
     }
 
     private static CborValue.Map toCbor(PeerId peer, List<Multiaddr> addresses, String host, String onfail,
-            boolean offline, List<StaticEntry> statics, List<StreamEntry> streams, List<String> gateways) {
+            boolean offline, List<StaticEntry> statics, List<StreamEntry> streams, List<String> gateways,
+            List<PeerId> allowedGateways, Sealed sealed) {
         CborValue.Map.Builder m = CborValue.Map.builder()
-                .put(K_VERSION, FORMAT_VERSION)
+                .put(K_VERSION, sealed != null ? SEALED_FORMAT_VERSION : FORMAT_VERSION)
                 .put(K_PEER, peer.bytes());
-        List<CborValue> addrs = new ArrayList<>();
-        for (Multiaddr a : addresses) {
-            addrs.add(CborValue.bytes(a.bytes()));
+        m.put(K_ADDRESSES, addressArray(addresses));
+        if (!allowedGateways.isEmpty()) {
+            List<CborValue> items = new ArrayList<>();
+            for (PeerId p : allowedGateways) {
+                items.add(CborValue.bytes(p.bytes()));
+            }
+            m.put(K_ALLOWED, new CborValue.Array(items));
         }
-        m.put(K_ADDRESSES, new CborValue.Array(addrs));
+        if (sealed != null) {
+            List<CborValue> items = new ArrayList<>();
+            for (Recipient r : sealed.recipients()) {
+                items.add(CborValue.Map.builder().put(K_RECIPIENT_PEER, r.peer().bytes())
+                        .put(K_RECIPIENT_ENC, r.encapsulated()).put(K_RECIPIENT_KEY, r.wrappedKey()).build());
+            }
+            m.put(K_SEALED, CborValue.Map.builder().put(K_SEALED_CIPHERTEXT, sealed.ciphertext())
+                    .put(K_SEALED_RECIPIENTS, new CborValue.Array(items)).build());
+        }
         if (host != null) {
             m.put(K_HOST, host);
         }
@@ -224,13 +396,25 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
             m.put(K_STREAMS, new CborValue.Array(items));
         }
         if (!gateways.isEmpty()) {
-            List<CborValue> items = new ArrayList<>();
-            for (String g : gateways) {
-                items.add(CborValue.text(g));
-            }
-            m.put(K_GATEWAYS, new CborValue.Array(items));
+            m.put(K_GATEWAYS, gatewayArray(gateways));
         }
         return m.build();
+    }
+
+    static CborValue.Array addressArray(List<Multiaddr> addresses) {
+        List<CborValue> addrs = new ArrayList<>();
+        for (Multiaddr a : addresses) {
+            addrs.add(CborValue.bytes(a.bytes()));
+        }
+        return new CborValue.Array(addrs);
+    }
+
+    static CborValue.Array gatewayArray(List<String> gateways) {
+        List<CborValue> items = new ArrayList<>();
+        for (String g : gateways) {
+            items.add(CborValue.text(g));
+        }
+        return new CborValue.Array(items);
     }
 
     // ---- decoding ----
@@ -249,9 +433,15 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
         if (version.isNegative() || version.value().signum() == 0) {
             throw new ManifestException("manifest format version " + version + " is not valid (versions start at 1)");
         }
-        if (version.value().compareTo(java.math.BigInteger.valueOf(FORMAT_VERSION)) > 0) {
+        if (version.value().compareTo(java.math.BigInteger.valueOf(SEALED_FORMAT_VERSION)) > 0) {
             throw new ManifestException("manifest format version " + version + " is newer than this software reads ("
-                    + FORMAT_VERSION + "); upgrade IPNS-Link");
+                    + SEALED_FORMAT_VERSION + "); upgrade IPNS-Link");
+        }
+        boolean sealedVersion = version.value().intValue() == SEALED_FORMAT_VERSION;
+        if (sealedVersion != map.containsKey(K_SEALED)) {
+            throw new ManifestException(sealedVersion
+                    ? "manifest format version 2 has no sealed part (field e)"
+                    : "manifest has a sealed part (field e) but format version 1 (a sealed manifest is version 2)");
         }
         PeerId peer;
         try {
@@ -259,18 +449,7 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
         } catch (IllegalArgumentException e) {
             throw new ManifestException("manifest field p (peer id) is not a peer id: " + e.getMessage(), e);
         }
-        List<Multiaddr> addresses = new ArrayList<>();
-        List<CborValue> rawAddrs = optionalArray(map, K_ADDRESSES, MAX_ADDRESSES, "addresses");
-        for (int i = 0; i < rawAddrs.size(); i++) {
-            if (!(rawAddrs.get(i) instanceof CborValue.Bytes b)) {
-                throw new ManifestException("manifest address " + i + " is a " + typeName(rawAddrs.get(i)) + ", expected a byte string");
-            }
-            try {
-                addresses.add(Multiaddr.decode(b.value()));
-            } catch (IllegalArgumentException e) {
-                throw new ManifestException("manifest address " + i + " is not a multiaddr: " + e.getMessage(), e);
-            }
-        }
+        List<Multiaddr> addresses = readAddresses(map);
         String host = optionalText(map, K_HOST, "host");
         String onfail = optionalText(map, K_ONFAIL, "onfail");
         boolean offline = map.get(K_OFFLINE).map(v -> {
@@ -307,6 +486,33 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
             }
             streams.add(new StreamEntry(prefix, name));
         }
+        List<String> gateways = readGateways(map);
+        List<PeerId> allowed = new ArrayList<>();
+        List<CborValue> rawAllowed = optionalArray(map, K_ALLOWED, MAX_ALLOWED_GATEWAYS, "allowed gateways");
+        for (int i = 0; i < rawAllowed.size(); i++) {
+            allowed.add(peerIdAt(rawAllowed.get(i), "allowed gateway " + i));
+        }
+        Sealed sealed = map.containsKey(K_SEALED) ? readSealed(map.get(K_SEALED).get()) : null;
+        return new Manifest(peer, addresses, host, onfail, offline, statics, streams, gateways, allowed, sealed);
+    }
+
+    static List<Multiaddr> readAddresses(CborValue.Map map) {
+        List<Multiaddr> addresses = new ArrayList<>();
+        List<CborValue> rawAddrs = optionalArray(map, K_ADDRESSES, MAX_ADDRESSES, "addresses");
+        for (int i = 0; i < rawAddrs.size(); i++) {
+            if (!(rawAddrs.get(i) instanceof CborValue.Bytes b)) {
+                throw new ManifestException("manifest address " + i + " is a " + typeName(rawAddrs.get(i)) + ", expected a byte string");
+            }
+            try {
+                addresses.add(Multiaddr.decode(b.value()));
+            } catch (IllegalArgumentException e) {
+                throw new ManifestException("manifest address " + i + " is not a multiaddr: " + e.getMessage(), e);
+            }
+        }
+        return addresses;
+    }
+
+    static List<String> readGateways(CborValue.Map map) {
         List<String> gateways = new ArrayList<>();
         List<CborValue> rawGateways = optionalArray(map, K_GATEWAYS, MAX_GATEWAYS, "gateways");
         for (int i = 0; i < rawGateways.size(); i++) {
@@ -315,7 +521,45 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
             }
             gateways.add(t.value());
         }
-        return new Manifest(peer, addresses, host, onfail, offline, statics, streams, gateways);
+        return gateways;
+    }
+
+    static String readHost(CborValue.Map map) {
+        return optionalText(map, K_HOST, "host");
+    }
+
+    private static PeerId peerIdAt(CborValue v, String what) {
+        if (!(v instanceof CborValue.Bytes b)) {
+            throw new ManifestException("manifest " + what + " is a " + typeName(v) + ", expected a byte string");
+        }
+        try {
+            return PeerId.fromBytes(b.value());
+        } catch (IllegalArgumentException e) {
+            throw new ManifestException("manifest " + what + " is not a peer id: " + e.getMessage(), e);
+        }
+    }
+
+    private static Sealed readSealed(CborValue v) {
+        CborValue.Map e = entryMap(v, "sealed part (field e)");
+        CborValue.Bytes c = entryField(e, K_SEALED_CIPHERTEXT, CborValue.Bytes.class, "a byte string", "sealed part");
+        CborValue rawR = e.get(K_SEALED_RECIPIENTS).orElseThrow(
+                () -> new ManifestException("manifest sealed part has no field " + K_SEALED_RECIPIENTS + " (recipients)"));
+        if (!(rawR instanceof CborValue.Array a)) {
+            throw new ManifestException("manifest sealed part field r (recipients) is a " + typeName(rawR) + ", expected an array");
+        }
+        if (a.size() > MAX_RECIPIENTS) {
+            throw new ManifestException("manifest sealed part has " + a.size() + " recipients, at most " + MAX_RECIPIENTS + " allowed");
+        }
+        List<Recipient> recipients = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            String what = "sealed part recipient " + i;
+            CborValue.Map r = entryMap(a.get(i), what);
+            PeerId p = peerIdAt(entryField(r, K_RECIPIENT_PEER, CborValue.Bytes.class, "a byte string", what), what);
+            byte[] enc = entryField(r, K_RECIPIENT_ENC, CborValue.Bytes.class, "a byte string", what).value();
+            byte[] key = entryField(r, K_RECIPIENT_KEY, CborValue.Bytes.class, "a byte string", what).value();
+            recipients.add(new Recipient(p, enc, key));
+        }
+        return new Sealed(c.value(), recipients);
     }
 
     /** Decodes canonical DAG-CBOR bytes of a manifest map. */
@@ -376,7 +620,7 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
         return t.value();
     }
 
-    private static CborValue.Map entryMap(CborValue v, String what) {
+    static CborValue.Map entryMap(CborValue v, String what) {
         if (!(v instanceof CborValue.Map m)) {
             throw new ManifestException("manifest " + what + " is a " + typeName(v) + ", expected a map");
         }
@@ -403,7 +647,7 @@ public record Manifest(PeerId peer, List<Multiaddr> addresses, String host, Stri
         }
     }
 
-    private static String typeName(CborValue v) {
+    static String typeName(CborValue v) {
         return v == null ? "nothing" : CborDecoder.typeName(v);
     }
 

@@ -42,6 +42,18 @@ class ManifestJsInteropTest {
     }
 
     @Test
+    void jsIpnsAcceptsRecordsWithAnAllowListAndASealedPart() {
+        for (Manifest m : new Manifest[] {ManifestSealTest.allowed(), ManifestSealTest.sealed(false),
+                ManifestSealTest.sealed(true), ManifestSealTest.sealed(true).asOffline()}) {
+            IpnsRecord r = ManifestRecords.create(ManifestTest.SITE_KEY, m, 7, Duration.ofHours(1), Duration.ofSeconds(30));
+            IpnsTool.Verified v = js.verify(ManifestTest.SITE.toString(), r.raw());
+            assertTrue(v.valid(), v.error());
+            assertEquals(7, v.sequence());
+            assertEquals(r.value(), v.value());
+        }
+    }
+
+    @Test
     void redirectPageSendsPathAndSubdomainGatewayVisitorsToThePreferredGateway() {
         IpnsRecord r = ManifestRecords.create(ManifestTest.SITE_KEY, ManifestTest.full(), 1, Duration.ofHours(1), Duration.ZERO);
         String page = ManifestRecordsTest.pageOf(r);

@@ -84,8 +84,8 @@ class ManifestTest {
 
     @Test
     void newerFormatVersionIsRejectedWithAReason() {
-        var e = assertThrows(ManifestException.class, () -> Manifest.fromCbor(with(full(), b -> b.put("v", 2))));
-        assertTrue(e.getMessage().contains("version 2 is newer"), e.getMessage());
+        var e = assertThrows(ManifestException.class, () -> Manifest.fromCbor(with(full(), b -> b.put("v", 3))));
+        assertTrue(e.getMessage().contains("version 3 is newer"), e.getMessage());
         assertThrows(ManifestException.class, () -> Manifest.fromCbor(with(full(), b -> b.put("v", 0))));
         assertThrows(ManifestException.class, () -> Manifest.fromCbor(with(full(), b -> b.put("v", -1))));
     }

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>CLIENT_GONE, or any failure after the response was committed</td><td>nothing more</td></tr>
  *   <tr><td>{@code TimeoutException} (resolution took too long)</td><td>504</td></tr>
  *   <tr><td>a visitor over its limits ({@link #tooManyRequests})</td><td>429 with Retry-After</td></tr>
- *   <tr><td>{@code RefusedException} DENIED, NOT_REGISTERED, OVER_QUOTA</td><td>451, 403, 429 (Retry-After
- *       when given) with the refusal's text</td></tr>
+ *   <tr><td>{@code RefusedException} DENIED, NOT_REGISTERED, OVER_QUOTA, GATEWAY_NOT_ALLOWED</td><td>451, 403,
+ *       429 (Retry-After when given), 403 with the refusal's text</td></tr>
  *   <tr><td>anything else</td><td>500 (details only in the log)</td></tr>
  * </table>
  */

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * The gateway will not serve this site to this request, by the operator's rules, before the name is
  * resolved ({@link io.ipnslink.filter.pipeline.SiteGate}): a denylist entry (451), a name not
- * registered to a tenant (403), a site over its quota (429). The message is the page's text, for
+ * registered to a tenant (403), a site over its quota (429); or, by the site owner's, after: this
+ * gateway is not on the manifest's allow-list (403). The message is the page's text, for
  * the visitor: it names the rule (the list, the quota) and never anything internal.
  */
 public final class RefusedException extends GatewayException {
@@ -18,7 +19,9 @@ public final class RefusedException extends GatewayException {
         /** Not attached to a tenant while {@code sites=registered}: 403. */
         NOT_REGISTERED(403, "Site not served here"),
         /** Over a quota (requests per second, streams, bytes per month): 429. */
-        OVER_QUOTA(429, "Over quota");
+        OVER_QUOTA(429, "Over quota"),
+        /** Not on the site's gateway allow-list, or not a recipient of its sealed manifest: 403. */
+        GATEWAY_NOT_ALLOWED(403, "Not served by this gateway");
 
         private final int status;
         private final String title;

@@ -43,6 +43,11 @@ public final class TunnelService implements AutoCloseable {
     private final TunnelStats stats = new TunnelStats();
     private final Map<IpnsName, SiteConfig> sites = new ConcurrentHashMap<>();
     private final Map<Object, OriginPool> pools = new ConcurrentHashMap<>();
+    /** Per site: the only gateways whose streams are served ({@link #allowGateways}); absent: any peer. */
+    private final Map<IpnsName, java.util.Set<io.ipnslink.core.crypto.PeerId>> allowed = new ConcurrentHashMap<>();
+
+    /** Most peer ids on one site's allow-list. */
+    public static final int MAX_ALLOWED_GATEWAYS = 64;
 
     public TunnelService(Host host, TunnelConfig config) {
         this.host = host;
@@ -78,6 +83,24 @@ public final class TunnelService implements AutoCloseable {
      */
     public void trustGateways(java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
         config = config.withTrustedGateways(peers);
+    }
+
+    /**
+     * From now on, streams for site {@code name} are served only from these peers; any other peer
+     * gets a 403 with {@link io.ipnslink.tunnel.TunnelErrors#GATEWAY_NOT_ALLOWED} before the origin
+     * is contacted. An empty set lifts the restriction. Independent of {@link #addSite}.
+     *
+     * @throws IllegalArgumentException above {@link #MAX_ALLOWED_GATEWAYS} peers
+     */
+    public void allowGateways(IpnsName name, java.util.Set<io.ipnslink.core.crypto.PeerId> peers) {
+        if (peers.size() > MAX_ALLOWED_GATEWAYS) {
+            throw new IllegalArgumentException("at most " + MAX_ALLOWED_GATEWAYS + " allowed gateways per site, got " + peers.size());
+        }
+        if (peers.isEmpty()) {
+            allowed.remove(name);
+        } else {
+            allowed.put(name, java.util.Set.copyOf(peers));
+        }
     }
 
     public TunnelStats stats() {
@@ -118,6 +141,14 @@ public final class TunnelService implements AutoCloseable {
 
     private void serve(Stream stream, SiteConfig site) {
         TunnelConfig config = this.config;
+        java.util.Set<io.ipnslink.core.crypto.PeerId> only = allowed.get(site.name());
+        if (only != null) {
+            io.ipnslink.core.crypto.PeerId peer = remotePeer(stream);
+            if (peer == null || !only.contains(peer)) {
+                refuse(stream, site, peer, config);
+                return;
+            }
+        }
         OriginPool pool = pools.computeIfAbsent(site.poolKey(),
                 k -> new OriginPool(originLoops, site.origin().getHost(), site.originPort(),
                         (int) config.originConnectTimeout().toMillis(), config.maxIdlePerOrigin(),
@@ -128,6 +159,24 @@ public final class TunnelService implements AutoCloseable {
                 new IdleTimeoutHandler(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         stream.channel().pipeline().addLast(StreamExchange.HANDLER,
                 new StreamExchange(stream, site, pool, config, stats.site(site.name().toString())));
+    }
+
+    /** A peer not on the site's allow-list: the request head is read and answered 403, the origin untouched. */
+    private void refuse(Stream stream, SiteConfig site, io.ipnslink.core.crypto.PeerId peer, TunnelConfig config) {
+        stream.channel().pipeline().addLast("http", new HttpServerCodec(TunnelLimits.MAX_INITIAL_LINE,
+                TunnelLimits.MAX_HEADER_BYTES, TunnelLimits.MAX_CHUNK));
+        stream.channel().pipeline().addLast("idle",
+                new IdleTimeoutHandler(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        stream.channel().pipeline().addLast(RefusedStream.HANDLER,
+                new RefusedStream(stream, site.name(), peer, stats.site(site.name().toString())));
+    }
+
+    private static io.ipnslink.core.crypto.PeerId remotePeer(Stream stream) {
+        try {
+            return stream.remotePeer();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     @Override
