@@ -101,7 +101,10 @@ public final class P2pRoutes implements AutoCloseable {
         }
         Duration grace = config.values().parse(ConfigKey.RESOLVE_GRACE, GatewayConfig::duration);
         try {
-            return Optional.of(new P2pRoutes(IpnsP2pNode.start(opts), store, grace));
+            // the pubsub/DHT node is in the gateway's private network too ('swarm-key')
+            io.ipnslink.p2p.security.pnet.SwarmKey swarmKey = io.ipnslink.filter.config.PrivateNetworkSettings
+                    .from(config.values()).swarmKey().orElse(null);
+            return Optional.of(new P2pRoutes(IpnsP2pNode.start(opts, swarmKey), store, grace));
         } catch (P2pException e) {
             throw new ConfigException(ConfigKey.BOOTSTRAP, "cannot start the libp2p node for pubsub and the DHT: "
                     + e.getMessage(), e);
