@@ -254,6 +254,8 @@ public final class Exposer implements AutoCloseable {
                 return t;
             });
     private Host host;
+    /** The libp2p private network of the host ({@link #inNetwork}); null: the public network. */
+    private volatile io.ipnslink.p2p.security.pnet.SwarmKey swarmKey;
     private SiteTunnel tunnel;
     private volatile List<Multiaddr> announced = List.of();
     /** One per {@link Options#relays()}, in that order. */
@@ -284,6 +286,15 @@ public final class Exposer implements AutoCloseable {
         SiteState(Site site) {
             this.site = site;
         }
+    }
+
+    /**
+     * Before {@link #start()}: the host joins the libp2p private network of {@code key} (null: the
+     * public network); the gateways and relays it uses must then hold the same key.
+     */
+    public Exposer inNetwork(io.ipnslink.p2p.security.pnet.SwarmKey key) {
+        this.swarmKey = key;
+        return this;
     }
 
     public Exposer(Home home, Options options, List<Site> sites, Publisher publisher,
@@ -318,7 +329,7 @@ public final class Exposer implements AutoCloseable {
             }
             host = hb.identity(home.hostKey()).listen(options.listen())
                     .yamuxConfig(options.limits().yamux(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX))
-                    .limits(options.limits().host()).dcutr(options.limits().dcutr()).build().start();
+                    .limits(options.limits().host()).dcutr(options.limits().dcutr()).swarmKey(swarmKey).build().start();
         } catch (P2pException e) {
             throw new ExposerException(bindMessage(e), e);
         }

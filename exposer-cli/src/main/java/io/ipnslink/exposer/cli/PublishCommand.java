@@ -31,10 +31,12 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
     List<String> publishTo = new ArrayList<>();
     @picocli.CommandLine.Mixin
     RouteOptions routes = new RouteOptions();
+    @picocli.CommandLine.Mixin
+    PrivateNetworkOptions privateNetwork = new PrivateNetworkOptions();
 
     @Override
     public Integer call() {
-        return run(this, site, publishTo, false, routes);
+        return run(this, site, publishTo, false, routes.inNetwork(privateNetwork.key()));
     }
 
     static int run(Base cmd, String site, List<String> publishTo, boolean hide) {
