@@ -13,15 +13,18 @@
 //     N x {"event":"ping","rttMs":..}, then {"event":"done","ok":bool}; a failed dial prints
 //     {"event":"error","error":..} first (exit 0 when ok, 1 otherwise; 3 = watchdog).
 //
+//   node pnet-peer.mjs gen FILE
+//     writes a new key file with @libp2p/pnet's generateKey, prints {"event":"generated","file":..}.
+//
 // --psk: the swarm key file (/key/swarm/psk/1.0.0/ /base16/ <hex>); without it the peer is not in
 // a private network.
 import './lib/polyfill.mjs'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
+import { generateKey, preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
@@ -32,8 +35,16 @@ const mode = positional[0]
 startWatchdog(intOption(options, 'timeout', 120))
 const stepTimeoutMs = intOption(options, 'step-timeout-ms', 20_000)
 
+if (mode === 'gen') {
+  const key = new Uint8Array(95)
+  generateKey(key)
+  writeFileSync(positional[1], key, { mode: 0o600 })
+  emit({ event: 'generated', file: positional[1] })
+  process.exit(0)
+}
+
 if (mode !== 'listen' && mode !== 'dial') {
-  log('usage: node pnet-peer.mjs listen|dial <multiaddr> [--psk FILE] [options]')
+  log('usage: node pnet-peer.mjs listen|dial <multiaddr> [--psk FILE] [options] | gen FILE')
   process.exit(2)
 }
 

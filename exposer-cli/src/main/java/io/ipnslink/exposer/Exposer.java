@@ -288,15 +288,6 @@ public final class Exposer implements AutoCloseable {
         }
     }
 
-    /**
-     * Before {@link #start()}: the host joins the libp2p private network of {@code key} (null: the
-     * public network); the gateways and relays it uses must then hold the same key.
-     */
-    public Exposer inNetwork(io.ipnslink.p2p.security.pnet.SwarmKey key) {
-        this.swarmKey = key;
-        return this;
-    }
-
     public Exposer(Home home, Options options, List<Site> sites, Publisher publisher,
             Function<Host, SiteTunnel> tunnelFactory) {
         this.home = home;
@@ -311,6 +302,15 @@ public final class Exposer implements AutoCloseable {
                 throw new ExposerException("site " + s.keyName() + " is listed twice");
             }
         }
+    }
+
+    /**
+     * Before {@link #start()}: the host joins the libp2p private network of {@code key} (null: the
+     * public network); the gateways and relays it uses must then hold the same key.
+     */
+    public Exposer inNetwork(io.ipnslink.p2p.security.pnet.SwarmKey key) {
+        this.swarmKey = key;
+        return this;
     }
 
     /**

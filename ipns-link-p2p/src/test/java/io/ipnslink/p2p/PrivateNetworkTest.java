@@ -53,6 +53,19 @@ class PrivateNetworkTest {
         return h;
     }
 
+    private Host punchingHost(SwarmKey key, io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr, Host.RelayLimits relay,
+            ProtocolBinding... bindings) throws P2pException {
+        Host.Builder b = Host.builder().identity(PrivKey.generateEd25519()).eventLoopThreads(2).timeouts(TIMEOUTS)
+                .dialBackoff(Host.DialBackoff.off()).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .relayService(relay).dcutr(dcutr).swarmKey(key);
+        for (ProtocolBinding pb : bindings) {
+            b.protocol(pb);
+        }
+        Host h = b.build().start();
+        hosts.add(h);
+        return h;
+    }
+
     private Host host(SwarmKey key) throws P2pException {
         return host(key, null);
     }
@@ -122,6 +135,31 @@ class PrivateNetworkTest {
             assertEquals(24 + 20, all.length, "nonce, then the encrypted multistream header");
             assertFalse(new String(all, StandardCharsets.ISO_8859_1).contains("multistream"));
         }
+    }
+
+    /** A relayed connection in the network is upgraded by hole punching: the punched dials carry the key too. */
+    @Test
+    void holePunchedConnectionsAreInThePrivateNetworkToo() throws Exception {
+        SwarmKey key = SwarmKey.generate();
+        io.ipnslink.p2p.protocol.dcutr.DcutrConfig loopback = io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults()
+                .withAllowPrivateAddresses(true).withAttemptTimeout(Duration.ofSeconds(2));
+        Host r = punchingHost(key, io.ipnslink.p2p.protocol.dcutr.DcutrConfig.disabled(), Host.RelayLimits.defaults());
+        Host b = punchingHost(key, loopback, null, EchoHandler.binding());
+        Host a = punchingHost(key, loopback, null);
+        CompletableFuture<Connection> direct = new CompletableFuture<>();
+        a.addConnectionListener(new ConnectionListener() {
+            @Override
+            public void upgraded(io.ipnslink.core.crypto.PeerId peer, Connection relayed, Connection d) {
+                direct.complete(d);
+            }
+        });
+        List<Multiaddr> circuit = await(b.reserve(r.peerId(), r.listenAddresses()).first()).circuitAddresses(b.peerId());
+        PayloadExchange ex = new PayloadExchange(10_000, 1);
+        await(a.newStream(b.peerId(), circuit, List.of(EchoHandler.PROTOCOL_ID), s -> s.channel().pipeline().addLast(ex)));
+        assertEquals(PayloadExchange.expectedSha256(10_000, 1), await(ex.result()).sha256());
+        Connection d = await(direct);
+        assertFalse(d.remoteAddress().has(Multiaddr.Protocol.P2P_CIRCUIT), d.remoteAddress().toString());
+        assertEquals(1, await(Ping.ping(d, 1, Duration.ofSeconds(5))).size());
     }
 
     @Test

@@ -94,11 +94,16 @@ class PnetJsInteropTest {
         }
     }
 
+    /** The key file comes from @libp2p/pnet's generateKey this time: we read what js writes. */
     @Test
     void weDialJsInTheNetworkIdentifyAndPing() throws Exception {
-        SwarmKey key = SwarmKey.generate();
+        Path jsKey = dir.resolve("js-swarm.key");
+        try (NodeScript gen = NodeScript.start("pnet-peer.mjs", "gen", jsKey.toString())) {
+            gen.awaitEvent("generated", EVENT_TIMEOUT);
+        }
+        SwarmKey key = SwarmKey.read(jsKey);
         Host host = host(key);
-        try (NodeScript js = NodeScript.start("pnet-peer.mjs", "listen", "--psk", keyFile(key, "k").toString())) {
+        try (NodeScript js = NodeScript.start("pnet-peer.mjs", "listen", "--psk", jsKey.toString())) {
             JsonNode listening = js.awaitEvent("listening", EVENT_TIMEOUT);
             PeerId peer = PeerId.parse(listening.path("peerId").asText());
             Connection c = host.connect(peer, addrs(listening)).get(20, TimeUnit.SECONDS);
