@@ -91,6 +91,10 @@ class PrivateNetworkTest {
         // and the other way round on a new connection
         c.close();
         await(c.closeFuture());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (b.connection(a.peerId()).isPresent() && System.nanoTime() < end) {
+            Thread.sleep(10); // B sees the go-away and drops its side
+        }
         Connection back = await(b.connect(a.peerId(), a.listenAddresses()));
         assertEquals(1, await(Ping.ping(back, 1, Duration.ofSeconds(5))).size());
     }
