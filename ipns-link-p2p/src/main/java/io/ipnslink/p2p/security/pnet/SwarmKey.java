@@ -27,7 +27,7 @@ public final class SwarmKey {
     public static final String HEADER = "/key/swarm/psk/1.0.0/";
     /** Key length in bytes. */
     public static final int KEY_BYTES = 32;
-    /** Largest key file read (a base16 file is 95 bytes; room for CRLF and a comment-free margin). */
+    /** Largest key file read (a base16 key file has 95 or 96 bytes). */
     public static final int MAX_FILE_BYTES = 1024;
 
     private final byte[] key;
