@@ -268,6 +268,8 @@ public final class Exposer implements AutoCloseable {
                 return t;
             });
     private Host host;
+    /** The libp2p private network of the host ({@link #inNetwork}); null: the public network. */
+    private volatile io.ipnslink.p2p.security.pnet.SwarmKey swarmKey;
     private SiteTunnel tunnel;
     /** Pubsub and the DHT ({@link #withP2pRoutes}); null when off. */
     private io.ipnslink.p2p.ipns.IpnsP2pNode.Options p2pOptions;
@@ -335,6 +337,14 @@ public final class Exposer implements AutoCloseable {
         return p2p;
     }
 
+     * Before {@link #start()}: the host joins the libp2p private network of {@code key} (null: the
+     * public network); the gateways and relays it uses must then hold the same key.
+     */
+    public Exposer inNetwork(io.ipnslink.p2p.security.pnet.SwarmKey key) {
+        this.swarmKey = key;
+        return this;
+    }
+
     /**
      * Binds, starts the tunnel and publishes every site once (blocking until each router answered
      * or ran out of attempts), then keeps republishing in the background.
@@ -351,7 +361,7 @@ public final class Exposer implements AutoCloseable {
             }
             host = hb.identity(home.hostKey()).listen(options.listen())
                     .yamuxConfig(options.limits().yamux(io.ipnslink.tunnel.server.TunnelService.HOST_YAMUX))
-                    .limits(options.limits().host()).dcutr(options.limits().dcutr()).build().start();
+                    .limits(options.limits().host()).dcutr(options.limits().dcutr()).swarmKey(swarmKey).build().start();
         } catch (P2pException e) {
             throw new ExposerException(bindMessage(e), e);
         }

@@ -147,6 +147,8 @@ final class Gateway implements AutoCloseable {
                 config.autonatLimits().ifPresent(hb::autonatService);
                 // hole punching to exposers reached through a relay ('dcutr', 'allow-private-addresses')
                 hb.dcutr(config.dcutrConfig());
+                // a libp2p private network ('swarm-key'): only peers with the same key get through
+                hb.swarmKey(io.ipnslink.filter.config.PrivateNetworkSettings.from(config.values()).swarmKey().orElse(null));
                 host = hb.identity(identity).listen(config.listen())
                         // many visitors of one site share one connection: let stream opens queue
                         .yamuxConfig(config.p2pLimits().yamux(io.ipnslink.p2p.mux.yamux.YamuxConfig.defaults()

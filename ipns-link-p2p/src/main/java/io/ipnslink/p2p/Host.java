@@ -439,6 +439,7 @@ public interface Host extends AutoCloseable {
         private AutonatLimits autonatService;
         private io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatClient;
         private io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr = io.ipnslink.p2p.protocol.dcutr.DcutrConfig.defaults();
+        private io.ipnslink.p2p.security.pnet.SwarmKey swarmKey;
 
         private Builder() {}
 
@@ -538,6 +539,17 @@ public interface Host extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Makes the host a member of the libp2p private network of {@code key} (pnet, PSK v1): every
+         * raw connection, dialed, accepted, relayed or hole-punched, is XSalsa20-encrypted with the
+         * key before multistream-select, so only peers holding the same key can talk to it (relays
+         * and bootstrap peers too). Null (the default): the public network.
+         */
+        public Builder swarmKey(io.ipnslink.p2p.security.pnet.SwarmKey key) {
+            this.swarmKey = key;
+            return this;
+        }
+
         /** The time source of the dial back-off ({@link System#nanoTime()}; tests pass a fake one). */
         public Builder nanoTime(java.util.function.LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -556,7 +568,7 @@ public interface Host extends AutoCloseable {
             }
             return new DefaultHost(identity, List.copyOf(listen), List.copyOf(protocols), agentVersion, timeouts,
                     eventLoopThreads, yamuxConfig, limits, dialBackoff, nanoTime, relayService, autonatService,
-                    autonatClient, dcutr);
+                    autonatClient, dcutr, swarmKey);
         }
 
         private static String version() {

@@ -93,6 +93,8 @@ final class ExposeCommand extends Base implements Runnable {
     RouteOptions routes = new RouteOptions();
     // ---- option groups of later parts: one Mixin each, below its own line
     // [private networks]
+    @picocli.CommandLine.Mixin
+    PrivateNetworkOptions privateNetwork = new PrivateNetworkOptions();
     // [HTTPS origins]
     @picocli.CommandLine.Mixin OriginTlsOptions originTls = new OriginTlsOptions();
     // [allow-lists and manifest encryption]
@@ -105,7 +107,7 @@ final class ExposeCommand extends Base implements Runnable {
     record Config(List<String> listen, List<String> announce, Boolean announceLoopback, List<String> publishTo,
             List<String> gateways, List<SiteConfig> sites, String lifetime, String ttl, P2pLimitOptions.FileLimits p2p,
             List<String> trustedGateways, List<String> relays, Boolean noDirect, String announceDirect,
-            Boolean noGatewayRelay, List<String> bootstrap) {}
+            Boolean noGatewayRelay, List<String> bootstrap, String swarmKey) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host, String originCa, Boolean originInsecure,
@@ -128,6 +130,7 @@ final class ExposeCommand extends Base implements Runnable {
         if (siteConfigs.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give SITE ORIGIN_URL or --config FILE");
         }
+        io.ipnslink.p2p.security.pnet.SwarmKey swarmKey = privateNetwork.key(cfg.swarmKey(), config);
         List<URI> routers = Options.routers(concat(cfg.publishTo(), publishTo));
         io.ipnslink.p2p.ipns.IpnsP2pNode.Options routeOptions = routes.options(cfg.bootstrap());
         if (routers.isEmpty() && routeOptions == null) {
@@ -190,7 +193,8 @@ final class ExposeCommand extends Base implements Runnable {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
                     Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
             // pubsub and the DHT run on the tunnel's host (one peer id and address)
-            try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels).withP2pRoutes(routeOptions)) {
+            try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels)
+                    .inNetwork(swarmKey).withP2pRoutes(routeOptions)) {
                 GatewayAccessOptions.apply(exposer, home, sites, siteAccess);
                 List<Publisher.Result> results = exposer.start();
                 for (Exposer.Site s : sites) {
@@ -335,7 +339,8 @@ final class ExposeCommand extends Base implements Runnable {
 
     private Config readConfig() {
         if (config == null) {
-            return new Config(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            return new Config(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null);
         }
         try {
             if (Files.size(config) > MAX_CONFIG_BYTES) {

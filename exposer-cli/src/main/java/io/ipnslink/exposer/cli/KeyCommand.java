@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 /** {@code ipns-link key ...}: site keys in {@code <home>/keystore} (Kubo's keystore format). */
 @Command(name = "key", mixinStandardHelpOptions = true, description = "Manage site keys (Kubo keystore format).",
         subcommands = {KeyCommand.Gen.class, KeyCommand.ListKeys.class, KeyCommand.Rename.class, KeyCommand.Rm.class,
-                KeyCommand.Export.class, KeyCommand.Import.class})
+                KeyCommand.Export.class, KeyCommand.Import.class, KeyCommand.Swarm.class})
 final class KeyCommand extends Base implements Runnable {
     /** Largest key file imported. */
     static final int MAX_IMPORT_BYTES = KeyFiles.MAX_FILE_BYTES;
@@ -212,6 +212,60 @@ final class KeyCommand extends Base implements Runnable {
             PrivKey key = format == null ? KeyFiles.readAny(content) : KeyFiles.read(content, KeyFiles.Format.forName(format));
             ks.put(name, key);
             ((KeyCommand) spec.parent().userObject()).print(describe(name, key));
+        }
+    }
+
+    /** {@code ipns-link key swarm ...}: keys of libp2p private networks (not site keys: not in the keystore). */
+    @Command(name = "swarm", mixinStandardHelpOptions = true,
+            description = "libp2p private network keys (swarm.key, /key/swarm/psk/1.0.0/).",
+            subcommands = {KeyCommand.SwarmGen.class})
+    static final class Swarm extends Base implements Runnable {
+        @Override
+        public void run() {
+            spec.commandLine().usage(out());
+        }
+    }
+
+    @Command(name = "gen", mixinStandardHelpOptions = true,
+            description = {"Generate a private network key: every exposer, gateway, relay and bootstrap peer of the"
+                    + " network gets the same file (--swarm-key FILE, gateway key swarm-key, Kubo's swarm.key).",
+                    "Prints the key file, or writes it (mode 0600) with --out."})
+    static final class SwarmGen extends Base implements Runnable {
+        @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "write the key file here (must not exist)")
+        Path out;
+
+        @Override
+        public void run() {
+            io.ipnslink.p2p.security.pnet.SwarmKey key = io.ipnslink.p2p.security.pnet.SwarmKey.generate();
+            byte[] text = key.encode();
+            if (out == null) {
+                if (json()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("swarmKey", new String(text, java.nio.charset.StandardCharsets.US_ASCII));
+                    m.put("fingerprint", key.fingerprint());
+                    root().printJson(m);
+                } else {
+                    out().print(new String(text, java.nio.charset.StandardCharsets.US_ASCII));
+                    out().flush();
+                }
+                return;
+            }
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new CliException("file " + out + " already exists");
+            }
+            try {
+                io.ipnslink.exposer.Home.writePrivate(out, text);
+            } catch (IOException e) {
+                throw new CliException("cannot write " + out + ": " + e.getMessage());
+            }
+            if (json()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("file", out.toString());
+                m.put("fingerprint", key.fingerprint());
+                root().printJson(m);
+            } else {
+                out().println("wrote private network key " + key.fingerprint() + " to " + out);
+            }
         }
     }
 }

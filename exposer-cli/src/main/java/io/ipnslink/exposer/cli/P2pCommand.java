@@ -61,11 +61,14 @@ final class P2pCommand extends Base implements Runnable {
     static final class Id extends Base implements java.util.concurrent.Callable<Integer> {
         @Parameters(paramLabel = "MULTIADDR")
         String address;
+        @picocli.CommandLine.Mixin
+        PrivateNetworkOptions privateNetwork = new PrivateNetworkOptions();
 
         @Override
         public Integer call() throws io.ipnslink.p2p.P2pException {
             Target t = target(address);
-            try (Host host = Host.builder().identity(PrivKey.generateEd25519()).build().start()) {
+            try (Host host = Host.builder().identity(PrivKey.generateEd25519()).swarmKey(privateNetwork.key()).build()
+                    .start()) {
                 Connection c = await(host.connect(t.peer(), List.of(t.address())), "dialing " + address);
                 IdentifyInfo info = await(c.identify(), "identify");
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -85,6 +88,8 @@ final class P2pCommand extends Base implements Runnable {
     static final class PingCmd extends Base implements java.util.concurrent.Callable<Integer> {
         @Parameters(paramLabel = "MULTIADDR")
         String address;
+        @picocli.CommandLine.Mixin
+        PrivateNetworkOptions privateNetwork = new PrivateNetworkOptions();
         @Option(names = {"-n", "--count"}, defaultValue = "3", description = "number of pings (default 3)")
         int count;
 
@@ -94,7 +99,8 @@ final class P2pCommand extends Base implements Runnable {
                 throw new CliException("--count must be between 1 and " + Ping.MAX_COUNT);
             }
             Target t = target(address);
-            try (Host host = Host.builder().identity(PrivKey.generateEd25519()).build().start()) {
+            try (Host host = Host.builder().identity(PrivKey.generateEd25519()).swarmKey(privateNetwork.key()).build()
+                    .start()) {
                 Connection c = await(host.connect(t.peer(), List.of(t.address())), "dialing " + address);
                 List<Duration> rtts = await(Ping.ping(c, count, Duration.ofSeconds(10)), "ping");
                 if (json()) {

@@ -33,10 +33,12 @@ final class PublishCommand extends Base implements java.util.concurrent.Callable
     RouteOptions routes = new RouteOptions();
     @picocli.CommandLine.Mixin
     GatewayAccessOptions access = new GatewayAccessOptions();
+    @picocli.CommandLine.Mixin
+    PrivateNetworkOptions privateNetwork = new PrivateNetworkOptions();
 
     @Override
     public Integer call() {
-        return run(this, site, publishTo, false, routes, access);
+        return run(this, site, publishTo, false, routes.inNetwork(privateNetwork.key()), access);
     }
 
     static int run(Base cmd, String site, List<String> publishTo, boolean hide) {

@@ -36,9 +36,12 @@ final class ResolveCommand extends Base implements java.util.concurrent.Callable
     List<String> routers = new ArrayList<>();
     @picocli.CommandLine.Mixin
     RouteOptions routes = new RouteOptions();
+    @picocli.CommandLine.Mixin
+    PrivateNetworkOptions privateNetwork = new PrivateNetworkOptions();
 
     @Override
     public Integer call() throws RoutingException {
+        routes.inNetwork(privateNetwork.key());
         IpnsName n;
         try {
             n = IpnsName.parse(name);

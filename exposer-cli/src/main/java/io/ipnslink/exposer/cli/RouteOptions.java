@@ -21,6 +21,14 @@ final class RouteOptions {
     boolean noPubsub;
     @Option(names = "--no-dht", description = "with --bootstrap: not through the Kademlia DHT (client mode)")
     boolean noDht;
+    /** The private network the node joins (not an option: {@link PrivateNetworkOptions}); null: none. */
+    private io.ipnslink.p2p.security.pnet.SwarmKey swarmKey;
+
+    /** The node {@link #start} starts joins the private network of {@code key} (null: none). */
+    RouteOptions inNetwork(io.ipnslink.p2p.security.pnet.SwarmKey key) {
+        this.swarmKey = key;
+        return this;
+    }
 
     /** The options (null when there is no bootstrap peer or both routes are off). */
     IpnsP2pNode.Options options(List<String> more) {
@@ -45,7 +53,7 @@ final class RouteOptions {
         }
         IpnsP2pNode node;
         try {
-            node = IpnsP2pNode.start(o);
+            node = IpnsP2pNode.start(o, swarmKey);
         } catch (io.ipnslink.p2p.P2pException e) {
             throw new CliException("cannot start the libp2p host for pubsub and the DHT: " + e.getMessage());
         }

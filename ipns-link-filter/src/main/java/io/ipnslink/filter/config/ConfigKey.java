@@ -295,6 +295,10 @@ public enum ConfigKey {
                     + " for a better one (bounded by `resolve-timeout`)"),
     // ---- IPFS: block cache, trustless gateway, static offload (keys of this part go below this line)
     // ---- private networks: swarm key (keys of this part go below this line)
+    SWARM_KEY("swarm-key", "",
+            "Path of a libp2p private network key file (`/key/swarm/psk/1.0.0/`, as `ipns-link key swarm gen` or"
+                    + " Kubo's `swarm.key`): the gateway's libp2p hosts then talk only to peers with the same key"
+                    + " (exposers, relays, bootstrap peers). Empty (default): the public network"),
     // ---- visitor anonymity (keys of this part go below this line)
     FORWARD_VISITOR_ADDRESS("forward-visitor-address", "off",
             "`on`: sites get the visitor's address (`X-Forwarded-For`, `Forwarded: for=`), as a corporate reverse"

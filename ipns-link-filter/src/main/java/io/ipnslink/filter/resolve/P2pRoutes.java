@@ -143,7 +143,9 @@ public final class P2pRoutes implements AutoCloseable {
                     .map(a -> Multiaddr.parse(a.toString().replaceAll("/tcp/\\d+", "/tcp/0"))).toList());
         }
         try {
-            node = IpnsP2pNode.start(opts);
+            // the node is in the gateway's private network too ('swarm-key')
+            node = IpnsP2pNode.start(opts, io.ipnslink.filter.config.PrivateNetworkSettings
+                    .from(config.values()).swarmKey().orElse(null));
         } catch (P2pException e) {
             throw new ConfigException(ConfigKey.BOOTSTRAP, "cannot start the libp2p node for pubsub and the DHT: "
                     + e.getMessage(), e);

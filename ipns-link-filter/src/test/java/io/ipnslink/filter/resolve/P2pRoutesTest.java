@@ -109,6 +109,34 @@ class P2pRoutesTest {
         assertTrue(!fetcher.needsEndpoints(), "asked even with no endpoint");
     }
 
+    /**
+     * {@code swarm-key}: the routes' node joins the private network of the file, so it reaches a
+     * bootstrap peer of that network; without the key it does not.
+     */
+    @Test
+    void theNodeIsInThePrivateNetworkOfSwarmKey() throws Exception {
+        io.ipnslink.p2p.security.pnet.SwarmKey swarm = io.ipnslink.p2p.security.pnet.SwarmKey.generate();
+        java.nio.file.Path keyFile = dir.resolve("swarm.key");
+        java.nio.file.Files.write(keyFile, swarm.encode());
+        IpnsP2pNode network = keep(IpnsP2pNode.start(IpnsP2pNode.Options.of(List.of(), true, IpnsP2pNode.DhtMode.SERVER)
+                .withListen(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))), swarm));
+        String bootstrap = p2pAddr(network).toString();
+        JdbcRecordStore store = keep(JdbcRecordStore.h2File(dir));
+
+        P2pRoutes member = keep(P2pRoutes.start(io.ipnslink.filter.config.GatewayConfig.load(List.of(
+                io.ipnslink.filter.config.ConfigSource.initParams(java.util.Map.of("bootstrap", bootstrap,
+                        "swarm-key", keyFile.toString())::get)), dir), store).orElseThrow());
+        member.node().bootstrapped().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(member.node().host().connection(network.host().peerId()).isPresent(), "reached the network's peer");
+
+        P2pRoutes stranger = keep(P2pRoutes.start(io.ipnslink.filter.config.GatewayConfig.load(List.of(
+                io.ipnslink.filter.config.ConfigSource.initParams(java.util.Map.of("bootstrap", bootstrap)::get)), dir),
+                store).orElseThrow());
+        stranger.node().bootstrapped().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(stranger.node().host().connection(network.host().peerId()).isEmpty(),
+                "without the key the bootstrap peer cannot be reached");
+    }
+
     /** The first record heard with a sequence above {@code seq} (an older one may still come in late). */
     static IpnsRecord nextNewerThan(LinkedBlockingQueue<IpnsRecord> q, long seq) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();

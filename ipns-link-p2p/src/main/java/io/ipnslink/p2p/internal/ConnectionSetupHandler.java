@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * multistream-select {@value NoiseSecurityHandler#PROTOCOL_ID}; the Noise XX handshake (which checks
  * the expected peer id, and offers {@value YamuxMuxer#PROTOCOL_ID} in its extensions); when the
  * handshake did not agree on a muxer, multistream-select {@value YamuxMuxer#PROTOCOL_ID}; then the
- * yamux session, whose inbound streams go to {@link InboundStreamInitializer}.
+ * yamux session, whose inbound streams go to {@link InboundStreamInitializer}. In a private network
+ * (a {@link Settings#swarmKey()}) a {@link io.ipnslink.p2p.security.pnet.PnetCodec} goes before
+ * all of them.
  */
 final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionSetupHandler.class);
@@ -41,7 +43,13 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
 
     /** What the handler needs from its host. */
     record Settings(PrivKey identity, Host.Timeouts timeouts, YamuxConfig yamuxConfig, ProtocolRegistry registry,
-            InboundBufferBudget inboundBudget) {}
+            InboundBufferBudget inboundBudget, io.ipnslink.p2p.security.pnet.SwarmKey swarmKey) {
+        /** Not in a private network. */
+        Settings(PrivKey identity, Host.Timeouts timeouts, YamuxConfig yamuxConfig, ProtocolRegistry registry,
+                InboundBufferBudget inboundBudget) {
+            this(identity, timeouts, yamuxConfig, registry, inboundBudget, null);
+        }
+    }
 
     private final Settings settings;
     private final String id;
@@ -50,6 +58,8 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
     private final io.ipnslink.core.multiformats.Multiaddr remoteAddress;
     private final CompletableFuture<ConnectionImpl> result = new CompletableFuture<>();
     private boolean started;
+    /** multistream-select agreed on Noise: past the point where another swarm key shows. */
+    private boolean securityNegotiated;
     private ScheduledFuture<?> deadline;
     private Channel channel;
 
@@ -100,10 +110,17 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
                 ms, TimeUnit.MILLISECONDS);
         log.debug("{}: {} connection {} -> {}", id, initiator ? "outbound" : "inbound", channel.localAddress(),
                 channel.remoteAddress());
+        if (settings.swarmKey() != null) {
+            // the private network protector goes first: nothing else is readable without the key
+            channel.pipeline().addBefore(NAME, io.ipnslink.p2p.security.pnet.PnetCodec.HANDLER_NAME,
+                    new io.ipnslink.p2p.security.pnet.PnetCodec(settings.swarmKey()));
+        }
         String noise = NoiseSecurityHandler.PROTOCOL_ID;
+        String after = settings.swarmKey() == null ? null : io.ipnslink.p2p.security.pnet.PnetCodec.HANDLER_NAME;
         Future<String> security = initiator
-                ? MultistreamSelect.initiate(channel, List.of(noise), settings.timeouts().negotiation())
-                : MultistreamSelect.respond(channel, noise::equals, () -> List.of(noise), settings.timeouts().negotiation());
+                ? MultistreamSelect.initiate(channel, List.of(noise), settings.timeouts().negotiation(), after)
+                : MultistreamSelect.respond(channel, noise::equals, () -> List.of(noise),
+                        settings.timeouts().negotiation(), after);
         security.addListener(f -> {
             if (f.isSuccess()) {
                 startNoise();
@@ -117,6 +134,7 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
         if (result.isDone()) {
             return;
         }
+        securityNegotiated = true;
         NoiseSecurityHandler noise = new NoiseSecurityHandler(settings.identity(), initiator,
                 List.of(YamuxMuxer.PROTOCOL_ID), expectedPeer, settings.timeouts().upgrade());
         channel.pipeline().addBefore(NAME, NoiseSecurityHandler.HANDLER_NAME, noise);
@@ -181,10 +199,28 @@ final class ConnectionSetupHandler extends ChannelInboundHandlerAdapter {
             deadline.cancel(false);
         }
         P2pException e = Errors.toP2p(cause, step + " with " + channel.remoteAddress() + " (" + id + ")");
+        if (settings.swarmKey() != null && !securityNegotiated) {
+            e = privateNetworkHint(e);
+        }
         if (result.completeExceptionally(e)) {
             log.debug("{}: {} failed: {}", id, step, e.getMessage());
         }
         channel.close();
+    }
+
+    /**
+     * In a private network a remote with another key (or none) looks like a peer that speaks noise
+     * or hangs up: the error says so.
+     */
+    private static P2pException privateNetworkHint(P2pException e) {
+        String msg = e.getMessage() + " (private network: does the remote have the same swarm key?)";
+        P2pException hinted = e instanceof P2pException.Timeout ? new P2pException.Timeout(msg)
+                : e instanceof P2pException.ConnectionClosed ? new P2pException.ConnectionClosed(msg, e)
+                : new P2pException.ProtocolViolation(msg, e);
+        if (hinted.getCause() == null) {
+            hinted.initCause(e);
+        }
+        return hinted;
     }
 
     @Override

@@ -62,6 +62,8 @@ public final class DefaultHost implements Host {
     private final io.ipnslink.p2p.protocol.autonat.AutonatClient autonatClient;
     private final io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutrConfig;
     private final HolePuncher holePuncher;
+    /** The private network's key; null: not in one. */
+    private final io.ipnslink.p2p.security.pnet.SwarmKey swarmKey;
     private final List<io.ipnslink.p2p.ConnectionListener> connectionListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -107,6 +109,17 @@ public final class DefaultHost implements Host {
             Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
             java.util.function.LongSupplier nanoTime, RelayLimits relayLimits, AutonatLimits autonatLimits,
             io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatSettings, io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr) {
+        this(identity, listen, protocols, agentVersion, timeouts, eventLoopThreads, yamuxConfig, limits, dialBackoff,
+                nanoTime, relayLimits, autonatLimits, autonatSettings, dcutr, null);
+    }
+
+    /** {@code swarmKey}: every connection is in the private network of that key (null: none). */
+    public DefaultHost(PrivKey identity, List<Multiaddr> listen, List<ProtocolBinding> protocols, String agentVersion,
+            Timeouts timeouts, int eventLoopThreads, YamuxConfig yamuxConfig, Limits limits, DialBackoff dialBackoff,
+            java.util.function.LongSupplier nanoTime, RelayLimits relayLimits, AutonatLimits autonatLimits,
+            io.ipnslink.p2p.protocol.autonat.AutonatClient.Settings autonatSettings, io.ipnslink.p2p.protocol.dcutr.DcutrConfig dcutr,
+            io.ipnslink.p2p.security.pnet.SwarmKey swarmKey) {
+        this.swarmKey = swarmKey;
         this.limits = Objects.requireNonNull(limits, "limits");
         this.table = new ConnectionTable(new FailedDials(dialBackoff, nanoTime), this::upgraded);
         this.admission = new InboundAdmission(limits);
@@ -210,7 +223,8 @@ public final class DefaultHost implements Host {
             if (autonatClient != null) {
                 autonatClient.start(loops.group().next());
             }
-            log.info("host {} started ({}), listening on {}", peerId, loops.epoll() ? "epoll" : "nio", listenAddresses);
+            log.info("host {} started ({}), listening on {}{}", peerId, loops.epoll() ? "epoll" : "nio", listenAddresses,
+                    swarmKey == null ? "" : ", private network " + swarmKey.fingerprint());
             return this;
         }
     }
@@ -309,7 +323,7 @@ public final class DefaultHost implements Host {
     }
 
     private ConnectionSetupHandler.Settings settings() {
-        return new ConnectionSetupHandler.Settings(identity, timeouts, yamuxConfig, registry, inboundBudget);
+        return new ConnectionSetupHandler.Settings(identity, timeouts, yamuxConfig, registry, inboundBudget, swarmKey);
     }
 
     private String nextId() {

@@ -119,8 +119,17 @@ public final class IpnsP2pNode implements AutoCloseable {
      * {@link #close()} closes the host.
      */
     public static IpnsP2pNode start(Options options) throws io.ipnslink.p2p.P2pException {
+        return start(options, null);
+    }
+
+    /**
+     * As {@link #start(Options)}, in the libp2p private network of {@code swarmKey} (null: the
+     * public network); the bootstrap peers must then hold the same key.
+     */
+    public static IpnsP2pNode start(Options options, io.ipnslink.p2p.security.pnet.SwarmKey swarmKey)
+            throws io.ipnslink.p2p.P2pException {
         PrivKey key = PrivKey.generateEd25519();
-        Host.Builder b = Host.builder().identity(key).eventLoopThreads(1);
+        Host.Builder b = Host.builder().identity(key).eventLoopThreads(1).swarmKey(swarmKey);
         if (!options.listen().isEmpty()) {
             b.listen(options.listen());
         }
