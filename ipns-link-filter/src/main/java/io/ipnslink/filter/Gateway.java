@@ -70,12 +70,15 @@ final class Gateway implements AutoCloseable {
     final List<RequestObserver> observers;
     /** Custom domains mapped to sites (asked before DNSLink). */
     final DomainMap domains;
+    /** The {@code /ipfs/} paths (trustless gateway), or null when not served. */
+    final io.ipnslink.filter.ipfs.IpfsGateway ipfs;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
             DnsLinkResolver dnsLink, Forwarder forwarder, RoutingV1Servlet routingServlet, Host host,
             RecordStore store, Parts parts) {
         this.gates = List.copyOf(parts.gates);
+        this.ipfs = parts.ipfs;
         this.observers = List.copyOf(parts.observers);
         DomainMap configured = parts.domains;
         DomainMap extra = parts.extraDomains;
@@ -242,6 +245,13 @@ final class Gateway implements AutoCloseable {
             }
 
             // [IPFS: block cache, trustless gateway, static offload]
+            if (config.mode() == GatewayConfig.Mode.GATEWAY) {
+                parts.ipfs = io.ipnslink.filter.ipfs.IpfsGateway.start(config, context);
+                if (parts.ipfs != null) {
+                    built.push(parts.ipfs);
+                    // more block sources go here, one line each: parts.ipfs.blocks().add(fetcher)
+                }
+            }
 
             // [gateway allow-lists and manifest encryption]
 
@@ -272,6 +282,8 @@ final class Gateway implements AutoCloseable {
         DomainMap extraDomains;
         /** Notices between the gateways of a cluster (the store part sets a cross-process one). */
         io.ipnslink.filter.pipeline.ClusterEvents events = io.ipnslink.filter.pipeline.ClusterEvents.local();
+        /** The {@code /ipfs/} paths (the IPFS part sets it when they are served). */
+        io.ipnslink.filter.ipfs.IpfsGateway ipfs;
         /** How many gateways share the cluster's limits (the store part sets it). */
         io.ipnslink.filter.pipeline.ClusterView cluster = io.ipnslink.filter.pipeline.ClusterView.SINGLE;
     }
