@@ -137,10 +137,14 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
                 if (pending.decrementAndGet() == 0) {
                     boolean notFound = failures.stream()
                             .allMatch(u -> u.reason() == BlockUnavailableException.Reason.NOT_FOUND);
+                    boolean timedOut = failures.stream()
+                            .anyMatch(u -> u.reason() == BlockUnavailableException.Reason.TIMEOUT);
                     LOG.debug("[{}] no fetcher has {}: {}", requestId, cid, failures.stream().map(Throwable::getMessage).toList());
-                    result.completeExceptionally(new BlockUnavailableException(cid,
-                            notFound ? BlockUnavailableException.Reason.NOT_FOUND : BlockUnavailableException.Reason.FAILED,
-                            notFound ? "no upstream has block " + cid : "every upstream failed for block " + cid));
+                    BlockUnavailableException.Reason reason = notFound ? BlockUnavailableException.Reason.NOT_FOUND
+                            : timedOut ? BlockUnavailableException.Reason.TIMEOUT : BlockUnavailableException.Reason.FAILED;
+                    result.completeExceptionally(new BlockUnavailableException(cid, reason,
+                            notFound ? "no upstream has block " + cid : timedOut ? "block " + cid + " did not arrive in time"
+                                    : "every upstream failed for block " + cid));
                 }
             });
         }

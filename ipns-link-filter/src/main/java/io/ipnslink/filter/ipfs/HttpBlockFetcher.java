@@ -57,8 +57,11 @@ public final class HttpBlockFetcher implements BlockFetcher {
                     if (error != null) {
                         Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
+                        boolean timedOut = e instanceof java.net.http.HttpTimeoutException
+                                || e instanceof java.util.concurrent.TimeoutException;
                         throw new java.util.concurrent.CompletionException(new BlockUnavailableException(cid,
-                                BlockUnavailableException.Reason.FAILED, name() + ": " + e));
+                                timedOut ? BlockUnavailableException.Reason.TIMEOUT : BlockUnavailableException.Reason.FAILED,
+                                name() + ": " + e));
                     }
                     return toBlock(cid, resp, requestId);
                 });
