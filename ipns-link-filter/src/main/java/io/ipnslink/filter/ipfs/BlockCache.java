@@ -268,6 +268,20 @@ public final class BlockCache implements BlockStore {
         }
     }
 
+    /**
+     * The bytes of the block files on disk, counted between two writes (tests: with no write under
+     * way they equal {@link #bytes()}).
+     */
+    long bytesOnDiskBetweenWrites() throws IOException {
+        writes.lock();
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).filter(p -> p.getParent().getFileName().toString().length() == 2)
+                    .mapToLong(p -> p.toFile().length()).sum();
+        } finally {
+            writes.unlock();
+        }
+    }
+
     /** Blocks held. */
     public int count() {
         synchronized (index) {
