@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  *       to {@code {name}.ipns.{host}}, on any other host (with {@code path-form=redirect}) to the
  *       subdomain form on the first gateway host other than {@code localhost}; {@code ?format=ipns-record} or the record Accept type -> the
  *       raw record; names with dots are DNSLink domains;</li>
+ *   <li>{@code /ipfs/{cid}[/path]} and {@code {cid}.ipfs.{host}} (gateway mode) -> the IPFS gateway
+ *       ({@link Route.Ipfs}, docs/static.md); in path form on a gateway host, a request for the plain
+ *       content 301s to the subdomain form (raw blocks and CARs are served in place);</li>
  *   <li>any other host that is a domain name -> perhaps a DNSLink site (the filter looks it up);</li>
  *   <li>everything else passes.</li>
  * </ul>
