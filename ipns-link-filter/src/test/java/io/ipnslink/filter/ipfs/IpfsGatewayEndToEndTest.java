@@ -341,6 +341,20 @@ class IpfsGatewayEndToEndTest {
         assertEquals("<!doctype html><h1>welcome</h1>", text(get(location)));
     }
 
+    @Test
+    void subdomainFormAndTheRedirectToIt() throws Exception {
+        String label = imp.root().toV1().toString();
+        io.ipnslink.filter.testing.RawHttp.Response r = io.ipnslink.filter.testing.RawHttp.get(server.port(),
+                label + ".ipfs.localhost:" + server.port(), "/site/www/");
+        assertEquals(200, r.status());
+        assertEquals("<!doctype html><h1>welcome</h1>", r.text());
+        assertNull(r.header("Content-Security-Policy"), "an origin of its own: no sandbox");
+        io.ipnslink.filter.testing.RawHttp.Response red = io.ipnslink.filter.testing.RawHttp.get(server.port(),
+                "localhost:" + server.port(), "/ipfs/" + imp.root() + "/site/www/");
+        assertEquals(301, red.status());
+        assertEquals("http://" + label + ".ipfs.localhost:" + server.port() + "/site/www/", red.header("Location"));
+    }
+
     static BlockCache cache() {
         IpnsLinkFilter f = server.filter();
         assertNotNull(f);
