@@ -337,6 +337,7 @@ public final class Exposer implements AutoCloseable {
         return p2p;
     }
 
+    /**
      * Before {@link #start()}: the host joins the libp2p private network of {@code key} (null: the
      * public network); the gateways and relays it uses must then hold the same key.
      */

@@ -76,6 +76,8 @@ final class Gateway implements AutoCloseable {
     final io.ipnslink.filter.legacy.LegacySites legacy;
     /** Manifest allow-lists and sealed parts (gateway mode), or null: every manifest taken as it is. */
     final io.ipnslink.filter.access.ManifestAccess access;
+    /** The {@code /ipfs/} paths (trustless gateway), or null when not served. */
+    final io.ipnslink.filter.ipfs.IpfsGateway ipfs;
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
 
     private Gateway(GatewayConfig config, Clock clock, RequestRouter router, NameResolver resolver,
@@ -83,6 +85,7 @@ final class Gateway implements AutoCloseable {
             RecordStore store, Parts parts) {
         this.gates = List.copyOf(parts.gates);
         this.access = parts.access;
+        this.ipfs = parts.ipfs;
         this.observers = List.copyOf(parts.observers);
         this.legacy = parts.legacy;
         DomainMap configured = parts.domains;
@@ -262,6 +265,13 @@ final class Gateway implements AutoCloseable {
             }
 
             // [IPFS: block cache, trustless gateway, static offload]
+            if (config.mode() == GatewayConfig.Mode.GATEWAY) {
+                parts.ipfs = io.ipnslink.filter.ipfs.IpfsGateway.start(config, context);
+                if (parts.ipfs != null) {
+                    built.push(parts.ipfs);
+                    // more block sources go here, one line each: parts.ipfs.blocks().add(fetcher)
+                }
+            }
 
             // [gateway allow-lists and manifest encryption]
             if (host != null && identity != null) {
@@ -305,6 +315,8 @@ final class Gateway implements AutoCloseable {
         DomainMap extraDomains;
         /** Notices between the gateways of a cluster (the store part sets a cross-process one). */
         io.ipnslink.filter.pipeline.ClusterEvents events = io.ipnslink.filter.pipeline.ClusterEvents.local();
+        /** The {@code /ipfs/} paths (the IPFS part sets it when they are served). */
+        io.ipnslink.filter.ipfs.IpfsGateway ipfs;
         /** How many gateways share the cluster's limits (the store part sets it). */
         io.ipnslink.filter.pipeline.ClusterView cluster = io.ipnslink.filter.pipeline.ClusterView.SINGLE;
         /** The legacy v1 part (its block sets it), or null. */

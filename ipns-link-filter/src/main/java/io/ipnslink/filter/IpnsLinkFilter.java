@@ -213,6 +213,9 @@ public class IpnsLinkFilter implements Filter {
                 && !(route instanceof Route.Site s && s.name() instanceof NameRef.Key)) {
             route = new Route.Pass(); // in front of an IPFS gateway: everything but key names is its business
         }
+        if (route instanceof Route.Ipfs && g.ipfs == null) {
+            route = new Route.Pass(); // /ipfs/ not served here (ipfs-gateway)
+        }
         String id = "gw" + requestIds.incrementAndGet();
         if (!(route instanceof Route.Pass)) {
             LOG.debug("[{}] {} {}{} -> {}", id, req.getMethod(), pr.host(), pr.path(), route);
@@ -244,6 +247,8 @@ public class IpnsLinkFilter implements Filter {
                 g.routingServlet.service(new RoutingRequest(req, api.pathInfo(), pr.clientAddress()), resp);
             } else if (route instanceof Route.WellKnown) {
                 WellKnown.answer(g, req, resp, pr, context(id, pr, null, null));
+            } else if (route instanceof Route.Ipfs ipfs) {
+                g.ipfs.serve(req, resp, ipfs, id, () -> startAsync(req, resp, g));
             } else if (route instanceof Route.RawRecord raw) {
                 rawRecord(g, id, req, resp, pr, raw.name().name());
             } else if (route instanceof Route.Site site) {

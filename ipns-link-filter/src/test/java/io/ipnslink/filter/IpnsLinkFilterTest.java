@@ -99,7 +99,7 @@ class IpnsLinkFilterTest {
         start();
         assertEquals(GatewayServer.APP + "GET /", get("/").body());
         assertEquals(GatewayServer.APP + "GET /some/page?x=1", get("/some/page?x=1").body());
-        assertEquals(GatewayServer.APP + "GET /ipfs/bafkqaaa", get("/ipfs/bafkqaaa").body());
+        assertEquals(GatewayServer.APP + "GET /ipfsx/bafkqaaa", get("/ipfsx/bafkqaaa").body()); // /ipfs/: docs/static.md
     }
 
     @Test

@@ -294,6 +294,28 @@ public enum ConfigKey {
             "After the first valid record of a race between the store, routing, pubsub and the DHT, how long to wait"
                     + " for a better one (bounded by `resolve-timeout`)"),
     // ---- IPFS: block cache, trustless gateway, static offload (keys of this part go below this line)
+    IPFS_GATEWAY("ipfs-gateway", "on",
+            "Serve immutable IPFS content at `/ipfs/{cid}[/path]` and `{cid}.ipfs.{host}` (gateway mode): raw blocks and"
+                    + " CARs (trustless gateway), files, directory listings; blocks come from the block cache, then"
+                    + " `ipfs-upstream`, each verified by its hash. `on` serves when the cache directory can be made"
+                    + " (otherwise a warning, and `/ipfs/` passes down the chain); `off` never (docs/static.md)"),
+    IPFS_CACHE_DIR("ipfs-cache-dir", "",
+            "Directory of the block cache shared by all sites (LRU, kept across restarts). Empty: `ipfs-blocks` under"
+                    + " `data-dir`"),
+    IPFS_CACHE_SIZE("ipfs-cache-size", "1GiB",
+            "Most bytes of blocks the cache holds on disk; the least recently used go first. Bytes or KiB/MiB/GiB"),
+    IPFS_UPSTREAM("ipfs-upstream", "",
+            "Comma-separated base URLs of trustless gateways asked (in parallel) for blocks not in the cache:"
+                    + " `GET {url}/ipfs/{cid}?format=raw`; a block that does not match its CID is refused. Empty: only"
+                    + " what the cache holds is served"),
+    IPFS_FETCH_TIMEOUT("ipfs-fetch-timeout", "30s",
+            "Longest wait for one block from the upstream gateways (504 when the first block of an answer is"
+                    + " not there in time; a stream cut when a later one is not)"),
+    IPFS_MAX_BLOCKS("ipfs-max-blocks", "1000000",
+            "Most blocks one `/ipfs/` request may read (path, file, listing or CAR); beyond it the answer fails"),
+    IPFS_THREADS("ipfs-threads", "16",
+            "Threads answering `/ipfs/` requests (each reads blocks and writes one answer at a time); 64 more wait"
+                    + " in a queue, beyond that 503"),
     // ---- private networks: swarm key (keys of this part go below this line)
     SWARM_KEY("swarm-key", "",
             "Path of a libp2p private network key file (`/key/swarm/psk/1.0.0/`, as `ipns-link key swarm gen` or"

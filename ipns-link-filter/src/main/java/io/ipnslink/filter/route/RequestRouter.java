@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  *       to {@code {name}.ipns.{host}}, on any other host (with {@code path-form=redirect}) to the
  *       subdomain form on the first gateway host other than {@code localhost}; {@code ?format=ipns-record} or the record Accept type -> the
  *       raw record; names with dots are DNSLink domains;</li>
+ *   <li>{@code /ipfs/{cid}[/path]} and {@code {cid}.ipfs.{host}} (gateway mode) -> the IPFS gateway
+ *       ({@link Route.Ipfs}, docs/static.md); in path form on a gateway host, a request for the plain
+ *       content 301s to the subdomain form (raw blocks and CARs are served in place);</li>
  *   <li>any other host that is a domain name -> perhaps a DNSLink site (the filter looks it up);</li>
  *   <li>everything else passes.</li>
  * </ul>
@@ -34,6 +37,10 @@ import java.util.regex.Pattern;
 public final class RequestRouter {
     /** Path prefix of path-form requests. */
     public static final String IPNS_PATH = "/ipns/";
+    /** Path prefix of immutable IPFS paths ({@link Route.Ipfs}). */
+    public static final String IPFS_PATH = "/ipfs/";
+    /** Host label separating a CID from the gateway host in subdomain form ({@link Route.Ipfs}). */
+    public static final String IPFS_LABEL = ".ipfs.";
     /** Host label separating the name from the gateway host in subdomain form. */
     public static final String IPNS_LABEL = ".ipns.";
     /** Host that is always a subdomain gateway host when listed, with every port ({@code *.localhost}). */
@@ -70,6 +77,11 @@ public final class RequestRouter {
             return new Route.RoutingApi(path.substring(RoutingV1.API_PREFIX.length()));
         }
         String hostName = r.hostName();
+        String ipfsHost = gateway ? subdomainGatewayHost(hostName, IPFS_LABEL) : null;
+        if (ipfsHost != null) {
+            return new Route.Ipfs(hostName.substring(0, hostName.length() - ipfsHost.length() - IPFS_LABEL.length()),
+                    path, r.query(), true, r.contextPath());
+        }
         String gatewayHost = subdomainGatewayHost(hostName);
         if (gatewayHost != null) {
             return subdomain(r, hostName.substring(0, hostName.length() - gatewayHost.length() - IPNS_LABEL.length()),
@@ -80,6 +92,9 @@ public final class RequestRouter {
         }
         if (path.equals("/ipns") || path.startsWith(IPNS_PATH)) {
             return pathForm(r);
+        }
+        if (gateway && (path.equals("/ipfs") || path.startsWith(IPFS_PATH))) {
+            return ipfsPathForm(r);
         }
         if (gateway && isDnsLinkCandidate(hostName) && (config.dnslink() || customDomain.test(hostName))) {
             return new Route.Site(new NameRef.DnsLink(hostName), path + r.querySuffix(), r.contextPath() + "/",
@@ -118,11 +133,15 @@ public final class RequestRouter {
 
     /** The configured gateway host {@code hostName} is a subdomain of (after {@code .ipns.}), or null. */
     private String subdomainGatewayHost(String hostName) {
-        int at = hostName.indexOf(IPNS_LABEL);
+        return subdomainGatewayHost(hostName, IPNS_LABEL);
+    }
+
+    private String subdomainGatewayHost(String hostName, String label) {
+        int at = hostName.indexOf(label);
         if (at <= 0) {
             return null;
         }
-        String rest = hostName.substring(at + IPNS_LABEL.length());
+        String rest = hostName.substring(at + label.length());
         if (config.gatewayHosts().contains(rest) || rest.equals(LOCALHOST)) {
             return rest;
         }
@@ -215,6 +234,45 @@ public final class RequestRouter {
             }
         }
         return new Route.Site(ref, rest + r.querySuffix(), ctx + IPNS_PATH + nameText + "/", false, r.host(), false);
+    }
+
+    /**
+     * {@code /ipfs/{cid}[/path]}: the IPFS gateway's, in path form; a request for a deserialized
+     * answer (not {@code format=raw|car}) goes to the subdomain form where {@code /ipns/} paths do
+     * (base32 CIDv1 label), so that content runs in an origin of its own.
+     */
+    private Route ipfsPathForm(PublicRequest r) {
+        String path = r.path();
+        String afterPrefix = path.length() <= IPFS_PATH.length() ? "" : path.substring(IPFS_PATH.length());
+        int slash = afterPrefix.indexOf('/');
+        String cidText = slash < 0 ? afterPrefix : afterPrefix.substring(0, slash);
+        String rest = slash < 0 ? "" : afterPrefix.substring(slash);
+        if (cidText.isEmpty()) {
+            return new Route.Invalid(400, "no CID in the path: use /ipfs/{cid}[/path]");
+        }
+        String subdomainHost = verifiableFormat(r) ? null : subdomainHostFor(r);
+        if (subdomainHost != null) {
+            try {
+                String label = io.ipnslink.core.multiformats.Cid.parse(cidText).toV1().toString();
+                if (DnsLinkLabels.fits(label)) {
+                    return new Route.Redirect(301, r.scheme() + "://" + label + IPFS_LABEL + subdomainHost
+                            + r.contextPath() + (rest.isEmpty() ? "/" : rest) + r.querySuffix());
+                }
+            } catch (RuntimeException e) {
+                // not a CID: the IPFS gateway answers 400 in path form
+            }
+        }
+        return new Route.Ipfs(cidText, rest, r.query(), false, r.contextPath() + IPFS_PATH + cidText);
+    }
+
+    /** A raw block or CAR is asked for ({@code format} or Accept): verifiable, served in path form. */
+    private static boolean verifiableFormat(PublicRequest r) {
+        String format = queryParam(r.query(), "format");
+        if (format != null) {
+            return format.equals("raw") || format.equals("car");
+        }
+        String accept = r.accept() == null ? "" : r.accept().toLowerCase(Locale.ROOT);
+        return accept.contains("application/vnd.ipld.raw") || accept.contains("application/vnd.ipld.car");
     }
 
     private static Route uriRedirect(String ctx, String uri) {

@@ -27,6 +27,24 @@ public sealed interface Route {
      */
     record WellKnown() implements Route {}
 
+    /**
+     * An immutable IPFS path, for the trustless gateway ({@code io.ipnslink.filter.ipfs}):
+     * {@code /ipfs/{cid}[/path]} or {@code {cid}.ipfs.{host}/[path]}.
+     *
+     * @param cid the CID as written (parsed by the IPFS gateway, which answers 400 for a bad one)
+     * @param path the %-encoded path after the CID ({@code ""} or from {@code /})
+     * @param query the raw query, or null
+     * @param subdomain whether the request came in subdomain form
+     * @param basePath where the CID's root is on this gateway ({@code /ipfs/{cid}} or the context path)
+     */
+    record Ipfs(String cid, String path, String query, boolean subdomain, String basePath) implements Route {
+        public Ipfs {
+            Objects.requireNonNull(cid, "cid");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(basePath, "basePath");
+        }
+    }
+
     /** The raw IPNS record of a key name ({@code ?format=ipns-record} or the record Accept type). */
     record RawRecord(NameRef.Key name) implements Route {}
 

@@ -1,0 +1,179 @@
+package io.ipnslink.filter.ipfs;
+
+import io.ipnslink.core.ipfs.Block;
+import io.ipnslink.core.ipfs.IpfsFormatException;
+import io.ipnslink.core.multiformats.Cid;
+import io.ipnslink.core.unixfs.BlockSource;
+import io.ipnslink.core.unixfs.BlockUnavailableException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's block source: the {@link BlockCache} first, then every {@link BlockFetcher} at
+ * once; the first block that verifies wins, goes into the cache and the other fetches are
+ * cancelled. Concurrent requests for one CID share one fetch. A wait is bounded by the fetch
+ * timeout: then {@code TIMEOUT}; all fetchers saying they have no such block (or none configured)
+ * is {@code NOT_FOUND}; anything else {@code FAILED}.
+ */
+public final class CachingBlockSource implements BlockSource, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CachingBlockSource.class);
+
+    private final BlockCache cache;
+    private final List<BlockFetcher> fetchers = new CopyOnWriteArrayList<>();
+    private final Duration timeout;
+    /** Fetches under way (at most one per CID; bounded by the threads that wait for them). */
+    private final ConcurrentHashMap<Cid, CompletableFuture<Block>> inFlight = new ConcurrentHashMap<>();
+
+    public CachingBlockSource(BlockCache cache, Duration timeout) {
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** Adds a fetcher (asked from the next miss on). */
+    public CachingBlockSource add(BlockFetcher fetcher) {
+        fetchers.add(Objects.requireNonNull(fetcher, "fetcher"));
+        return this;
+    }
+
+    public List<BlockFetcher> fetchers() {
+        return List.copyOf(fetchers);
+    }
+
+    public BlockCache cache() {
+        return cache;
+    }
+
+    /** The block from the cache only, or null (for {@code Cache-Control: only-if-cached}). */
+    public Block cached(Cid cid) throws IOException {
+        return cache.get(cid).map(d -> new Block(cid, d)).orElse(null);
+    }
+
+    @Override
+    public Block get(Cid cid) throws IOException {
+        return get(cid, "-");
+    }
+
+    /** As {@link #get(Cid)}, naming the request in logs. */
+    public Block get(Cid cid, String requestId) throws IOException {
+        Block hit = cached(cid);
+        if (hit != null) {
+            return hit;
+        }
+        if (fetchers.isEmpty()) {
+            throw new BlockUnavailableException(cid, BlockUnavailableException.Reason.NOT_FOUND,
+                    "block " + cid + " is not in the cache and no upstream is configured");
+        }
+        CompletableFuture<Block> mine = new CompletableFuture<>();
+        CompletableFuture<Block> f = inFlight.putIfAbsent(cid, mine);
+        if (f == null) {
+            f = mine;
+            race(cid, requestId, mine);
+            mine.whenComplete((b, e) -> inFlight.remove(cid, mine));
+        }
+        try {
+            return f.copy().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new BlockUnavailableException(cid, BlockUnavailableException.Reason.TIMEOUT,
+                    "block " + cid + " did not arrive within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("waiting for " + cid + " was cancelled");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof BlockUnavailableException u) {
+                throw new BlockUnavailableException(cid, u.reason(), u.getMessage());
+            }
+            throw new BlockUnavailableException(cid, BlockUnavailableException.Reason.FAILED,
+                    "fetching " + cid + " failed: " + e.getCause());
+        }
+    }
+
+    /** Asks every fetcher; the first verified block completes {@code result} and cancels the rest. */
+    private void race(Cid cid, String requestId, CompletableFuture<Block> result) {
+        List<BlockFetcher> asked = List.copyOf(fetchers);
+        List<CompletableFuture<Block>> all = new ArrayList<>();
+        AtomicInteger pending = new AtomicInteger(asked.size());
+        List<BlockUnavailableException> failures = new CopyOnWriteArrayList<>();
+        for (BlockFetcher fetcher : asked) {
+            CompletableFuture<Block> one;
+            try {
+                one = fetcher.fetch(cid, requestId);
+            } catch (RuntimeException e) {
+                one = CompletableFuture.failedFuture(e);
+            }
+            all.add(one);
+            one.whenComplete((block, error) -> {
+                if (error == null) {
+                    try {
+                        Block ok = Block.verified(cid, block.data()); // never trust a fetcher's word
+                        if (result.complete(ok)) {
+                            cache(ok, requestId);
+                            all.forEach(other -> other.cancel(true));
+                        }
+                        return;
+                    } catch (IpfsFormatException e) {
+                        LOG.warn("[{}] fetcher {} gave a block that does not match {}: refused", requestId,
+                                fetcher.name(), cid);
+                        error = e;
+                    }
+                }
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                failures.add(cause instanceof BlockUnavailableException u ? u
+                        : new BlockUnavailableException(cid, BlockUnavailableException.Reason.FAILED,
+                                fetcher.name() + ": " + cause));
+                if (pending.decrementAndGet() == 0) {
+                    boolean notFound = failures.stream()
+                            .allMatch(u -> u.reason() == BlockUnavailableException.Reason.NOT_FOUND);
+                    boolean timedOut = failures.stream()
+                            .anyMatch(u -> u.reason() == BlockUnavailableException.Reason.TIMEOUT);
+                    LOG.debug("[{}] no fetcher has {}: {}", requestId, cid, failures.stream().map(Throwable::getMessage).toList());
+                    BlockUnavailableException.Reason reason = notFound ? BlockUnavailableException.Reason.NOT_FOUND
+                            : timedOut ? BlockUnavailableException.Reason.TIMEOUT : BlockUnavailableException.Reason.FAILED;
+                    result.completeExceptionally(new BlockUnavailableException(cid, reason,
+                            notFound ? "no upstream has block " + cid : timedOut ? "block " + cid + " did not arrive in time"
+                                    : "every upstream failed for block " + cid));
+                }
+            });
+        }
+        // a result nobody waits for any more (timeout) cancels the fetches
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (!result.isDone()) {
+                result.completeExceptionally(new BlockUnavailableException(cid, BlockUnavailableException.Reason.TIMEOUT,
+                        "block " + cid + " did not arrive in time"));
+                all.forEach(f -> f.cancel(true));
+            }
+        });
+    }
+
+    private void cache(Block b, String requestId) {
+        try {
+            cache.put(b);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("[{}] could not keep block {} in the cache: {}", requestId, b.cid(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (BlockFetcher f : fetchers) {
+            try {
+                f.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing fetcher {} failed: {}", f.name(), e.toString());
+            }
+        }
+    }
+}

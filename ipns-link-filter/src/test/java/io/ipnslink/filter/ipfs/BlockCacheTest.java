@@ -1,0 +1,150 @@
+package io.ipnslink.filter.ipfs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ipnslink.core.ipfs.Block;
+import io.ipnslink.core.multiformats.Cid;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The block cache: its byte bound under a hostile flood of distinct blocks from many threads (the
+ * files on disk checked all along), LRU order, a rebuild of the index after a restart, a file changed
+ * on disk, and blocks it does not keep.
+ */
+class BlockCacheTest {
+    static final long MAX = 256 * 1024;
+
+    @TempDir
+    Path dir;
+
+    static Block random(Random r, int size) {
+        byte[] b = new byte[size];
+        r.nextBytes(b);
+        return Block.of(Cid.RAW, b);
+    }
+
+    long onDisk() throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    @Test
+    void aFloodOfDistinctBlocksNeverTakesMoreThanTheBound() throws Exception {
+        BlockCache cache = BlockCache.open(dir, MAX);
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong maxSeen = new AtomicLong();
+        AtomicLong looks = new AtomicLong();
+        Thread watcher = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    maxSeen.accumulateAndGet(cache.bytesOnDiskBetweenWrites(), Math::max);
+                    looks.incrementAndGet();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        watcher.start();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> writers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int seed = t;
+            writers.add(pool.submit(() -> {
+                Random r = new Random(seed);
+                for (int i = 0; i < 150; i++) {
+                    cache.put(random(r, 1 + r.nextInt(16 * 1024)));
+                    assertTrue(cache.bytes() <= MAX);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : writers) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        done.set(true);
+        watcher.join(10_000);
+        pool.shutdown();
+        assertTrue(maxSeen.get() <= MAX, "on disk at most " + maxSeen.get());
+        assertTrue(looks.get() > 0);
+        assertTrue(cache.bytes() <= MAX);
+        assertEquals(cache.bytes(), onDisk());
+        assertTrue(cache.count() > 10, "the cache holds the latest blocks: " + cache.count());
+    }
+
+    @Test
+    void leastRecentlyUsedGoFirstAndARestartRebuildsTheIndex() throws Exception {
+        BlockCache cache = BlockCache.open(dir, MAX);
+        Random r = new Random(1);
+        Block first = random(r, 64 * 1024);
+        Block second = random(r, 64 * 1024);
+        Block third = random(r, 64 * 1024);
+        cache.put(first);
+        cache.put(second);
+        cache.put(third);
+        Files.setLastModifiedTime(dir.resolve(name(first)), java.nio.file.attribute.FileTime.fromMillis(1000));
+        Files.setLastModifiedTime(dir.resolve(name(second)), java.nio.file.attribute.FileTime.fromMillis(2000));
+        assertArrayEquals(first.data(), cache.get(first.cid()).orElseThrow()); // first is now the most recent
+        cache.put(random(r, 100 * 1024)); // evicts second (and only second)
+        assertFalse(cache.has(second.cid()));
+        assertTrue(cache.has(first.cid()));
+        assertTrue(cache.has(third.cid()));
+        long bytes = cache.bytes();
+        int count = cache.count();
+
+        BlockCache again = BlockCache.open(dir, MAX);
+        assertEquals(count, again.count());
+        assertEquals(bytes, again.bytes());
+        assertArrayEquals(third.data(), again.get(third.cid()).orElseThrow());
+        // a smaller bound drops the oldest at start
+        BlockCache smaller = BlockCache.open(dir, 120 * 1024);
+        assertTrue(smaller.bytes() <= 120 * 1024);
+        assertEquals(smaller.bytes(), onDisk());
+    }
+
+    String name(Block b) {
+        String n = b.cid().toV1().toString();
+        return n.substring(n.length() - 2) + "/" + n;
+    }
+
+    @Test
+    void aBlockChangedOnDiskIsDroppedAndIdentityOrHugeBlocksAreNotKept() throws Exception {
+        BlockCache cache = BlockCache.open(dir, MAX);
+        Block b = random(new Random(3), 1000);
+        cache.put(b);
+        byte[] changed = b.data().clone();
+        changed[0] ^= 1;
+        Files.write(dir.resolve(name(b)), changed);
+        assertEquals(Optional.empty(), cache.get(b.cid()));
+        assertFalse(cache.has(b.cid()));
+        assertEquals(0, cache.bytes());
+        cache.put(random(new Random(4), (int) MAX + 1));
+        assertEquals(0, cache.count());
+        Cid identity = Cid.parse("bafkqaaa");
+        assertTrue(cache.get(identity).isPresent());
+        // files that are not blocks, and temporary files of a crash, at start
+        Files.writeString(dir.resolve("README"), "not a block");
+        Files.createDirectories(dir.resolve("ab"));
+        Files.writeString(dir.resolve("ab/x.1.tmp"), "half written");
+        BlockCache.open(dir, MAX);
+        assertFalse(Files.exists(dir.resolve("ab/x.1.tmp")));
+        assertTrue(Files.exists(dir.resolve("README")));
+    }
+}
