@@ -475,15 +475,45 @@ final class Gateway implements AutoCloseable {
             return;
         }
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t != Thread.currentThread() && t.getClass() == Thread.class
-                    && JDK_THREADS.contains(t.getName()) && t.getContextClassLoader() == mine) {
-                try {
-                    t.setContextClassLoader(mine.getParent());
-                } catch (SecurityException e) {
-                    LOG.debug("could not reset the class loader of thread {}: {}", t.getName(), e.toString());
+            if (t != Thread.currentThread() && t.getClass() == Thread.class && JDK_THREADS.contains(t.getName())) {
+                if (t.getContextClassLoader() == mine) {
+                    try {
+                        t.setContextClassLoader(mine.getParent());
+                    } catch (SecurityException e) {
+                        LOG.debug("could not reset the class loader of thread {}: {}", t.getName(), e.toString());
+                    }
                 }
+                // whatever its context class loader (it may have been made on an event-loop thread),
+                // its inherited access control context holds the protection domains of our classes
                 forgetInheritedContext(t);
             }
+        }
+        releaseRecordMethodCache();
+    }
+
+    /**
+     * JDK 17 keeps, in each of the shared method handles behind records' {@code equals},
+     * {@code hashCode} and {@code toString} ({@code java.lang.runtime.ObjectMethods}), the last
+     * type it was converted to: one of our record classes, and with it our class loader after an
+     * undeploy (newer JDKs hold that cache softly). Bootstrapping the three methods once more for a
+     * JDK type overwrites those one-entry caches.
+     */
+    private static void releaseRecordMethodCache() {
+        if (Gateway.class.getClassLoader() == ClassLoader.getSystemClassLoader()) {
+            return;
+        }
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            java.lang.invoke.MethodHandle getter = lookup.findVirtual(String.class, "toString",
+                    java.lang.invoke.MethodType.methodType(String.class));
+            java.lang.runtime.ObjectMethods.bootstrap(lookup, "equals",
+                    java.lang.invoke.MethodType.methodType(boolean.class, String.class, Object.class), String.class, "s", getter);
+            java.lang.runtime.ObjectMethods.bootstrap(lookup, "hashCode",
+                    java.lang.invoke.MethodType.methodType(int.class, String.class), String.class, "s", getter);
+            java.lang.runtime.ObjectMethods.bootstrap(lookup, "toString",
+                    java.lang.invoke.MethodType.methodType(String.class, String.class), String.class, "s", getter);
+        } catch (Throwable e) {
+            LOG.debug("could not reset the JDK's record method cache: {}", e.toString());
         }
     }
 

@@ -36,7 +36,7 @@ final class WellKnown {
     static final int VERSION = 1;
     /** How long clients may keep the document. */
     static final String CACHE_CONTROL = "private, max-age=60";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.ipnslink.filter.web.JsonMappers.json();
 
     private WellKnown() {}
 

@@ -2,7 +2,6 @@ package io.ipnslink.filter.denylist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.multiformats.MultiformatException;
 import io.ipnslink.core.multiformats.Multihash;
@@ -61,7 +60,7 @@ public final class DenylistParser {
     static final int MAX_KEY_CHARS = 256;
     /** Shortest digest of a double hash (a shorter one would match by chance). */
     static final int MIN_DIGEST_BYTES = 16;
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper YAML = io.ipnslink.filter.web.JsonMappers.yaml();
 
     /** Limits of one list. */
     public record Limits(long maxBytes, int maxRules, int maxLineBytes) {

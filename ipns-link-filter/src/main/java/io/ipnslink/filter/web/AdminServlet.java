@@ -72,8 +72,8 @@ public class AdminServlet extends HttpServlet {
 
     static final String JSON = "application/json";
     private static final Logger LOG = LoggerFactory.getLogger(AdminServlet.class);
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final ObjectMapper READER = new ObjectMapper();
+    static final ObjectMapper MAPPER = io.ipnslink.filter.web.JsonMappers.json().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper READER = io.ipnslink.filter.web.JsonMappers.json();
 
     static {
         READER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8)

@@ -42,7 +42,7 @@ public class ReadyServlet extends HttpServlet {
 
     private static String jsonString(String s) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
+            return JsonMappers.json().writeValueAsString(s);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             return "\"\"";
         }

@@ -35,7 +35,7 @@ public class StatusServlet extends HttpServlet {
     /** JSON media type of the answer. */
     public static final String JSON = "application/json";
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper MAPPER = io.ipnslink.filter.web.JsonMappers.json().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -21,15 +21,36 @@ import java.util.concurrent.TimeUnit;
 public record EventLoops(EventLoopGroup group, Class<? extends SocketChannel> socketChannelClass,
         Class<? extends ServerChannel> serverChannelClass, boolean epoll) {
 
+    /**
+     * System property: {@code true} or {@code false} forces the choice of the native (epoll)
+     * transport; unset, it is used where it loads, except from a web application (below).
+     */
+    public static final String NATIVE_PROPERTY = "ipnslink.native-transport";
+
     /** A new group of {@code threads} daemon threads named {@code namePrefix-N}. */
     public static EventLoops create(int threads, String namePrefix, boolean preferEpoll) {
         DefaultThreadFactory tf = new DefaultThreadFactory(namePrefix, true);
-        if (preferEpoll && Epoll.isAvailable()) {
+        if (preferEpoll && nativeAllowed() && Epoll.isAvailable()) {
             return new EventLoops(new EpollEventLoopGroup(threads, tf), EpollSocketChannel.class,
                     EpollServerSocketChannel.class, true);
         }
         return new EventLoops(new NioEventLoopGroup(threads, tf), NioSocketChannel.class,
                 NioServerSocketChannel.class, false);
+    }
+
+    /**
+     * Whether to try the native transport. Not when these classes come from a class loader of their
+     * own (a WAR in a servlet container): Netty's native library is bound to the class loader that
+     * loaded it, and after redeploys, while an undeployed copy's library is unloaded, the new copy's
+     * native methods fail ({@code UnsatisfiedLinkError}, seen in Jetty); NIO has no such lifetime.
+     */
+    static boolean nativeAllowed() {
+        String forced = System.getProperty(NATIVE_PROPERTY);
+        if (forced != null && !forced.isBlank()) {
+            return Boolean.parseBoolean(forced.trim());
+        }
+        ClassLoader mine = EventLoops.class.getClassLoader();
+        return mine == null || mine == ClassLoader.getSystemClassLoader() || mine == ClassLoader.getPlatformClassLoader();
     }
 
     /** Stops the group; waits at most {@code timeout} for its threads. */
