@@ -38,7 +38,7 @@ public record LegacyManifest(List<String> routes, PeerId peer, String host, Stri
     /** The suffix of the listener's libp2p protocol: {@code /x/ipns-link/<k51 name>}. */
     public static final String PROTOCOL_PREFIX = "/x/ipns-link/";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.ipnslink.filter.web.JsonMappers.json();
 
     /**
      * A {@code cache} or {@code stream} entry.
