@@ -236,7 +236,12 @@ class UnixFsImporterTest {
     /** Sub-shards appear where names share a hash prefix; every entry is reachable under its prefixed name. */
     @Test
     void aShardedDirectoryListsEveryEntryOnceUnderItsHashIndex() throws IOException {
-        Path wide = Trees.flatFiles(dir.resolve("wide"), 3000);
+        // short names (6 bytes): 3,000 links stay below the sharding threshold
+        Path wide = java.nio.file.Files.createDirectories(dir.resolve("wide-short"));
+        for (int i = 0; i < 3000; i++) {
+            String name = String.format("f%05d", i);
+            java.nio.file.Files.write(wide.resolve(name), name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         MemoryBlockStore s = memory();
         ImportOptions o = ImportOptions.of(UnixFsProfile.UNIXFS_V0_2015);
         List<DirectoryBuilder.Child> children = new ArrayList<>();
