@@ -41,7 +41,9 @@ import org.junit.jupiter.api.Timeout;
  * LISTEN must work through IronJacamar's wrapped connection: the server log holds neither "do not
  * give access to PostgreSQL notifications" nor a failed listening connection, and PostgreSQL shows
  * a session whose last statement was the gateway's {@code LISTEN} (the gateway LISTENs only after it
- * reached the driver's {@code PGConnection} behind the wrapper, which it needs to read notices).
+ * reached the driver's {@code PGConnection} behind the wrapper, which it needs to read notices),
+ * and a {@code NOTIFY} sent with plain JDBC reaches the gateway's listener (a payload that is no
+ * IPNS name, which the listener refuses in the log; the site is still served after it).
  * Undertow initializes filters on the first request: the gateway starts with the first one.
  */
 class WildFlyJndiStoreIT {
@@ -107,8 +109,17 @@ class WildFlyJndiStoreIT {
             assertArrayEquals(site.record(), got.body(), "the record comes back from the datasource");
             RedeployChecks.awaitOk(wildfly.httpBase().resolve("/ipns/" + site.name() + "/hello"));
 
-            assertFalse(Files.readString(base.resolve("log/server.log"), StandardCharsets.UTF_8)
-                    .contains("cluster notices: listening connection failed"), wildfly.logTail());
+            // a notice sent with plain JDBC reaches the gateway's listener through WildFly's connection: a
+            // payload that is no IPNS name is refused by the listener, which the log says
+            try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+                s.execute("NOTIFY ipnslink_ipns_record, 'not-an-ipns-name'");
+            }
+            Path serverLog = base.resolve("log/server.log");
+            RedeployChecks.await(() -> readQuietly(serverLog).contains("cluster notices: listener of ipns_record failed"),
+                    "the gateway to receive the test's notice");
+            RedeployChecks.awaitOk(wildfly.httpBase().resolve("/ipns/" + site.name() + "/hello"));
+            assertFalse(readQuietly(serverLog).contains("cluster notices: listening connection failed"),
+                    wildfly.logTail());
         }
     }
 
@@ -149,6 +160,14 @@ class WildFlyJndiStoreIT {
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
