@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -192,7 +191,17 @@ public final class PostgresServer {
 
     /** A new connection to {@code database} as {@value #USER}. */
     public Connection connect(String database) throws SQLException {
-        return DriverManager.getConnection(jdbcUrl(database), USER, "");
+        // the driver of this class loader, not DriverManager: which drivers DriverManager lists depends
+        // on the class loader that first asked it (a web application deployed in the same JVM may have
+        // registered its own copy, and deregistered it at undeploy)
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", USER);
+        p.setProperty("password", "");
+        Connection c = new org.postgresql.Driver().connect(jdbcUrl(database), p);
+        if (c == null) {
+            throw new SQLException("not a PostgreSQL URL: " + jdbcUrl(database));
+        }
+        return c;
     }
 
     /** Stops the server at once and deletes its directory. */
