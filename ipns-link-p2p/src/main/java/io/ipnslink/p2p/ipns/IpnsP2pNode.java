@@ -244,7 +244,11 @@ public final class IpnsP2pNode implements AutoCloseable {
         CompletableFuture<Object[]> ps = pubsub == null ? CompletableFuture.completedFuture(new Object[] {-1, null})
                 : attempt(() -> pubsub.publish(name, record), timeout);
         CompletableFuture<Object[]> ds = dhtRouter == null ? CompletableFuture.completedFuture(new Object[] {-1, null})
-                : attempt(() -> dhtRouter.publish(name, record), timeout);
+                : attempt(() -> dhtRouter.publish(name, record).thenCompose(n -> n > 0 ? CompletableFuture.completedFuture(n)
+                        // no peer took it: the routing table was empty or stale (a publish right after
+                        // the bootstrap dials); fill it again and put once more
+                        : dht.bootstrap().handle((x, e) -> null).thenCompose(v -> dhtRouter.publish(name, record))),
+                        timeout);
         return ps.thenCombine(ds, (p, d) -> new PublishOutcome((Integer) p[0], (String) p[1], (Integer) d[0], (String) d[1]));
     }
 
