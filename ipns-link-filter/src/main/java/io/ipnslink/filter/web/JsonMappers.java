@@ -11,18 +11,18 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * container's request threads, which outlive a web application, that keeps each undeployed WAR's
  * class loader until the JVM runs short of memory (Jetty and WildFly do not renew their threads
  * after an undeploy as Tomcat does). These mappers recycle through a pool of their own instead,
- * which goes away with the class loader.
+ * which goes away with the class loader (at most 64 buffer sets kept: beyond, buffers are dropped after use).
  */
 public final class JsonMappers {
     private JsonMappers() {}
 
     /** A JSON mapper whose buffers are pooled by the mapper, not by the calling thread. */
     public static ObjectMapper json() {
-        return new ObjectMapper(JsonFactory.builder().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
+        return new ObjectMapper(JsonFactory.builder().recyclerPool(JsonRecyclerPools.newBoundedPool(64)).build());
     }
 
     /** The same for YAML. */
     public static ObjectMapper yaml() {
-        return new ObjectMapper(YAMLFactory.builder().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
+        return new ObjectMapper(YAMLFactory.builder().recyclerPool(JsonRecyclerPools.newBoundedPool(64)).build());
     }
 }
