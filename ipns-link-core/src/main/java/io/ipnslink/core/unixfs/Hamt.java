@@ -35,16 +35,38 @@ final class Hamt {
     /** An entry of the directory: its name and what its link carries. */
     record Entry(String name, byte[] nameBytes, Nodes.Written target) {}
 
-    /** The shard's index of {@code name} at {@code depth} (0 for the root shard). */
+    /** The shard's index of {@code name} at {@code depth} (0 for the root shard) with the fanout of 256. */
     static int index(byte[] name, int depth) {
-        int round = depth / 8;
+        return bucket(name, 8L * depth, 8);
+    }
+
+    /**
+     * {@code bits} bits of the name's endless hash from bit {@code first} on (0 = the most
+     * significant bit of the first hash): the 64 bits of round 0 are h1 of murmur3-x64-128 (seed 0)
+     * of the name, those of round {@code n > 0} the same of the name followed by the byte {@code n}.
+     * The importer (fanout 256) and the reader (any power-of-two fanout) both read buckets here.
+     */
+    static int bucket(byte[] name, long first, int bits) {
+        int out = 0;
+        long round = -1;
+        long h1 = 0;
+        for (long i = first; i < first + bits; i++) {
+            if (i / 64 != round) {
+                round = i / 64;
+                h1 = roundHash(name, (int) round);
+            }
+            out = (out << 1) | (int) ((h1 >>> (63 - (i % 64))) & 1);
+        }
+        return out;
+    }
+
+    private static long roundHash(byte[] name, int round) {
         byte[] input = name;
         if (round > 0) {
             input = Arrays.copyOf(name, name.length + 1);
             input[name.length] = (byte) round;
         }
-        long h1 = MurmurHash3.hash128x64(input, 0, input.length, 0)[0];
-        return (int) ((h1 >>> (56 - 8 * (depth % 8))) & 0xff);
+        return MurmurHash3.hash128x64(input, 0, input.length, 0)[0];
     }
 
     /** Writes the shards of {@code entries} (at least one) and returns the root shard. */

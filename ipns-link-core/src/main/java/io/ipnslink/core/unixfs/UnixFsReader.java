@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.apache.commons.codec.digest.MurmurHash3;
 
 /**
  * Reads UnixFS (ipfs/specs {@code unixfs-data-format}) from a {@link BlockSource}: resolves paths
@@ -206,22 +205,19 @@ public final class UnixFsReader {
     /**
      * HAMT lookup (unixfs spec "HAMTDirectory", as go and js write it): the name's
      * {@code murmur3-x64-64} hash, consumed {@code log2(fanout)} bits at a time from its most
-     * significant bit, picks one bucket per level; a link named by the bucket's upper-case hex
+     * significant bit (and rehashed beyond 64 bits, as the importer does: {@link Hamt#bucket}),
+     * picks one bucket per level; a link named by the bucket's upper-case hex
      * alone is a sub-shard, one with more after it is an entry of that name.
      */
     private DagPb.Link findHamt(Entry shard, String name, List<Block> path) throws IOException {
-        long hash = hamtHash(name);
+        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         Entry cur = shard;
         int consumed = 0;
         int depth = 0;
         while (true) {
             int bits = Integer.numberOfTrailingZeros((int) cur.data().getFanout());
             int pad = padLength(cur.data().getFanout());
-            if (consumed + bits > 64) {
-                throw new UnixFsException(UnixFsException.Kind.UNSUPPORTED, "HAMT directory " + shard.cid()
-                        + " is deeper than its 64-bit hash reaches");
-            }
-            int bucket = (int) ((hash << consumed) >>> (64 - bits));
+            int bucket = Hamt.bucket(nameBytes, consumed, bits);
             consumed += bits;
             String prefix = String.format(Locale.ROOT, "%0" + pad + "X", bucket);
             DagPb.Link found = null;
@@ -269,15 +265,6 @@ public final class UnixFsReader {
                     + " links to " + cid + ", which is not a sub-shard of the same fanout");
         }
         return sub;
-    }
-
-    /**
-     * The HAMT hash of a name: {@code murmur3-x64-64}, the first 64 bits (h1) of MurmurHash3
-     * x64 128 with seed 0 over the name's UTF-8 bytes, as go-unixfs and js {@code ipfs-unixfs-importer}
-     * compute it; its bits are consumed from the most significant down.
-     */
-    public static long hamtHash(String name) {
-        return MurmurHash3.hash128x64(name.getBytes(StandardCharsets.UTF_8))[0];
     }
 
     /** Hex digits of a HAMT bucket prefix for {@code fanout}: those of {@code fanout - 1}. */
