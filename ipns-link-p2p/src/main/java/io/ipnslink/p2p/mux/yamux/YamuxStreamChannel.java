@@ -10,6 +10,7 @@ import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelConfig;
+import io.netty.channel.DefaultChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
@@ -21,6 +22,8 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One yamux stream as a child {@link Channel} of the connection channel. Messages in both directions
@@ -37,9 +40,13 @@ import java.util.concurrent.TimeUnit;
  *       directions are shut the channel closes itself.</li>
  *   <li>{@link #close()} sends FIN if not yet sent; {@link #reset()} sends RST. A RST from the remote
  *       fires {@code exceptionCaught(P2pException.ConnectionClosed)} and closes the channel.</li>
+ *   <li>A {@code ConnectionClosed} no handler took (the stream's connection ended, or the remote reset
+ *       it, and its pipeline has no handler that cares) is an ordinary end: logged at DEBUG, not with
+ *       Netty's "reached the tail of the pipeline" warning, which stays for any other exception.</li>
  * </ul>
  */
 public final class YamuxStreamChannel extends AbstractChannel implements DuplexChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(YamuxStreamChannel.class);
 
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
@@ -158,6 +165,20 @@ public final class YamuxStreamChannel extends AbstractChannel implements DuplexC
     /** The current size of this stream's receive window (grows by auto-tuning). */
     public int receiveWindowSize() {
         return recvWindowSize;
+    }
+
+    @Override
+    protected DefaultChannelPipeline newChannelPipeline() {
+        return new DefaultChannelPipeline(this) {
+            @Override
+            protected void onUnhandledInboundException(Throwable cause) {
+                if (cause instanceof P2pException.ConnectionClosed) {
+                    LOG.debug("{}: {}", YamuxStreamChannel.this, cause.getMessage());
+                } else {
+                    super.onUnhandledInboundException(cause);
+                }
+            }
+        };
     }
 
     @Override

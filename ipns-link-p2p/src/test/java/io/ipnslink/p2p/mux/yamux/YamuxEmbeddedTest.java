@@ -179,6 +179,38 @@ class YamuxEmbeddedTest {
     }
 
     @Test
+    void anEndedStreamWithoutAHandlerForItIsNoWarningButOtherUnhandledErrorsAre() {
+        ch.qos.logback.classic.Logger pipelineLog = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(io.netty.channel.DefaultChannelPipeline.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        pipelineLog.addAppender(logged);
+        Capture server = new Capture();
+        try (EmbeddedPair pair = new EmbeddedPair(CONFIG, new Echo(), server.init())) {
+            // streams whose pipelines have no handler at all: the remote resets one, the connection ends under another
+            Channel reset = open(pair, pair.dialerMuxer, new io.netty.channel.ChannelInboundHandlerAdapter());
+            Channel cut = open(pair, pair.dialerMuxer, new io.netty.channel.ChannelInboundHandlerAdapter());
+            Channel failing = open(pair, pair.dialerMuxer, new io.netty.channel.ChannelInboundHandlerAdapter());
+            assertEquals(3, pair.listenerMuxer.activeStreams());
+            server.recorders.get(0).channel().reset();
+            pair.pump();
+            assertFalse(reset.isOpen());
+            failing.pipeline().fireExceptionCaught(new IllegalStateException("a real problem"));
+            pair.dialer.close();
+            pair.pump();
+            assertFalse(cut.isOpen());
+            java.util.List<String> warnings = logged.list.stream()
+                    .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                    .map(e -> String.valueOf(e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage()))
+                    .toList();
+            assertEquals(java.util.List.of("a real problem"), warnings);
+        } finally {
+            pipelineLog.detachAppender(logged);
+        }
+    }
+
+    @Test
     void pingMeasuresRoundTrip() {
         try (EmbeddedPair pair = new EmbeddedPair(CONFIG, new Echo(), new Echo())) {
             Future<Duration> rtt = pair.dialerMuxer.ping();
