@@ -273,6 +273,7 @@ class ExposeStaticTest {
         }
         JsonNode status = cli.run("status", "--json").json();
         assertEquals(newCid, status.path("sites").get(0).path("statics").path("/assets").asText(), status.toString());
+        assertTrue(cli.run("status").out().contains("  static /assets -> /ipfs/" + newCid));
 
         CliRunner.Run done = expose.stop();
         assertEquals(0, done.code(), done.err());
