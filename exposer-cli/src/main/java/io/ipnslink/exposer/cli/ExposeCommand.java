@@ -204,10 +204,10 @@ final class ExposeCommand extends Base implements Runnable {
         try (RoutingV1Client client = new RoutingV1Client()) {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
                     Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
-            // pubsub and the DHT run on the tunnel's host (one peer id and address)
             java.time.Duration staticPoll = offload.staticPoll(spec.commandLine());
             java.time.Duration streamPoll = offload.streamPoll(spec.commandLine());
-            io.ipnslink.core.ipfs.FsBlockStore blocks = StaticOptions.openStore(home);
+            io.ipnslink.core.ipfs.FsBlockStore blocks = StaticOptions.openStore(home); // served by bitswap
+            // pubsub and the DHT run on the tunnel's host (one peer id and address)
             try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels)
                     .inNetwork(swarmKey).withP2pRoutes(routeOptions).withBlockStore(blocks);
                     io.ipnslink.exposer.StaticOffload statics = StaticOptions.beforeStart(exposer, home, blocks, mounts,
