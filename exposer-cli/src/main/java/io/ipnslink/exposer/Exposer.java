@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
  * backoff, and at once when a relay reservation ({@link Options#relays()}, or a gateway published
  * to: {@link GatewayRelays}) is made, lost or made again: the manifest lists
  * {@code RELAYADDR/p2p/RELAY/p2p-circuit} for each reservation held.
+ *
+ * <p>Static offload and livestreams (docs/static.md): with {@link #withBlockStore} the host also
+ * runs bitswap, serving the blocks of that store (the home's {@code blocks}, which
+ * {@code ipns-link ipfs add} and {@code ipns-link stream} write into too); a site's manifest lists
+ * the static entries ({@link #setStatic}: prefix -> root CID) and stream entries ({@link #setStream},
+ * {@link #registerStream}: prefix -> the stream's IPNS name), and is republished at once when one
+ * changes.
  */
 public final class Exposer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Exposer.class);
@@ -268,6 +275,9 @@ public final class Exposer implements AutoCloseable {
                 return t;
             });
     private Host host;
+    /** Blocks served by bitswap ({@link #withBlockStore}); null: no bitswap. */
+    private io.ipnslink.core.ipfs.BlockStore blockStore;
+    private volatile io.ipnslink.p2p.protocol.bitswap.Bitswap bitswap;
     /** The libp2p private network of the host ({@link #inNetwork}); null: the public network. */
     private volatile io.ipnslink.p2p.security.pnet.SwarmKey swarmKey;
     private SiteTunnel tunnel;
@@ -295,6 +305,12 @@ public final class Exposer implements AutoCloseable {
 
     private static final class SiteState {
         final Site site;
+        /** Manifest entries, guarded by themselves (not by the state: a publish holds that for long). */
+        final java.util.TreeMap<String, io.ipnslink.core.multiformats.Cid> statics = new java.util.TreeMap<>();
+        final java.util.TreeMap<String, IpnsName> streams = new java.util.TreeMap<>();
+        /** Streams of other processes ({@code ipns-link stream}), guarded by {@link #statics}. */
+        final java.util.TreeMap<String, IpnsName> registered = new java.util.TreeMap<>();
+        final java.util.concurrent.atomic.AtomicBoolean republishQueued = new java.util.concurrent.atomic.AtomicBoolean();
         volatile boolean hidden;
         volatile Publisher.Result last;
         volatile String lastError;
@@ -332,6 +348,20 @@ public final class Exposer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Serves the blocks of {@code store} by bitswap on the host (from {@link #start} to
+     * {@link #close}); null: no bitswap. Call before {@link #start}.
+     */
+    public Exposer withBlockStore(io.ipnslink.core.ipfs.BlockStore store) {
+        this.blockStore = store;
+        return this;
+    }
+
+    /** The bitswap node on the host (null without a block store or before {@link #start}). */
+    public io.ipnslink.p2p.protocol.bitswap.Bitswap bitswap() {
+        return bitswap;
+    }
+
     /** The pubsub and DHT routes on the host (null when off or before {@link #start}). */
     public io.ipnslink.p2p.ipns.IpnsP2pNode p2p() {
         return p2p;
@@ -367,6 +397,9 @@ public final class Exposer implements AutoCloseable {
             throw new ExposerException(bindMessage(e), e);
         }
         try {
+            if (blockStore != null) {
+                bitswap = io.ipnslink.p2p.protocol.bitswap.Bitswap.builder(host).blockStore(blockStore).build().start();
+            }
             tunnel = tunnelFactory.apply(host);
             boolean first = true;
             for (SiteState s : sites.values()) {
@@ -645,9 +678,142 @@ public final class Exposer implements AutoCloseable {
     /** The manifest for a site as of now. */
     public Manifest manifest(IpnsName name) {
         SiteState s = state(name);
+        List<Manifest.StaticEntry> statics = new ArrayList<>();
+        List<Manifest.StreamEntry> streams = new ArrayList<>();
+        synchronized (s.statics) {
+            s.statics.forEach((p, c) -> statics.add(new Manifest.StaticEntry(p, c.toString())));
+            java.util.TreeMap<String, IpnsName> all = new java.util.TreeMap<>(s.registered);
+            all.putAll(s.streams);
+            all.forEach((p, n) -> streams.add(new Manifest.StreamEntry(p, n.toString())));
+        }
         Manifest m = new Manifest(host.peerId(), announced, s.site.hostHeader(), s.site.onfail(), false,
-                List.of(), List.of(), options.effectiveGateways());
+                statics, streams, options.effectiveGateways());
         return access.getOrDefault(name, GatewayAccess.NONE).apply(name, s.hidden ? m.asOffline() : m);
+    }
+
+    /**
+     * Serves {@code prefix} of site {@code name} from the IPFS DAG {@code root} (manifest entry
+     * {@code s}); a changed root is republished at once (after {@link #start}).
+     *
+     * @throws ExposerException for a bad prefix, one a stream has, or more than {@link Manifest#MAX_ENTRIES}
+     */
+    public void setStatic(IpnsName name, String prefix, io.ipnslink.core.multiformats.Cid root) {
+        Objects.requireNonNull(root, "root");
+        SiteState s = state(name);
+        PathPrefixes.check(prefix);
+        synchronized (s.statics) {
+            if (s.streams.containsKey(prefix)) {
+                throw new ExposerException("site " + s.site.keyName() + ": " + prefix + " is a stream prefix already");
+            }
+            if (!s.statics.containsKey(prefix) && s.statics.size() >= Manifest.MAX_ENTRIES) {
+                throw new ExposerException("site " + s.site.keyName() + ": more than " + Manifest.MAX_ENTRIES
+                        + " static prefixes");
+            }
+            if (root.equals(s.statics.put(prefix, root))) {
+                return;
+            }
+            s.registered.remove(prefix);
+        }
+        LOG.info("site {}: {} -> /ipfs/{}", s.site.keyName(), prefix, root);
+        requestRepublish(s);
+    }
+
+    /**
+     * Sends {@code prefix} of site {@code name} to the live stream published under {@code stream}
+     * (manifest entry {@code t}); republished at once when it changes (after {@link #start}).
+     *
+     * @throws ExposerException for a bad prefix, one a static entry has, or more than {@link Manifest#MAX_ENTRIES}
+     */
+    public void setStream(IpnsName name, String prefix, IpnsName stream) {
+        Objects.requireNonNull(stream, "stream");
+        SiteState s = state(name);
+        PathPrefixes.check(prefix);
+        synchronized (s.statics) {
+            if (s.statics.containsKey(prefix)) {
+                throw new ExposerException("site " + s.site.keyName() + ": " + prefix + " is a static prefix already");
+            }
+            if (!s.streams.containsKey(prefix) && s.streams.size() >= Manifest.MAX_ENTRIES) {
+                throw new ExposerException("site " + s.site.keyName() + ": more than " + Manifest.MAX_ENTRIES
+                        + " stream prefixes");
+            }
+            if (stream.equals(s.streams.put(prefix, stream))) {
+                return;
+            }
+            s.registered.remove(prefix);
+        }
+        requestRepublish(s);
+    }
+
+    /**
+     * A stream another process runs ({@code ipns-link stream}) for site {@code name}: added to the
+     * manifest unless this expose serves {@code prefix} itself or the site has
+     * {@link Manifest#MAX_ENTRIES} streams; republished at once when added or changed.
+     *
+     * @return false when refused for one of those reasons
+     */
+    public boolean registerStream(IpnsName name, String prefix, IpnsName stream) {
+        Objects.requireNonNull(stream, "stream");
+        SiteState s = state(name);
+        PathPrefixes.check(prefix);
+        synchronized (s.statics) {
+            if (s.statics.containsKey(prefix) || s.streams.containsKey(prefix)) {
+                return false;
+            }
+            if (!s.registered.containsKey(prefix) && s.registered.size() + s.streams.size() >= Manifest.MAX_ENTRIES) {
+                return false;
+            }
+            if (stream.equals(s.registered.put(prefix, stream))) {
+                return true;
+            }
+        }
+        LOG.info("site {}: stream {} -> {} (registered by another process)", s.site.keyName(), prefix, stream);
+        requestRepublish(s);
+        return true;
+    }
+
+    /** Removes a stream {@link #registerStream} added; republished at once when it was there. */
+    public void unregisterStream(IpnsName name, String prefix) {
+        SiteState s = state(name);
+        synchronized (s.statics) {
+            if (s.registered.remove(prefix) == null) {
+                return;
+            }
+        }
+        LOG.info("site {}: stream {} is gone (its process stopped)", s.site.keyName(), prefix);
+        requestRepublish(s);
+    }
+
+    /** The site's static entries now (prefix -> root). */
+    public Map<String, io.ipnslink.core.multiformats.Cid> statics(IpnsName name) {
+        SiteState s = state(name);
+        synchronized (s.statics) {
+            return Map.copyOf(s.statics);
+        }
+    }
+
+    /** The site's stream entries now, its own and registered ones (prefix -> stream name). */
+    public Map<String, IpnsName> streams(IpnsName name) {
+        SiteState s = state(name);
+        synchronized (s.statics) {
+            Map<String, IpnsName> all = new java.util.TreeMap<>(s.registered);
+            all.putAll(s.streams);
+            return all;
+        }
+    }
+
+    /** Republishes the site on the publish thread as soon as it is free (coalesced; nothing before {@link #start}). */
+    private void requestRepublish(SiteState s) {
+        if (!started || scheduler.isShutdown() || !s.republishQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler.execute(() -> {
+                s.republishQueued.set(false);
+                publishQuietly(s);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            s.republishQueued.set(false); // closing
+        }
     }
 
     /**
@@ -840,6 +1006,16 @@ public final class Exposer implements AutoCloseable {
             if (s.lastError != null) {
                 m.put("lastError", s.lastError);
             }
+            Map<String, Object> statics = new java.util.TreeMap<>();
+            statics(s.site.name()).forEach((p, c) -> statics.put(p, c.toString()));
+            Map<String, Object> streams = new java.util.TreeMap<>();
+            streams(s.site.name()).forEach((p, n) -> streams.put(p, n.toString()));
+            if (!statics.isEmpty()) {
+                m.put("statics", statics);
+            }
+            if (!streams.isEmpty()) {
+                m.put("streams", streams);
+            }
             Object st = stats.get(s.site.name().toString());
             if (st != null) {
                 m.put("requests", st);
@@ -939,6 +1115,10 @@ public final class Exposer implements AutoCloseable {
         io.ipnslink.p2p.ipns.IpnsP2pNode node = p2p;
         if (node != null) {
             node.close();
+        }
+        io.ipnslink.p2p.protocol.bitswap.Bitswap bs = bitswap;
+        if (bs != null) {
+            bs.close();
         }
         if (tunnel != null) {
             try {

@@ -15,7 +15,9 @@ import java.util.function.Consumer;
  * keystore/          site keys, Kubo's keystore format (key_&lt;base32 name&gt; files)
  * host.key           the libp2p host identity (libp2p PrivateKey protobuf), made on first use
  * sites/key_*.json  settings of each exposed site (origin, onfail, routers, last addresses)
- * state/K51.seq      last published sequence number per site name
+ * state/K51.seq      last published sequence number per site name (and per stream name)
+ * blocks/            the block store (UnixFS imports: ipfs add, expose --static/--stream, stream)
+ * streams/*.json     streams that {@code ipns-link stream} processes run for sites (StreamRegistry)
  * expose.json        control file of the running {@code expose} (admin port and token)
  * </pre>
  */
@@ -60,6 +62,11 @@ public record Home(Path dir) {
         return dir.resolve("blocks");
     }
 
+    /** Registrations of the {@code ipns-link stream} processes ({@link StreamRegistry}). */
+    public Path streamsDir() {
+        return dir.resolve("streams");
+    }
+
     public Path controlFile() {
         return dir.resolve("expose.json");
     }
@@ -81,6 +88,30 @@ public record Home(Path dir) {
         Keystore.validateName(name);
         return ks.find(name).orElseThrow(() -> new ExposerException("unknown site '" + name
                 + "': no key of that name in " + keystoreDir() + " (create it with: ipns-link key gen " + name + ")"));
+    }
+
+    /**
+     * The key {@code name}, generated (Ed25519) and saved in the keystore when there is none: a
+     * live stream's key ({@link PathPrefixes#streamKeyName}). Two processes creating it at once get
+     * the same key (the keystore refuses the second write; the loser reads the winner's).
+     */
+    public PrivKey keyCreatedOnFirstUse(String name) {
+        Keystore ks = keystore();
+        Keystore.validateNewName(name);
+        java.util.Optional<PrivKey> found = ks.find(name);
+        if (found.isPresent()) {
+            return found.get();
+        }
+        PrivKey key = PrivKey.generateEd25519();
+        try {
+            ks.put(name, key, false);
+            return key;
+        } catch (io.ipnslink.core.keystore.KeystoreException e) {
+            if (e.reason() == io.ipnslink.core.keystore.KeystoreException.Reason.KEY_EXISTS) {
+                return ks.get(name);
+            }
+            throw e;
+        }
     }
 
     /** The host identity, generated (Ed25519) and saved on first use. */

@@ -138,17 +138,36 @@ public final class Publisher {
      * @throws ExposerException when there is no router or the record cannot be made
      */
     public Result publish(PrivKey siteKey, Manifest manifest, List<URI> routers) {
+        return publishRecord(siteKey, routers, true, manifest.offline(),
+                sequence -> ManifestRecords.create(siteKey, manifest, sequence, settings.lifetime(), settings.ttl(), clock));
+    }
+
+    /**
+     * Signs a plain IPNS record (no manifest) with value {@code valuePath} (e.g. {@code /ipfs/CID}),
+     * this publisher's lifetime and the TTL given, and publishes it like {@link #publish}: a live
+     * stream's record. {@code readRouters} false skips reading the routers' current sequence (the
+     * saved one and the clock floor suffice once this process has published the name).
+     */
+    public Result publishPath(PrivKey key, String valuePath, Duration ttl, List<URI> routers, boolean readRouters) {
+        Objects.requireNonNull(valuePath, "valuePath");
+        Objects.requireNonNull(ttl, "ttl");
+        return publishRecord(key, routers, readRouters, false, sequence -> IpnsRecord.builder(key).value(valuePath)
+                .sequence(sequence).lifetime(settings.lifetime()).ttl(ttl).clock(clock).build());
+    }
+
+    private Result publishRecord(PrivKey key, List<URI> routers, boolean readRouters, boolean offline,
+            java.util.function.LongFunction<IpnsRecord> make) {
         IpnsP2pNode node = p2p;
         if (routers.isEmpty() && node == null) {
             throw new ExposerException("no router to publish to (give --publish-to URL or --bootstrap MULTIADDR)");
         }
-        IpnsName name = IpnsName.of(siteKey.peerId());
-        OptionalLong current = routers.isEmpty() ? OptionalLong.empty() : currentSequence(name, routers);
+        IpnsName name = IpnsName.of(key.peerId());
+        OptionalLong current = routers.isEmpty() || !readRouters ? OptionalLong.empty() : currentSequence(name, routers);
         long floor = Math.max(0, clock.millis());
         long sequence = sequences.next(name, current, floor);
-        IpnsRecord record = ManifestRecords.create(siteKey, manifest, sequence, settings.lifetime(), settings.ttl(), clock);
+        IpnsRecord record = make.apply(sequence);
         LOG.info("publishing {} sequence {} ({} bytes, offline={}) to {} router(s)", name,
-                Long.toUnsignedString(sequence), record.size(), manifest.offline(), routers.size());
+                Long.toUnsignedString(sequence), record.size(), offline, routers.size());
         CompletableFuture<IpnsP2pNode.PublishOutcome> overP2p = node == null ? CompletableFuture.completedFuture(null)
                 : node.publish(name, record, settings.resolveTimeout().multipliedBy(3));
         List<CompletableFuture<RouterResult>> futures = new ArrayList<>();
@@ -164,7 +183,7 @@ public final class Publisher {
             LOG.info("{} sequence {}: pubsub peers {}, DHT peers that stored it {}", name, Long.toUnsignedString(sequence),
                     p.pubsubPeers(), p.dhtPeers());
         }
-        return new Result(name, sequence, record.validity(), manifest.offline(), clock.instant(), List.copyOf(results), p);
+        return new Result(name, sequence, record.validity(), offline, clock.instant(), List.copyOf(results), p);
     }
 
     /** The best sequence the routers hold for {@code name}; empty when none has a record or none answered. */

@@ -101,6 +101,8 @@ final class ExposeCommand extends Base implements Runnable {
     @picocli.CommandLine.Mixin
     GatewayAccessOptions access = new GatewayAccessOptions();
     // [static offload]
+    @picocli.CommandLine.Mixin
+    StaticOptions offload = new StaticOptions();
 
     /** The config file. Every field optional; command-line values are added to it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -111,7 +113,8 @@ final class ExposeCommand extends Base implements Runnable {
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record SiteConfig(String site, String origin, String onfail, String host, String originCa, Boolean originInsecure,
-            List<String> allowGateways, List<String> encryptTo, Boolean encryptHost) {}
+            List<String> allowGateways, List<String> encryptTo, Boolean encryptHost, Map<String, String> statics,
+            Map<String, String> streams) {}
 
     @Override
     public void run() {
@@ -125,10 +128,14 @@ final class ExposeCommand extends Base implements Runnable {
             if (origin == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing ORIGIN_URL after SITE " + site);
             }
-            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader, null, null, null, null, null));
+            siteConfigs.add(new SiteConfig(site, origin, onfail, hostHeader, null, null, null, null, null, null, null));
         }
         if (siteConfigs.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give SITE ORIGIN_URL or --config FILE");
+        }
+        if (site == null && offload.given()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--static and --stream are for SITE"
+                    + " ORIGIN_URL (config-file sites have \"statics\" and \"streams\")");
         }
         io.ipnslink.p2p.security.pnet.SwarmKey swarmKey = privateNetwork.key(cfg.swarmKey(), config);
         List<URI> routers = Options.routers(concat(cfg.publishTo(), publishTo));
@@ -140,6 +147,7 @@ final class ExposeCommand extends Base implements Runnable {
         }
         List<Exposer.Site> sites = new ArrayList<>();
         List<io.ipnslink.exposer.GatewayAccess> siteAccess = new ArrayList<>();
+        List<StaticOptions.SiteMounts> mounts = new ArrayList<>();
         for (SiteConfig s : siteConfigs) {
             if (s.site() == null || s.origin() == null) {
                 throw new CliException("config: every site needs \"site\" and \"origin\"");
@@ -152,6 +160,10 @@ final class ExposeCommand extends Base implements Runnable {
             sites.add(new Exposer.Site(s.site(), home.siteKey(s.site()), o, s.host(), f, originTls.forSite(s.site(), o,
                     s.originCa(), s.originInsecure(), config == null ? null : config.toAbsolutePath().getParent())));
             siteAccess.add(access.forSite(s.allowGateways(), s.encryptTo(), s.encryptHost()));
+            boolean fromCli = site != null && s == siteConfigs.get(siteConfigs.size() - 1);
+            mounts.add(StaticOptions.mounts(spec.commandLine(), sites.get(sites.size() - 1), s.statics(), s.streams(),
+                    fromCli ? offload.statics : List.of(), fromCli ? offload.streams : List.of(),
+                    config == null ? null : config.toAbsolutePath().getParent()));
         }
         originTls.checkUsed(sites.stream().map(Exposer.Site::origin).toList());
         List<Multiaddr> listenAddrs = Options.multiaddrs(concat(cfg.listen(), listen), "--listen");
@@ -193,10 +205,16 @@ final class ExposeCommand extends Base implements Runnable {
             Publisher publisher = new Publisher(client, new SequenceStore(home.stateDir()),
                     Publisher.Settings.defaults().withLifetimeAndTtl(life, t), Clock.systemUTC());
             // pubsub and the DHT run on the tunnel's host (one peer id and address)
+            java.time.Duration staticPoll = offload.staticPoll(spec.commandLine());
+            java.time.Duration streamPoll = offload.streamPoll(spec.commandLine());
+            io.ipnslink.core.ipfs.FsBlockStore blocks = StaticOptions.openStore(home);
             try (Exposer exposer = new Exposer(home, options, sites, publisher, tunnels)
-                    .inNetwork(swarmKey).withP2pRoutes(routeOptions)) {
+                    .inNetwork(swarmKey).withP2pRoutes(routeOptions).withBlockStore(blocks);
+                    io.ipnslink.exposer.StaticOffload statics = StaticOptions.beforeStart(exposer, home, blocks, mounts,
+                            staticPoll, streamPoll, out(), json())) {
                 GatewayAccessOptions.apply(exposer, home, sites, siteAccess);
                 List<Publisher.Result> results = exposer.start();
+                StaticOptions.afterStart(statics, home, publisher, routers);
                 for (Exposer.Site s : sites) {
                     Exposer.probeOrigin(s.origin()).ifPresent(w -> err().println("warning: " + w));
                     if (s.tls().insecure() && "https".equalsIgnoreCase(s.origin().getScheme())) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         description = "Expose an HTTP server under an IPNS name through IPNS-Link gateways.",
         subcommands = {KeyCommand.class, ExposeCommand.class, PublishCommand.class, HideCommand.class,
                 StatusCommand.class, ResolveCommand.class, RecordCommand.class, P2pCommand.class,
-                IpfsCommand.class},
+                IpfsCommand.class, StreamCommand.class},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:ok", "1:failure", "2:usage error"})
 public final class Root implements Runnable {

@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * multihash, so a raw and a dag-pb CID of the same bytes share one file.
  *
  * <p>A put writes a temporary file under {@code <dir>/tmp}, forces it to disk (unless told not to)
- * and renames it into place atomically: a crash leaves a stray temporary file, which the next
- * {@link #open} removes, never a half-written block. Reads can recompute the hash; a block that no
+ * and renames it into place atomically: a crash leaves a stray temporary file, which a later
+ * {@link #open} removes once it is older than {@link #STALE_TEMP} (younger ones may be another
+ * process's write under way: {@code ipns-link ipfs add} or {@code stream} next to a running
+ * {@code expose}), never a half-written block. Reads look at the files, not at an index, so blocks
+ * another process puts into the directory are seen at once. Reads can recompute the hash; a block that no
  * longer matches its CID is deleted and reported as not held. The store counts its blocks and bytes
  * (scanned at open) and refuses puts beyond {@code maxBytes}. Thread-safe: puts of one key are
  * serialised by a striped lock, reads need none (the rename is atomic).
@@ -38,6 +41,8 @@ public final class FsBlockStore implements BlockStore {
     private static final Logger LOG = LoggerFactory.getLogger(FsBlockStore.class);
     private static final String SUFFIX = ".data";
     private static final int STRIPES = 64;
+    /** Age from which a temporary file is taken for the leftover of a crashed write. */
+    public static final java.time.Duration STALE_TEMP = java.time.Duration.ofMinutes(10);
 
     private final Path dir;
     private final Path tmp;
@@ -62,8 +67,8 @@ public final class FsBlockStore implements BlockStore {
     }
 
     /**
-     * Opens (creating it if needed) the store in {@code dir}: removes temporary files a crash left,
-     * counts the blocks held.
+     * Opens (creating it if needed) the store in {@code dir}: removes temporary files a crash left
+     * (older than {@link #STALE_TEMP}), counts the blocks held.
      *
      * @param maxBytes bytes of blocks the store may hold; a put beyond fails
      * @param verifyOnRead recompute each block's hash on {@link #get}
@@ -88,7 +93,15 @@ public final class FsBlockStore implements BlockStore {
 
     private void clearTemp() throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+            long staleBefore = System.currentTimeMillis() - STALE_TEMP.toMillis();
             for (Path p : ds) {
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() > staleBefore) {
+                        continue; // perhaps another process's write under way
+                    }
+                } catch (NoSuchFileException e) {
+                    continue; // renamed into place meanwhile
+                }
                 LOG.info("removing {}, left by an interrupted write", p);
                 Files.deleteIfExists(p);
             }

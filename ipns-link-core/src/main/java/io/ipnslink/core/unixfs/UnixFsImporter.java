@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * UnixFS symlink nodes holding the link's text and are never followed (the top-level path is: the
  * user named it); devices, sockets and pipes are skipped with a warning. Limits
  * ({@link ImportOptions}): depth, entries per directory, entries in all; going over one stops the
- * import with a {@link UnixFsImportException} naming the directory. Not thread-safe; one import at a
+ * import with a {@link UnixFsImportException} naming the directory. A name filter given at
+ * construction leaves matching entries out at every level (a watched directory skips the names its
+ * writers use for files still being written); none by default. Not thread-safe; one import at a
  * time per instance.
  */
 public final class UnixFsImporter {
@@ -40,12 +43,22 @@ public final class UnixFsImporter {
 
     private final BlockStore store;
     private final ImportOptions options;
+    private final Predicate<String> skipName;
     private List<Entry> entries;
     private long contentBytes;
 
     public UnixFsImporter(BlockStore store, ImportOptions options) {
+        this(store, options, name -> false);
+    }
+
+    /**
+     * An importer that leaves out, in every directory below the imported one, the entries whose
+     * name {@code skipName} accepts (they are not read, counted or linked).
+     */
+    public UnixFsImporter(BlockStore store, ImportOptions options, Predicate<String> skipName) {
         this.store = Objects.requireNonNull(store, "store");
         this.options = Objects.requireNonNull(options, "options");
+        this.skipName = Objects.requireNonNull(skipName, "skipName");
     }
 
     public ImportOptions options() {
@@ -151,11 +164,14 @@ public final class UnixFsImporter {
         List<Listed> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (skipName.test(name)) {
+                    continue;
+                }
                 if (out.size() >= options.maxEntriesPerDirectory()) {
                     throw new UnixFsImportException("directory " + dir + " has more than "
                             + options.maxEntriesPerDirectory() + " entries");
                 }
-                String name = p.getFileName().toString();
                 out.add(new Listed(p, name, name.getBytes(StandardCharsets.UTF_8),
                         Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)));
             }

@@ -118,6 +118,16 @@ class FsBlockStoreTest {
         try (Stream<Path> temps = Files.list(dir.resolve("tmp"))) {
             assertEquals(1, temps.count(), "the interrupted write left its temporary file");
         }
+        FsBlockStore.open(dir, 1 << 20, true);
+        try (Stream<Path> temps = Files.list(dir.resolve("tmp"))) {
+            assertEquals(1, temps.count(), "a young temporary file may be another process's write: kept");
+        }
+        try (Stream<Path> temps = Files.list(dir.resolve("tmp"))) {
+            for (Path t : temps.toList()) {
+                Files.setLastModifiedTime(t, java.nio.file.attribute.FileTime.fromMillis(
+                        System.currentTimeMillis() - FsBlockStore.STALE_TEMP.toMillis() - 1000));
+            }
+        }
         FsBlockStore reopened = FsBlockStore.open(dir, 1 << 20, true);
         try (Stream<Path> temps = Files.list(dir.resolve("tmp"))) {
             assertEquals(0, temps.count());
@@ -126,6 +136,22 @@ class FsBlockStoreTest {
         assertEquals(Optional.empty(), reopened.get(b.cid()));
         reopened.put(b);
         assertArrayEquals(b.data(), reopened.get(b.cid()).orElseThrow());
+    }
+
+    @Test
+    void blocksPutThroughAnotherInstanceOfTheDirectoryAreSeenAtOnce() throws IOException {
+        FsBlockStore server = FsBlockStore.open(dir, 1 << 20, true);
+        FsBlockStore writer = FsBlockStore.open(dir, 1 << 20, true); // e.g. ipns-link ipfs add in another process
+        Block b = block(7);
+        assertFalse(server.has(b.cid()));
+        writer.put(b);
+        assertTrue(server.has(b.cid()));
+        assertEquals(b.size(), server.size(b.cid()));
+        assertArrayEquals(b.data(), server.get(b.cid()).orElseThrow());
+        server.put(b); // already there: no second file, no error
+        assertTrue(writer.remove(b.cid()));
+        assertFalse(server.has(b.cid()));
+        assertEquals(Optional.empty(), server.get(b.cid()));
     }
 
     @Test

@@ -180,6 +180,28 @@ class UnixFsImporterTest {
     }
 
     @Test
+    void skippedNamesAreLeftOutAtEveryLevelButTheTopIsAlwaysImported() throws IOException {
+        Path plain = Files.createDirectories(dir.resolve("plain/sub"));
+        Files.writeString(plain.resolve("a"), "a");
+        Files.writeString(plain.resolve("b"), "b");
+        Path noisy = Files.createDirectories(dir.resolve(".noisy/sub"));
+        Files.writeString(noisy.resolve("a"), "a");
+        Files.writeString(noisy.resolve("b.tmp"), "half written");
+        Files.createDirectories(dir.resolve(".noisy/.git"));
+        Files.writeString(dir.resolve(".noisy/.git/HEAD"), "x");
+        Files.writeString(noisy.resolve("b"), "b");
+        java.util.function.Predicate<String> skip = n -> n.startsWith(".") || n.endsWith(".tmp");
+        ImportResult expected = importer(memory(), UnixFsProfile.UNIXFS_V1_2025).importPath(dir.resolve("plain"));
+        ImportResult r = new UnixFsImporter(memory(), ImportOptions.defaults(), skip).importPath(dir.resolve(".noisy"));
+        assertEquals(expected.root(), r.root());
+        assertEquals(List.of("sub/a", "sub/b", "sub"), r.entries().stream().map(ImportResult.Entry::path).toList());
+        ImportResult all = importer(memory(), UnixFsProfile.UNIXFS_V1_2025).importPath(dir.resolve(".noisy"));
+        assertFalse(all.root().equals(r.root()), "without the filter the skipped names are imported");
+        // skipped names do not count against the limits
+        new UnixFsImporter(memory(), ImportOptions.defaults().withLimits(3, 2, 3), skip).importPath(dir.resolve(".noisy"));
+    }
+
+    @Test
     void limitsStopTheImportWithTheirReason() throws IOException {
         Path deep = Files.createDirectories(dir.resolve("d/1/2/3"));
         Files.writeString(deep.resolve("f"), "x");
