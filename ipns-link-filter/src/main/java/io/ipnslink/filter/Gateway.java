@@ -270,6 +270,9 @@ final class Gateway implements AutoCloseable {
                 if (parts.ipfs != null) {
                     built.push(parts.ipfs);
                     // more block sources go here, one line each: parts.ipfs.blocks().add(fetcher)
+                    if (host != null && parts.ipfs.siteContent().settings().bitswap()) { // 'ipfs-bitswap'
+                        parts.ipfs.blocks().add(io.ipnslink.filter.ipfs.BitswapBlockFetcher.start(host, parts.ipfs, config));
+                    }
                 }
             }
 

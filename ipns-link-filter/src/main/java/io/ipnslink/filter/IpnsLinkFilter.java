@@ -531,10 +531,18 @@ public class IpnsLinkFilter implements Filter {
                 return;
             }
             Manifest manifest = checkManifest(rc, resolved);
-            if (manifest != null) {
+            if (manifest != null && !siteContent(rc, manifest)) {
                 forward(rc, resolved, manifest);
             }
         });
+    }
+
+    /** The manifest's static and stream prefixes, answered from IPFS (docs/static.md): true when answered so. */
+    private static boolean siteContent(RequestContext rc, Manifest manifest) {
+        return rc.gateway.ipfs != null && rc.gateway.ipfs.siteContent().serve(new io.ipnslink.filter.ipfs.SiteContent.SiteRequest(
+                rc.request, rc.response, rc.id, rc.site.name().text(), manifest, rc.site.pathAndQuery(),
+                rc.site.publicBasePath(), rc.site.subdomain() || rc.site.dnsLinkHost(), rc::startAsync,
+                rc.gateway::resolve, () -> forwarding(rc)));
     }
 
     /**

@@ -294,6 +294,19 @@ public enum ConfigKey {
             "After the first valid record of a race between the store, routing, pubsub and the DHT, how long to wait"
                     + " for a better one (bounded by `resolve-timeout`)"),
     // ---- IPFS: block cache, trustless gateway, static offload (keys of this part go below this line)
+    IPFS_BITSWAP("ipfs-bitswap", "on",
+            "Fetch blocks by bitswap on the gateway's libp2p host too (gateway mode): from the peer of the site whose"
+                    + " static or stream path is asked (its manifest's peer, dialed at its addresses as for the"
+                    + " tunnel) and from up to 8 connected peers that speak bitswap; every block verified. `off`: only"
+                    + " the cache and `ipfs-upstream`"),
+    STATIC_OFFLOAD("static-offload", "serve",
+            "What the gateway does with a site's static (`s`) and stream (`t`) prefixes of its manifest: `serve` them"
+                    + " from IPFS itself (the origin sees none of those requests), `redirect` (302) them to"
+                    + " `{static-gateway}/ipfs/{cid}{rest}`, or `origin`: ignore the prefixes and forward to the"
+                    + " origin as before (docs/static.md)"),
+    STATIC_GATEWAY("static-gateway", "",
+            "Base URL (http or https) of the public IPFS gateway `static-offload=redirect` sends visitors to, e.g."
+                    + " `https://ipfs.io`; needed by that mode"),
     IPFS_GATEWAY("ipfs-gateway", "on",
             "Serve immutable IPFS content at `/ipfs/{cid}[/path]` and `{cid}.ipfs.{host}` (gateway mode): raw blocks and"
                     + " CARs (trustless gateway), files, directory listings; blocks come from the block cache, then"

@@ -91,12 +91,16 @@ public final class IpfsGateway implements AutoCloseable {
     private final UnixFsReader.Limits limits;
     private final ServletContext context;
     private final String pathFormSandbox;
+    private final PeerHints hints = new PeerHints();
+    private final SiteContent siteContent;
 
-    IpfsGateway(IpfsSettings settings, CachingBlockSource blocks, ServletContext context, String pathFormSandbox) {
+    IpfsGateway(IpfsSettings settings, CachingBlockSource blocks, ServletContext context, String pathFormSandbox,
+            StaticSettings statics, Duration resolveTimeout) {
         this.settings = settings;
         this.blocks = blocks;
         this.context = context;
         this.pathFormSandbox = pathFormSandbox;
+        this.siteContent = new SiteContent(this, statics, resolveTimeout);
         this.limits = new UnixFsReader.Limits(64, 16_384, 10_000, settings.maxBlocks());
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(settings.threads(), settings.threads(), 30, TimeUnit.SECONDS,
@@ -116,7 +120,11 @@ public final class IpfsGateway implements AutoCloseable {
      */
     public static IpfsGateway start(GatewayConfig config, ServletContext context) {
         IpfsSettings s = IpfsSettings.from(config.values(), config.dataDir());
+        StaticSettings statics = StaticSettings.from(config.values()); // checked even when off
         if (!s.enabled()) {
+            if (statics.offload() != StaticSettings.Offload.ORIGIN) {
+                LOG.warn("ipfs-gateway=off: the static and stream paths of sites are forwarded to their origins");
+            }
             return null;
         }
         BlockCache cache;
@@ -138,7 +146,8 @@ public final class IpfsGateway implements AutoCloseable {
         }
         LOG.info("IPFS gateway: /ipfs/ served from the block cache {} ({} bytes) and {} upstream(s)", s.cacheDir(),
                 s.cacheSize(), s.upstreams().size());
-        IpfsGateway g = new IpfsGateway(s, source, context, config.pathFormSandbox().orElse(null));
+        IpfsGateway g = new IpfsGateway(s, source, context, config.pathFormSandbox().orElse(null), statics,
+                config.resolveTimeout());
         if (context != null) {
             context.setAttribute(ATTRIBUTE, g);
         }
@@ -152,6 +161,16 @@ public final class IpfsGateway implements AutoCloseable {
 
     public IpfsSettings settings() {
         return settings;
+    }
+
+    /** Which peer has a request's blocks (the site paths hint, the bitswap fetcher reads). */
+    public PeerHints hints() {
+        return hints;
+    }
+
+    /** The static and stream prefixes of sites ({@code static-offload}). */
+    public SiteContent siteContent() {
+        return siteContent;
     }
 
     @Override
@@ -228,7 +247,7 @@ public final class IpfsGateway implements AutoCloseable {
         String etag = format == Format.RAW ? quote(cid + ".raw") : format == Format.CAR ? carEtag(cid, route.path(), car)
                 : segments.isEmpty() ? quote(cid.toString()) : null;
         if (etag != null && matches(req.getHeader("If-None-Match"), etag)) {
-            notModified(resp, etag);
+            notModified(resp, etag, IMMUTABLE);
             return;
         }
         String cacheControl = req.getHeader("Cache-Control");
@@ -240,21 +259,83 @@ public final class IpfsGateway implements AutoCloseable {
         }
         AsyncContext async = startAsync.get();
         Request r = new Request(req, resp, route, id, cid, segments, format, formatParam, car, accept,
-                method.equals("HEAD"));
+                method.equals("HEAD"), IMMUTABLE);
+        execute(r, async, () -> { });
+    }
+
+    /**
+     * Serves a site's static or stream path from IPFS ({@link SiteContent}): the plain answer of
+     * {@code /ipfs/{cid}{rest}} (a file, a directory's {@code index.html} or listing; no
+     * {@code format}, no query), with {@code cacheControl} on its answers.
+     *
+     * @param rest the raw (%-encoded) path below the CID: "" or "/..."
+     * @param basePath the public path of the prefix (a directory's 301 goes to {@code basePath + rest + "/"})
+     * @param ownOrigin whether the site has an origin of its own (else path form: the sandbox policy)
+     * @param done run once when the answer ended (or failed), on whatever thread
+     */
+    public void serveContent(HttpServletRequest req, HttpServletResponse resp, Cid cid, String rest, String basePath,
+            boolean ownOrigin, String cacheControl, String id, Supplier<AsyncContext> startAsync, Runnable done)
+            throws IOException {
+        String accept = req.getHeader("Accept");
         try {
-            workers.execute(() -> run(r, async));
+            String method = req.getMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                resp.setHeader("Allow", "GET, HEAD");
+                page(resp, new Page(405, "Method not allowed", "The static paths of this site are read with GET or HEAD"
+                        + " only."), accept, id);
+                complete(startAsync.get());
+                done.run();
+                return;
+            }
+            Route.Ipfs route = new Route.Ipfs(cid.toString(), rest, null, ownOrigin, basePath);
+            List<String> segments = segments(rest);
+            if (segments == null) {
+                page(resp, new Page(400, "Bad request", "The path is not valid %-encoded UTF-8."), accept, id);
+                complete(startAsync.get());
+                done.run();
+                return;
+            }
+            if (denied(resp, cid, rest, accept, id)) {
+                complete(startAsync.get());
+                done.run();
+                return;
+            }
+            Request r = new Request(req, resp, route, id, cid, segments, Format.PLAIN, null, null, accept,
+                    method.equals("HEAD"), cacheControl);
+            execute(r, startAsync.get(), done);
+        } catch (IOException | RuntimeException e) {
+            done.run();
+            throw e;
+        }
+    }
+
+    /** Runs {@code r} on a worker thread, or answers 503 when every thread and the queue are busy. */
+    private void execute(Request r, AsyncContext async, Runnable done) throws IOException {
+        try {
+            workers.execute(() -> {
+                try {
+                    run(r, async);
+                } finally {
+                    done.run();
+                }
+            });
         } catch (RejectedExecutionException e) {
-            LOG.debug("[{}] all IPFS threads busy and the queue full: 503", id);
-            resp.setHeader("Retry-After", "5");
-            page(resp, new Page(503, "Busy", "This gateway is answering as many /ipfs/ requests as it can;"
-                    + " try again in a few seconds."), accept, id);
-            complete(async);
+            LOG.debug("[{}] all IPFS threads busy and the queue full: 503", r.id());
+            try {
+                r.resp().setHeader("Retry-After", "5");
+                page(r.resp(), new Page(503, "Busy", "This gateway is answering as many IPFS requests as it can;"
+                        + " try again in a few seconds."), r.accept(), r.id());
+            } finally {
+                complete(async);
+                done.run();
+            }
         }
     }
 
     /** One request's parts, as the worker needs them. */
     private record Request(HttpServletRequest req, HttpServletResponse resp, Route.Ipfs route, String id, Cid cid,
-            List<String> segments, Format format, String formatParam, CarParams car, String accept, boolean head) {}
+            List<String> segments, Format format, String formatParam, CarParams car, String accept, boolean head,
+            String cacheControl) {}
 
     private void run(Request r, AsyncContext async) {
         try {
@@ -510,7 +591,7 @@ public final class IpfsGateway implements AutoCloseable {
         HttpServletResponse resp = r.resp();
         String etag = quote(e.cid().toString());
         if (matches(r.req().getHeader("If-None-Match"), etag)) {
-            notModified(resp, etag);
+            notModified(resp, etag, r.cacheControl());
             return;
         }
         long size = e.size();
@@ -532,7 +613,7 @@ public final class IpfsGateway implements AutoCloseable {
             if (rr != null && rr.length == 0) {
                 resp.setStatus(416);
                 resp.setHeader("Content-Range", "bytes */" + size);
-                resp.setHeader("Cache-Control", IMMUTABLE);
+                resp.setHeader("Cache-Control", r.cacheControl());
                 resp.setContentLength(0);
                 return;
             }
@@ -570,7 +651,7 @@ public final class IpfsGateway implements AutoCloseable {
         HttpServletResponse resp = r.resp();
         resp.setStatus(200);
         resp.setHeader("ETag", etag);
-        resp.setHeader("Cache-Control", IMMUTABLE);
+        resp.setHeader("Cache-Control", r.cacheControl());
         resp.setHeader("X-Ipfs-Path", "/ipfs/" + r.route().cid() + r.route().path());
         resp.setHeader("X-Ipfs-Roots", roots);
         resp.setHeader("Vary", "Accept");
@@ -588,7 +669,7 @@ public final class IpfsGateway implements AutoCloseable {
         String etag = quote("DirIndex-" + LISTING_VERSION + "_CID-" + res.entry().cid());
         HttpServletResponse resp = r.resp();
         if (matches(r.req().getHeader("If-None-Match"), etag)) {
-            notModified(resp, etag);
+            notModified(resp, etag, r.cacheControl());
             return;
         }
         String title = "/ipfs/" + r.route().cid() + decodedPath(r.segments());
@@ -611,7 +692,7 @@ public final class IpfsGateway implements AutoCloseable {
                 .getBytes(StandardCharsets.UTF_8);
         resp.setStatus(200);
         resp.setHeader("ETag", etag);
-        resp.setHeader("Cache-Control", IMMUTABLE);
+        resp.setHeader("Cache-Control", r.cacheControl());
         resp.setHeader("X-Ipfs-Path", "/ipfs/" + r.route().cid() + r.route().path());
         resp.setHeader("X-Ipfs-Roots", roots(res));
         resp.setHeader("X-Content-Type-Options", "nosniff");
@@ -887,10 +968,10 @@ public final class IpfsGateway implements AutoCloseable {
         return false;
     }
 
-    private static void notModified(HttpServletResponse resp, String etag) {
+    private static void notModified(HttpServletResponse resp, String etag, String cacheControl) {
         resp.setStatus(304);
         resp.setHeader("ETag", etag);
-        resp.setHeader("Cache-Control", IMMUTABLE);
+        resp.setHeader("Cache-Control", cacheControl);
     }
 
     private static String quote(String s) {

@@ -34,7 +34,7 @@ import java.util.function.LongSupplier;
  *       in all are looked up at once; beyond, a name is refused at once (never queued).</li>
  * </ul>
  */
-final class AddressPolicy {
+public final class AddressPolicy {
     /** Names being looked up at once, all sites together; one more is refused at once. */
     static final int MAX_LOOKUPS_IN_FLIGHT = 64;
     /** Names of one site (IPNS name) being looked up at once; one more is refused at once. */
@@ -52,7 +52,7 @@ final class AddressPolicy {
      * @param allowed the addresses that may be dialed, in manifest order (names replaced by their answers)
      * @param unavailable why some name could not be checked (lookups busy, timed out or failed), or null
      */
-    record Checked(List<Multiaddr> allowed, String unavailable) {}
+    public record Checked(List<Multiaddr> allowed, String unavailable) {}
 
     /** A name's answers or why there are none, until {@code expires} ({@link #nanoTime}). */
     private record Answer(List<InetAddress> addresses, String failure, long expires) {}
@@ -71,7 +71,7 @@ final class AddressPolicy {
     private final Map<String, CompletableFuture<Answer>> inFlight = new HashMap<>();
     private final Map<String, Integer> perSite = new HashMap<>();
 
-    AddressPolicy(boolean allowPrivate, AddressLookup lookup, Duration timeout) {
+    public AddressPolicy(boolean allowPrivate, AddressLookup lookup, Duration timeout) {
         this(allowPrivate, lookup, timeout, System::nanoTime);
     }
 
@@ -102,7 +102,7 @@ final class AddressPolicy {
      * {@code /ip6/...}, of the family the name asks for): the gateway dials what it checked, so a
      * name cannot answer differently when the dialer looks it up again (DNS rebinding).
      */
-    CompletableFuture<Checked> filter(List<Multiaddr> addresses, String site) {
+    public CompletableFuture<Checked> filter(List<Multiaddr> addresses, String site) {
         if (allowPrivate) {
             return CompletableFuture.completedFuture(new Checked(addresses, null));
         }
