@@ -67,6 +67,12 @@ public final class LiveStream implements AutoCloseable {
         return s;
     }
 
+    /** A stream that writes only when {@link #step} is called (tests: no timer, a fixed clock). */
+    static LiveStream unstarted(Path dir, Duration period, Clock clock) throws IOException {
+        Files.createDirectories(dir);
+        return new LiveStream(dir, period, clock);
+    }
+
     public Path dir() {
         return dir;
     }
