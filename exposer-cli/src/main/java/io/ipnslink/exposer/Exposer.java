@@ -311,6 +311,8 @@ public final class Exposer implements AutoCloseable {
         /** Streams of other processes ({@code ipns-link stream}), guarded by {@link #statics}. */
         final java.util.TreeMap<String, IpnsName> registered = new java.util.TreeMap<>();
         final java.util.concurrent.atomic.AtomicBoolean republishQueued = new java.util.concurrent.atomic.AtomicBoolean();
+        /** An entry changed while {@link #start} was publishing (republished once it is done). */
+        volatile boolean changedBeforeStarted;
         volatile boolean hidden;
         volatile Publisher.Result last;
         volatile String lastError;
@@ -413,11 +415,19 @@ public final class Exposer implements AutoCloseable {
             reserveOnGateways();
             host.autonat().ifPresent(this::watchReachability);
             announced = computeAddresses();
+            for (SiteState s : sites.values()) {
+                s.changedBeforeStarted = false;
+            }
             List<Publisher.Result> results = new ArrayList<>();
             for (SiteState s : sites.values()) {
                 results.add(publishNow(s));
             }
             started = true;
+            for (SiteState s : sites.values()) {
+                if (s.changedBeforeStarted) {
+                    requestRepublish(s);
+                }
+            }
             scheduler.execute(this::checkAddresses); // a reservation granted during the first publish
             long check = Math.max(1, options.addressCheckInterval().toMillis());
             scheduler.scheduleWithFixedDelay(() -> {
@@ -803,7 +813,13 @@ public final class Exposer implements AutoCloseable {
 
     /** Republishes the site on the publish thread as soon as it is free (coalesced; nothing before {@link #start}). */
     private void requestRepublish(SiteState s) {
-        if (!started || scheduler.isShutdown() || !s.republishQueued.compareAndSet(false, true)) {
+        if (!started) {
+            s.changedBeforeStarted = true; // start publishes; a change during its publish is caught up after
+            if (!started) {
+                return;
+            }
+        }
+        if (scheduler.isShutdown() || !s.republishQueued.compareAndSet(false, true)) {
             return;
         }
         try {

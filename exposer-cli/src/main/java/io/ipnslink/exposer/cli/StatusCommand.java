@@ -53,6 +53,10 @@ final class StatusCommand extends Base implements Runnable {
             if (site.has("lastError")) {
                 out().println("  last error: " + site.path("lastError").asText());
             }
+            site.path("statics").fields().forEachRemaining(e ->
+                    out().println("  static " + e.getKey() + " -> /ipfs/" + e.getValue().asText()));
+            site.path("streams").fields().forEachRemaining(e ->
+                    out().println("  stream " + e.getKey() + " -> /ipns/" + e.getValue().asText()));
             if (site.has("requests")) {
                 out().println("  requests: " + site.path("requests"));
             }
