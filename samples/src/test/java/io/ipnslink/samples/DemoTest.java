@@ -156,6 +156,24 @@ class DemoTest {
         assertEquals(0, demo.originOffloadedRequests(), "the origin must see no request under /assets or /live");
     }
 
+    @Test
+    void closeStopsTheStreamTheWatchersAndTheGateway() throws Exception {
+        long segment = demo.newestSegment();
+        int port = demo.port();
+        demo.close();
+        assertTrue(Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .noneMatch(t -> t.getName().equals("ipns-link-live-stream") || t.getName().matches("watch-\\d+")),
+                "the stream's and the watchers' threads should have ended");
+        try (Socket s = new Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+            throw new AssertionError("the gateway still listens on " + port);
+        } catch (java.net.ConnectException expected) {
+            // closed
+        }
+        assertTrue(demo.newestSegment() >= segment);
+        demo.close(); // a second close does nothing
+    }
+
     private static final Pattern LAST_SEGMENT = Pattern.compile("seg-(\\d+)\\.svg\\s*$");
 
     private long newestInPlaylist() throws Exception {

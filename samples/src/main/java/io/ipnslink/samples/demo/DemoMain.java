@@ -68,6 +68,7 @@ public final class DemoMain implements AutoCloseable {
     private final WatchedDirectory assets;
     private final WatchedDirectory live;
     private boolean exposerStopped;
+    private boolean closed;
 
     private DemoMain(SampleSite site, EmbeddedGateway gateway, Host exposer, TunnelService tunnel, IpnsName name,
             Path dir, Publisher publisher, Bitswap bitswap, LiveStream stream, WatchedDirectory assets,
@@ -108,6 +109,7 @@ public final class DemoMain implements AutoCloseable {
             started.add(tunnel);
             tunnel.addSite(new SiteConfig(name, site.uri(), null, true));
             Publisher publisher = new Publisher(gateway.base(), siteKey, name, streamKey, streamName, exposer);
+            started.add(publisher);
 
             Path assetsDir = dir.resolve("assets");
             SampleSite.writeAssets(assetsDir);
@@ -142,7 +144,7 @@ public final class DemoMain implements AutoCloseable {
      * (TTL {@link #STREAM_TTL}, sequence up at each new stream root). Called from the watchers'
      * threads; one publish at a time.
      */
-    private static final class Publisher {
+    private static final class Publisher implements AutoCloseable {
         private final java.net.URI routing;
         private final PrivKey siteKey;
         private final IpnsName siteName;
@@ -199,6 +201,12 @@ public final class DemoMain implements AutoCloseable {
 
         synchronized Cid liveRoot() {
             return liveRoot;
+        }
+
+        /** Closes the routing client (its connection pool and threads); after the watchers stopped. */
+        @Override
+        public void close() {
+            client.close();
         }
 
         private boolean put(IpnsName name, IpnsRecord record, String what) {
@@ -286,6 +294,7 @@ public final class DemoMain implements AutoCloseable {
             exposerStopped = true;
             live.close();
             assets.close();
+            publisher.close();
             stream.close();
             tunnel.close();
             bitswap.close();
@@ -294,7 +303,11 @@ public final class DemoMain implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         stopExposer();
         gateway.close();
         site.close();
