@@ -123,6 +123,9 @@ public final class DemoMain implements AutoCloseable {
             // the first records: the stream's, then the site's manifest naming both prefixes
             publisher.live(live.root());
             publisher.assets(assets.root());
+            if (publisher.liveRoot() == null || publisher.assetsRoot() == null) {
+                throw new IOException("the gateway's routing endpoint " + gateway.base() + " took no record (see the log)");
+            }
             return new DemoMain(site, gateway, exposer, tunnel, name, dir, publisher, bitswap, stream, assets, live);
         } catch (Exception e) {
             for (int i = started.size() - 1; i >= 0; i--) {
