@@ -121,8 +121,7 @@ public final class DemoMain implements AutoCloseable {
             WatchedDirectory live = WatchedDirectory.start(stream.dir(), blocks, options, WATCH_POLL, publisher::live);
             started.add(live::close);
             // the first records: the stream's, then the site's manifest naming both prefixes
-            publisher.live(live.root());
-            publisher.assets(assets.root());
+            publisher.first(live.root(), assets.root());
             if (publisher.liveRoot() == null || publisher.assetsRoot() == null) {
                 throw new IOException("the gateway's routing endpoint " + gateway.base() + " took no record (see the log)");
             }
@@ -195,6 +194,19 @@ public final class DemoMain implements AutoCloseable {
             if (put(streamName, record, "stream")) {
                 liveRoot = root;
                 log.debug("demo: the stream's root is now {}", root);
+            }
+        }
+
+        /**
+         * The first records, unless a watcher already published a newer root (a change between
+         * the watcher's start and this call must not be overwritten by the older root).
+         */
+        synchronized void first(Cid live, Cid assets) {
+            if (liveRoot == null) {
+                live(live);
+            }
+            if (assetsRoot == null) {
+                assets(assets);
             }
         }
 
