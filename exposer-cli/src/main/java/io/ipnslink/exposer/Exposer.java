@@ -61,6 +61,11 @@ public final class Exposer implements AutoCloseable {
     public static final Duration BOOTSTRAP_WAIT = Duration.ofSeconds(30);
     /** Most relays one expose reserves on ({@code --relay}). */
     public static final int MAX_RELAYS = 8;
+    /**
+     * Bytes of a manifest kept free for what the static and stream entries must leave room for:
+     * the addresses (16, relayed ones the longest), an allow-list and a sealed part.
+     */
+    public static final int MANIFEST_RESERVE_BYTES = 2048;
     /** Most relayed addresses in a manifest, all relays together (the rest of {@link Manifest#MAX_ADDRESSES} is direct). */
     public static final int MAX_RELAYED_ADDRESSES = 8;
 
@@ -719,8 +724,14 @@ public final class Exposer implements AutoCloseable {
                 throw new ExposerException("site " + s.site.keyName() + ": more than " + Manifest.MAX_ENTRIES
                         + " static prefixes");
             }
-            if (root.equals(s.statics.put(prefix, root))) {
+            io.ipnslink.core.multiformats.Cid old = s.statics.put(prefix, root);
+            if (root.equals(old)) {
                 return;
+            }
+            if (!fits(s)) {
+                revert(s.statics, prefix, old);
+                throw new ExposerException("site " + s.site.keyName() + ": with static " + prefix
+                        + " the manifest would be over " + Manifest.MAX_ENCODED_BYTES + " bytes (shorter or fewer prefixes)");
             }
             s.registered.remove(prefix);
         }
@@ -746,8 +757,14 @@ public final class Exposer implements AutoCloseable {
                 throw new ExposerException("site " + s.site.keyName() + ": more than " + Manifest.MAX_ENTRIES
                         + " stream prefixes");
             }
-            if (stream.equals(s.streams.put(prefix, stream))) {
+            IpnsName old = s.streams.put(prefix, stream);
+            if (stream.equals(old)) {
                 return;
+            }
+            if (!fits(s)) {
+                revert(s.streams, prefix, old);
+                throw new ExposerException("site " + s.site.keyName() + ": with stream " + prefix
+                        + " the manifest would be over " + Manifest.MAX_ENCODED_BYTES + " bytes (shorter or fewer prefixes)");
             }
             s.registered.remove(prefix);
         }
@@ -772,8 +789,13 @@ public final class Exposer implements AutoCloseable {
             if (!s.registered.containsKey(prefix) && s.registered.size() + s.streams.size() >= Manifest.MAX_ENTRIES) {
                 return false;
             }
-            if (stream.equals(s.registered.put(prefix, stream))) {
+            IpnsName old = s.registered.put(prefix, stream);
+            if (stream.equals(old)) {
                 return true;
+            }
+            if (!fits(s)) {
+                revert(s.registered, prefix, old);
+                return false;
             }
         }
         LOG.info("site {}: stream {} -> {} (registered by another process)", s.site.keyName(), prefix, stream);
@@ -808,6 +830,34 @@ public final class Exposer implements AutoCloseable {
             Map<String, IpnsName> all = new java.util.TreeMap<>(s.registered);
             all.putAll(s.streams);
             return all;
+        }
+    }
+
+    /**
+     * Whether the site's manifest with its entries now stays {@link #MANIFEST_RESERVE_BYTES} under
+     * {@link Manifest#MAX_ENCODED_BYTES} (room for addresses, allow-list, sealing). Under s.statics.
+     */
+    private boolean fits(SiteState s) {
+        List<Manifest.StaticEntry> statics = new ArrayList<>();
+        s.statics.forEach((p, c) -> statics.add(new Manifest.StaticEntry(p, c.toString())));
+        java.util.TreeMap<String, IpnsName> all = new java.util.TreeMap<>(s.registered);
+        all.putAll(s.streams);
+        List<Manifest.StreamEntry> streams = new ArrayList<>();
+        all.forEach((p, n) -> streams.add(new Manifest.StreamEntry(p, n.toString())));
+        try {
+            Manifest m = new Manifest(s.site.key().peerId(), List.of(), s.site.hostHeader(), s.site.onfail(), false,
+                    statics, streams, options.effectiveGateways());
+            return m.encode().length + MANIFEST_RESERVE_BYTES <= Manifest.MAX_ENCODED_BYTES;
+        } catch (io.ipnslink.core.manifest.ManifestException e) {
+            return false;
+        }
+    }
+
+    private static <V> void revert(Map<String, V> m, String key, V old) {
+        if (old == null) {
+            m.remove(key);
+        } else {
+            m.put(key, old);
         }
     }
 

@@ -130,8 +130,14 @@ public final class WatchedDirectory implements AutoCloseable {
             throw new UnixFsImportException(dir + " is not a directory");
         }
         WatchedDirectory w = new WatchedDirectory(d, blocks, options, poll, onRoot, afterLook);
-        byte[] fp = w.fingerprint();
-        w.root = w.importTree();
+        byte[] fp;
+        try {
+            fp = w.fingerprint();
+            w.root = w.importTree();
+        } catch (IOException | RuntimeException e) {
+            w.timer.shutdownNow();
+            throw e;
+        }
         w.imported = fp;
         w.lastSeen = fp;
         LOG.info("[{}] watching {} (root {}, every {} ms)", w.id, d, w.root, poll.toMillis());

@@ -420,6 +420,33 @@ class ExposeStaticTest {
     }
 
     @Test
+    void tooManyOrTooLongPrefixesAreRefusedBeforeAnythingIsPublished() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Files.writeString(small.resolve("a"), "a");
+        List<String> args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+                "--listen=/ip4/127.0.0.1/tcp/0"));
+        for (int i = 0; i <= Manifest.MAX_ENTRIES; i++) {
+            args.add("--static");
+            args.add("/p" + i + "=" + small);
+        }
+        CliRunner.Run many = cli.run(args.toArray(String[]::new));
+        assertEquals(2, many.code(), many.err());
+        assertTrue(many.err().contains("at most 32 static"), many.err());
+
+        args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+                "--listen=/ip4/127.0.0.1/tcp/0"));
+        for (int i = 0; i < Manifest.MAX_ENTRIES; i++) {
+            args.add("--static");
+            args.add("/" + "long-prefix-".repeat(16) + i + "=" + small);
+        }
+        CliRunner.Run big = cli.run(args.toArray(String[]::new));
+        assertEquals(1, big.code(), big.err());
+        assertTrue(big.err().contains("the manifest would be over 7168 bytes"), big.err());
+        assertTrue(record(blog).isEmpty(), "nothing published");
+        assertFalse(Files.exists(dir.resolve("home/expose.json")));
+    }
+
+    @Test
     void aStaticDirectoryBeyondTheImporterLimitsIsAClearError() throws Exception {
         Path deep = dir.resolve("deep");
         Path p = deep;
