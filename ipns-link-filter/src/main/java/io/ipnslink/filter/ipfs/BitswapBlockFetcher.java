@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class BitswapBlockFetcher implements BlockFetcher {
     /** Connected bitswap peers asked besides the hinted one, at most. */
     public static final int MAX_OTHER_PEERS = 8;
+    /** How long one want waits before it is sent again (within {@code ipfs-fetch-timeout}). */
+    public static final Duration REASK_AFTER = Duration.ofSeconds(2);
     private static final Logger LOG = LoggerFactory.getLogger(BitswapBlockFetcher.class);
 
     private final Host host;
@@ -109,27 +111,53 @@ public final class BitswapBlockFetcher implements BlockFetcher {
                 return;
             }
             long[] badBefore = badBlocks(peers);
-            CompletableFuture<Block> f = bitswap.fetch(cid, peers, timeout);
-            result.whenComplete((b, x) -> {
-                if (result.isCancelled()) {
-                    f.cancel(true);
-                }
-            });
-            f.whenComplete((block, error) -> {
-                if (error == null) {
-                    try {
-                        result.complete(Block.verified(cid, block.data()));
-                    } catch (IpfsFormatException x) {
-                        result.completeExceptionally(new BlockUnavailableException(cid,
-                                BlockUnavailableException.Reason.FAILED, "bitswap gave a block that does not match " + cid));
-                    }
-                    return;
-                }
-                reportBadPeers(peers, badBefore, cid, requestId);
-                result.completeExceptionally(unavailable(cid, error));
-            });
+            attempt(cid, peers, System.nanoTime() + timeout.toNanos(), result, badBefore, requestId);
         });
         return result;
+    }
+
+    /**
+     * One want of {@code cid} from {@code peers}, for at most {@link #REASK_AFTER}; a want that got
+     * no answer in that time is asked again (a fresh want: a peer that lost it gets it again, as go
+     * and js clients rebroadcast their wantlists) until {@code deadline}.
+     */
+    private void attempt(Cid cid, List<PeerId> peers, long deadline, CompletableFuture<Block> result, long[] badBefore,
+            String requestId) {
+        long left = deadline - System.nanoTime();
+        if (result.isDone()) {
+            return;
+        }
+        if (left <= 0) {
+            reportBadPeers(peers, badBefore, cid, requestId);
+            result.completeExceptionally(new BlockUnavailableException(cid, BlockUnavailableException.Reason.TIMEOUT,
+                    "bitswap: no block " + cid + " within " + timeout.toMillis() + " ms"));
+            return;
+        }
+        CompletableFuture<Block> f = bitswap.fetch(cid, peers, Duration.ofNanos(Math.min(left, REASK_AFTER.toNanos())));
+        result.whenComplete((b, x) -> {
+            if (result.isCancelled()) {
+                f.cancel(true);
+            }
+        });
+        f.whenComplete((block, error) -> {
+            if (error == null) {
+                try {
+                    result.complete(Block.verified(cid, block.data()));
+                } catch (IpfsFormatException x) {
+                    result.completeExceptionally(new BlockUnavailableException(cid,
+                            BlockUnavailableException.Reason.FAILED, "bitswap gave a block that does not match " + cid));
+                }
+                return;
+            }
+            BlockUnavailableException u = unavailable(cid, error);
+            if (u.reason() == BlockUnavailableException.Reason.TIMEOUT) {
+                LOG.debug("[{}] bitswap: no answer for {} yet, asking again", requestId, cid);
+                attempt(cid, peers, deadline, result, badBefore, requestId);
+                return;
+            }
+            reportBadPeers(peers, badBefore, cid, requestId);
+            result.completeExceptionally(u);
+        });
     }
 
     /** The site's peer connected (dialed at its checked addresses when not); never fails. */

@@ -277,6 +277,10 @@ public final class IpfsGateway implements AutoCloseable {
             boolean ownOrigin, String cacheControl, String id, Supplier<AsyncContext> startAsync, Runnable done)
             throws IOException {
         String accept = req.getHeader("Accept");
+        io.ipnslink.filter.pipeline.RequestMeter meter = io.ipnslink.filter.pipeline.RequestMeter.of(req);
+        if (meter != null) {
+            resp = new MeteredResponse(resp, meter); // the site's usage counts the bytes sent
+        }
         try {
             String method = req.getMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {

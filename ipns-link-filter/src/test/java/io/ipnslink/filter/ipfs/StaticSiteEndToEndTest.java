@@ -17,7 +17,9 @@ import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.core.unixfs.ImportOptions;
 import io.ipnslink.core.unixfs.ImportResult;
 import io.ipnslink.core.unixfs.UnixFsImporter;
+import io.ipnslink.filter.GatewayOverrides;
 import io.ipnslink.filter.IpnsLinkFilter;
+import io.ipnslink.filter.pipeline.RequestMeter;
 import io.ipnslink.filter.testing.GatewayServer;
 import io.ipnslink.filter.testing.RoutingServer;
 import io.ipnslink.filter.testing.Sites;
@@ -78,6 +80,8 @@ class StaticSiteEndToEndTest {
     RoutingServer routing;
     GatewayServer gateway;
     final List<GatewayServer> others = new java.util.ArrayList<>();
+    /** Every request's meter when it ended (what metrics and usage see). */
+    final java.util.Queue<RequestMeter> ended = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final Sites.Site site = Sites.Site.generate();
     final Sites.Site stream = Sites.Site.generate();
     final Sites.Site badStream = Sites.Site.generate();
@@ -164,6 +168,16 @@ class StaticSiteEndToEndTest {
         assertEquals("public, max-age=29030400, immutable", header(r, "Cache-Control"));
         assertEquals("/ipfs/" + staticRoot + "/big.bin", header(r, "X-Ipfs-Path"));
         assertEquals("bytes", header(r, "Accept-Ranges"));
+        // metering sees a site request of the site, forwarded (usage counts it), with its body bytes
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ended.stream().noneMatch(m -> m.bytesOut() == BIG) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        RequestMeter meter = ended.stream().filter(m -> m.bytesOut() == BIG).findFirst().orElseThrow();
+        assertEquals(RequestMeter.Kind.SITE, meter.kind());
+        assertEquals(site.name(), meter.site());
+        assertEquals(200, meter.status());
+        assertTrue(meter.dialStartNanos() != 0);
 
         HttpResponse<byte[]> js = get("/static/app.js");
         assertEquals(200, js.statusCode());
@@ -359,7 +373,8 @@ class StaticSiteEndToEndTest {
                 "ipfs-fetch-timeout", "3s", "routing-endpoints", routing.base().toString(),
                 "ipfs-cache-dir", dir.resolve(name + "-cache").toString()));
         params.putAll(extra);
-        GatewayServer g = GatewayServer.start(dir.resolve(name), new IpnsLinkFilter(), params);
+        GatewayServer g = GatewayServer.start(dir.resolve(name), new IpnsLinkFilter(GatewayOverrides.none()
+                .withEnvironment(Map.of()).withObserver(ended::add)), params);
         others.add(g);
         g.publish(site, manifest);
         return g;
