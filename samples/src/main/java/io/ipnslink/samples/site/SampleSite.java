@@ -34,6 +34,10 @@ import org.apache.tomcat.websocket.server.WsSci;
  * container for the chat.
  */
 public final class SampleSite implements AutoCloseable {
+    /** The static prefix: the pages' stylesheet, script and image, served from IPFS by the gateway. */
+    public static final String ASSETS_PREFIX = "/assets";
+    /** The stream prefix: the livestream's playlist and segments ({@link LiveStream}), served from IPFS. */
+    public static final String LIVE_PREFIX = "/live";
     /** Size of {@code download.bin}. */
     public static final long DOWNLOAD_BYTES = 64L << 20;
     private static final int MAX_FORM_BYTES = 8 * 1024;
@@ -43,6 +47,8 @@ public final class SampleSite implements AutoCloseable {
     private final Map<String, AtomicInteger> sessions = new ConcurrentHashMap<>();
     private final Map<String, String> messages = new ConcurrentHashMap<>();
     private final ChatRoom chat = new ChatRoom();
+    private final AtomicInteger assetRequests = new AtomicInteger();
+    private final AtomicInteger liveRequests = new AtomicInteger();
 
     private SampleSite(Path baseDir) {
         this.baseDir = baseDir;
@@ -88,6 +94,41 @@ public final class SampleSite implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + tomcat.getConnector().getLocalPort());
     }
 
+    /**
+     * Requests that reached the origin under {@link #ASSETS_PREFIX} (served from IPFS by the
+     * gateway, so 0 when the static offload works).
+     */
+    public int assetRequests() {
+        return assetRequests.get();
+    }
+
+    /** Requests that reached the origin under {@link #LIVE_PREFIX} (0 when the stream offload works). */
+    public int liveRequests() {
+        return liveRequests.get();
+    }
+
+    /** The files of {@link #ASSETS_PREFIX}, kept as classpath resources next to this class. */
+    public static final java.util.List<String> ASSET_FILES = java.util.List.of("site.css", "live.js", "ipfs.svg");
+
+    /**
+     * Writes the site's static assets ({@link #ASSET_FILES}) into {@code dir} (made if missing): the
+     * directory an exposer serves as the static prefix {@link #ASSETS_PREFIX}.
+     */
+    public static void writeAssets(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (String name : ASSET_FILES) {
+            try (InputStream in = SampleSite.class.getResourceAsStream("assets/" + name)) {
+                if (in == null) {
+                    throw new IOException("the samples jar lacks the asset " + name);
+                }
+                Path tmp = dir.resolve(name + ".tmp");
+                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+    }
+
     /** Members of the chat right now. */
     public int chatMembers() {
         return chat.size();
@@ -124,6 +165,12 @@ public final class SampleSite implements AutoCloseable {
 
     private void handle(Exchange ex) throws IOException {
         String path = ex.path();
+        if (under(path, ASSETS_PREFIX) || under(path, LIVE_PREFIX)) {
+            (under(path, ASSETS_PREFIX) ? assetRequests : liveRequests).incrementAndGet();
+            send(ex, 404, "text/html;charset=utf-8", page("Not here", "<p>" + escape(path) + " is served from IPFS by"
+                    + " the gateway (the manifest's static and stream prefixes), not by this origin.</p>"));
+            return;
+        }
         switch (path) {
             case "/" -> home(ex);
             case "/guestbook" -> guestbook(ex);
@@ -136,9 +183,14 @@ public final class SampleSite implements AutoCloseable {
                     "<p>The server's clock, pushed every second: <b id=\"clock\">…</b></p>"
                             + "<script>new EventSource('events').onmessage=e=>clock.textContent=e.data</script>"
                             + "<p><a href=\"./\">Home</a></p>"));
+            case "/live.html" -> send(ex, 200, "text/html;charset=utf-8", page("Live", LIVE));
             case "/chat-page" -> send(ex, 200, "text/html;charset=utf-8", page("Chat", CHAT));
             default -> send(ex, 404, "text/html;charset=utf-8", page("Not here", "<p>No such page. <a href=\"./\">Home</a></p>"));
         }
+    }
+
+    private static boolean under(String path, String prefix) {
+        return path.equals(prefix) || path.startsWith(prefix + "/");
     }
 
     private int visits(Exchange ex) {
@@ -166,6 +218,8 @@ public final class SampleSite implements AutoCloseable {
         messages.forEach((k, v) -> msgs.append("<li>").append(escape(v)).append("</li>"));
         send(ex, 200, "text/html;charset=utf-8", page("A site behind IPNS-Link", """
                 <p class="visits">You have visited this page <b id="visits">%d</b> time%s in this session.</p>
+                <p class="from-ipfs badge" id="from-ipfs"><img id="ipfs-logo" src="assets/ipfs.svg" alt="IPFS" width="32"
+                height="32"> This page's stylesheet and this image come from IPFS (the site's <code>/assets</code>).</p>
                 <h2>Guestbook</h2>
                 <form method="post" action="guestbook"><input name="message" maxlength="200" required
                 placeholder="Say hello" aria-label="message"><button>Sign</button></form>
@@ -173,6 +227,7 @@ public final class SampleSite implements AutoCloseable {
                 <h2>More</h2>
                 <ul><li><a href="events-page">Live clock</a> (server-sent events)</li>
                 <li><a href="chat-page">Chat</a> (WebSocket; open it in two tabs)</li>
+                <li><a href="live.html">Live stream</a> (a new segment every second, from IPFS)</li>
                 <li><a href="download.bin">A 64 MiB download</a></li>
                 <li><a href="old-page">An old link</a> (redirects home)</li></ul>
                 """.formatted(n, n == 1 ? "" : "s", msgs)));
@@ -255,7 +310,7 @@ public final class SampleSite implements AutoCloseable {
         return """
                 <!doctype html><html lang="en"><head><meta charset="utf-8">
                 <meta name="viewport" content="width=device-width,initial-scale=1"><title>%s</title>
-                <link rel="stylesheet" href="style.css"></head><body><header><img src="logo.svg" alt="" width="40" height="40">
+                <link rel="stylesheet" href="style.css"><link rel="stylesheet" href="assets/site.css"></head><body><header><img src="logo.svg" alt="" width="40" height="40">
                 <h1>%s</h1></header><main>%s</main></body></html>
                 """.formatted(escape(title), escape(title), content);
     }
@@ -290,6 +345,18 @@ public final class SampleSite implements AutoCloseable {
             ws.onclose = e => state.textContent = 'Disconnected (' + e.code + ').';
             say.onsubmit = e => { e.preventDefault(); if (text.value) { ws.send(text.value); text.value = ''; } };
             </script>
+            """;
+
+    /**
+     * The livestream page: {@code assets/live.js} polls {@code live/live.m3u8} and shows the newest
+     * segment (an SVG frame) and its number.
+     */
+    private static final String LIVE = """
+            <p class="from-ipfs">Segment <b id="segment">…</b> (<span id="live-state">connecting</span>): a new one every
+            second, written by the exposer's side into a directory it watches and published under a name of its own.</p>
+            <img id="live-frame" alt="the newest segment">
+            <p><a href="./">Home</a></p>
+            <script src="assets/live.js"></script>
             """;
 
     private static final String LOGO = """
