@@ -134,20 +134,29 @@ public final class SiteContent {
     static Match match(Manifest manifest, String path) {
         Match best = null;
         for (Manifest.StaticEntry e : manifest.statics()) {
-            if (under(path, e.pathPrefix()) && (best == null || e.pathPrefix().length() > best.prefix().length())) {
-                best = new Match(e.pathPrefix(), e.cid(), null);
+            if (under(path, e.pathPrefix()) && (best == null || trimmed(e.pathPrefix()).length() > best.prefix().length())) {
+                best = new Match(trimmed(e.pathPrefix()), e.cid(), null);
             }
         }
         for (Manifest.StreamEntry e : manifest.streams()) {
-            if (under(path, e.pathPrefix()) && (best == null || e.pathPrefix().length() > best.prefix().length())) {
-                best = new Match(e.pathPrefix(), null, e.ipnsName());
+            if (under(path, e.pathPrefix()) && (best == null || trimmed(e.pathPrefix()).length() > best.prefix().length())) {
+                best = new Match(trimmed(e.pathPrefix()), null, e.ipnsName());
             }
         }
         return best;
     }
 
     static boolean under(String path, String prefix) {
-        return prefix.equals("/") || path.equals(prefix) || path.startsWith(prefix + "/");
+        String p = trimmed(prefix);
+        return p.equals("/") || path.equals(p) || path.startsWith(p + "/");
+    }
+
+    /**
+     * A prefix without its trailing slash ("/" stays): the exposer never writes one, but a manifest
+     * from elsewhere may ({@code /static/} of a legacy v1 site) and means the same directory.
+     */
+    static String trimmed(String prefix) {
+        return prefix.length() > 1 && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
     }
 
     /** A decoded path %-encoded again segment by segment ("" stays "", slashes kept). */
@@ -205,6 +214,9 @@ public final class SiteContent {
             complete(s);
             return;
         }
+        // public, content-addressed bytes: readable from any page, also from the site's own pages in path
+        // form, whose sandbox gives them an opaque origin (a live page fetching its playlist)
+        s.response().setHeader("Access-Control-Allow-Origin", "*");
         PeerHints hints = ipfs.hints();
         boolean hinted = hints.register(s.id(), new PeerHints.Hint(s.manifest().peer(), s.manifest().addresses(), s.site()));
         Runnable done = hinted ? () -> hints.remove(s.id()) : () -> { };

@@ -187,7 +187,7 @@ public record LegacyManifest(List<String> routes, PeerId peer, String host, Stri
     /**
      * As a manifest of this gateway: the listener's peer and dialable routes, the Host, on_fail
      * as onfail, and {@code cache} / {@code stream} as a static / stream entry when they are complete
-     * and valid (served once the gateway serves those entries; left out otherwise).
+     * and valid (served from IPFS like this gateway's own: docs/static.md; left out otherwise).
      *
      * @throws LegacyException when the result is above the manifest's limits
      */

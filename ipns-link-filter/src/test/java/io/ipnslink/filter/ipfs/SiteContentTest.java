@@ -32,6 +32,12 @@ class SiteContentTest {
         assertFalse(SiteContent.under("/", "/static"));
         assertTrue(SiteContent.under("/anything", "/"));
         assertTrue(SiteContent.under("/", "/"));
+        // a prefix with a trailing slash (a legacy v1 site's cache path) means the same directory
+        assertTrue(SiteContent.under("/static", "/static/"));
+        assertTrue(SiteContent.under("/static/a", "/static/"));
+        assertFalse(SiteContent.under("/staticky", "/static/"));
+        assertEquals(new SiteContent.Match("/static", A, null), SiteContent.match(
+                manifest(List.of(new Manifest.StaticEntry("/static/", A)), List.of()), "/static/app.css"));
     }
 
     @Test

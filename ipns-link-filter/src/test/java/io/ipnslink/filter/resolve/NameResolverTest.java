@@ -111,6 +111,21 @@ class NameResolverTest {
     }
 
     @Test
+    void aLiveStreamsOneSecondTtlIsKeptOneSecondAndTheNewerRecordTakenAfterIt() {
+        // a stream's record (docs/static.md): TTL 1 s, so a new root is served at most 1 s plus one lookup later
+        answer.set(Optional.of(record(1, Duration.ofHours(1), Duration.ofSeconds(1))));
+        assertEquals(1, resolver.resolve(site.name()).join().record().sequence());
+        answer.set(Optional.of(record(2, Duration.ofHours(1), Duration.ofSeconds(1))));
+        clock.advance(Duration.ofMillis(999));
+        assertEquals(1, resolver.resolve(site.name()).join().record().sequence());
+        assertEquals(1, fetches.get());
+        clock.advance(Duration.ofMillis(2));
+        assertEquals(2, resolver.resolve(site.name()).join().record().sequence(),
+                "past its 1 s TTL the next request waits for the newer record, never gets the old one");
+        assertEquals(2, fetches.get());
+    }
+
+    @Test
     void theCacheNeverOutlivesTheRecordsValidity() {
         IpnsRecord r = record(1, Duration.ofSeconds(20), Duration.ofHours(1));
         store.put(site.name(), r);
