@@ -18,7 +18,7 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The demo's static offload in a real browser (headless Chromium, subdomain form): the page's
+ * The demo's static offload in a real browser (headless Chromium; subdomain form, and path form for the live page): the page's
  * stylesheet from {@code /assets} applies, its SVG image loads, {@code /live.html} shows the
  * livestream's segment number advancing; the origin never sees a request under {@code /assets}
  * or {@code /live} (the gateway serves them from IPFS, blocks by bitswap from the exposer).
@@ -67,17 +67,21 @@ class StaticAndLiveBrowserTest {
         assertEquals(0, demo.originOffloadedRequests(), "the origin must see no request under /assets or /live");
     }
 
-    @Test
-    void livePageShowsTheSegmentNumberAdvancing() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"subdomain", "path"})
+    void livePageShowsTheSegmentNumberAdvancing(String form) {
+        // in path form the page is sandboxed (an opaque origin): its fetch of the playlist is a
+        // cross-origin request, which the static answers allow (Access-Control-Allow-Origin: *)
+        String base = form.equals("path") ? demo.pathUrl() : demo.subdomainUrl();
         WebDriver driver = browser.driver();
-        driver.get(demo.subdomainUrl() + "live.html");
+        driver.get(base + "live.html");
         waitFor("the first segment on the live page", () -> segment() >= 0);
         long first = segment();
         waitFor("a segment after " + first + " on the live page", () -> segment() > first);
         waitFor("the segment's frame to load", () -> ((Number) js(
                 "const i = document.getElementById('live-frame'); return i.complete ? i.naturalWidth : 0")).intValue() > 0);
         String src = (String) js("return document.getElementById('live-frame').src");
-        assertTrue(src.startsWith(demo.subdomainUrl() + "live/seg-"), src);
+        assertTrue(src.startsWith(base + "live/seg-"), src);
         assertEquals(0, demo.originOffloadedRequests(), "the origin must see no request under /assets or /live");
     }
 
