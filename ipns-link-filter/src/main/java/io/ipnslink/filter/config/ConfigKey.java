@@ -329,6 +329,9 @@ public enum ConfigKey {
     IPFS_THREADS("ipfs-threads", "16",
             "Threads answering `/ipfs/` requests (each reads blocks and writes one answer at a time); 64 more wait"
                     + " in a queue, beyond that 503"),
+    IPFS_MEMORY_CACHE("ipfs-memory-cache", "64MiB",
+            "Most bytes of verified blocks kept in memory in front of the block cache, the most recently used"
+                    + " (a hot static file is answered without a disk read or a hash); 0: none. Bytes or KiB/MiB/GiB"),
     // ---- private networks: swarm key (keys of this part go below this line)
     SWARM_KEY("swarm-key", "",
             "Path of a libp2p private network key file (`/key/swarm/psk/1.0.0/`, as `ipns-link key swarm gen` or"

@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's block source: the {@link BlockCache} first, then every {@link BlockFetcher} at
+ * The gateway's block source: verified blocks in memory ({@link MemoryBlocks}, the most recently
+ * used), then the {@link BlockCache} on disk, then every {@link BlockFetcher} at
  * once; the first block that verifies wins, goes into the cache and the other fetches are
  * cancelled. Concurrent requests for one CID share one fetch. A wait is bounded by the fetch
  * timeout: then {@code TIMEOUT}; all fetchers saying they have no such block (or none configured)
@@ -32,13 +33,20 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CachingBlockSource.class);
 
     private final BlockCache cache;
+    private final MemoryBlocks memory;
     private final List<BlockFetcher> fetchers = new CopyOnWriteArrayList<>();
     private final Duration timeout;
     /** Fetches under way (at most one per CID; bounded by the threads that wait for them). */
     private final ConcurrentHashMap<Cid, CompletableFuture<Block>> inFlight = new ConcurrentHashMap<>();
 
+    /** Without a memory layer. */
     public CachingBlockSource(BlockCache cache, Duration timeout) {
+        this(cache, new MemoryBlocks(0), timeout);
+    }
+
+    public CachingBlockSource(BlockCache cache, MemoryBlocks memory, Duration timeout) {
         this.cache = Objects.requireNonNull(cache, "cache");
+        this.memory = Objects.requireNonNull(memory, "memory");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
     }
 
@@ -56,9 +64,24 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
         return cache;
     }
 
-    /** The block from the cache only, or null (for {@code Cache-Control: only-if-cached}). */
+    public MemoryBlocks memory() {
+        return memory;
+    }
+
+    /**
+     * The block from memory or the cache only, or null (for {@code Cache-Control: only-if-cached}).
+     * A block read from disk (verified there) is kept in memory too.
+     */
     public Block cached(Cid cid) throws IOException {
-        return cache.get(cid).map(d -> new Block(cid, d)).orElse(null);
+        Block hot = memory.get(cid);
+        if (hot != null) {
+            return hot;
+        }
+        Block b = cache.get(cid).map(d -> new Block(cid, d)).orElse(null);
+        if (b != null) {
+            memory.put(b);
+        }
+        return b;
     }
 
     @Override
@@ -159,6 +182,7 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
     }
 
     private void cache(Block b, String requestId) {
+        memory.put(b);
         try {
             cache.put(b);
         } catch (IOException | RuntimeException e) {

@@ -138,14 +138,14 @@ public final class IpfsGateway implements AutoCloseable {
             LOG.warn("{}; /ipfs/ is not served (set ipfs-cache-dir, or ipfs-gateway=off)", msg);
             return null;
         }
-        CachingBlockSource source = new CachingBlockSource(cache, s.fetchTimeout());
+        CachingBlockSource source = new CachingBlockSource(cache, new MemoryBlocks(s.memoryCache()), s.fetchTimeout());
         if (!s.upstreams().isEmpty()) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(s.fetchTimeout())
                     .followRedirects(HttpClient.Redirect.NORMAL).build();
             s.upstreams().forEach(u -> source.add(new HttpBlockFetcher(u, http, s.fetchTimeout())));
         }
-        LOG.info("IPFS gateway: /ipfs/ served from the block cache {} ({} bytes) and {} upstream(s)", s.cacheDir(),
-                s.cacheSize(), s.upstreams().size());
+        LOG.info("IPFS gateway: /ipfs/ served from the block cache {} ({} bytes, {} in memory) and {} upstream(s)",
+                s.cacheDir(), s.cacheSize(), s.memoryCache(), s.upstreams().size());
         IpfsGateway g = new IpfsGateway(s, source, context, config.pathFormSandbox().orElse(null), statics,
                 config.resolveTimeout());
         if (context != null) {

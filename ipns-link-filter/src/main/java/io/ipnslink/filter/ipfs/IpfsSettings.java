@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param enabled {@code ipfs-gateway}
  * @param cacheDir the block cache's directory ({@code ipfs-blocks} under {@code data-dir} when unset)
  * @param upstreams base URLs of trustless gateways
+ * @param memoryCache bytes of verified blocks kept in memory in front of the cache ({@code ipfs-memory-cache})
  */
 public record IpfsSettings(boolean enabled, Path cacheDir, long cacheSize, List<URI> upstreams, Duration fetchTimeout,
-        long maxBlocks, int threads) {
+        long maxBlocks, int threads, long memoryCache) {
     /** Name of the default cache directory under {@code data-dir}. */
     public static final String DEFAULT_CACHE_DIR_NAME = "ipfs-blocks";
 
@@ -36,6 +37,7 @@ public record IpfsSettings(boolean enabled, Path cacheDir, long cacheSize, List<
                 v.list(ConfigKey.IPFS_UPSTREAM, GatewayConfig::httpUrl),
                 v.parse(ConfigKey.IPFS_FETCH_TIMEOUT, GatewayConfig::positiveDuration),
                 v.parse(ConfigKey.IPFS_MAX_BLOCKS, t -> (long) GatewayConfig.positiveInt(t, 100_000_000)),
-                v.parse(ConfigKey.IPFS_THREADS, t -> GatewayConfig.positiveInt(t, 1024)));
+                v.parse(ConfigKey.IPFS_THREADS, t -> GatewayConfig.positiveInt(t, 1024)),
+                v.parse(ConfigKey.IPFS_MEMORY_CACHE, GatewayConfig::size));
     }
 }

@@ -1,0 +1,99 @@
+package io.ipnslink.filter.ipfs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ipnslink.core.ipfs.Block;
+import io.ipnslink.core.multiformats.Cid;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Verified blocks in memory: the byte bound under a flood, LRU order, what is not kept, and the source's use of it. */
+class MemoryBlocksTest {
+    static Block random(Random r, int size) {
+        byte[] b = new byte[size];
+        r.nextBytes(b);
+        return Block.of(Cid.RAW, b);
+    }
+
+    @Test
+    void aFloodOfDistinctBlocksFromManyThreadsNeverHoldsMoreThanTheBound() throws Exception {
+        long max = 256 * 1024;
+        MemoryBlocks m = new MemoryBlocks(max);
+        AtomicLong seen = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> all = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int seed = t;
+            all.add(pool.submit(() -> {
+                Random r = new Random(seed);
+                for (int i = 0; i < 500; i++) {
+                    m.put(random(r, 1 + r.nextInt(max / 4 > 0 ? (int) (max / 4) : 1)));
+                    seen.accumulateAndGet(m.bytes(), Math::max);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : all) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertTrue(seen.get() <= max, "held at most " + seen.get());
+        assertTrue(m.bytes() <= max && m.count() > 0);
+    }
+
+    @Test
+    void leastRecentlyUsedGoFirstAndLargeBlocksAreNotKept() {
+        MemoryBlocks m = new MemoryBlocks(300);
+        Random r = new Random(1);
+        Block a = random(r, 70);
+        Block b = random(r, 70);
+        Block c = random(r, 70);
+        Block d = random(r, 70);
+        m.put(a);
+        m.put(b);
+        m.put(c);
+        m.put(d);
+        assertNotNull(m.get(a.cid())); // a is now the most recent: b goes next
+        m.put(random(r, 70));
+        assertNull(m.get(b.cid()));
+        assertNotNull(m.get(a.cid()));
+        assertNotNull(m.get(c.cid()));
+        assertEquals(280, m.bytes());
+        m.put(random(r, 76)); // more than a quarter of the bound: one visitor's big file does not flush the rest
+        assertEquals(4, m.count());
+        MemoryBlocks off = new MemoryBlocks(0);
+        off.put(a);
+        assertNull(off.get(a.cid()));
+    }
+
+    @Test
+    void theSourceAnswersHotBlocksFromMemoryEvenWhenTheDiskCopyIsGone(@TempDir Path dir) throws Exception {
+        BlockCache disk = BlockCache.open(dir, 1 << 20);
+        MemoryBlocks memory = new MemoryBlocks(1 << 20);
+        CachingBlockSource source = new CachingBlockSource(disk, memory, Duration.ofSeconds(1));
+        Block b = random(new Random(7), 1000);
+        disk.put(b);
+        assertArrayEquals(b.data(), source.get(b.cid()).data()); // read from disk, verified, kept in memory
+        assertEquals(1, memory.count());
+        java.nio.file.Files.walk(dir).filter(java.nio.file.Files::isRegularFile).forEach(p -> p.toFile().delete());
+        assertArrayEquals(b.data(), source.get(b.cid()).data());
+        // asked by its CIDv0-or-v1 twin, the same bytes under the CID asked for
+        Cid v1 = b.cid().toV1();
+        assertEquals(v1, source.get(v1).cid());
+        assertTrue(memory.hits() >= 2);
+    }
+}
