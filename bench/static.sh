@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark item 8: static offload (docs/static.md, docs/benchmarks.md "Static offload").
 #
-#   bench/static.sh [--quick] [--jdk PATH]... [--keep] [--no-doc]
+#   bench/static.sh [--quick] [--jdk PATH]... [--keep] [--no-doc] [--profile]
 #
 #   --quick     5 s per wrk run, 32 MiB instead of 100 MiB for the first fetch
 #   --jdk PATH  a JDK home to run our gateway and exposer on; repeatable.
 #               Default: the default JDK 17 and Temurin 25.
 #   --keep      keep the work directory (configs, logs, raw results)
 #   --no-doc    do not write the figures into docs/benchmarks.md (they are always printed)
-#   Environment: STATIC_SECONDS (wrk seconds per run, default 10), STATIC_BIG_MIB (default 100).
+#   --profile   record the gateway with JDK Flight Recorder (bench/profile.jfc) for the whole run and
+#               print bench/jfr-summary.py of it per JDK; implies --keep and --no-doc
+#   Environment: STATIC_SECONDS (wrk seconds per run, default 10), STATIC_BIG_MIB (default 100),
+#   STATIC_APP_WRITE_BUF (the gateway connector's socket.appWriteBufSize, default 65536).
 #
 # Starts on 127.0.0.1, free ports: nginx as the site's origin (access log on, so (c) can count
 # what reaches it), nginx serving the same files from disk (the baseline of (a)), and per JDK our
@@ -26,7 +29,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-QUICK=0 KEEP=0 NODOC=0
+QUICK=0 KEEP=0 NODOC=0 PROFILE=0
+# Tomcat's socket write buffer for our gateway: docs/deployment.md's setting for sites that serve
+# large files (64 KiB per system call instead of 8 KiB); STATIC_APP_WRITE_BUF=8192 measures Tomcat's default.
+APP_WRITE_BUF=${STATIC_APP_WRITE_BUF:-65536}
 JDKS=()
 usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -34,6 +40,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --keep) KEEP=1 ;;
     --no-doc) NODOC=1 ;;
+    --profile) PROFILE=1; KEEP=1; NODOC=1 ;;
     --jdk) [ $# -ge 2 ] || { echo "--jdk needs a path" >&2; exit 2; }; JDKS+=("$2"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -204,9 +211,14 @@ for jdk in "${JDKS[@]}"; do
   label=$(basename "$jdk")
   version=$("$jdk/bin/java" -version 2>&1 | head -1 | sed 's/"//g')
   log "our chain on $label ($version)"
-  start "gateway-$label" env JAVA="$jdk/bin/java" ./ipns-link gateway --address 127.0.0.1 --port 0 \
+  gw_opts=""
+  if [ "$PROFILE" = 1 ]; then
+    gw_opts="-XX:StartFlightRecording=settings=$PWD/bench/profile.jfc,dumponexit=true,filename=$WORK/gateway-$label.jfr"
+  fi
+  start "gateway-$label" env JAVA="$jdk/bin/java" IPNS_LINK_JAVA_OPTS="$gw_opts" ./ipns-link gateway --address 127.0.0.1 --port 0 \
     --data "$WORK/gateway-$label" --set dnslink=false --connector maxThreads=50 \
-    --connector maxKeepAliveRequests=-1 --connector keepAliveTimeout=120000
+    --connector maxKeepAliveRequests=-1 --connector keepAliveTimeout=120000 \
+    --connector "socket.appWriteBufSize=$APP_WRITE_BUF"
   gw=$LAST_PID
   port=$(wait_line "gateway-$label" 'IPNS-Link gateway on http://127\.0\.0\.1:\K[0-9]+' "$gw")
   start "expose-$label" env JAVA="$jdk/bin/java" ./ipns-link --home "$WORK/home" --json expose bench "$ORIGIN" \
@@ -234,6 +246,11 @@ for jdk in "${JDKS[@]}"; do
   log "  ours $WRK_RPS req/s, nginx $NGINX_RPS req/s, ratio $ratio, ETag $etag; bitswap $bitswap_mbs MB/s, tunnel $tunnel_mbs MB/s; origin saw $((after - before)) /static requests"
   stop_wrapper "$exp"
   stop_wrapper "$gw"
+  if [ "$PROFILE" = 1 ]; then
+    for i in $(seq 1 100); do [ -s "$WORK/gateway-$label.jfr" ] && break; sleep 0.1; done
+    log "  profile of the gateway ($WORK/gateway-$label.jfr):"
+    python3 bench/jfr-summary.py --jfr-tool "$jdk/bin/jfr" "$WORK/gateway-$label.jfr" >&2 || true
+  fi
 done
 
 HEADER="| JDK | (a) ours: 1 MiB static, warm cache, req/s (p50 / p99) | nginx from disk | ratio | errors | (b) first ${BIG_MIB} MiB by bitswap, MB/s | same file through the tunnel, MB/s | (c) origin requests under /static |
@@ -245,7 +262,7 @@ if [ "$NODOC" = 0 ]; then
   # replaces what is between the STATIC markers of docs/benchmarks.md ("Static offload" section)
   {
     echo "Run of $(date -u +%Y-%m-%d) ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
-    echo "\`bench/static.sh$([ "$QUICK" = 1 ] && echo ' --quick')\`, ${SECONDS_PER_RUN} s per wrk run):"
+    echo "\`bench/static.sh$([ "$QUICK" = 1 ] && echo ' --quick')\`, ${SECONDS_PER_RUN} s per wrk run, gateway connector socket.appWriteBufSize=$APP_WRITE_BUF):"
     echo
     echo "$TABLE"
   } > "$WORK/static-results.md"
