@@ -28,6 +28,14 @@ public interface BlockSource {
      */
     Block get(Cid cid) throws IOException;
 
+    /**
+     * A hint that {@code cids} will be asked for soon, in this order (the reader's read-ahead
+     * within a file): a source that fetches over the network may start fetching them now, so that
+     * several are under way at once instead of one round trip per block. Never blocks, never
+     * fails; a source without a network ignores it (the default).
+     */
+    default void prefetch(java.util.List<Cid> cids) {}
+
     /** A source answering from a block store (a missing block is {@code NOT_FOUND}). */
     static BlockSource of(io.ipnslink.core.ipfs.BlockStore store) {
         return cid -> {

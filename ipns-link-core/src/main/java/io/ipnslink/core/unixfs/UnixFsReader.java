@@ -40,6 +40,9 @@ import java.util.function.Consumer;
  * {@link InterruptedIOException}.
  */
 public final class UnixFsReader {
+    /** Children of a file node asked ahead of the one being read ({@link BlockSource#prefetch}). */
+    public static final int READ_AHEAD = 8;
+
     /** {@code murmur3-x64-64}, the only HAMT hash function of UnixFS. */
     public static final long HAMT_HASH_MURMUR3 = 0x22;
 
@@ -382,10 +385,12 @@ public final class UnixFsReader {
         written += emit(inline, pos, from, to, v);
         pos += inline.length;
         List<DagPb.Link> links = node.links();
+        int ahead = -1; // the last child handed to the source's read-ahead
         for (int i = 0; i < links.size() && pos < to; i++) {
             long size = data.getBlocksizes(i);
             long end = pos + size;
             if (end > from) {
+                ahead = readAhead(links, data, i, end, to, ahead);
                 Cid childCid = links.get(i).hash();
                 if (depth + 1 > limits.maxDepth()) {
                     throw depthLimit();
@@ -415,6 +420,28 @@ public final class UnixFsReader {
             pos = end;
         }
         return written;
+    }
+
+    /**
+     * Hands the children after {@code i} that hold bytes before {@code to} to the source's
+     * {@link BlockSource#prefetch}, keeping {@link #READ_AHEAD} of them asked ahead of the one read
+     * now (child {@code i}, which ends at file offset {@code end}); returns the last one handed.
+     */
+    private int readAhead(List<DagPb.Link> links, UnixfsProtos.Data data, int i, long end, long to, int ahead) {
+        List<Cid> next = new ArrayList<>();
+        long pos = end;
+        int last = Math.max(ahead, i);
+        for (int j = i + 1; j < links.size() && j <= i + READ_AHEAD && pos < to; j++) {
+            if (j > last && !isIdentity(links.get(j).hash())) {
+                next.add(links.get(j).hash());
+                last = j;
+            }
+            pos += data.getBlocksizes(j);
+        }
+        if (!next.isEmpty()) {
+            source.prefetch(next);
+        }
+        return last;
     }
 
     private static long emit(byte[] bytes, long pos, long from, long to, FileVisitor v) throws IOException {

@@ -38,6 +38,9 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
     private final Duration timeout;
     /** Fetches under way (at most one per CID; bounded by the threads that wait for them). */
     private final ConcurrentHashMap<Cid, CompletableFuture<Block>> inFlight = new ConcurrentHashMap<>();
+    /** Most read-ahead fetches under way at once, for all requests together. */
+    public static final int MAX_PREFETCHES = 64;
+    private final AtomicInteger prefetches = new AtomicInteger();
 
     /** Without a memory layer. */
     public CachingBlockSource(BlockCache cache, Duration timeout) {
@@ -121,6 +124,42 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
             throw new BlockUnavailableException(cid, BlockUnavailableException.Reason.FAILED,
                     "fetching " + cid + " failed: " + e.getCause());
         }
+    }
+
+    /**
+     * Read-ahead ({@link BlockSource#prefetch}): starts fetching those of {@code cids} that are
+     * neither in memory, nor in the cache, nor being fetched, as {@link #get} would, without
+     * waiting. At most {@link #MAX_PREFETCHES} such fetches run at once for all requests; beyond
+     * that the hint is dropped (the reader then asks for the block when it gets there).
+     */
+    public void prefetch(List<Cid> cids, String requestId) {
+        if (fetchers.isEmpty()) {
+            return;
+        }
+        for (Cid cid : cids) {
+            if (memory.get(cid) != null || cache.has(cid) || inFlight.containsKey(cid)) {
+                continue;
+            }
+            if (prefetches.incrementAndGet() > MAX_PREFETCHES) {
+                prefetches.decrementAndGet();
+                return;
+            }
+            CompletableFuture<Block> mine = new CompletableFuture<>();
+            if (inFlight.putIfAbsent(cid, mine) != null) {
+                prefetches.decrementAndGet();
+                continue;
+            }
+            mine.whenComplete((b, e) -> {
+                inFlight.remove(cid, mine);
+                prefetches.decrementAndGet();
+            });
+            race(cid, requestId, mine);
+        }
+    }
+
+    /** Read-ahead fetches under way now. */
+    public int prefetches() {
+        return prefetches.get();
     }
 
     /** Asks every fetcher; the first verified block completes {@code result} and cancels the rest. */

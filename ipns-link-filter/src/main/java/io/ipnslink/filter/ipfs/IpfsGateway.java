@@ -711,7 +711,17 @@ public final class IpfsGateway implements AutoCloseable {
     // ---- helpers
 
     private UnixFsReader reader(Request r) {
-        return new UnixFsReader(cid -> blocks.get(cid, r.id()), limits);
+        return new UnixFsReader(new io.ipnslink.core.unixfs.BlockSource() {
+            @Override
+            public Block get(Cid cid) throws IOException {
+                return blocks.get(cid, r.id());
+            }
+
+            @Override
+            public void prefetch(List<Cid> cids) {
+                blocks.prefetch(cids, r.id()); // several blocks of a file under way at once
+            }
+        }, limits);
     }
 
     private boolean denied(HttpServletResponse resp, Cid cid, String path, String accept, String id)
