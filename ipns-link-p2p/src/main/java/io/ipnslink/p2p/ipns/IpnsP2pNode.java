@@ -189,7 +189,7 @@ public final class IpnsP2pNode implements AutoCloseable {
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (Multiaddr a : options.bootstrap()) {
             KadPeer p = KadPeer.fromP2pAddress(a);
-            all.add(host.connect(p.id(), p.addrs()).orTimeout(20, TimeUnit.SECONDS).handle((c, e) -> {
+            all.add(dialBootstrap(p, 1).handle((c, e) -> {
                 if (e != null) {
                     LOG.info("bootstrap peer {} not reached: {}", p.id(), e.getMessage());
                 }
@@ -208,6 +208,26 @@ public final class IpnsP2pNode implements AutoCloseable {
             }
             return null;
         }));
+    }
+
+    /** Tries of one bootstrap peer before it counts as not reached; the waits between them grow by 500 ms. */
+    static final int BOOTSTRAP_TRIES = 3;
+
+    /**
+     * Dials a bootstrap peer, again after a pause when the dial fails (a peer that limits inbound
+     * connections per address and second, as js-libp2p does by default, resets a dial that comes in
+     * a burst with others); each try bounded by 20 s.
+     */
+    private CompletableFuture<?> dialBootstrap(KadPeer p, int attempt) {
+        return host.connect(p.id(), p.addrs()).orTimeout(20, TimeUnit.SECONDS).handle((c, e) -> {
+            if (e == null || attempt >= BOOTSTRAP_TRIES) {
+                return e == null ? CompletableFuture.completedFuture(c) : CompletableFuture.failedFuture(e);
+            }
+            LOG.debug("bootstrap peer {}: {}; trying again", p.id(), e.getMessage());
+            return CompletableFuture.supplyAsync(() -> null,
+                    CompletableFuture.delayedExecutor(500L * attempt, TimeUnit.MILLISECONDS))
+                    .thenCompose(x -> dialBootstrap(p, attempt + 1));
+        }).thenCompose(f -> f);
     }
 
     /** Completes when the first round of bootstrap dials (and the DHT's bootstrap) is over. */

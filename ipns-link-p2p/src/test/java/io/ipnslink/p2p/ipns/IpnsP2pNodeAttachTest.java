@@ -118,4 +118,25 @@ class IpnsP2pNodeAttachTest {
         assertEquals(List.of("/x/app/1"), h.protocols().stream().filter(p -> p.startsWith("/x/")).toList());
         assertFalse(h.protocols().contains(Gossipsub.MESHSUB_V11));
     }
+
+    @Test
+    void aBootstrapPeerThatIsNotThereAtTheFirstDialIsTriedAgain() throws Exception {
+        // the bootstrap peer's port is known, but it starts listening only after the first dial failed
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        PrivKey bootKey = PrivKey.generateEd25519();
+        Multiaddr at = Multiaddr.parse("/ip4/127.0.0.1/tcp/" + port);
+        PrivKey selfKey = PrivKey.generateEd25519();
+        Host self = host(selfKey);
+        IpnsP2pNode node = keep(IpnsP2pNode.attach(self, selfKey, IpnsP2pNode.Options.of(
+                List.of(Multiaddr.parse(at + "/p2p/" + bootKey.peerId())), false, IpnsP2pNode.DhtMode.CLIENT)));
+        java.util.concurrent.CompletableFuture<Void> done = node.connectBootstrap();
+        // a refused dial fails at once; the second try comes 500 ms later (without it, done and not connected)
+        Thread.sleep(150);
+        keep(Host.builder().identity(bootKey).listen(at).eventLoopThreads(1).build().start());
+        done.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(self.connection(bootKey.peerId()).isPresent(), "reached at a later try");
+    }
 }
