@@ -210,7 +210,11 @@ public final class IpnsP2pNode implements AutoCloseable {
         }));
     }
 
-    /** Tries of one bootstrap peer before it counts as not reached; the waits between them grow by 500 ms. */
+    /**
+     * Tries of one bootstrap peer before it counts as not reached. The pause before try n+1 is the
+     * host's dial backoff after n failures ({@link io.ipnslink.p2p.Host.DialBackoff}: 1 s, then 2 s)
+     * plus 100 ms: a try within the backoff would fail at once without dialing.
+     */
     static final int BOOTSTRAP_TRIES = 3;
 
     /**
@@ -224,8 +228,9 @@ public final class IpnsP2pNode implements AutoCloseable {
                 return e == null ? CompletableFuture.completedFuture(c) : CompletableFuture.failedFuture(e);
             }
             LOG.debug("bootstrap peer {}: {}; trying again", p.id(), e.getMessage());
+            long pause = io.ipnslink.p2p.Host.DialBackoff.DEFAULT_INITIAL.toMillis() * (1L << (attempt - 1)) + 100;
             return CompletableFuture.supplyAsync(() -> null,
-                    CompletableFuture.delayedExecutor(500L * attempt, TimeUnit.MILLISECONDS))
+                    CompletableFuture.delayedExecutor(pause, TimeUnit.MILLISECONDS))
                     .thenCompose(x -> dialBootstrap(p, attempt + 1));
         }).thenCompose(f -> f);
     }

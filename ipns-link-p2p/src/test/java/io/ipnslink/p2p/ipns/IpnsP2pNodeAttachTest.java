@@ -133,7 +133,8 @@ class IpnsP2pNodeAttachTest {
         IpnsP2pNode node = keep(IpnsP2pNode.attach(self, selfKey, IpnsP2pNode.Options.of(
                 List.of(Multiaddr.parse(at + "/p2p/" + bootKey.peerId())), false, IpnsP2pNode.DhtMode.CLIENT)));
         java.util.concurrent.CompletableFuture<Void> done = node.connectBootstrap();
-        // a refused dial fails at once; the second try comes 500 ms later (without it, done and not connected)
+        // a refused dial fails at once; the second try comes after the host's 1 s dial backoff (without it, done
+        // and not connected)
         Thread.sleep(150);
         keep(Host.builder().identity(bootKey).listen(at).eventLoopThreads(1).build().start());
         done.get(WAIT.toSeconds(), TimeUnit.SECONDS);
