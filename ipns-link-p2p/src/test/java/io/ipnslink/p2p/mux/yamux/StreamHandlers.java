@@ -83,9 +83,9 @@ final class StreamHandlers {
             @Override
             public void handlerAdded(ChannelHandlerContext ctx) {
                 Recorder r = new Recorder();
-                recorders.add(r);
                 ctx.channel().config().setAutoRead(autoRead);
                 ctx.pipeline().replace(this, "recorder", r);
+                recorders.add(r); // visible to other threads only once in the pipeline (its channel() set)
             }
         }
 
