@@ -132,7 +132,10 @@ class P2pRoutesTest {
         P2pRoutes stranger = keep(P2pRoutes.start(io.ipnslink.filter.config.GatewayConfig.load(List.of(
                 io.ipnslink.filter.config.ConfigSource.initParams(java.util.Map.of("bootstrap", bootstrap)::get)), dir),
                 store).orElseThrow());
-        stranger.node().bootstrapped().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        // Without the key each side reads the other's bytes as garbage; when both wait for more, a try
+        // ends only at the host's upgrade timeout (15 s), and the node tries a bootstrap peer three
+        // times with pauses (1.1 s, 2.1 s) in between: the wait covers three such tries.
+        stranger.node().bootstrapped().get(60, TimeUnit.SECONDS);
         assertTrue(stranger.node().host().connection(network.host().peerId()).isEmpty(),
                 "without the key the bootstrap peer cannot be reached");
     }
