@@ -618,10 +618,11 @@ public final class Gossipsub implements AutoCloseable {
     /** Reads RPC frames of one inbound stream and hands them to the router's thread, with back-pressure. */
     private final class InboundHandler extends ChannelInboundHandlerAdapter {
         private final Stream stream;
-        private final AtomicInteger inflight = new AtomicInteger();
+        private final ReadGate gate;
 
         InboundHandler(Stream stream) {
             this.stream = stream;
+            this.gate = new ReadGate(stream.channel(), config.maxInboundPending());
         }
 
         @Override
@@ -637,9 +638,7 @@ public final class Gossipsub implements AutoCloseable {
                 malformed(ctx, "RPC is not valid protobuf: " + e.getMessage());
                 return;
             }
-            if (inflight.incrementAndGet() >= config.maxInboundPending()) {
-                ctx.channel().config().setAutoRead(false);
-            }
+            gate.received();
             executeSafely(() -> {
                 try {
                     Peer p = peers.get(stream.remotePeer());
@@ -647,10 +646,7 @@ public final class Gossipsub implements AutoCloseable {
                         handleRpc(p, rpc);
                     }
                 } finally {
-                    if (inflight.decrementAndGet() == config.maxInboundPending() / 2
-                            && !ctx.channel().config().isAutoRead()) {
-                        ctx.channel().config().setAutoRead(true);
-                    }
+                    gate.handled();
                 }
             }, null);
         }
