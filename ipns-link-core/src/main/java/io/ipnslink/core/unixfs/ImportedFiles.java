@@ -27,7 +27,7 @@ import java.util.Objects;
  * not change its modification time; such a file is read again by the next import).
  *
  * <p>Bound: after each successful import the table holds exactly the regular files of that import,
- * so at most {@link ImportOptions#maxEntries()} (about 200 bytes each, path included); a failed
+ * so at most {@link ImportOptions#maxEntries()} (a few hundred bytes each, path included); a failed
  * import leaves the table as it was. The kept DAGs are assumed to stay in the block store the
  * importer writes to (a store that evicts may lose their inner blocks). Tied to one
  * {@link ImportOptions} (other options give other CIDs). Not thread-safe: one import at a time.
