@@ -141,6 +141,22 @@ final class CliFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         return r;
     }
 
+    /**
+     * Starts {@code expose blog http://127.0.0.1:9 --publish-to=<router> --listen=/ip4/127.0.0.1/tcp/0}
+     * followed by {@code extra}; returns once its control file is there.
+     */
+    Running startExposeBlog(String... extra) throws InterruptedException {
+        return startExpose(exposeBlogArgs(extra));
+    }
+
+    /** The arguments of {@link #startExposeBlog}. */
+    String[] exposeBlogArgs(String... extra) {
+        List<String> args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+                "--listen=/ip4/127.0.0.1/tcp/0"));
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+
     /** Waits up to {@link #WAIT_S} for {@code cond}; fails naming {@code what}. */
     static void await(Supplier<Boolean> cond, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);

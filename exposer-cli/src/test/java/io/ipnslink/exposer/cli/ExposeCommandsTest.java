@@ -15,8 +15,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,21 +22,13 @@ class ExposeCommandsTest {
     @RegisterExtension
     static final CliFixture fx = new CliFixture();
 
-    /** Starts {@code expose blog} with {@code extra}; returns once the control file is there. */
-    Running expose(String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
-                "--listen=/ip4/127.0.0.1/tcp/0"));
-        args.addAll(List.of(extra));
-        return fx.startExpose(args.toArray(String[]::new));
-    }
-
     IpnsRecord stored() throws Exception {
         return fx.stored(fx.blog);
     }
 
     @Test
     void exposePublishesAVerifiableManifestAndAnswersStatusHidePublishAndP2p() throws Exception {
-        Running expose = expose("--onfail=https://down.example/");
+        Running expose = fx.startExposeBlog("--onfail=https://down.example/");
         IpnsRecord r = stored();
         Manifest m = Manifest.fromRecord(r).orElseThrow();
         assertFalse(m.offline());
@@ -148,7 +138,7 @@ class ExposeCommandsTest {
     @Test
     void trustedGatewaysReachTheTunnelBeforeAnySite() throws Exception {
         String gw = io.ipnslink.core.crypto.PrivKey.generateEd25519().peerId().toString();
-        Running expose = expose("--trusted-gateway", gw);
+        Running expose = fx.startExposeBlog("--trusted-gateway", gw);
         assertEquals(java.util.Set.of(io.ipnslink.core.crypto.PeerId.parse(gw)), fx.tunnel.trustedGateways);
         assertTrue(fx.tunnel.trustedBeforeFirstSite, "trusted before the first site was served");
         assertEquals(0, expose.stop().code());

@@ -47,10 +47,9 @@ class ExposeStaticTest {
 
     /** Starts {@code expose blog} with {@code extra}; returns once the control file is there. */
     Running expose(String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
-                "--listen=/ip4/127.0.0.1/tcp/0", "--watch-interval=50ms"));
+        List<String> args = new ArrayList<>(List.of("--watch-interval=50ms"));
         args.addAll(List.of(extra));
-        return fx.startExpose(args.toArray(String[]::new));
+        return fx.startExposeBlog(args.toArray(String[]::new));
     }
 
     Optional<IpnsRecord> record(IpnsName name) {
