@@ -6,8 +6,10 @@ import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.ipns.IpnsRecord;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.exposer.FakeTunnel;
+import io.ipnslink.exposer.SiteTunnel;
 import io.ipnslink.exposer.TestRouter;
 import io.ipnslink.routing.client.RoutingException;
+import io.ipnslink.p2p.Host;
 import io.ipnslink.routing.client.RoutingV1Client;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -34,7 +38,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * ({@code @RegisterExtension static final CliFixture fx = new CliFixture();}): a routing v1 endpoint
  * (a {@link TestRouter} on loopback) and its client for the whole class; for each test a temp
  * directory ({@link #dir}), a home in it ({@code dir/home}) with the key {@code blog}
- * ({@link #blog}), a {@link FakeTunnel} and a {@link CliRunner} over both. Commands started in the
+ * ({@link #blog}), a {@link FakeTunnel} (or the tunnels a constructor argument makes) and a
+ * {@link CliRunner} over both; {@link #host} is the last host a tunnel was made for. Commands started in the
  * background ({@link #start}, {@link #startExpose}) are stopped after the test, newest first,
  * before the temp directory is deleted.
  */
@@ -52,7 +57,20 @@ final class CliFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     FakeTunnel tunnel;
     /** The name of the key {@code blog} made in the home before the test. */
     IpnsName blog;
+    /** The host the last tunnel was made for (the running expose's libp2p host). */
+    final AtomicReference<Host> host = new AtomicReference<>();
     private final List<Running> running = new ArrayList<>();
+    private final Function<Host, SiteTunnel> tunnels;
+
+    /** Each test's commands get the test's {@link #tunnel}. */
+    CliFixture() {
+        this(null);
+    }
+
+    /** Each test's commands get tunnels from {@code tunnels} ({@link #tunnel} stays null). */
+    CliFixture(Function<Host, SiteTunnel> tunnels) {
+        this.tunnels = tunnels;
+    }
 
     /** A command running in a thread of its own until {@link #stop}. */
     record Running(CountDownLatch stopLatch, CompletableFuture<CliRunner.Run> result) {
@@ -83,9 +101,13 @@ final class CliFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("ipns-link-cli");
-        tunnel = new FakeTunnel();
+        host.set(null);
+        tunnel = tunnels == null ? new FakeTunnel() : null;
         FakeTunnel t = tunnel;
-        cli = new CliRunner(dir.resolve("home"), h -> t);
+        cli = new CliRunner(dir.resolve("home"), h -> {
+            host.set(h);
+            return t != null ? t : tunnels.apply(h);
+        });
         CliRunner.Run key = cli.run("key", "gen", "blog", "--json");
         assertTrue(key.code() == 0, () -> "key gen blog: " + key.err());
         blog = IpnsName.parse(key.json().path("id").asText());
