@@ -228,6 +228,29 @@ class ImportedFilesTest {
         assertEquals(List.of(), opened);
     }
 
+    /** The table never holds more than the tree's files, and a tree over the entry limit adds nothing to it. */
+    @Test
+    void theTableIsBoundedByTheImportsEntryLimit() throws IOException {
+        ImportOptions o = ImportOptions.defaults().withLimits(4, 100, 10);
+        Path dir = Files.createDirectories(tmp.resolve("bounded"));
+        Instant t0 = Instant.now().minusSeconds(300);
+        for (int i = 0; i < 10; i++) {
+            write(dir.resolve("f" + i), "file " + i, t0);
+        }
+        ImportedFiles kept = new ImportedFiles(o, LATER);
+        UnixFsImporter importer = counting(new MemoryBlockStore(Long.MAX_VALUE), o);
+        importer.importPath(dir, kept);
+        assertEquals(10, kept.size());
+        for (int i = 10; i < 60; i++) { // a publisher's tree grown far over the limit
+            write(dir.resolve("f" + i), "file " + i, t0);
+        }
+        UnixFsImportException e = assertThrows(UnixFsImportException.class, () -> importer.importPath(dir, kept));
+        assertTrue(e.getMessage().contains("more than 10 entries"), e.getMessage());
+        assertEquals(10, kept.size(), "the failed import added nothing");
+        kept.clear();
+        assertEquals(0, kept.size());
+    }
+
     @Test
     void aTableServesOnlyTheOptionsItWasMadeWith() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("opts"));
