@@ -13,7 +13,6 @@ import io.ipnslink.p2p.Host;
 import io.ipnslink.routing.client.RoutingV1Client;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,9 +38,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * (a {@link TestRouter} on loopback) and its client for the whole class; for each test a temp
  * directory ({@link #dir}), a home in it ({@code dir/home}) with the key {@code blog}
  * ({@link #blog}), a {@link FakeTunnel} (or the tunnels a constructor argument makes) and a
- * {@link CliRunner} over both; {@link #host} is the last host a tunnel was made for. Commands started in the
- * background ({@link #start}, {@link #startExpose}) are stopped after the test, newest first,
- * before the temp directory is deleted.
+ * {@link CliRunner} over both; {@link #host} is the last host a tunnel was made for. Commands
+ * started in the background ({@link #start}, {@link #startExpose}) are stopped after the test,
+ * newest first, before the temp directory is deleted. One test at a time per class (the fields
+ * are the current test's).
  */
 final class CliFixture implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
     /** How long a test waits for a command to start, stop or publish. */
@@ -129,11 +129,6 @@ final class CliFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         } finally {
             deleteTree(dir);
         }
-    }
-
-    /** The routing endpoint's URI. */
-    URI routerUri() {
-        return router.uri();
     }
 
     /** Runs {@code args} (with {@code --home}) in a thread of its own; stopped after the test at the latest. */
