@@ -313,7 +313,8 @@ public final class GatewayRelays implements AutoCloseable {
             if (error != null) {
                 Throwable c = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                failure = c instanceof java.util.concurrent.TimeoutException
+                // the request's own timeout and the exchange's have the same length: either may fire first
+                failure = c instanceof java.util.concurrent.TimeoutException || c instanceof java.net.http.HttpTimeoutException
                         ? "no answer within " + settings.fetchTimeout().toMillis() + " ms"
                         : c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + firstLine(c.getMessage()));
             } else if (resp.statusCode() == 404) {

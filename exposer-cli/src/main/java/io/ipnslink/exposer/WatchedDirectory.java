@@ -3,6 +3,8 @@ package io.ipnslink.exposer;
 import io.ipnslink.core.ipfs.BlockStore;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.unixfs.ImportOptions;
+import io.ipnslink.core.unixfs.ImportResult;
+import io.ipnslink.core.unixfs.ImportedFiles;
 import io.ipnslink.core.unixfs.UnixFsImportException;
 import io.ipnslink.core.unixfs.UnixFsImporter;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * is imported once, complete. Names starting with "." or ending in ".tmp" are skipped at every
  * level ({@link #SKIPPED}): writers write to such a name and rename into place.
  *
+ * <p>A re-import reads only the files that are new or changed since the last import: a file whose
+ * path, size, modification time and file key (inode) are unchanged links the DAG it was imported as
+ * ({@link ImportedFiles}); directories are built again from all entries (HAMT sharding included),
+ * so the root is the one a full import of the tree gives. The table of imported files holds one
+ * entry per regular file of the tree (bounded by {@link ImportOptions#maxEntries()}).
+ *
  * <p>A failed re-import (unreadable file, tree over a limit, block store full) is logged and
  * retried at the next change, and without a change after a back-off (one look, then two, four, ...
  * up to {@value #MAX_BACKOFF_MILLIS} ms); the last good root stays. The callback runs on the
@@ -64,6 +73,8 @@ public final class WatchedDirectory implements AutoCloseable {
     private final Duration poll;
     private final Consumer<Cid> onRoot;
     private final Runnable afterLook;
+    private final ImportedFiles kept;
+    private final UnixFsImporter.Opener opener;
     private final String id;
     private final ScheduledExecutorService timer;
     private volatile Cid root;
@@ -78,13 +89,15 @@ public final class WatchedDirectory implements AutoCloseable {
     private String lastLookError;
 
     private WatchedDirectory(Path dir, BlockStore blocks, ImportOptions options, Duration poll, Consumer<Cid> onRoot,
-            Runnable afterLook) {
+            Runnable afterLook, Clock clock, UnixFsImporter.Opener opener) {
         this.dir = dir;
         this.blocks = blocks;
         this.options = options;
         this.poll = poll;
         this.onRoot = onRoot;
         this.afterLook = afterLook;
+        this.kept = new ImportedFiles(options, clock);
+        this.opener = opener;
         this.id = "watch-" + IDS.incrementAndGet();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, id);
@@ -109,6 +122,18 @@ public final class WatchedDirectory implements AutoCloseable {
     /** As {@link #start(Path, BlockStore, ImportOptions, Duration, Consumer)}; {@code afterLook} runs on the watcher thread after each look (tests). */
     static WatchedDirectory start(Path dir, BlockStore blocks, ImportOptions options, Duration poll,
             Consumer<Cid> onRoot, Runnable afterLook) throws IOException {
+        return start(dir, blocks, options, poll, onRoot, afterLook, Clock.systemUTC(), Files::newInputStream);
+    }
+
+    /**
+     * As {@link #start(Path, BlockStore, ImportOptions, Duration, Consumer, Runnable)}, with the clock
+     * that tells when a file is too recently modified to be kept ({@link ImportedFiles#RACY_WINDOW}) and
+     * the opener files are read through (tests count reads).
+     */
+    static WatchedDirectory start(Path dir, BlockStore blocks, ImportOptions options, Duration poll,
+            Consumer<Cid> onRoot, Runnable afterLook, Clock clock, UnixFsImporter.Opener opener) throws IOException {
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(opener, "opener");
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(blocks, "blocks");
         Objects.requireNonNull(options, "options");
@@ -129,7 +154,7 @@ public final class WatchedDirectory implements AutoCloseable {
         if (!attrs.isDirectory()) {
             throw new UnixFsImportException(dir + " is not a directory");
         }
-        WatchedDirectory w = new WatchedDirectory(d, blocks, options, poll, onRoot, afterLook);
+        WatchedDirectory w = new WatchedDirectory(d, blocks, options, poll, onRoot, afterLook, clock, opener);
         byte[] fp;
         try {
             fp = w.fingerprint();
@@ -259,7 +284,14 @@ public final class WatchedDirectory implements AutoCloseable {
     }
 
     private Cid importTree() throws IOException {
-        return new UnixFsImporter(blocks, options, SKIPPED).importPath(dir).root();
+        ImportResult r = new UnixFsImporter(blocks, options, SKIPPED, opener).importPath(dir, kept);
+        LOG.debug("[{}] imported {}: {} files read, {} unchanged and reused", id, dir, kept.lastRead(), kept.lastReused());
+        return r.root();
+    }
+
+    /** Files kept from the last import (one per regular file of the tree; tests). */
+    int keptFiles() {
+        return kept.size();
     }
 
     /** The tree's fingerprint, walked within the importer's limits. */

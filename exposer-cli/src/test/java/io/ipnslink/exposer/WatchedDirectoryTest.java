@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ipnslink.core.ipfs.Block;
 import io.ipnslink.core.ipfs.BlockStore;
+import io.ipnslink.core.ipfs.DagPb;
 import io.ipnslink.core.ipfs.MemoryBlockStore;
+import io.ipnslink.core.ipfs.pb.UnixfsProtos;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.unixfs.ImportOptions;
 import io.ipnslink.core.unixfs.UnixFsImportException;
@@ -21,11 +23,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -302,5 +312,134 @@ class WatchedDirectoryTest {
         Files.writeString(outside.resolve("more"), "m");
         awaitLooks(w, 5);
         assertTrue(roots.isEmpty(), "a change behind the link is not a change of the tree");
+    }
+
+    /** Holds the watcher between two looks while a test changes the tree, so that it sees all the changes at once. */
+    private static final class Gate implements Runnable {
+        private final Semaphore parked = new Semaphore(0);
+        private volatile CountDownLatch open = new CountDownLatch(0);
+
+        @Override
+        public void run() {
+            CountDownLatch l = open;
+            if (l.getCount() > 0) {
+                parked.release();
+                try {
+                    l.await(WAIT_S, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Returns once the watcher waits between two looks (no look or import under way). */
+        void hold() throws InterruptedException {
+            parked.drainPermits();
+            open = new CountDownLatch(1);
+            assertTrue(parked.tryAcquire(WAIT_S, TimeUnit.SECONDS), "the watcher did not reach the gate");
+        }
+
+        void release() {
+            open.countDown();
+        }
+    }
+
+    private static final int SEGMENT_NAME_BYTES = 200;
+
+    /** A segment named long enough that about 1,070 of them make the directory shard. */
+    private static Path segment(Path dir, int i, String content, Instant modified) throws IOException {
+        String name = String.format("seg%05d-", i) + "x".repeat(SEGMENT_NAME_BYTES - 12) + ".ts";
+        Path p = Files.writeString(dir.resolve(name), String.format("%s %05d", content, i));
+        Files.setLastModifiedTime(p, FileTime.from(modified));
+        return p;
+    }
+
+    private static boolean isShard(BlockStore s, Cid dir) throws IOException {
+        return UnixfsProtos.Data.parseFrom(DagPb.decode(s.get(dir).orElseThrow()).data()).getType()
+                == UnixfsProtos.Data.DataType.HAMTShard;
+    }
+
+    /**
+     * A live stream's directory growing past the sharding threshold, a segment rewritten in place
+     * with the same size, one replaced by rename with the same size and modification time, segments
+     * deleted, a new subdirectory: each re-import reads exactly the new and changed files and gives
+     * the root of a fresh full import.
+     */
+    @Test
+    void aReImportReadsOnlyNewAndChangedFilesAndGivesTheFullImportsRoot() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("live"));
+        Instant t0 = Instant.now().minus(Duration.ofHours(1)); // old enough to be kept (not racy)
+        for (int i = 0; i < 100; i++) {
+            segment(dir, i, "segment", t0.plusSeconds(i));
+        }
+        Path playlist = Files.writeString(dir.resolve("index.m3u8"), "#EXTM3U\n");
+        Files.setLastModifiedTime(playlist, FileTime.from(t0));
+        MemoryBlockStore s = memory();
+        List<Path> opened = new CopyOnWriteArrayList<>();
+        Gate gate = new Gate();
+        WatchedDirectory w = WatchedDirectory.start(dir, s, ImportOptions.defaults(), POLL, roots::add, gate,
+                Clock.systemUTC(), p -> {
+                    opened.add(p);
+                    return Files.newInputStream(p);
+                });
+        started.add(w);
+        assertEquals(imported(dir), w.root());
+        assertEquals(101, opened.size());
+        assertEquals(101, w.keptFiles());
+
+        // grow past the sharding threshold; the playlist is rewritten
+        gate.hold();
+        opened.clear();
+        Set<Path> expected = new HashSet<>();
+        for (int i = 100; i < 1200; i++) {
+            expected.add(segment(dir, i, "segment", t0.plusSeconds(i)));
+        }
+        Files.writeString(playlist, "#EXTM3U\n#EXT-X-VERSION:3\n");
+        Files.setLastModifiedTime(playlist, FileTime.from(t0.plusSeconds(2000)));
+        expected.add(playlist);
+        gate.release();
+        Cid grown = nextRoot();
+        assertEquals(imported(dir), grown);
+        assertTrue(isShard(s, grown), "1200 long names shard");
+        assertEquals(expected, new HashSet<>(opened));
+        assertEquals(expected.size(), opened.size(), "each new file read once");
+        assertEquals(1201, w.keptFiles());
+
+        // rewritten in place: same size, new content and modification time
+        gate.hold();
+        opened.clear();
+        Path inPlace = segment(dir, 5, "SEGMENT", t0.plusSeconds(3000));
+        // replaced by rename: same size and modification time, another file (inode)
+        Path renamed = segment(dir, 6, "segment", t0.plusSeconds(6));
+        Path tmpFile = dir.resolve("replacement.tmp");
+        Files.writeString(tmpFile, String.format("%s %05d", "sEgMeNt", 6));
+        Files.setLastModifiedTime(tmpFile, Files.getLastModifiedTime(renamed));
+        Files.move(tmpFile, renamed, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        gate.release();
+        Cid rewritten = nextRoot();
+        assertEquals(imported(dir), rewritten);
+        assertNotEquals(grown, rewritten);
+        assertEquals(Set.of(inPlace, renamed), new HashSet<>(opened));
+
+        // segments deleted (below the threshold again) and a new subdirectory
+        gate.hold();
+        opened.clear();
+        List<Path> all = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            files.filter(p -> p.getFileName().toString().startsWith("seg")).sorted().forEach(all::add);
+        }
+        for (Path p : all.subList(0, 800)) {
+            Files.delete(p);
+        }
+        Path sub = Files.createDirectories(dir.resolve("variant-720p"));
+        Path first = Files.writeString(sub.resolve("seg00000.ts"), "720p");
+        Files.setLastModifiedTime(first, FileTime.from(t0));
+        gate.release();
+        Cid shrunk = nextRoot();
+        assertEquals(imported(dir), shrunk);
+        assertFalse(isShard(s, shrunk));
+        assertEquals(List.of(first), opened);
+        assertEquals(1201 - 800 + 1, w.keptFiles(), "deleted files leave the table");
+        assertTrue(s.has(grown), "blocks of earlier roots stay in the store");
     }
 }

@@ -9,10 +9,9 @@ import io.ipnslink.core.crypto.PrivKey;
 import io.ipnslink.core.ipns.IpnsName;
 import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.testing.TestCertificates;
-import io.ipnslink.exposer.TestRouter;
 import io.ipnslink.exposer.TunnelServiceAdapter;
+import io.ipnslink.exposer.cli.CliFixture.Running;
 import io.ipnslink.p2p.Host;
-import io.ipnslink.routing.client.RoutingV1Client;
 import io.ipnslink.tunnel.TunnelErrors;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -30,16 +29,13 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code ipns-link expose SITE https://...}: an HTTPS origin (the JDK's HttpsServer with a
@@ -48,35 +44,15 @@ import org.junit.jupiter.api.io.TempDir;
  * mistakes around them.
  */
 class ExposeHttpsOriginTest {
-    @TempDir
-    static Path routerDir;
-    static TestRouter router;
-    static RoutingV1Client routing;
+    @RegisterExtension
+    static final CliFixture fx = new CliFixture(TunnelServiceAdapter::new);
     static final TestCertificates.Issued CA = TestCertificates.ca("expose test CA");
 
-    @TempDir
-    Path dir;
-    CliRunner cli;
     Host client;
     HttpsServer origin;
-    IpnsName blog;
-
-    @BeforeAll
-    static void startRouter() throws Exception {
-        router = new TestRouter(routerDir);
-        routing = new RoutingV1Client();
-    }
-
-    @AfterAll
-    static void stopRouter() throws Exception {
-        routing.close();
-        router.close();
-    }
 
     @BeforeEach
     void setUp() throws Exception {
-        cli = new CliRunner(dir.resolve("home"), TunnelServiceAdapter::new);
-        blog = IpnsName.parse(cli.run("key", "gen", "blog", "--json").json().path("id").asText());
         client = Host.builder().identity(PrivKey.generateEd25519()).build().start();
     }
 
@@ -115,24 +91,11 @@ class ExposeHttpsOriginTest {
         return origin.getAddress().getPort();
     }
 
-    /** Starts {@code expose} with {@code args} in a thread; the stop latch once it serves. */
-    private CountDownLatch expose(CompletableFuture<CliRunner.Run> result, String... args) throws Exception {
-        CountDownLatch stop = new CountDownLatch(1);
-        new Thread(() -> result.complete(cli.run(stop, args))).start();
-        Path control = dir.resolve("home/expose.json");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(control) && !result.isDone() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(Files.exists(control), () -> "expose did not start: " + result.getNow(null));
-        return stop;
-    }
-
     private record Answer(int status, String error, String body) {}
 
     /** A request to the site through its published manifest, as a gateway makes it. */
     private Answer get(IpnsName name, String path) throws Exception {
-        Manifest m = Manifest.fromRecord(routing.getIpns(router.uri(), name).orElseThrow()).orElseThrow();
+        Manifest m = Manifest.fromRecord(fx.client.getIpns(fx.router.uri(), name).orElseThrow()).orElseThrow();
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         var stream = client.newStream(m.peer(), m.addresses(), List.of(Manifest.siteProtocol(name)), s ->
                 s.channel().pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20),
@@ -155,7 +118,7 @@ class ExposeHttpsOriginTest {
     }
 
     private String[] exposeArgs(String origin, String... extra) {
-        List<String> a = new java.util.ArrayList<>(List.of("expose", "blog", origin, "--publish-to=" + router.uri(),
+        List<String> a = new java.util.ArrayList<>(List.of("expose", "blog", origin, "--publish-to=" + fx.router.uri(),
                 "--listen=/ip4/127.0.0.1/tcp/0"));
         a.addAll(List.of(extra));
         return a.toArray(String[]::new);
@@ -164,47 +127,44 @@ class ExposeHttpsOriginTest {
     @Test
     void anHttpsOriginSignedByAPrivateCaIsServedWithOriginCa() throws Exception {
         int port = startOrigin(TestCertificates.server(CA, "localhost"), CA);
-        Path ca = CA.writePem(dir.resolve("ca.pem"));
-        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
-        CountDownLatch stop = expose(result, exposeArgs("https://localhost:" + port, "--origin-ca", ca.toString(),
+        Path ca = CA.writePem(fx.dir.resolve("ca.pem"));
+        Running expose = fx.startExpose(exposeArgs("https://localhost:" + port, "--origin-ca", ca.toString(),
                 "--host", "blog.example"));
         try {
-            Answer a = get(blog, "/post");
+            Answer a = get(fx.blog, "/post");
             assertEquals(200, a.status(), a.body());
             assertEquals("secure /post for blog.example", a.body());
         } finally {
-            stop.countDown();
+            expose.stopLatch().countDown();
         }
-        assertEquals(0, result.get(30, TimeUnit.SECONDS).code());
+        assertEquals(0, expose.stop().code());
     }
 
     @Test
     void withoutTheCaTheOriginIsRefusedWithTheTlsErrorKind() throws Exception {
         int port = startOrigin(TestCertificates.server(CA, "localhost"), CA);
-        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
-        CountDownLatch stop = expose(result, exposeArgs("https://localhost:" + port));
+        Running expose = fx.startExpose(exposeArgs("https://localhost:" + port));
         try {
-            Answer a = get(blog, "/post");
+            Answer a = get(fx.blog, "/post");
             assertEquals(502, a.status());
             assertEquals(TunnelErrors.ORIGIN_TLS, a.error());
             assertTrue(a.body().contains("not trusted"), a.body());
         } finally {
-            stop.countDown();
+            expose.stopLatch().countDown();
         }
-        assertEquals(0, result.get(30, TimeUnit.SECONDS).code());
+        assertEquals(0, expose.stop().code());
     }
 
     @Test
     void originInsecureServesASelfSignedOriginAndWarnsAtStart() throws Exception {
         int port = startOrigin(TestCertificates.selfSigned("dev.invalid"));
-        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
-        CountDownLatch stop = expose(result, exposeArgs("https://127.0.0.1:" + port, "--origin-insecure"));
+        Running expose = fx.startExpose(exposeArgs("https://127.0.0.1:" + port, "--origin-insecure"));
         try {
-            assertEquals("secure /dev for 127.0.0.1:" + port, get(blog, "/dev").body());
+            assertEquals("secure /dev for 127.0.0.1:" + port, get(fx.blog, "/dev").body());
         } finally {
-            stop.countDown();
+            expose.stopLatch().countDown();
         }
-        CliRunner.Run done = result.get(30, TimeUnit.SECONDS);
+        CliRunner.Run done = expose.stop();
         assertEquals(0, done.code());
         assertTrue(done.err().contains("warning: site blog: the certificate of https://127.0.0.1:" + port
                 + " is not checked"), done.err());
@@ -213,44 +173,43 @@ class ExposeHttpsOriginTest {
     @Test
     void theConfigFileSetsTheCaPerSiteRelativeToItself() throws Exception {
         int port = startOrigin(TestCertificates.server(CA, "localhost"), CA);
-        Files.createDirectories(dir.resolve("conf"));
-        CA.writePem(dir.resolve("conf/ca.pem"));
-        Path cfg = Files.writeString(dir.resolve("conf/expose.json"), "{\"publishTo\": [\"" + router.uri() + "\"],"
+        Files.createDirectories(fx.dir.resolve("conf"));
+        CA.writePem(fx.dir.resolve("conf/ca.pem"));
+        Path cfg = Files.writeString(fx.dir.resolve("conf/expose.json"), "{\"publishTo\": [\"" + fx.router.uri() + "\"],"
                 + " \"listen\": [\"/ip4/127.0.0.1/tcp/0\"], \"sites\": [{\"site\": \"blog\", \"origin\":"
                 + " \"https://localhost:" + port + "\", \"originCa\": \"ca.pem\"}]}");
-        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
-        CountDownLatch stop = expose(result, "expose", "--config", cfg.toString());
+        Running expose = fx.startExpose("expose", "--config", cfg.toString());
         try {
-            assertEquals("secure /c for localhost:" + port, get(blog, "/c").body());
+            assertEquals("secure /c for localhost:" + port, get(fx.blog, "/c").body());
         } finally {
-            stop.countDown();
+            expose.stopLatch().countDown();
         }
-        assertEquals(0, result.get(30, TimeUnit.SECONDS).code());
+        assertEquals(0, expose.stop().code());
     }
 
     @Test
     void mistakesAroundTheTlsOptionsGetOneLineMessages() throws Exception {
-        String router = "--publish-to=" + ExposeHttpsOriginTest.router.uri();
-        CliRunner.Run missing = cli.run("expose", "blog", "https://localhost:1", router, "--origin-ca",
-                dir.resolve("nope.pem").toString());
+        String router = "--publish-to=" + fx.router.uri();
+        CliRunner.Run missing = fx.cli.run("expose", "blog", "https://localhost:1", router, "--origin-ca",
+                fx.dir.resolve("nope.pem").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().startsWith("ipns-link: --origin-ca: ") && missing.err().contains("no such file"),
                 missing.err());
-        Path junk = Files.writeString(dir.resolve("junk.pem"), "hello");
-        CliRunner.Run notPem = cli.run("expose", "blog", "https://localhost:1", router, "--origin-ca", junk.toString());
+        Path junk = Files.writeString(fx.dir.resolve("junk.pem"), "hello");
+        CliRunner.Run notPem = fx.cli.run("expose", "blog", "https://localhost:1", router, "--origin-ca", junk.toString());
         assertEquals(1, notPem.code());
         assertTrue(notPem.err().contains("holds no certificate") || notPem.err().contains("not a PEM"), notPem.err());
-        Path ca = CA.writePem(dir.resolve("ca.pem"));
-        CliRunner.Run both = cli.run("expose", "blog", "https://localhost:1", router, "--origin-ca", ca.toString(),
+        Path ca = CA.writePem(fx.dir.resolve("ca.pem"));
+        CliRunner.Run both = fx.cli.run("expose", "blog", "https://localhost:1", router, "--origin-ca", ca.toString(),
                 "--origin-insecure");
         assertEquals(1, both.code());
         assertTrue(both.err().contains("exclude each other"), both.err());
-        CliRunner.Run plain = cli.run("expose", "blog", "http://127.0.0.1:1", router, "--origin-insecure");
+        CliRunner.Run plain = fx.cli.run("expose", "blog", "http://127.0.0.1:1", router, "--origin-insecure");
         assertEquals(1, plain.code());
         assertTrue(plain.err().contains("--origin-insecure concerns https:// origins only"), plain.err());
-        Path cfg = Files.writeString(dir.resolve("plain.json"), "{\"publishTo\": [\"" + ExposeHttpsOriginTest.router.uri()
+        Path cfg = Files.writeString(fx.dir.resolve("plain.json"), "{\"publishTo\": [\"" + fx.router.uri()
                 + "\"], \"sites\": [{\"site\": \"blog\", \"origin\": \"http://127.0.0.1:1\", \"originInsecure\": true}]}");
-        CliRunner.Run plainCfg = cli.run("expose", "--config", cfg.toString());
+        CliRunner.Run plainCfg = fx.cli.run("expose", "--config", cfg.toString());
         assertEquals(1, plainCfg.code());
         assertTrue(plainCfg.err().contains("need an https:// origin"), plainCfg.err());
         for (CliRunner.Run r : List.of(missing, notPem, both, plain, plainCfg)) {

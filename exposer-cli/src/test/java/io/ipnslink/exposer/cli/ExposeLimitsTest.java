@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ipnslink.core.crypto.Ed25519PrivKey;
 import io.ipnslink.exposer.Exposer;
-import io.ipnslink.exposer.FakeTunnel;
-import io.ipnslink.exposer.TestRouter;
+import io.ipnslink.exposer.cli.CliFixture.Running;
 import io.ipnslink.p2p.Connection;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.p2p.mux.yamux.YamuxConfig;
@@ -20,77 +19,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code expose --p2p-*} and the config file's {@code "p2p"} object reach the exposer's libp2p host. */
 @Timeout(120)
 class ExposeLimitsTest {
     static final long WAIT = 20;
 
-    @TempDir
-    static Path routerDir;
-    static TestRouter router;
-
-    @TempDir
-    Path dir;
-    CliRunner cli;
-    final AtomicReference<Host> host = new AtomicReference<>();
-
-    @BeforeAll
-    static void startRouter() throws Exception {
-        router = new TestRouter(routerDir);
-    }
-
-    @AfterAll
-    static void stopRouter() throws Exception {
-        router.close();
-    }
-
-    @BeforeEach
-    void setUp() {
-        FakeTunnel tunnel = new FakeTunnel();
-        cli = new CliRunner(dir.resolve("home"), h -> {
-            host.set(h);
-            return tunnel;
-        });
-        assertEquals(0, cli.run("key", "gen", "blog").code());
-    }
+    @RegisterExtension
+    static final CliFixture fx = new CliFixture();
 
     /** Runs {@code expose blog} with {@code extra} until {@code body} is done; returns the command's result. */
     CliRunner.Run expose(ThrowingConsumer<Host> body, String... extra) throws Exception {
-        CountDownLatch stop = new CountDownLatch(1);
-        String[] args = new String[5 + extra.length];
-        args[0] = "expose";
-        args[1] = "blog";
-        args[2] = "http://127.0.0.1:9";
-        args[3] = "--publish-to=" + router.uri();
-        args[4] = "--listen=/ip4/127.0.0.1/tcp/0";
-        System.arraycopy(extra, 0, args, 5, extra.length);
-        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
-        new Thread(() -> result.complete(cli.run(stop, args))).start();
-        Path control = dir.resolve("home/expose.json");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(control) && !result.isDone() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        if (result.isDone()) {
-            return result.get();
+        Running r = fx.start(fx.exposeBlogArgs(extra));
+        Path control = fx.dir.resolve("home/expose.json");
+        CliFixture.await(() -> Files.exists(control) || r.result().isDone(), "expose to start or fail");
+        if (r.result().isDone()) {
+            return r.result().get();
         }
         try {
-            body.accept(host.get());
+            body.accept(fx.host.get());
         } finally {
-            stop.countDown();
+            r.stopLatch().countDown();
         }
-        return result.get(30, TimeUnit.SECONDS);
+        return r.stop();
     }
 
     interface ThrowingConsumer<T> {
@@ -117,7 +72,7 @@ class ExposeLimitsTest {
 
     @Test
     void idleConnectionTimeoutFromTheConfigFileClosesAConnectionWithoutStreams() throws Exception {
-        Path config = dir.resolve("expose.json");
+        Path config = fx.dir.resolve("expose.json");
         Files.writeString(config, "{\"p2p\": {\"idleConnectionTimeout\": \"1s\", \"maxConnectionsPerPeer\": 2}}");
         CliRunner.Run run = expose(h -> {
             try (Host peer = Host.builder().identity(Ed25519PrivKey.generate()).build().start()) {
@@ -161,7 +116,7 @@ class ExposeLimitsTest {
         CliException e = org.junit.jupiter.api.Assertions.assertThrows(CliException.class, () -> o.resolve(null));
         assertTrue(e.getMessage().contains("--p2p-dcutr 'maybe' must be on or off"), e.getMessage());
         // the config file's "p2p" object and the command line, through the command itself
-        Path config = dir.resolve("dcutr.json");
+        Path config = fx.dir.resolve("dcutr.json");
         Files.writeString(config, "{\"p2p\": {\"dcutr\": \"off\", \"allowPrivateAddresses\": true}}");
         CliRunner.Run run = expose(h -> {
             // DCUtR off: the protocol is not served

@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ipnslink.exposer.FakeTunnel;
-import io.ipnslink.exposer.TestRouter;
+import io.ipnslink.exposer.cli.CliFixture.Running;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,32 +14,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code expose --metrics PORT} and {@code --metrics-bind ADDR}: served while the command runs, bad values refused. */
 class ExposeMetricsOptionTest {
-    @TempDir
-    Path dir;
-    TestRouter router;
-    CliRunner cli;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        router = new TestRouter(dir.resolve("router"));
-        cli = new CliRunner(dir.resolve("home"), h -> new FakeTunnel());
-        assertEquals(0, cli.run("key", "gen", "blog").code());
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        router.close();
-    }
+    @RegisterExtension
+    static final CliFixture fx = new CliFixture();
 
     interface Body {
         void run() throws Exception;
@@ -48,30 +28,18 @@ class ExposeMetricsOptionTest {
 
     /** Runs {@code expose blog} with {@code extra} until {@code body} is done (or until it failed to start). */
     CliRunner.Run expose(Body body, String... extra) throws Exception {
-        CountDownLatch stop = new CountDownLatch(1);
-        String[] args = new String[5 + extra.length];
-        args[0] = "expose";
-        args[1] = "blog";
-        args[2] = "http://127.0.0.1:9";
-        args[3] = "--publish-to=" + router.uri();
-        args[4] = "--listen=/ip4/127.0.0.1/tcp/0";
-        System.arraycopy(extra, 0, args, 5, extra.length);
-        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
-        new Thread(() -> result.complete(cli.run(stop, args))).start();
-        Path control = dir.resolve("home/expose.json");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(control) && !result.isDone() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        if (result.isDone()) {
-            return result.get();
+        Running r = fx.start(fx.exposeBlogArgs(extra));
+        Path control = fx.dir.resolve("home/expose.json");
+        CliFixture.await(() -> Files.exists(control) || r.result().isDone(), "expose to start or fail");
+        if (r.result().isDone()) {
+            return r.result().get();
         }
         try {
             body.run();
         } finally {
-            stop.countDown();
+            r.stopLatch().countDown();
         }
-        return result.get(30, TimeUnit.SECONDS);
+        return r.stop();
     }
 
     static int freePort() throws Exception {

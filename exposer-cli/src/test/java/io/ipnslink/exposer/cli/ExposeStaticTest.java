@@ -1,5 +1,7 @@
 package io.ipnslink.exposer.cli;
 
+import static io.ipnslink.exposer.cli.CliFixture.WAIT_S;
+import static io.ipnslink.exposer.cli.CliFixture.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,11 +19,9 @@ import io.ipnslink.core.manifest.Manifest;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.core.unixfs.UnixFsReader;
-import io.ipnslink.exposer.FakeTunnel;
-import io.ipnslink.exposer.TestRouter;
+import io.ipnslink.exposer.cli.CliFixture.Running;
 import io.ipnslink.p2p.Host;
 import io.ipnslink.p2p.protocol.bitswap.Bitswap;
-import io.ipnslink.routing.client.RoutingV1Client;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,129 +34,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code expose --static/--stream} and {@code ipns-link stream} against a real routing v1 endpoint and a bitswap client. */
 class ExposeStaticTest {
-    private static final long WAIT_S = 30;
-
-    @TempDir
-    static Path routerDir;
-    static TestRouter router;
-    static RoutingV1Client client;
-
-    @TempDir
-    Path dir;
-    CliRunner cli;
-    IpnsName blog;
-    final List<Runnable> cleanups = new ArrayList<>();
-
-    @BeforeAll
-    static void startRouter() throws Exception {
-        router = new TestRouter(routerDir);
-        client = new RoutingV1Client();
-    }
-
-    @AfterAll
-    static void stopRouter() throws Exception {
-        client.close();
-        router.close();
-    }
-
-    @BeforeEach
-    void setUp() {
-        FakeTunnel tunnel = new FakeTunnel();
-        cli = new CliRunner(dir.resolve("home"), h -> tunnel);
-        blog = IpnsName.parse(cli.run("key", "gen", "blog", "--json").json().path("id").asText());
-    }
-
-    @AfterEach
-    void cleanUp() {
-        for (int i = cleanups.size() - 1; i >= 0; i--) {
-            cleanups.get(i).run();
-        }
-    }
-
-    /** A running command in a thread, stopped by {@link #stop}. */
-    record Running(CountDownLatch stopLatch, CompletableFuture<CliRunner.Run> result) {
-        CliRunner.Run stop() throws Exception {
-            stopLatch.countDown();
-            return result.get(WAIT_S, TimeUnit.SECONDS);
-        }
-    }
-
-    Running start(String... args) {
-        CountDownLatch stop = new CountDownLatch(1);
-        CompletableFuture<CliRunner.Run> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.complete(cli.run(stop, args));
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        Running r = new Running(stop, result);
-        cleanups.add(() -> {
-            stop.countDown();
-            try {
-                result.get(WAIT_S, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // reported by the test itself
-            }
-        });
-        return r;
-    }
+    @RegisterExtension
+    static final CliFixture fx = new CliFixture();
 
     /** Starts {@code expose blog} with {@code extra}; returns once the control file is there. */
     Running expose(String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
-                "--listen=/ip4/127.0.0.1/tcp/0", "--watch-interval=50ms"));
+        List<String> args = new ArrayList<>(List.of("--watch-interval=50ms"));
         args.addAll(List.of(extra));
-        Running r = start(args.toArray(String[]::new));
-        Path control = dir.resolve("home/expose.json");
-        await(() -> Files.exists(control) || r.result().isDone(), "expose to start");
-        assertTrue(Files.exists(control), () -> "expose did not start: " + r.result().getNow(null));
-        return r;
-    }
-
-    static void await(Supplier<Boolean> cond, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-        while (!cond.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        return fx.startExposeBlog(args.toArray(String[]::new));
     }
 
     Optional<IpnsRecord> record(IpnsName name) {
-        try {
-            return client.getIpns(router.uri(), name);
-        } catch (io.ipnslink.routing.client.RoutingException | RuntimeException e) {
-            return Optional.empty();
-        }
+        return fx.record(name);
     }
 
     Manifest manifest() {
-        return record(blog).flatMap(Manifest::fromRecord).orElseThrow();
+        return record(fx.blog).flatMap(Manifest::fromRecord).orElseThrow();
     }
 
     /** Waits until the site's published manifest satisfies {@code cond}; returns it. */
     Manifest awaitManifest(java.util.function.Predicate<Manifest> cond, String what) throws InterruptedException {
-        await(() -> record(blog).flatMap(Manifest::fromRecord).map(cond::test).orElse(false), what);
+        await(() -> record(fx.blog).flatMap(Manifest::fromRecord).map(cond::test).orElse(false), what);
         return manifest();
     }
 
@@ -169,13 +75,13 @@ class ExposeStaticTest {
     }
 
     String ipfsAdd(Path p) {
-        CliRunner.Run r = cli.run("ipfs", "add", p.toString(), "--json");
+        CliRunner.Run r = fx.cli.run("ipfs", "add", p.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         return r.json().path("root").asText();
     }
 
     Path assets() throws IOException {
-        Path a = Files.createDirectories(dir.resolve("assets/css"));
+        Path a = Files.createDirectories(fx.dir.resolve("assets/css"));
         Files.writeString(a.resolve("site.css"), "body { color: #333 }");
         Files.writeString(a.getParent().resolve("app.js"), "console.log('hi')");
         byte[] big = new byte[2 * 1024 * 1024 + 333]; // three chunks
@@ -194,7 +100,7 @@ class ExposeStaticTest {
         final Set<Cid> fetched = new HashSet<>();
 
         Client() throws Exception {
-            JsonNode status = cli.run("status", "--json").json();
+            JsonNode status = fx.cli.run("status", "--json").json();
             exposer = PeerId.parse(status.path("peer").asText());
             Multiaddr at = Multiaddr.parse(status.path("listen").get(0).asText());
             host = Host.builder().identity(PrivKey.generateEd25519()).build().start();
@@ -233,7 +139,7 @@ class ExposeStaticTest {
 
     /** Every block of the DAG under {@code root}, from the home's store (what a full fetch must get). */
     Set<Cid> dagBlocks(Cid root) throws IOException {
-        FsBlockStore store = FsBlockStore.open(dir.resolve("home/blocks"), 1L << 40, true);
+        FsBlockStore store = FsBlockStore.open(fx.dir.resolve("home/blocks"), 1L << 40, true);
         Set<Cid> out = new HashSet<>();
         new UnixFsReader(io.ipnslink.core.unixfs.BlockSource.of(store), UnixFsReader.Limits.defaults())
                 .walk(new UnixFsReader(io.ipnslink.core.unixfs.BlockSource.of(store), UnixFsReader.Limits.defaults()).load(root),
@@ -261,19 +167,19 @@ class ExposeStaticTest {
             assertTrue(c.fetched.containsAll(all), "every block of the DAG came from the exposer");
         }
 
-        long seq = record(blog).orElseThrow().sequence();
+        long seq = record(fx.blog).orElseThrow().sequence();
         Files.writeString(assets.resolve("app.js"), "console.log('changed')");
         Manifest changed = awaitManifest(x -> !statics(x).get("/assets").equals(expected), "a republished manifest");
-        assertTrue(Long.compareUnsigned(record(blog).orElseThrow().sequence(), seq) > 0);
+        assertTrue(Long.compareUnsigned(record(fx.blog).orElseThrow().sequence(), seq) > 0);
         String newCid = ipfsAdd(assets);
         assertNotEquals(expected, newCid);
         assertEquals(newCid, statics(changed).get("/assets"));
         try (Client c = new Client()) {
             assertEquals("console.log('changed')", new String(c.file(Cid.parse(newCid), "app.js"), StandardCharsets.UTF_8));
         }
-        JsonNode status = cli.run("status", "--json").json();
+        JsonNode status = fx.cli.run("status", "--json").json();
         assertEquals(newCid, status.path("sites").get(0).path("statics").path("/assets").asText(), status.toString());
-        assertTrue(cli.run("status").out().contains("  static /assets -> /ipfs/" + newCid));
+        assertTrue(fx.cli.run("status").out().contains("  static /assets -> /ipfs/" + newCid));
 
         CliRunner.Run done = expose.stop();
         assertEquals(0, done.code(), done.err());
@@ -283,7 +189,7 @@ class ExposeStaticTest {
     @Test
     void blocksAnotherProcessAddsAreServedByTheRunningExpose() throws Exception {
         expose();
-        Path later = Files.createDirectories(dir.resolve("later"));
+        Path later = Files.createDirectories(fx.dir.resolve("later"));
         Files.writeString(later.resolve("a.txt"), "added while expose runs");
         Cid root = Cid.parse(ipfsAdd(later)); // ipns-link ipfs add opens its own store
         try (Client c = new Client()) {
@@ -293,10 +199,10 @@ class ExposeStaticTest {
 
     @Test
     void aStreamHasItsOwnNameAndANewSegmentPublishesANewRecord() throws Exception {
-        Path live = Files.createDirectories(dir.resolve("live"));
+        Path live = Files.createDirectories(fx.dir.resolve("live"));
         Files.writeString(live.resolve("index.m3u8"), "#EXTM3U\n#EXT-X-TARGETDURATION:2\n");
         Running expose = expose("--stream", "/live=" + live);
-        JsonNode key = cli.run("key", "list", "--json").json();
+        JsonNode key = fx.cli.run("key", "list", "--json").json();
         IpnsName stream = null;
         for (JsonNode k : key) {
             if (k.path("name").asText().equals("blog-stream-live")) {
@@ -330,10 +236,10 @@ class ExposeStaticTest {
     void theStreamCommandRegistersWithTheRunningExposeAndUnregistersAtStop() throws Exception {
         Running expose = expose();
         assertTrue(manifest().streams().isEmpty());
-        Path live = Files.createDirectories(dir.resolve("encoder"));
+        Path live = Files.createDirectories(fx.dir.resolve("encoder"));
         Files.writeString(live.resolve("index.m3u8"), "#EXTM3U\n");
         Files.writeString(live.resolve("seg1.ts"), "first segment");
-        Running stream = start("stream", "blog", live.toString(), "--prefix", "/live", "--publish-to=" + router.uri(),
+        Running stream = fx.start("stream", "blog", live.toString(), "--prefix", "/live", "--publish-to=" + fx.router.uri(),
                 "--watch-interval=50ms");
         Manifest withStream = awaitManifest(m -> streams(m).containsKey("/live"), "the t entry from the registration");
         IpnsName name = IpnsName.parse(streams(withStream).get("/live"));
@@ -347,14 +253,14 @@ class ExposeStaticTest {
         String newRoot = ipfsAdd(live);
         await(() -> record(name).map(r -> r.value().equals("/ipfs/" + newRoot)).orElse(false), "the new stream record");
 
-        try (Stream<Path> regs = Files.list(dir.resolve("home/streams"))) {
+        try (Stream<Path> regs = Files.list(fx.dir.resolve("home/streams"))) {
             assertEquals(1, regs.count());
         }
         CliRunner.Run done = stream.stop();
         assertEquals(0, done.code(), done.err());
         assertTrue(done.out().contains("stream /live of site blog -> /ipns/" + name), done.out());
         assertFalse(done.err().contains("warning"), "an expose of the site runs: " + done.err());
-        try (Stream<Path> regs = Files.list(dir.resolve("home/streams"))) {
+        try (Stream<Path> regs = Files.list(fx.dir.resolve("home/streams"))) {
             assertEquals(0, regs.count(), "registration removed at stop");
         }
         awaitManifest(m -> m.streams().isEmpty(), "the manifest without the stream");
@@ -363,14 +269,14 @@ class ExposeStaticTest {
 
     @Test
     void theStreamCommandWithoutARunningExposeWarnsAndStillPublishes() throws Exception {
-        Path live = Files.createDirectories(dir.resolve("alone"));
+        Path live = Files.createDirectories(fx.dir.resolve("alone"));
         Files.writeString(live.resolve("index.m3u8"), "#EXTM3U\n");
-        Running stream = start("stream", "blog", live.toString(), "--prefix", "/tv", "--publish-to=" + router.uri(),
+        Running stream = fx.start("stream", "blog", live.toString(), "--prefix", "/tv", "--publish-to=" + fx.router.uri(),
                 "--stream-key", "tv-key");
-        await(() -> Files.exists(dir.resolve("home/streams")) && cli.run("key", "list").out().contains("tv-key"),
+        await(() -> Files.exists(fx.dir.resolve("home/streams")) && fx.cli.run("key", "list").out().contains("tv-key"),
                 "the stream to start");
         String keyId = null;
-        for (JsonNode k : cli.run("key", "list", "--json").json()) {
+        for (JsonNode k : fx.cli.run("key", "list", "--json").json()) {
             if (k.path("name").asText().equals("tv-key")) {
                 keyId = k.path("id").asText();
             }
@@ -388,85 +294,85 @@ class ExposeStaticTest {
         Path assets = assets();
         for (String bad : List.of("assets=" + assets, "/assets/=" + assets, "/a/../b=" + assets, "/a b=" + assets,
                 "/a?x=" + assets, "/a%2F=" + assets, "/assets")) {
-            CliRunner.Run r = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+            CliRunner.Run r = fx.cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
                     "--listen=/ip4/127.0.0.1/tcp/0", "--static", bad);
             assertEquals(2, r.code(), bad + ": " + r.err());
             assertTrue(r.err().contains("--static"), r.err());
         }
-        CliRunner.Run twice = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+        CliRunner.Run twice = fx.cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
                 "--static", "/a=" + assets, "--stream", "/a=" + assets);
         assertEquals(2, twice.code(), twice.err());
         assertTrue(twice.err().contains("prefix /a is given twice"), twice.err());
-        CliRunner.Run missing = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
-                "--static", "/a=" + dir.resolve("nope"));
+        CliRunner.Run missing = fx.cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
+                "--static", "/a=" + fx.dir.resolve("nope"));
         assertEquals(1, missing.code(), missing.err());
         assertTrue(missing.err().contains("does not exist"), missing.err());
-        CliRunner.Run file = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+        CliRunner.Run file = fx.cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
                 "--stream", "/live=" + assets.resolve("app.js"));
         assertEquals(1, file.code(), file.err());
         assertTrue(file.err().contains("is not a directory"), file.err());
 
-        CliRunner.Run streamBad = cli.run("stream", "blog", assets.toString(), "--prefix", "live",
-                "--publish-to=" + router.uri());
+        CliRunner.Run streamBad = fx.cli.run("stream", "blog", assets.toString(), "--prefix", "live",
+                "--publish-to=" + fx.router.uri());
         assertEquals(2, streamBad.code(), streamBad.err());
-        CliRunner.Run streamMissing = cli.run("stream", "blog", dir.resolve("nope").toString(), "--prefix", "/live",
-                "--publish-to=" + router.uri());
+        CliRunner.Run streamMissing = fx.cli.run("stream", "blog", fx.dir.resolve("nope").toString(), "--prefix", "/live",
+                "--publish-to=" + fx.router.uri());
         assertEquals(1, streamMissing.code(), streamMissing.err());
-        CliRunner.Run unknownSite = cli.run("stream", "nosuchsite", assets.toString(), "--prefix", "/live",
-                "--publish-to=" + router.uri());
+        CliRunner.Run unknownSite = fx.cli.run("stream", "nosuchsite", assets.toString(), "--prefix", "/live",
+                "--publish-to=" + fx.router.uri());
         assertEquals(1, unknownSite.code(), unknownSite.err());
         assertTrue(unknownSite.err().contains("unknown site"), unknownSite.err());
-        assertFalse(Files.exists(dir.resolve("home/expose.json")));
+        assertFalse(Files.exists(fx.dir.resolve("home/expose.json")));
     }
 
     @Test
     void tooManyOrTooLongPrefixesAreRefusedBeforeAnythingIsPublished() throws Exception {
-        Path small = Files.createDirectories(dir.resolve("small"));
+        Path small = Files.createDirectories(fx.dir.resolve("small"));
         Files.writeString(small.resolve("a"), "a");
-        List<String> args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+        List<String> args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
                 "--listen=/ip4/127.0.0.1/tcp/0"));
         for (int i = 0; i <= Manifest.MAX_ENTRIES; i++) {
             args.add("--static");
             args.add("/p" + i + "=" + small);
         }
-        CliRunner.Run many = cli.run(args.toArray(String[]::new));
+        CliRunner.Run many = fx.cli.run(args.toArray(String[]::new));
         assertEquals(2, many.code(), many.err());
         assertTrue(many.err().contains("at most 32 static"), many.err());
 
-        args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+        args = new ArrayList<>(List.of("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
                 "--listen=/ip4/127.0.0.1/tcp/0"));
         for (int i = 0; i < Manifest.MAX_ENTRIES; i++) {
             args.add("--static");
             args.add("/" + "long-prefix-".repeat(16) + i + "=" + small);
         }
-        CliRunner.Run big = cli.run(args.toArray(String[]::new));
+        CliRunner.Run big = fx.cli.run(args.toArray(String[]::new));
         assertEquals(1, big.code(), big.err());
         assertTrue(big.err().contains("the manifest would be over 7168 bytes"), big.err());
-        assertTrue(record(blog).isEmpty(), "nothing published");
-        assertFalse(Files.exists(dir.resolve("home/expose.json")));
+        assertTrue(record(fx.blog).isEmpty(), "nothing published");
+        assertFalse(Files.exists(fx.dir.resolve("home/expose.json")));
     }
 
     @Test
     void aStaticDirectoryBeyondTheImporterLimitsIsAClearError() throws Exception {
-        Path deep = dir.resolve("deep");
+        Path deep = fx.dir.resolve("deep");
         Path p = deep;
         for (int i = 0; i < 66; i++) {
             p = p.resolve("d");
         }
         Files.createDirectories(p);
         Files.writeString(p.resolve("f"), "x");
-        CliRunner.Run r = cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + router.uri(),
+        CliRunner.Run r = fx.cli.run("expose", "blog", "http://127.0.0.1:9", "--publish-to=" + fx.router.uri(),
                 "--listen=/ip4/127.0.0.1/tcp/0", "--static", "/deep=" + deep);
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("cannot import " + deep) && r.err().contains("deeper than the limit of 64 levels"),
                 r.err());
         assertFalse(r.err().contains("Exception"), r.err());
-        assertFalse(Files.exists(dir.resolve("home/expose.json")));
+        assertFalse(Files.exists(fx.dir.resolve("home/expose.json")));
     }
 
     @Test
     void aSymlinkOutOfTheStaticDirectoryIsNotFollowed() throws Exception {
-        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Path outside = Files.createDirectories(fx.dir.resolve("outside"));
         byte[] secret = "the secret outside the static directory".getBytes(StandardCharsets.UTF_8);
         Files.write(outside.resolve("secret.txt"), secret);
         Path assets = assets();
@@ -481,19 +387,19 @@ class ExposeStaticTest {
             assertEquals(UnixFsReader.Kind.SYMLINK, link.kind());
             assertEquals(outside.resolve("secret.txt").toString(), link.symlinkTarget());
         }
-        FsBlockStore store = FsBlockStore.open(dir.resolve("home/blocks"), 1L << 40, true);
+        FsBlockStore store = FsBlockStore.open(fx.dir.resolve("home/blocks"), 1L << 40, true);
         assertFalse(store.has(Block.of(Cid.RAW, secret).cid()), "the secret's bytes were never imported");
     }
 
     @Test
     void configFileSitesHaveStaticsAndStreams() throws Exception {
         Path assets = assets();
-        Path live = Files.createDirectories(dir.resolve("cfg-live"));
+        Path live = Files.createDirectories(fx.dir.resolve("cfg-live"));
         Files.writeString(live.resolve("index.m3u8"), "#EXTM3U\n");
-        Path cfg = dir.resolve("expose.json");
+        Path cfg = fx.dir.resolve("expose.json");
         Files.writeString(cfg, "{\"sites\": [{\"site\": \"blog\", \"origin\": \"http://127.0.0.1:9\","
                 + " \"statics\": {\"/assets\": \"assets\"}, \"streams\": {\"/live\": \"cfg-live\"}}]}");
-        Running r = start("expose", "--config", cfg.toString(), "--publish-to=" + router.uri(),
+        Running r = fx.start("expose", "--config", cfg.toString(), "--publish-to=" + fx.router.uri(),
                 "--listen=/ip4/127.0.0.1/tcp/0", "--watch-interval=50ms");
         Manifest m = awaitManifest(x -> !x.statics().isEmpty() && !x.streams().isEmpty(), "the config's entries");
         assertEquals(ipfsAdd(assets), statics(m).get("/assets"), "relative to the config file's directory");
@@ -501,7 +407,7 @@ class ExposeStaticTest {
         assertEquals(0, r.stop().code());
         Files.writeString(cfg, "{\"sites\": [{\"site\": \"blog\", \"origin\": \"http://127.0.0.1:9\","
                 + " \"statics\": {\"/assets/\": \"assets\"}}]}");
-        CliRunner.Run bad = cli.run("expose", "--config", cfg.toString(), "--publish-to=" + router.uri());
+        CliRunner.Run bad = fx.cli.run("expose", "--config", cfg.toString(), "--publish-to=" + fx.router.uri());
         assertEquals(2, bad.code(), bad.err());
         assertTrue(bad.err().contains("config \"statics\""), bad.err());
     }

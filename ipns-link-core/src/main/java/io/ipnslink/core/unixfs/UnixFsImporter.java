@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * construction leaves matching entries out at every level (a watched directory skips the names its
  * writers use for files still being written); none by default. Not thread-safe; one import at a
  * time per instance.
+ *
+ * <p>An import given an {@link ImportedFiles} table reads only the files that are new or changed
+ * since the table's last import and links the others' DAGs as they were; the directories are built
+ * again from all entries, so the root CID is that of a full import.
  */
 public final class UnixFsImporter {
     private static final Logger LOG = LoggerFactory.getLogger(UnixFsImporter.class);
@@ -44,8 +48,16 @@ public final class UnixFsImporter {
     private final BlockStore store;
     private final ImportOptions options;
     private final Predicate<String> skipName;
+    private final Opener opener;
     private List<Entry> entries;
     private long contentBytes;
+    private ImportedFiles kept;
+
+    /** Opens a file's content for the importer ({@link Files#newInputStream} by default; tests count reads through it). */
+    @FunctionalInterface
+    public interface Opener {
+        InputStream open(Path file) throws IOException;
+    }
 
     public UnixFsImporter(BlockStore store, ImportOptions options) {
         this(store, options, name -> false);
@@ -56,9 +68,15 @@ public final class UnixFsImporter {
      * name {@code skipName} accepts (they are not read, counted or linked).
      */
     public UnixFsImporter(BlockStore store, ImportOptions options, Predicate<String> skipName) {
+        this(store, options, skipName, Files::newInputStream);
+    }
+
+    /** As {@link #UnixFsImporter(BlockStore, ImportOptions, Predicate)}, reading files through {@code opener}. */
+    public UnixFsImporter(BlockStore store, ImportOptions options, Predicate<String> skipName, Opener opener) {
         this.store = Objects.requireNonNull(store, "store");
         this.options = Objects.requireNonNull(options, "options");
         this.skipName = Objects.requireNonNull(skipName, "skipName");
+        this.opener = Objects.requireNonNull(opener, "opener");
     }
 
     public ImportOptions options() {
@@ -77,6 +95,41 @@ public final class UnixFsImporter {
 
     /** Imports a file or a directory tree. */
     public ImportResult importPath(Path path) throws IOException {
+        return importPath(path, null);
+    }
+
+    /**
+     * Imports a file or a directory tree, reusing the files {@code reuse} kept from its earlier
+     * imports of the same path that did not change since, and keeping what this import read for the
+     * next one (when it succeeds; a failed import leaves the table as it was). {@code reuse} must have
+     * this importer's options; null imports everything.
+     */
+    public ImportResult importPath(Path path, ImportedFiles reuse) throws IOException {
+        if (reuse != null && !reuse.options().equals(options)) {
+            throw new IllegalArgumentException("the table of imported files was made with other import options");
+        }
+        kept = reuse;
+        if (kept != null) {
+            kept.begin();
+        }
+        boolean done = false;
+        try {
+            ImportResult r = importTree(path);
+            done = true;
+            return r;
+        } finally {
+            if (kept != null) {
+                if (done) {
+                    kept.commit();
+                } else {
+                    kept.abort();
+                }
+            }
+            kept = null;
+        }
+    }
+
+    private ImportResult importTree(Path path) throws IOException {
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(path, BasicFileAttributes.class);
@@ -95,7 +148,7 @@ public final class UnixFsImporter {
             if (!attrs.isRegularFile()) {
                 throw new UnixFsImportException(path + " is neither a regular file nor a directory");
             }
-            Nodes.Written f = file(path);
+            Nodes.Written f = file(path, "", attrs);
             return new ImportResult(f.cid(), f.size(), contentBytes, options.profile(), List.of());
         } finally {
             entries = null;
@@ -105,17 +158,37 @@ public final class UnixFsImporter {
     /** A written child and whether it is a directory with entries. */
     private record Node(Nodes.Written target, boolean nonEmptyDirectory) {}
 
-    private Nodes.Written file(Path path) throws IOException {
-        try (InputStream in = Files.newInputStream(path)) {
+    /** The file's DAG: reused from {@link #kept} when unchanged, else read (and noted there). */
+    private Nodes.Written file(Path path, String relPath, BasicFileAttributes attrs) throws IOException {
+        if (kept != null) {
+            ImportedFiles.Hit hit = kept.find(relPath, attrs, store);
+            if (hit != null) {
+                contentBytes += hit.contentBytes();
+                return hit.node();
+            }
+        }
+        try (InputStream in = opener.open(path)) {
             FileBuilder.Node n = FileBuilder.build(in, store, options);
             contentBytes += n.contentBytes();
-            return new Nodes.Written(n.cid(), n.size());
+            Nodes.Written w = new Nodes.Written(n.cid(), n.size());
+            if (kept != null) {
+                kept.read(relPath, attrs, attributesAfterRead(path), w, n.contentBytes());
+            }
+            return w;
         } catch (AccessDeniedException e) {
             throw new UnixFsImportException("cannot read " + path + ": permission denied", e);
         } catch (UnixFsImportException e) {
             throw e;
         } catch (IOException e) {
             throw new UnixFsImportException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static BasicFileAttributes attributesAfterRead(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -144,7 +217,7 @@ public final class UnixFsImporter {
                 n = directory(l.path(), childPath, depth + 1);
                 kind = Kind.DIRECTORY;
             } else if (l.attrs().isRegularFile()) {
-                n = new Node(file(l.path()), false);
+                n = new Node(file(l.path(), childPath, l.attrs()), false);
                 kind = Kind.FILE;
             } else {
                 LOG.warn("skipping {}: not a regular file, directory or symbolic link", l.path());
