@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ipnslink.core.ipfs.Block;
+import io.ipnslink.core.ipfs.VerifiedBlock;
 import io.ipnslink.core.multiformats.Cid;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Verified blocks in memory: the byte bound under a flood, LRU order, what is not kept, and the source's use of it. */
 class MemoryBlocksTest {
-    static Block random(Random r, int size) {
+    static VerifiedBlock random(Random r, int size) {
         byte[] b = new byte[size];
         r.nextBytes(b);
-        return Block.of(Cid.RAW, b);
+        VerifiedBlock.Hashed h = VerifiedBlock.sha256(b);
+        return h.as(Cid.v1(Cid.RAW, h.multihash()));
     }
 
     @Test
@@ -59,10 +60,10 @@ class MemoryBlocksTest {
     void leastRecentlyUsedGoFirstAndLargeBlocksAreNotKept() {
         MemoryBlocks m = new MemoryBlocks(300);
         Random r = new Random(1);
-        Block a = random(r, 70);
-        Block b = random(r, 70);
-        Block c = random(r, 70);
-        Block d = random(r, 70);
+        VerifiedBlock a = random(r, 70);
+        VerifiedBlock b = random(r, 70);
+        VerifiedBlock c = random(r, 70);
+        VerifiedBlock d = random(r, 70);
         m.put(a);
         m.put(b);
         m.put(c);
@@ -85,7 +86,7 @@ class MemoryBlocksTest {
         BlockCache disk = BlockCache.open(dir, 1 << 20);
         MemoryBlocks memory = new MemoryBlocks(1 << 20);
         CachingBlockSource source = new CachingBlockSource(disk, memory, Duration.ofSeconds(1));
-        Block b = random(new Random(7), 1000);
+        VerifiedBlock b = random(new Random(7), 1000);
         disk.put(b);
         assertArrayEquals(b.data(), source.get(b.cid()).data()); // read from disk, verified, kept in memory
         assertEquals(1, memory.count());
