@@ -181,6 +181,7 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
         List<BlockFetcher> asked = List.copyOf(fetchers);
         List<CompletableFuture<VerifiedBlock>> all = new ArrayList<>();
         AtomicInteger pending = new AtomicInteger(asked.size());
+        java.util.concurrent.atomic.AtomicBoolean won = new java.util.concurrent.atomic.AtomicBoolean();
         List<BlockUnavailableException> failures = new CopyOnWriteArrayList<>();
         for (BlockFetcher fetcher : asked) {
             CompletableFuture<VerifiedBlock> one;
@@ -194,10 +195,12 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
                 if (error == null) {
                     // hashed where it arrived (the type proves it); only whether it is the block asked is open
                     if (block != null && block.answers(cid)) {
-                        VerifiedBlock ok = block.as(cid);
-                        if (result.complete(ok.block())) {
-                            cache(ok, requestId);
+                        if (won.compareAndSet(false, true)) {
+                            VerifiedBlock ok = block.as(cid);
+                            memory.put(ok); // before the waiters wake: their next read finds it
+                            result.complete(ok.block());
                             all.forEach(other -> other.cancel(true));
+                            store(ok, requestId);
                         }
                         return;
                     }
@@ -235,8 +238,8 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
         });
     }
 
-    private void cache(VerifiedBlock b, String requestId) {
-        memory.put(b);
+    /** Keeps a verified block on disk (it is in memory already). */
+    private void store(VerifiedBlock b, String requestId) {
         try {
             cache.put(b);
         } catch (IOException | RuntimeException e) {
