@@ -79,8 +79,9 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
     }
 
     /**
-     * The block from memory or the cache only, or null (for {@code Cache-Control: only-if-cached}).
-     * A block read from disk (verified there) is kept in memory too.
+     * The block from memory or the cache only, or null: a read (memory counts a hit or miss; a
+     * block served from memory is {@link BlockCache#touch touched} on disk, one read from disk,
+     * verified there, is kept in memory too). Whether a block is held, without reading: {@link #has}.
      */
     public Block cached(Cid cid) throws IOException {
         Block hot = memory.get(cid);
