@@ -155,7 +155,8 @@ class BlockCacheTest {
 
     @Test
     void aBlockServedFromMemoryStaysRecentOnDiskAndItsFileTimeIsSetAtMostOncePerInterval() throws Exception {
-        AtomicLong now = new AtomicLong(System.currentTimeMillis() + TimeUnit.DAYS.toMillis(1));
+        // whole seconds (a file system may keep file times to the second), a day ahead of the files' real times
+        AtomicLong now = new AtomicLong(System.currentTimeMillis() / 1000 * 1000 + TimeUnit.DAYS.toMillis(1));
         BlockCache disk = BlockCache.open(dir, MAX, now::get);
         CachingBlockSource source = new CachingBlockSource(disk, new MemoryBlocks(1 << 20), java.time.Duration.ofSeconds(1));
         Random r = new Random(11);
