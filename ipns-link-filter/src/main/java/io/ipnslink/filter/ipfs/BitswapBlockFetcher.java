@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every block is hashed once, by bitswap on arrival: its hash picks the want it answers, so a
  * peer sending bad bytes is caught there ({@link Bitswap#fetchVerified} hands over the
  * {@link VerifiedBlock} that proves it; neither this fetcher nor the {@link CachingBlockSource} hashes
- * it again). A peer that sends bytes matching nothing asked gets them dropped and its ledger's {@code badBlocks} counted (bitswap disconnects it after
- * {@code maxBadBlocks}); the want goes on with the other peers until {@code ipfs-fetch-timeout}.
+ * it again). A peer that sends bytes matching nothing asked gets them dropped and its ledger's
+ * {@code badBlocks} counted (bitswap disconnects it after {@code maxBadBlocks}); the want goes on with the other peers until {@code ipfs-fetch-timeout}.
  * Failures: every peer asked said DONT_HAVE, or no peer to ask: {@code NOT_FOUND}; no block in
  * time: {@code TIMEOUT}; the rest {@code FAILED}.
  */
@@ -121,8 +121,8 @@ public final class BitswapBlockFetcher implements BlockFetcher {
      * no answer in that time is asked again (a fresh want: a peer that lost it gets it again, as go
      * and js clients rebroadcast their wantlists) until {@code deadline}.
      */
-    private void attempt(Cid cid, List<PeerId> peers, long deadline, CompletableFuture<VerifiedBlock> result, long[] badBefore,
-            String requestId) {
+    private void attempt(Cid cid, List<PeerId> peers, long deadline, CompletableFuture<VerifiedBlock> result,
+            long[] badBefore, String requestId) {
         long left = deadline - System.nanoTime();
         if (result.isDone()) {
             return;
@@ -133,7 +133,8 @@ public final class BitswapBlockFetcher implements BlockFetcher {
                     "bitswap: no block " + cid + " within " + timeout.toMillis() + " ms"));
             return;
         }
-        CompletableFuture<VerifiedBlock> f = bitswap.fetchVerified(cid, peers, Duration.ofNanos(Math.min(left, REASK_AFTER.toNanos())));
+        CompletableFuture<VerifiedBlock> f = bitswap.fetchVerified(cid, peers,
+                Duration.ofNanos(Math.min(left, REASK_AFTER.toNanos())));
         result.whenComplete((b, x) -> {
             if (result.isCancelled()) {
                 f.cancel(true);

@@ -8,7 +8,6 @@ import io.ipnslink.core.unixfs.BlockUnavailableException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -180,9 +180,10 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
     /** Asks every fetcher; the first verified block completes {@code result} and cancels the rest. */
     private void race(Cid cid, String requestId, CompletableFuture<Block> result) {
         List<BlockFetcher> asked = List.copyOf(fetchers);
-        List<CompletableFuture<VerifiedBlock>> all = new ArrayList<>();
+        // read by completions on other threads while the loop still adds
+        List<CompletableFuture<VerifiedBlock>> all = new CopyOnWriteArrayList<>();
         AtomicInteger pending = new AtomicInteger(asked.size());
-        java.util.concurrent.atomic.AtomicBoolean won = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean won = new AtomicBoolean();
         List<BlockUnavailableException> failures = new CopyOnWriteArrayList<>();
         for (BlockFetcher fetcher : asked) {
             CompletableFuture<VerifiedBlock> one;
