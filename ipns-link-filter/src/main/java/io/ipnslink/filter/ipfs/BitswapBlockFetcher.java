@@ -1,8 +1,7 @@
 package io.ipnslink.filter.ipfs;
 
 import io.ipnslink.core.crypto.PeerId;
-import io.ipnslink.core.ipfs.Block;
-import io.ipnslink.core.ipfs.IpfsFormatException;
+import io.ipnslink.core.ipfs.VerifiedBlock;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.multiformats.Multiaddr;
 import io.ipnslink.core.unixfs.BlockUnavailableException;
@@ -37,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * requests use, relayed addresses included), and at most {@link #MAX_OTHER_PEERS} other connected
  * peers that advertise bitswap. Without a hint: those connected peers only.
  *
- * <p>Every block is verified against its CID (bitswap does on arrival, this fetcher again, the
- * {@link CachingBlockSource} a third time before caching). A peer that sends bytes matching nothing
- * asked gets them dropped and its ledger's {@code badBlocks} counted (bitswap disconnects it after
- * {@code maxBadBlocks}); the want goes on with the other peers until {@code ipfs-fetch-timeout}.
+ * <p>Every block is hashed once, by bitswap on arrival: its hash picks the want it answers, so a
+ * peer sending bad bytes is caught there ({@link Bitswap#fetchVerified} hands over the
+ * {@link VerifiedBlock} that proves it; neither this fetcher nor the {@link CachingBlockSource} hashes
+ * it again). A peer that sends bytes matching nothing asked gets them dropped and its ledger's
+ * {@code badBlocks} counted (bitswap disconnects it after {@code maxBadBlocks}); the want goes on with the other peers until {@code ipfs-fetch-timeout}.
  * Failures: every peer asked said DONT_HAVE, or no peer to ask: {@code NOT_FOUND}; no block in
  * time: {@code TIMEOUT}; the rest {@code FAILED}.
  */
@@ -95,11 +95,11 @@ public final class BitswapBlockFetcher implements BlockFetcher {
     }
 
     @Override
-    public CompletableFuture<Block> fetch(Cid cid, String requestId) {
+    public CompletableFuture<VerifiedBlock> fetch(Cid cid, String requestId) {
         Optional<PeerHints.Hint> hint = hints.get(requestId);
         CompletableFuture<Void> connected = hint.map(h -> connect(h, requestId))
                 .orElse(CompletableFuture.completedFuture(null));
-        CompletableFuture<Block> result = new CompletableFuture<>();
+        CompletableFuture<VerifiedBlock> result = new CompletableFuture<>();
         connected.whenComplete((v, e) -> {
             if (result.isDone()) {
                 return; // cancelled while dialing
@@ -121,8 +121,8 @@ public final class BitswapBlockFetcher implements BlockFetcher {
      * no answer in that time is asked again (a fresh want: a peer that lost it gets it again, as go
      * and js clients rebroadcast their wantlists) until {@code deadline}.
      */
-    private void attempt(Cid cid, List<PeerId> peers, long deadline, CompletableFuture<Block> result, long[] badBefore,
-            String requestId) {
+    private void attempt(Cid cid, List<PeerId> peers, long deadline, CompletableFuture<VerifiedBlock> result,
+            long[] badBefore, String requestId) {
         long left = deadline - System.nanoTime();
         if (result.isDone()) {
             return;
@@ -133,7 +133,8 @@ public final class BitswapBlockFetcher implements BlockFetcher {
                     "bitswap: no block " + cid + " within " + timeout.toMillis() + " ms"));
             return;
         }
-        CompletableFuture<Block> f = bitswap.fetch(cid, peers, Duration.ofNanos(Math.min(left, REASK_AFTER.toNanos())));
+        CompletableFuture<VerifiedBlock> f = bitswap.fetchVerified(cid, peers,
+                Duration.ofNanos(Math.min(left, REASK_AFTER.toNanos())));
         result.whenComplete((b, x) -> {
             if (result.isCancelled()) {
                 f.cancel(true);
@@ -141,12 +142,7 @@ public final class BitswapBlockFetcher implements BlockFetcher {
         });
         f.whenComplete((block, error) -> {
             if (error == null) {
-                try {
-                    result.complete(Block.verified(cid, block.data()));
-                } catch (IpfsFormatException x) {
-                    result.completeExceptionally(new BlockUnavailableException(cid,
-                            BlockUnavailableException.Reason.FAILED, "bitswap gave a block that does not match " + cid));
-                }
+                result.complete(block);
                 return;
             }
             BlockUnavailableException u = unavailable(cid, error);

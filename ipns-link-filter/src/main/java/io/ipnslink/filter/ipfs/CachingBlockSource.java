@@ -1,14 +1,13 @@
 package io.ipnslink.filter.ipfs;
 
 import io.ipnslink.core.ipfs.Block;
-import io.ipnslink.core.ipfs.IpfsFormatException;
+import io.ipnslink.core.ipfs.VerifiedBlock;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.unixfs.BlockSource;
 import io.ipnslink.core.unixfs.BlockUnavailableException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,10 +24,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway's block source: verified blocks in memory ({@link MemoryBlocks}, the most recently
  * used), then the {@link BlockCache} on disk, then every {@link BlockFetcher} at
- * once; the first block that verifies wins, goes into the cache and the other fetches are
+ * once; the first block for the CID asked wins, goes into the cache and the other fetches are
  * cancelled. Concurrent requests for one CID share one fetch. A wait is bounded by the fetch
  * timeout: then {@code TIMEOUT}; all fetchers saying they have no such block (or none configured)
  * is {@code NOT_FOUND}; anything else {@code FAILED}.
+ *
+ * <p>One hash per block from the wire to the cache: a fetcher hands over a {@link VerifiedBlock}
+ * (hashed where its bytes arrived: bitswap on receipt, the HTTP fetcher on the answer); this source
+ * refuses one whose multihash is not the CID's asked (a comparison), and memory and disk keep it
+ * without hashing it again. A block read back from disk is hashed then (the disk is not trusted).
+ * A block served from memory is {@link BlockCache#touch touched} in the disk cache so that a hot
+ * block is not the disk's next victim.
  */
 public final class CachingBlockSource implements BlockSource, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CachingBlockSource.class);
@@ -72,19 +79,27 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
     }
 
     /**
-     * The block from memory or the cache only, or null (for {@code Cache-Control: only-if-cached}).
-     * A block read from disk (verified there) is kept in memory too.
+     * The block from memory or the cache only, or null: a read (memory counts a hit or miss; a
+     * block served from memory is {@link BlockCache#touch touched} on disk, one read from disk,
+     * verified there, is kept in memory too). Whether a block is held, without reading: {@link #has}.
      */
     public Block cached(Cid cid) throws IOException {
         Block hot = memory.get(cid);
         if (hot != null) {
+            cache.touch(cid);
             return hot;
         }
-        Block b = cache.get(cid).map(d -> new Block(cid, d)).orElse(null);
-        if (b != null) {
-            memory.put(b);
+        VerifiedBlock b = cache.block(cid).orElse(null);
+        if (b == null) {
+            return null;
         }
-        return b;
+        memory.put(b);
+        return b.block();
+    }
+
+    /** Whether the block is in memory or the cache: a probe (no hit or miss counted, no LRU order changed). */
+    public boolean has(Cid cid) {
+        return memory.contains(cid) || cache.has(cid);
     }
 
     @Override
@@ -137,7 +152,7 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
             return;
         }
         for (Cid cid : cids) {
-            if (memory.get(cid) != null || cache.has(cid) || inFlight.containsKey(cid)) {
+            if (has(cid) || inFlight.containsKey(cid)) {
                 continue;
             }
             if (prefetches.incrementAndGet() > MAX_PREFETCHES) {
@@ -165,11 +180,13 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
     /** Asks every fetcher; the first verified block completes {@code result} and cancels the rest. */
     private void race(Cid cid, String requestId, CompletableFuture<Block> result) {
         List<BlockFetcher> asked = List.copyOf(fetchers);
-        List<CompletableFuture<Block>> all = new ArrayList<>();
+        // read by completions on other threads while the loop still adds
+        List<CompletableFuture<VerifiedBlock>> all = new CopyOnWriteArrayList<>();
         AtomicInteger pending = new AtomicInteger(asked.size());
+        AtomicBoolean won = new AtomicBoolean();
         List<BlockUnavailableException> failures = new CopyOnWriteArrayList<>();
         for (BlockFetcher fetcher : asked) {
-            CompletableFuture<Block> one;
+            CompletableFuture<VerifiedBlock> one;
             try {
                 one = fetcher.fetch(cid, requestId);
             } catch (RuntimeException e) {
@@ -178,18 +195,21 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
             all.add(one);
             one.whenComplete((block, error) -> {
                 if (error == null) {
-                    try {
-                        Block ok = Block.verified(cid, block.data()); // never trust a fetcher's word
-                        if (result.complete(ok)) {
-                            cache(ok, requestId);
+                    // hashed where it arrived (the type proves it); only whether it is the block asked is open
+                    if (block != null && block.answers(cid)) {
+                        if (won.compareAndSet(false, true)) {
+                            VerifiedBlock ok = block.as(cid);
+                            memory.put(ok); // before the waiters wake: their next read finds it
+                            result.complete(ok.block());
                             all.forEach(other -> other.cancel(true));
+                            store(ok, requestId);
                         }
                         return;
-                    } catch (IpfsFormatException e) {
-                        LOG.warn("[{}] fetcher {} gave a block that does not match {}: refused", requestId,
-                                fetcher.name(), cid);
-                        error = e;
                     }
+                    LOG.warn("[{}] fetcher {} gave {} for {}: refused", requestId, fetcher.name(),
+                            block == null ? "nothing" : "another block (" + block.cid() + ")", cid);
+                    error = new BlockUnavailableException(cid, BlockUnavailableException.Reason.FAILED,
+                            fetcher.name() + " gave a block that does not match " + cid);
                 }
                 Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                         ? error.getCause() : error;
@@ -220,8 +240,8 @@ public final class CachingBlockSource implements BlockSource, AutoCloseable {
         });
     }
 
-    private void cache(Block b, String requestId) {
-        memory.put(b);
+    /** Keeps a verified block on disk (it is in memory already). */
+    private void store(VerifiedBlock b, String requestId) {
         try {
             cache.put(b);
         } catch (IOException | RuntimeException e) {

@@ -2,6 +2,7 @@ package io.ipnslink.filter.ipfs;
 
 import io.ipnslink.core.ipfs.Block;
 import io.ipnslink.core.ipfs.IpfsFormatException;
+import io.ipnslink.core.ipfs.VerifiedBlock;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.unixfs.BlockUnavailableException;
 import java.io.ByteArrayOutputStream;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Blocks from a trustless HTTP gateway (ipfs/specs trustless-gateway):
  * {@code GET {base}/ipfs/{cid}?format=raw} with {@code Accept: application/vnd.ipld.raw}. The
  * answer is read up to {@link Block#MAX_BYTES} (a longer body is cut and refused), within the
- * timeout (head and body), and verified against the CID: a block that does not match is refused
- * (logged as the gateway's fault) and never reaches the cache or a visitor.
+ * timeout (head and body), and verified against the CID ({@link VerifiedBlock#verify}: the one hash
+ * of these bytes on their way to the cache): a block that does not match is refused (logged as the
+ * gateway's fault, {@code FAILED}) and never reaches the cache or a visitor.
  */
 public final class HttpBlockFetcher implements BlockFetcher {
     /** The raw block media type. */
@@ -48,11 +50,11 @@ public final class HttpBlockFetcher implements BlockFetcher {
     }
 
     @Override
-    public CompletableFuture<Block> fetch(Cid cid, String requestId) {
+    public CompletableFuture<VerifiedBlock> fetch(Cid cid, String requestId) {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/ipfs/" + cid + "?format=raw"))
                 .timeout(timeout).header("Accept", RAW).GET().build();
         CompletableFuture<HttpResponse<byte[]>> sent = http.sendAsync(req, info -> limited(info.statusCode()));
-        CompletableFuture<Block> result = sent.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        CompletableFuture<VerifiedBlock> result = sent.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                 .handle((resp, error) -> {
                     if (error != null) {
                         Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
@@ -73,7 +75,7 @@ public final class HttpBlockFetcher implements BlockFetcher {
         return result;
     }
 
-    private Block toBlock(Cid cid, HttpResponse<byte[]> resp, String requestId) {
+    private VerifiedBlock toBlock(Cid cid, HttpResponse<byte[]> resp, String requestId) {
         int status = resp.statusCode();
         if (status == 404 || status == 410) {
             throw new java.util.concurrent.CompletionException(new BlockUnavailableException(cid,
@@ -84,7 +86,7 @@ public final class HttpBlockFetcher implements BlockFetcher {
                     BlockUnavailableException.Reason.FAILED, name() + " answered " + status + " for " + cid));
         }
         try {
-            return Block.verified(cid, resp.body());
+            return VerifiedBlock.verify(cid, resp.body());
         } catch (IpfsFormatException e) {
             LOG.warn("[{}] {} sent a block that does not match {}: refused", requestId, name(), cid);
             throw new java.util.concurrent.CompletionException(new BlockUnavailableException(cid,

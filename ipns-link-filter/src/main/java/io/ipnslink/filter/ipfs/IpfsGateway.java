@@ -252,7 +252,7 @@ public final class IpfsGateway implements AutoCloseable {
         }
         String cacheControl = req.getHeader("Cache-Control");
         if (cacheControl != null && cacheControl.toLowerCase(Locale.ROOT).contains("only-if-cached")
-                && BlockStore.identity(cid).isEmpty() && !blocks.cache().has(cid)) {
+                && BlockStore.identity(cid).isEmpty() && !blocks.has(cid)) {
             resp.setStatus(412);
             resp.setContentLength(0);
             return;

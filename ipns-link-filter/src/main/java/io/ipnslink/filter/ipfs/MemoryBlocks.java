@@ -1,6 +1,7 @@
 package io.ipnslink.filter.ipfs;
 
 import io.ipnslink.core.ipfs.Block;
+import io.ipnslink.core.ipfs.VerifiedBlock;
 import io.ipnslink.core.multiformats.Cid;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -11,7 +12,9 @@ import java.util.Map;
  * most {@code maxBytes} of block data (key {@code ipfs-memory-cache}). A hot static file is then
  * answered without reading its blocks from disk and hashing them again on every request. Only
  * blocks that were verified (fetched and checked, or read back from the disk cache and checked)
- * are put here; a block larger than a quarter of the bound is not kept, so that one visitor's
+ * are put here: {@link #put} takes a {@link VerifiedBlock}. {@link #get} is a read (counted as a hit
+ * or miss, the block becomes the most recently used); {@link #contains} is a probe that changes
+ * nothing. A block larger than a quarter of the bound is not kept, so that one visitor's
  * large file cannot flush everything else at once. One lock, held for map operations only.
  */
 public final class MemoryBlocks {
@@ -45,8 +48,21 @@ public final class MemoryBlocks {
         }
     }
 
+    /**
+     * Whether the block is held, without counting a hit or miss and without moving it in the LRU
+     * order (a probe, e.g. read-ahead deciding whether to fetch, is not a use).
+     */
+    public boolean contains(Cid cid) {
+        if (maxBytes == 0) {
+            return false;
+        }
+        synchronized (blocks) {
+            return blocks.containsKey(cid.toV1()); // containsKey leaves an access-ordered map's order alone
+        }
+    }
+
     /** Keeps a verified block, dropping the least recently used ones to stay within the bound. */
-    public void put(Block verified) {
+    public void put(VerifiedBlock verified) {
         int size = verified.size();
         if (maxBytes == 0 || size > maxBytes / 4) {
             return;
@@ -61,7 +77,7 @@ public final class MemoryBlocks {
                 bytes -= it.next().getValue().size();
                 it.remove();
             }
-            blocks.put(key, verified);
+            blocks.put(key, verified.block());
             bytes += size;
         }
     }

@@ -77,7 +77,7 @@ class BitswapBlockFetcherTest {
         siteStore.put(block);
         Bitswap site = node(siteStore);
         assertTrue(hints.register("r1", new PeerHints.Hint(site.host().peerId(), site.host().listenAddresses(), "site")));
-        Block got = f.fetch(block.cid(), "r1").get(10, TimeUnit.SECONDS);
+        io.ipnslink.core.ipfs.VerifiedBlock got = f.fetch(block.cid(), "r1").get(10, TimeUnit.SECONDS);
         assertArrayEquals(block.data(), got.data());
         List<PeerId> asked = f.peers(site.host().peerId());
         assertEquals(site.host().peerId(), asked.get(0), "the hinted peer first");

@@ -152,4 +152,47 @@ class BlockCacheTest {
         assertFalse(Files.exists(dir.resolve("ab/x.1.tmp")));
         assertTrue(Files.exists(dir.resolve("README")));
     }
+
+    @Test
+    void aBlockServedFromMemoryStaysRecentOnDiskAndItsFileTimeIsSetAtMostOncePerInterval() throws Exception {
+        // whole seconds (a file system may keep file times to the second), a day ahead of the files' real times
+        AtomicLong now = new AtomicLong(System.currentTimeMillis() / 1000 * 1000 + TimeUnit.DAYS.toMillis(1));
+        BlockCache disk = BlockCache.open(dir, MAX, now::get);
+        CachingBlockSource source = new CachingBlockSource(disk, new MemoryBlocks(1 << 20), java.time.Duration.ofSeconds(1));
+        Random r = new Random(11);
+        Block hot = random(r, 60 * 1024);
+        disk.put(hot);
+        Path file = Files.walk(dir).filter(p -> p.getFileName().toString().equals(hot.cid().toV1().toString()))
+                .findFirst().orElseThrow();
+        assertArrayEquals(hot.data(), source.get(hot.cid()).data()); // from disk, now in memory too
+        List<Block> others = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Block b = random(r, 60 * 1024);
+            disk.put(b);
+            others.add(b);
+        }
+        long before = Files.getLastModifiedTime(file).toMillis();
+        // served from memory: the disk's LRU hears of it; the file time only after TOUCH_EVERY
+        now.addAndGet(BlockCache.TOUCH_EVERY.toMillis() - 1);
+        source.get(hot.cid());
+        assertEquals(before, Files.getLastModifiedTime(file).toMillis(), "no disk write within the interval");
+        now.addAndGet(1);
+        long touched = now.get();
+        source.get(hot.cid());
+        assertEquals(touched, Files.getLastModifiedTime(file).toMillis());
+        now.addAndGet(BlockCache.TOUCH_EVERY.toMillis() / 2);
+        for (int i = 0; i < 100; i++) {
+            source.get(hot.cid());
+        }
+        assertEquals(touched, Files.getLastModifiedTime(file).toMillis(), "a hundred hits, no write");
+        assertEquals(0, source.memory().misses() - 1, "all of them from memory");
+        // the disk is full: the next block evicts the least recently used, which is not the hot one
+        disk.put(random(r, 60 * 1024));
+        assertTrue(disk.has(hot.cid()));
+        assertFalse(disk.has(others.get(0).cid()));
+        // after a restart, the index order follows the file times: the hot block is still not first to go
+        BlockCache again = BlockCache.open(dir, MAX);
+        again.put(random(r, 60 * 1024));
+        assertTrue(again.has(hot.cid()));
+    }
 }

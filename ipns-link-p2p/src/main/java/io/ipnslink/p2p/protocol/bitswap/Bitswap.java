@@ -3,6 +3,7 @@ package io.ipnslink.p2p.protocol.bitswap;
 import io.ipnslink.core.crypto.PeerId;
 import io.ipnslink.core.ipfs.Block;
 import io.ipnslink.core.ipfs.BlockStore;
+import io.ipnslink.core.ipfs.VerifiedBlock;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.p2p.Connection;
 import io.ipnslink.p2p.Host;
@@ -160,9 +161,25 @@ public final class Bitswap implements AutoCloseable {
      * {@code cid}; fails with {@link NotFoundException} when every peer asked answered DONT_HAVE,
      * {@link P2pException.Timeout} after {@code timeout}, {@link P2pException.ConnectionClosed} when
      * no peer is connected, {@link WantlistFullException} when too many blocks are wanted at once.
-     * Concurrent fetches of one CID share one want. Identity CIDs complete at once.
+     * Concurrent fetches of one CID share one want. Identity CIDs complete at once. Cancelling the
+     * future gives up this caller's interest in the want.
      */
     public CompletableFuture<Block> fetch(Cid cid, List<PeerId> peers, Duration timeout) {
+        CompletableFuture<VerifiedBlock> verified = fetchVerified(cid, peers, timeout);
+        CompletableFuture<Block> out = verified.thenApply(VerifiedBlock::block);
+        out.whenComplete((b, e) -> {
+            if (out.isCancelled()) {
+                verified.cancel(true);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * As {@link #fetch}, completing with the proof that the block's bytes were hashed on arrival
+     * and matched {@code cid} (a cache behind bitswap then keeps it without hashing it again).
+     */
+    public CompletableFuture<VerifiedBlock> fetchVerified(Cid cid, List<PeerId> peers, Duration timeout) {
         Objects.requireNonNull(cid, "cid");
         Objects.requireNonNull(peers, "peers");
         if (timeout == null || timeout.isZero() || timeout.isNegative()) {

@@ -1,8 +1,8 @@
 package io.ipnslink.p2p.protocol.bitswap;
 
 import io.ipnslink.core.crypto.PeerId;
-import io.ipnslink.core.ipfs.Block;
 import io.ipnslink.core.ipfs.BlockStore;
+import io.ipnslink.core.ipfs.VerifiedBlock;
 import io.ipnslink.core.multiformats.Cid;
 import io.ipnslink.core.multiformats.Multihash;
 import io.ipnslink.p2p.P2pException;
@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * The fetching side of bitswap. One want per multihash, shared by every caller that asks for it
  * at once. The first peer asked gets a want-block, the others a want-have (all with sendDontHave);
  * when the peer asked for the block says DONT_HAVE or leaves, a peer that said HAVE is asked for
- * it. A received block is hashed and accepted only for a want with that multihash
- * ({@link Block#verified}); a block that matches nothing wanted now or lately is dropped and counted
+ * it. A received block is hashed once ({@link VerifiedBlock#sha256}) and accepted only for a want
+ * with that multihash (the want's CID then names it without a second hash); a block that matches nothing wanted now or lately is dropped and counted
  * in the sender's ledger. On the block, cancels go to the other peers asked; when every peer said
  * DONT_HAVE the want fails with {@link Bitswap.NotFoundException}; when the last caller's time is
  * up it fails with {@link P2pException.Timeout} and cancels go out. At most
@@ -46,7 +46,7 @@ final class BitswapClient {
 
     private static final class Want {
         final Cid cid;
-        final CompletableFuture<Block> result = new CompletableFuture<>();
+        final CompletableFuture<VerifiedBlock> result = new CompletableFuture<>();
         final LinkedHashMap<PeerId, PeerState> peers = new LinkedHashMap<>();
         PeerId blockPeer;
         int callers;
@@ -91,9 +91,9 @@ final class BitswapClient {
         this.wire = wire;
     }
 
-    CompletableFuture<Block> fetch(Cid cid, List<PeerId> peers, Duration timeout) {
+    CompletableFuture<VerifiedBlock> fetch(Cid cid, List<PeerId> peers, Duration timeout) {
         if (BlockStore.identity(cid).isPresent()) {
-            return CompletableFuture.completedFuture(new Block(cid, cid.multihash().digest()));
+            return CompletableFuture.completedFuture(VerifiedBlock.verify(cid, cid.multihash().digest()));
         }
         Multihash mh = cid.multihash();
         if (mh.code() != Multihash.SHA2_256 || mh.digest().length != 32) {
@@ -141,7 +141,7 @@ final class BitswapClient {
             }
         }
         send(sends);
-        CompletableFuture<Block> mine = new CompletableFuture<>();
+        CompletableFuture<VerifiedBlock> mine = new CompletableFuture<>();
         w.result.whenComplete((b, e) -> {
             if (e == null) {
                 mine.complete(b);
@@ -166,12 +166,14 @@ final class BitswapClient {
         Effects sends = new Effects();
         for (BitswapMessage.Payload p : m.blocks()) {
             BitswapMessage.Prefix prefix = p.prefix();
-            if (prefix.hashFunction() != Multihash.SHA2_256 || prefix.hashLength() != 32) {
+            if (prefix.hashFunction() != Multihash.SHA2_256 || prefix.hashLength() != 32
+                    || p.data().length > io.ipnslink.core.ipfs.Block.MAX_BYTES) {
                 l.badBlocks.incrementAndGet();
                 bad++;
                 continue;
             }
-            Multihash mh = Multihash.sha256(p.data());
+            VerifiedBlock.Hashed hashed = VerifiedBlock.sha256(p.data());
+            Multihash mh = hashed.multihash();
             synchronized (this) {
                 Want w = wants.get(mh);
                 if (w == null) {
@@ -183,7 +185,7 @@ final class BitswapClient {
                     }
                     continue;
                 }
-                Block block = Block.verified(w.cid, p.data());
+                VerifiedBlock block = hashed.as(w.cid);
                 l.blocksReceived.incrementAndGet();
                 l.bytesReceived.addAndGet(p.data().length);
                 w.peers.put(l.peer, PeerState.HAS);
@@ -300,7 +302,7 @@ final class BitswapClient {
     }
 
     /** Ends a want (with the block or a failure): cancels to the peers still asked, result completed. */
-    private void finish(Want w, Block block, Throwable failure, Effects sends) {
+    private void finish(Want w, VerifiedBlock block, Throwable failure, Effects sends) {
         if (w.finished) {
             return;
         }

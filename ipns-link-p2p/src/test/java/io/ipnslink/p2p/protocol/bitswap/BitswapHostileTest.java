@@ -78,6 +78,24 @@ class BitswapHostileTest {
     }
 
     @Test
+    void aReceivedBlockIsHashedOnceOnArrival() throws Exception {
+        Bitswap client = net.node(null, BitswapConfig.defaults());
+        BitswapNet.RawPeer peer = net.rawPeer();
+        connect(client.host(), peer.host());
+        PeerId peerId = peer.host().peerId();
+        Block real = Block.of(Cid.RAW, "hashed once on arrival".getBytes());
+        CompletableFuture<io.ipnslink.core.ipfs.VerifiedBlock> f = client.fetchVerified(real.cid(), List.of(peerId),
+                Duration.ofSeconds(20));
+        assertNotNull(peer.received().poll(20, TimeUnit.SECONDS));
+        try (io.ipnslink.core.testing.CountingSha256 hashes = io.ipnslink.core.testing.CountingSha256.install()) {
+            sendRaw(peer.host(), client.host(), frame(new BitswapMessage(false, List.of(),
+                    List.of(BitswapMessage.Payload.of(real)), List.of(), 0)));
+            assertEquals(real, f.get(20, TimeUnit.SECONDS).block());
+            assertEquals(1, hashes.count(real.cid().multihash().digest()));
+        }
+    }
+
+    @Test
     void aBlockFromAPeerThatMatchesTheWantIsAcceptedEvenUnasked() throws Exception {
         Bitswap client = net.node(null, BitswapConfig.defaults());
         BitswapNet.RawPeer helper = net.rawPeer();
