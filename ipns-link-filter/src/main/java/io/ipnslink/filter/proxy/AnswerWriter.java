@@ -31,6 +31,8 @@ final class AnswerWriter implements WriteListener {
     private final Queue<ByteBuf> pending = new ConcurrentLinkedQueue<>();
     /** Longest the container's end-of-request callback waits for a drain pass under way. */
     static final long PASS_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Spins of {@link #awaitPassOver} before it yields the core between looks. */
+    private static final int SPINS_BEFORE_YIELD = 64;
 
     /** Drains under way or asked for meanwhile. */
     private volatile int wip;
@@ -96,8 +98,27 @@ final class AnswerWriter implements WriteListener {
     void awaitPassOver() {
         long deadline = System.nanoTime() + PASS_WAIT_NANOS;
         Thread t;
+        int spins = 0;
         while ((t = passing) != null && t != Thread.currentThread() && System.nanoTime() - deadline < 0) {
-            Thread.onSpinWait();
+            // a short spin, then the core goes to others: on a small machine the thread this one
+            // waits for may be the one that needs it
+            if (++spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /**
+     * The pass on this thread touches the container no more: called just before it completes the
+     * request, so that the container's end-of-request callback, which may run on another thread at
+     * once, has no pass to wait for (it spun for the rest of every pass: 17 % of the gateway's
+     * samples at 64 connections).
+     */
+    void passOver() {
+        if (passing == Thread.currentThread()) {
+            passing = null;
         }
     }
 

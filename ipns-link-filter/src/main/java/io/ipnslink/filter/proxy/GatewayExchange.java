@@ -520,6 +520,7 @@ final class GatewayExchange implements ClientExchange.Listener {
     private void onSuccess() {
         state = State.DONE;
         site.finish();
+        writer.passOver(); // nothing below touches the container's objects
         try {
             async.complete();
         } catch (IllegalStateException e) {
