@@ -469,7 +469,7 @@ start_deployed_chain() {
   wait_http "http://127.0.0.1:$OUR_PORT$OUR_WARM/1k" || return 1
   [ "$TTFB_SAMPLES" -gt 0 ] || return 0
   collect_cold
-  # each cold exposer serves a few hundred requests through the other gateway (its JVM has loaded
+  # each cold exposer serves requests for WARMUP_ROUND s (a few dozen to a few hundred, with the load) through the other gateway (its JVM has loaded
   # and run the tunnel's code, as a running exposer has); our gateway has not seen their names
   local wrappers=()
   for i in "${!OUR_COLD[@]}"; do
@@ -482,7 +482,7 @@ start_deployed_chain() {
 
 # start_cold_exposers JDK_HOME LABEL WARMER_PORT: one more `ipns-link expose` per cold home (own
 # JVM, own peer id), publishing to our gateway and to a second one (WARMER_PORT). Before the
-# measurement each serves a few hundred requests through that second gateway only, so that a
+# measurement each serves requests for a few seconds through that second gateway only, so that a
 # first request through ours to a cold name pays what a visitor's first request to a name pays
 # (record lookup + validation + a new libp2p dial: TCP + Noise + yamux + the first stream) and
 # not the exposer JVM's own start-up (class loading, interpreter).
