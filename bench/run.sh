@@ -437,23 +437,26 @@ make_homes() {
 
 start_deployed_chain() {
   local jdk=$1 label=$2 args=() kv name i
-  args=(gateway --address 127.0.0.1 --port 0 --data "$WORK/gateway-$label")
-  for kv in "${GW_SET[@]}"; do args+=(--set "$kv"); done
-  for kv in "${GW_CONNECTOR[@]}"; do args+=(--connector "$kv"); done
   OUR_WRAPPERS=()
   COLD_WRAPPERS=()
   OUR_COLD=()
-  log "starting our chain on $label: ./ipns-link ${args[*]}"
-  start "gateway-$label" env JAVA="$jdk/bin/java" ./ipns-link "${args[@]}"
-  OUR_WRAPPERS+=("$LAST_PID")
-  local gw_wrapper=$LAST_PID
   if [ "$TTFB_SAMPLES" -gt 0 ] && [ -z "${WARMER_PORT:-}" ]; then
-    # the second gateway that the cold exposers serve before they are measured (see
+    # the second gateway that the cold exposers publish to and serve before they are measured (see
     # start_cold_exposers); one for the whole run
     start warmer env JAVA="$jdk/bin/java" ./ipns-link gateway --address 127.0.0.1 --port 0 \
       --data "$WORK/warmer" --set dnslink=false
     WARMER_PORT=$(wait_line warmer 'IPNS-Link gateway on http://127\.0\.0\.1:\K[0-9]+') || return 1
   fi
+  args=(gateway --address 127.0.0.1 --port 0 --data "$WORK/gateway-$label")
+  for kv in "${GW_SET[@]}"; do args+=(--set "$kv"); done
+  for kv in "${GW_CONNECTOR[@]}"; do args+=(--connector "$kv"); done
+  # the cold names' records are found where any gateway finds a name it was not told about: at a
+  # routing endpoint (the warmer's /routing/v1)
+  [ "$TTFB_SAMPLES" -gt 0 ] && args+=(--set "routing-endpoints=http://127.0.0.1:$WARMER_PORT")
+  log "starting our chain on $label: ./ipns-link ${args[*]}"
+  start "gateway-$label" env JAVA="$jdk/bin/java" ./ipns-link "${args[@]}"
+  OUR_WRAPPERS+=("$LAST_PID")
+  local gw_wrapper=$LAST_PID
   OUR_PORT=$(wait_line "gateway-$label" 'IPNS-Link gateway on http://127\.0\.0\.1:\K[0-9]+' "$gw_wrapper") || return 1
   OUR_GW_PID=$(child_of "$gw_wrapper") || return 1
   args=(--home "$WORK/homes/warm" --json expose bench "$ORIGIN" --publish-to "http://127.0.0.1:$OUR_PORT"
@@ -481,7 +484,9 @@ start_deployed_chain() {
 }
 
 # start_cold_exposers JDK_HOME LABEL WARMER_PORT: one more `ipns-link expose` per cold home (own
-# JVM, own peer id), publishing to our gateway and to a second one (WARMER_PORT). Before the
+# JVM, own peer id), publishing to a second gateway only (WARMER_PORT), which our gateway has as its
+# routing endpoint: an exposer holds a connection to each gateway it publishes to (its relay
+# reservation), so publishing to ours would spare the sample its dial. Before the
 # measurement each serves requests for a few seconds through that second gateway only, so that a
 # first request through ours to a cold name pays what a visitor's first request to a name pays
 # (record lookup + validation + a new libp2p dial: TCP + Noise + yamux + the first stream) and
@@ -492,13 +497,13 @@ start_cold_exposers() {
   COLD_NAMES=()
   for n in $(seq 1 "$TTFB_SAMPLES"); do
     start "cold$n-$label" env JAVA="$jdk/bin/java" ./ipns-link --home "$WORK/homes/cold$n" --json expose bench \
-      "$ORIGIN" --publish-to "http://127.0.0.1:$OUR_PORT" --publish-to "http://127.0.0.1:$warmer_port" \
+      "$ORIGIN" --publish-to "http://127.0.0.1:$warmer_port" \
       --listen "$EXPOSE_LISTEN"
     COLD_WRAPPERS+=("$LAST_PID")
     COLD_NAMES+=("cold$n-$label")
   done
 }
-# collect_cold: sets OUR_COLD to the cold names (/ipns/<name>) whose exposer published to both gateways.
+# collect_cold: sets OUR_COLD to the cold names (/ipns/<name>) whose exposer published to the second gateway.
 collect_cold() {
   local i name
   OUR_COLD=()

@@ -176,6 +176,8 @@ public final class DefaultHost implements Host {
             if (started) {
                 return this;
             }
+            // once per JVM, in the background: the first connections' handshakes run compiled code
+            io.ipnslink.p2p.security.noise.HandshakeWarmUp.startOnce(identity);
             loops = EventLoops.create(eventLoopThreads, "p2p-" + peerId.toBase58().substring(Math.max(0,
                     peerId.toBase58().length() - 6)), true);
             transport = new TcpTransport(loops, timeouts.connect(), dcutrConfig.enabled());
