@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * gateway, so in a running process the handshake code stays interpreted for a long time, and an
  * interpreted handshake costs tens of milliseconds per party (the JDK's X25519 and Ed25519 are Java
  * code): measured, a visitor's first request to a site a gateway has not dialed yet took 57-129 ms
- * where the js-libp2p chain (native crypto) took 16-45 ms. The warm-up costs about a second or two of
+ * where the js-libp2p chain (native crypto) took 16-45 ms. The warm-up costs a few seconds of
  * one core, off the request path. {@code -Dipnslink.noise.warm-up=false} turns it off.
  */
 public final class HandshakeWarmUp {
