@@ -729,6 +729,8 @@ public final class DefaultHost implements Host {
             if (!started) {
                 return;
             }
+            // no thread of ours may outlive the host (a web application's undeploy closes it)
+            io.ipnslink.p2p.security.noise.HandshakeWarmUp.stop();
             log.info("host {} closing", peerId);
             if (autonatClient != null) {
                 autonatClient.close();

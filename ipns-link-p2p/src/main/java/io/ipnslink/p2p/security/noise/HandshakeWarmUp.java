@@ -18,11 +18,16 @@ import org.slf4j.LoggerFactory;
  * interpreted handshake costs tens of milliseconds per party (the JDK's X25519 and Ed25519 are Java
  * code): measured, a visitor's first request to a site a gateway has not dialed yet took 57-129 ms
  * where the js-libp2p chain (native crypto) took 16-45 ms. The warm-up costs a few seconds of
- * one core, off the request path. {@code -Dipnslink.noise.warm-up=false} turns it off.
+ * one core, off the request path. {@code -Dipnslink.noise.warm-up=false} turns it off. A host's
+ * {@code close()} calls {@link #stop()}, so that no thread of ours outlives an undeployed web
+ * application.
  */
 public final class HandshakeWarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeWarmUp.class);
     private static final AtomicBoolean STARTED = new AtomicBoolean();
+    /** Set by {@link #stop()}: the running warm-up ends after its current handshake. */
+    private static volatile boolean stopped;
+    private static volatile Thread running;
     /** Handshakes run by the background warm-up. */
     static final int ROUNDS = 300;
 
@@ -42,7 +47,25 @@ public final class HandshakeWarmUp {
         }, "noise-warm-up");
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
+        running = t;
         t.start();
+    }
+
+    /**
+     * Ends a running warm-up (after its current handshake) and waits for its thread, at most 5 s;
+     * none starts again in this class's lifetime.
+     */
+    public static void stop() {
+        STARTED.set(true);
+        stopped = true;
+        Thread t = running;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -55,7 +78,7 @@ public final class HandshakeWarmUp {
         byte[] message = new byte[1024];
         int done = 0;
         try {
-            for (; done < rounds; done++) {
+            for (; done < rounds && !stopped; done++) {
                 X25519KeyPair is = X25519KeyPair.generate(random);
                 X25519KeyPair rs = X25519KeyPair.generate(random);
                 HandshakeState i = new HandshakeState(true, new byte[0], is, () -> X25519KeyPair.generate(random),
