@@ -42,7 +42,7 @@ public final class HandshakeWarmUp {
         }
         Thread t = new Thread(() -> {
             long t0 = System.nanoTime();
-            int done = run(identity, ROUNDS);
+            int done = run(identity, ROUNDS, () -> !stopped);
             LOG.debug("Noise handshake warm-up: {} handshakes in {} ms", done, (System.nanoTime() - t0) / 1_000_000);
         }, "noise-warm-up");
         t.setDaemon(true);
@@ -69,16 +69,17 @@ public final class HandshakeWarmUp {
     }
 
     /**
-     * {@code rounds} complete handshakes with libp2p payloads and one transport message each way;
-     * returns how many completed (each is checked: a failure ends the warm-up, it never throws).
+     * {@code rounds} complete handshakes with libp2p payloads and one transport message each way,
+     * while {@code going} says so; returns how many completed (each is checked: a failure ends the
+     * warm-up, it never throws).
      */
-    static int run(PrivKey identity, int rounds) {
+    static int run(PrivKey identity, int rounds, java.util.function.BooleanSupplier going) {
         SecureRandom random = new SecureRandom();
         List<String> muxers = List.of("/yamux/1.0.0");
         byte[] message = new byte[1024];
         int done = 0;
         try {
-            for (; done < rounds && !stopped; done++) {
+            for (; done < rounds && going.getAsBoolean(); done++) {
                 X25519KeyPair is = X25519KeyPair.generate(random);
                 X25519KeyPair rs = X25519KeyPair.generate(random);
                 HandshakeState i = new HandshakeState(true, new byte[0], is, () -> X25519KeyPair.generate(random),

@@ -10,7 +10,8 @@ class HandshakeWarmUpTest {
 
     @Test
     void eachRoundIsACompleteHandshakeWithLibp2pPayloads() {
-        assertEquals(5, HandshakeWarmUp.run(PrivKey.generateEd25519(), 5));
+        assertEquals(5, HandshakeWarmUp.run(PrivKey.generateEd25519(), 5, () -> true));
+        assertEquals(0, HandshakeWarmUp.run(PrivKey.generateEd25519(), 5, () -> false), "stopped: none");
     }
 
     /** A host's close stops the background warm-up and waits for its thread: nothing of ours outlives it. */
